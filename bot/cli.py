@@ -1,0 +1,111 @@
+"""The `liaison` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, load_config
+from bot.settings import MissingCredentials, Settings
+
+log = logging.getLogger("liaison")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    try:
+        return int(args.handler(settings, args) or 0)
+    except MissingCredentials as error:
+        print(error, file=sys.stderr)
+        return 2
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liaison", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="web server and scheduler in one process").set_defaults(
+        handler=_run
+    )
+    commands.add_parser("web", help="the HTTP server only").set_defaults(handler=_web)
+    commands.add_parser("worker", help="the scheduler only").set_defaults(handler=_worker)
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
+        handler=_db_upgrade
+    )
+    commands.add_parser("check-config", help="validate the configuration file").set_defaults(
+        handler=_check_config
+    )
+    return parser
+
+
+def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print("Database is up to date.")
+    return 0
+
+
+def _check_config(settings: Settings, args: argparse.Namespace) -> int:
+    config = load_config(settings.liaison_config)
+    print(
+        f"{settings.liaison_config}: OK ({len(config.departments)} departments, "
+        f"{len(config.digests)} digests)"
+    )
+    return 0
+
+
+def _prepare(settings: Settings) -> None:
+    settings.require_slack_credentials()
+    load_config(settings.liaison_config)  # fail before forking workers
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    _prepare(settings)
+    upgrade(settings.database_url)
+    if settings.socket_mode:
+        from bot.serve import serve_socket_mode
+
+        serve_socket_mode(settings)
+    else:
+        from bot.serve import serve_http
+
+        serve_http(settings, workers=1, with_scheduler=True)
+    return 0
+
+
+def _web(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.serve import serve_http
+
+    _prepare(settings)
+    serve_http(settings, workers=settings.web_concurrency, with_scheduler=False)
+    return 0
+
+
+def _worker(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.jobs.scheduler import build_scheduler
+    from bot.runtime import build_runtime
+
+    settings.require_slack_credentials()
+    runtime = build_runtime(settings)
+    log.info("scheduler started")
+    build_scheduler(runtime, blocking=True).start()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""The database schema: workspaces, departments as configured, requests, their event log and the
+outbox of messages to deliver to Slack."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bot.db.base import Base
+from bot.domain.lifecycle import Status
+
+SLACK_ID = String(32)
+STATUS = Enum(
+    Status,
+    native_enum=False,
+    length=16,
+    values_callable=lambda statuses: [s.value for s in statuses],
+)
+
+
+class Workspace(Base):
+    __tablename__ = "workspaces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(SLACK_ID, unique=True)
+    # The last request number handed out; incremented atomically to number requests REQ-1, REQ-2…
+    last_request_number: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    intake_channel: Mapped[str | None] = mapped_column(SLACK_ID)
+
+
+class Request(Base):
+    __tablename__ = "requests"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "number"),
+        Index("ix_requests_requester_status", "workspace_id", "requester_id", "status"),
+        Index("ix_requests_card", "card_channel", "card_ts"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text, default="")
+    client: Mapped[str] = mapped_column(Text, default="")
+    impact: Mapped[str] = mapped_column(Text, default="")
+    desired_date: Mapped[date | None] = mapped_column(Date)
+    hard_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
+    promised_to_client: Mapped[bool] = mapped_column(Boolean, default=False)
+    requester_id: Mapped[str] = mapped_column(SLACK_ID)
+    requesting_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    fulfilling_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    status: Mapped[Status] = mapped_column(STATUS, default=Status.NEW)
+    claimer_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    source_permalink: Mapped[str | None] = mapped_column(Text)
+    card_channel: Mapped[str | None] = mapped_column(SLACK_ID)
+    card_ts: Mapped[str | None] = mapped_column(String(32))
+    card_permalink: Mapped[str | None] = mapped_column(Text)
+    # One deliverer at a time sends a request's messages, in order (see bot/slack/delivery.py).
+    outbox_lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    fulfilling_department: Mapped[Department] = relationship(
+        foreign_keys=[fulfilling_department_id], lazy="joined"
+    )
+    requesting_department: Mapped[Department | None] = relationship(
+        foreign_keys=[requesting_department_id], lazy="joined"
+    )
+
+    @property
+    def reference(self) -> str:
+        return f"REQ-{self.number}"
+
+
+class RequestEvent(Base):
+    """Append-only history of a request: every change, who made it, when and from where."""
+
+    __tablename__ = "request_events"
+    __table_args__ = (Index("ix_request_events_request_at", "request_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(SLACK_ID)
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    surface: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxMessage(Base):
+    """A message the bot owes Slack, written in the transaction of the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    # What to render: "card" posts or refreshes the request's card; other kinds are messages.
+    kind: Mapped[str] = mapped_column(String(40))
+    # A user id (DM), a channel id, or None for the request's card (and its thread).
+    channel: Mapped[str | None] = mapped_column(SLACK_ID)
+    in_thread: Mapped[bool] = mapped_column(Boolean, default=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    sent_ts: Mapped[str | None] = mapped_column(String(32))

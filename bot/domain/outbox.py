@@ -1,0 +1,50 @@
+"""Queueing messages for Slack. The domain says *what* must be told to *whom*; the Slack layer
+renders and delivers it (bot/slack/delivery.py). Rows are written in the caller's transaction, so
+a message exists exactly when the change that caused it was committed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.db.models import OutboxMessage, Request
+
+# Message kinds; each has a renderer in bot/slack/messages.py.
+CARD = "card"
+FILED_CONFIRMATION = "filed_confirmation"
+
+
+def enqueue(
+    session: Session,
+    *,
+    workspace_id: int,
+    kind: str,
+    now: datetime,
+    request: Request | None = None,
+    channel: str | None = None,
+    in_thread: bool = False,
+    payload: dict[str, Any] | None = None,
+) -> OutboxMessage:
+    """Queue one message. `channel` is a user id (a DM) or a channel id; with `in_thread` the
+    message is a reply in the request card's thread."""
+    message = OutboxMessage(
+        workspace_id=workspace_id,
+        request_id=request.id if request is not None else None,
+        kind=kind,
+        channel=channel,
+        in_thread=in_thread,
+        payload=payload or {},
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    return message
+
+
+def refresh_card(session: Session, request: Request, *, now: datetime) -> None:
+    """Queue a post (first time) or an in-place update of the request's card."""
+    enqueue(session, workspace_id=request.workspace_id, kind=CARD, request=request, now=now)

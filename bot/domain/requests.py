@@ -1,0 +1,238 @@
+"""Filing and reading requests. Functions take the session and never commit: the caller owns the
+transaction."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.config import LiaisonConfig
+from bot.db.models import Department, Request, RequestEvent, Workspace
+from bot.domain import outbox
+from bot.domain.lifecycle import CLOSED, Status, Surface
+
+# What the database keeps is never cut; these bound what a person may type in the modal.
+MAX_TITLE = 150
+MAX_DETAILS = 3000
+MAX_CLIENT = 200
+MAX_IMPACT = 2000
+
+_REFERENCE = re.compile(r"^\s*(?:REQ-?)?(\d{1,9})\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """What the requester filled in, before it is stored."""
+
+    title: str
+    details: str = ""
+    client: str = ""
+    impact: str = ""
+    desired_date: date | None = None
+    hard_deadline: bool = False
+    promised_to_client: bool = False
+    fulfilling_department: str | None = None
+    source_permalink: str | None = None
+
+
+def validate_draft(draft: RequestDraft, *, today: date, config: LiaisonConfig) -> dict[str, str]:
+    """Problems with a draft, keyed by field name; empty when it may be filed."""
+    problems: dict[str, str] = {}
+    if not draft.title.strip():
+        problems["title"] = "Give the request a title."
+    for field, limit in (
+        ("title", MAX_TITLE),
+        ("details", MAX_DETAILS),
+        ("client", MAX_CLIENT),
+        ("impact", MAX_IMPACT),
+    ):
+        value: str = getattr(draft, field)
+        if len(value) > limit:
+            problems[field] = f"Keep this under {limit} characters (it has {len(value)})."
+    if draft.desired_date is not None and draft.desired_date < today:
+        problems["desired_date"] = "The desired date is in the past: pick today or a later day."
+    fulfillers = {d.key for d in config.fulfilling_departments()}
+    if draft.fulfilling_department not in fulfillers:
+        problems["fulfilling_department"] = "Choose the team that should do the work."
+    return problems
+
+
+def parse_reference(text: str) -> int | None:
+    """The number in "REQ-12", "req12" or "12"; None when the text is not a reference."""
+    match = _REFERENCE.match(text)
+    return int(match.group(1)) if match else None
+
+
+def ensure_workspace(
+    session: Session, *, team_id: str, config: LiaisonConfig, now: datetime
+) -> Workspace:
+    """The workspace row for `team_id`, created on first contact, with departments in sync."""
+    workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+    if workspace is None:
+        workspace = Workspace(team_id=team_id, last_request_number=0, created_at=now)
+        session.add(workspace)
+        session.flush()
+    sync_departments(session, workspace=workspace, config=config)
+    return workspace
+
+
+def sync_departments(session: Session, *, workspace: Workspace, config: LiaisonConfig) -> None:
+    """Mirror the configured departments into the database (rows are kept when removed from the
+    config, since requests refer to them)."""
+    existing = {
+        d.key: d
+        for d in session.scalars(select(Department).where(Department.workspace_id == workspace.id))
+    }
+    for configured in config.departments:
+        row = existing.get(configured.key) or Department(
+            workspace_id=workspace.id, key=configured.key
+        )
+        row.name = configured.name
+        row.role = configured.role.value
+        row.intake_channel = configured.intake_channel
+        session.add(row)
+    session.flush()
+
+
+def department_row(session: Session, *, workspace: Workspace, key: str) -> Department:
+    return session.execute(
+        select(Department).where(Department.workspace_id == workspace.id, Department.key == key)
+    ).scalar_one()
+
+
+def next_request_number(session: Session, *, workspace: Workspace) -> int:
+    """Hand out the next number. The UPDATE … RETURNING takes the row lock, so two people filing at
+    the same instant get different numbers; the unique constraint backs it up."""
+    number = session.execute(
+        update(Workspace)
+        .where(Workspace.id == workspace.id)
+        .values(last_request_number=Workspace.last_request_number + 1)
+        .returning(Workspace.last_request_number)
+    ).scalar_one()
+    session.expire(workspace, ["last_request_number"])
+    return number
+
+
+def file_request(
+    session: Session,
+    *,
+    workspace: Workspace,
+    requester_id: str,
+    requesting_department: str | None,
+    draft: RequestDraft,
+    surface: Surface,
+    now: datetime,
+) -> Request:
+    """Store a new request with its first event, and queue its card and the requester's receipt."""
+    assert draft.fulfilling_department is not None
+    fulfilling = department_row(session, workspace=workspace, key=draft.fulfilling_department)
+    requesting = (
+        department_row(session, workspace=workspace, key=requesting_department)
+        if requesting_department
+        else None
+    )
+    request = Request(
+        workspace_id=workspace.id,
+        number=next_request_number(session, workspace=workspace),
+        title=draft.title.strip(),
+        details=draft.details,
+        client=draft.client,
+        impact=draft.impact,
+        desired_date=draft.desired_date,
+        hard_deadline=draft.hard_deadline,
+        promised_to_client=draft.promised_to_client,
+        requester_id=requester_id,
+        requesting_department=requesting,
+        fulfilling_department=fulfilling,
+        status=Status.NEW,
+        source_permalink=draft.source_permalink,
+        card_channel=fulfilling.intake_channel,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(request)
+    session.flush()
+    record_event(
+        session,
+        request=request,
+        actor=requester_id,
+        kind="created",
+        surface=surface,
+        now=now,
+        to_status=Status.NEW,
+        data={"desired_date": draft.desired_date.isoformat() if draft.desired_date else None},
+    )
+    outbox.refresh_card(session, request, now=now)
+    outbox.enqueue(
+        session,
+        workspace_id=workspace.id,
+        kind=outbox.FILED_CONFIRMATION,
+        request=request,
+        channel=requester_id,
+        now=now,
+    )
+    return request
+
+
+def record_event(
+    session: Session,
+    *,
+    request: Request,
+    actor: str,
+    kind: str,
+    surface: Surface,
+    now: datetime,
+    from_status: Status | None = None,
+    to_status: Status | None = None,
+    data: dict[str, Any] | None = None,
+) -> RequestEvent:
+    """Append one entry to the request's history."""
+    event = RequestEvent(
+        request_id=request.id,
+        at=now,
+        actor=actor,
+        kind=kind,
+        from_status=from_status.value if from_status else None,
+        to_status=to_status.value if to_status else None,
+        surface=surface.value,
+        data=data or {},
+    )
+    session.add(event)
+    return event
+
+
+def find_request(session: Session, *, workspace_id: int, number: int) -> Request | None:
+    return session.scalar(
+        select(Request).where(Request.workspace_id == workspace_id, Request.number == number)
+    )
+
+
+def open_requests_of(session: Session, *, workspace_id: int, requester_id: str) -> list[Request]:
+    """The requester's requests that are not delivered, declined or cancelled, newest first."""
+    return list(
+        session.scalars(
+            select(Request)
+            .where(
+                Request.workspace_id == workspace_id,
+                Request.requester_id == requester_id,
+                Request.status.not_in(CLOSED),
+            )
+            .order_by(Request.number.desc())
+        )
+    )
+
+
+def timeline(session: Session, *, request: Request) -> list[RequestEvent]:
+    """The request's events, oldest first."""
+    return list(
+        session.scalars(
+            select(RequestEvent)
+            .where(RequestEvent.request_id == request.id)
+            .order_by(RequestEvent.at, RequestEvent.id)
+        )
+    )

@@ -1,0 +1,84 @@
+"""Process settings: secrets and URLs from the environment (and a `.env` file when present)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///liaison.db"
+
+MISSING_CREDENTIALS_HELP = """\
+Liaison cannot start: {missing} not set.
+
+Set them in the environment or in a .env file in the working directory:
+  SLACK_BOT_TOKEN       the Bot User OAuth Token (xoxb-...): your app's settings page,
+                        "OAuth & Permissions", after "Install to Workspace"
+  SLACK_SIGNING_SECRET  "Basic Information" > "App Credentials" > Signing Secret
+  SLACK_APP_TOKEN       optional, for Socket Mode (no public URL needed): "Basic Information" >
+                        "App-Level Tokens", with the connections:write scope
+Create the app from manifest.yml at https://api.slack.com/apps ("Create New App" >
+"From an app manifest"). For several workspaces set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET
+and SLACK_SIGNING_SECRET instead of SLACK_BOT_TOKEN.
+"""
+
+
+class MissingCredentials(Exception):
+    """Raised when the process lacks what it needs to talk to Slack."""
+
+
+class Settings(BaseSettings):
+    """Everything that differs between deployments and is not business configuration."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    liaison_config: Path = Path("config/liaison.toml")
+    port: int = 3000
+    log_level: str = "INFO"
+    web_concurrency: int = 2
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, url: str) -> str:
+        # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, url: str) -> str:
+        return url if url.endswith("/") else url + "/"
+
+    @property
+    def oauth_enabled(self) -> bool:
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def require_slack_credentials(self) -> None:
+        """Fail with instructions when neither a bot token nor OAuth settings are present."""
+        missing = []
+        if not self.slack_signing_secret and not self.socket_mode:
+            missing.append("SLACK_SIGNING_SECRET")
+        if not self.slack_bot_token and not self.oauth_enabled:
+            missing.append("SLACK_BOT_TOKEN")
+        if missing:
+            names = " and ".join(missing)
+            raise MissingCredentials(
+                MISSING_CREDENTIALS_HELP.format(
+                    missing=names + (" are" if len(missing) > 1 else " is")
+                )
+            )

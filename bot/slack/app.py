@@ -1,0 +1,31 @@
+"""The Bolt app: one factory that wires every listener to the runtime."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+from bot.slack.listeners import intake
+
+log = logging.getLogger(__name__)
+
+
+def create_bolt_app(runtime: Runtime, *, listener_executor: Executor | None = None) -> App:
+    """A Bolt app whose listeners share `runtime`; nothing is global. Listeners finish their work
+    on `listener_executor` after acknowledging (Bolt makes a thread pool when none is given)."""
+    settings = runtime.settings
+    extra = {"listener_executor": listener_executor} if listener_executor else {}
+    app = App(
+        **extra,
+        name="liaison",
+        client=runtime.client_for(""),
+        signing_secret=settings.slack_signing_secret,
+        # Slack retries unacknowledged events; listeners ack first and work after.
+        process_before_response=False,
+        raise_error_for_unhandled_request=False,
+    )
+    intake.register(app, runtime)
+    return app

@@ -1,0 +1,1 @@
+"""Pure Block Kit builders: they take domain objects and return dicts, and never call Slack."""

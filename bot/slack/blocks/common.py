@@ -1,0 +1,93 @@
+"""Small Block Kit pieces shared by the builders."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from bot.slack import text
+
+Block = dict[str, Any]
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_MODAL_BLOCKS = 100
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+FIELD_TEXT = 2000
+CONTEXT_TEXT = 3000
+BUTTON_TEXT = 75
+OPTION_TEXT = 75
+MODAL_TITLE = 24
+
+
+def header(value: str) -> Block:
+    return {
+        "type": "header",
+        "text": {"type": "plain_text", "text": text.plain(value, HEADER_TEXT)},
+    }
+
+
+def section(mrkdwn: str) -> Block:
+    """A section from mrkdwn that we composed (user parts must already be escaped)."""
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": text.truncate(mrkdwn, SECTION_TEXT)},
+    }
+
+
+def fields(*pairs: tuple[str, str]) -> Block:
+    """A section of label/value fields; values are mrkdwn we composed."""
+    return {
+        "type": "section",
+        "fields": [
+            {"type": "mrkdwn", "text": text.truncate(f"*{label}*\n{value}", FIELD_TEXT)}
+            for label, value in pairs[:10]
+        ],
+    }
+
+
+def context(*parts: str) -> Block:
+    return {
+        "type": "context",
+        "elements": [
+            {"type": "mrkdwn", "text": text.truncate(part, CONTEXT_TEXT)} for part in parts[:10]
+        ],
+    }
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def option(label: str, value: str) -> dict[str, Any]:
+    return {"text": {"type": "plain_text", "text": text.plain(label, OPTION_TEXT)}, "value": value}
+
+
+def plain(value: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": value}
+
+
+def user(user_id: str) -> str:
+    return f"<@{user_id}>"
+
+
+def channel(channel_id: str) -> str:
+    return f"<#{channel_id}>"
+
+
+def link(url: str | None, label: str) -> str:
+    """A mrkdwn link; `label` must already be escaped. Without a URL, just the label."""
+    if not url:
+        return label
+    safe_url = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
+    return f"<{safe_url}|{label}>"
+
+
+def day(value: date | None) -> str:
+    return value.strftime("%a %-d %b %Y") if value else "no date given"
+
+
+def quote_section(label: str, user_text: str) -> Block:
+    """A labelled section quoting what a person wrote, escaped and cut to the section limit."""
+    prefix = f"*{label}*\n"
+    return section(prefix + text.quote(user_text, SECTION_TEXT - len(prefix)))

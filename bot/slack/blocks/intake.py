@@ -1,0 +1,233 @@
+"""The intake modal (`/request` and the "Create request" shortcut) and reading it back."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from bot.config import LiaisonConfig
+from bot.domain.requests import MAX_CLIENT, MAX_DETAILS, MAX_IMPACT, MAX_TITLE, RequestDraft
+from bot.slack import text
+from bot.slack.blocks.common import Block, context, link, option, plain
+from bot.slack.ids import Intake
+
+HARD, SOFT, YES, NO = "hard", "soft", "yes", "no"
+# Which modal block shows the error for each field of RequestDraft.
+FIELD_BLOCKS = {
+    "title": Intake.title,
+    "details": Intake.details,
+    "client": Intake.client,
+    "impact": Intake.impact,
+    "desired_date": Intake.desired_date,
+    "fulfilling_department": Intake.department,
+}
+
+
+def _text_input(
+    block_id: str,
+    label: str,
+    *,
+    initial: str = "",
+    max_length: int,
+    multiline: bool = False,
+    optional: bool = True,
+    placeholder: str | None = None,
+    hint: str | None = None,
+) -> Block:
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": Intake.value,
+        "multiline": multiline,
+        "max_length": max_length,
+    }
+    if initial:
+        # Slack rejects an initial value longer than max_length; the rest stays in the message.
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "optional": optional,
+        "element": element,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def _radio(block_id: str, label: str, choices: list[tuple[str, str]], initial: str) -> Block:
+    options = [option(text_, value) for value, text_ in choices]
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": {
+            "type": "radio_buttons",
+            "action_id": Intake.value,
+            "options": options,
+            "initial_option": next(o for o in options if o["value"] == initial),
+        },
+    }
+
+
+def intake_modal(
+    *,
+    config: LiaisonConfig,
+    draft: RequestDraft | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The modal view; `draft` prefills it (title from `/request words`, text from a message)."""
+    draft = draft or RequestDraft(title="")
+    blocks: list[Block] = [
+        _text_input(
+            Intake.title,
+            "Title",
+            initial=draft.title,
+            max_length=MAX_TITLE,
+            optional=False,
+            placeholder="What do you need, in a few words?",
+        ),
+        _text_input(
+            Intake.details,
+            "Details",
+            initial=draft.details,
+            max_length=MAX_DETAILS,
+            multiline=True,
+            hint="What should it do, for whom, and how will you know it's done?",
+        ),
+        _text_input(
+            Intake.client, "Client or account", initial=draft.client, max_length=MAX_CLIENT
+        ),
+        _text_input(
+            Intake.impact,
+            "Business impact",
+            initial=draft.impact,
+            max_length=MAX_IMPACT,
+            multiline=True,
+            hint="Revenue at stake, a renewal, a churn risk… it helps the team prioritise.",
+        ),
+        _date_input(draft.desired_date),
+        _radio(
+            Intake.deadline,
+            "Is that date a hard deadline?",
+            [(SOFT, "Soft: a target, it can move"), (HARD, "Hard: it cannot move")],
+            HARD if draft.hard_deadline else SOFT,
+        ),
+        _radio(
+            Intake.promised,
+            "Has a date already been promised to the client?",
+            [(NO, "No"), (YES, "Yes")],
+            YES if draft.promised_to_client else NO,
+        ),
+    ]
+    source = (metadata or {}).get("source")
+    if source:
+        blocks.insert(0, context(link(source, "Started from this message")))
+    fulfillers = config.fulfilling_departments()
+    if len(fulfillers) > 1:
+        options = [option(d.name, d.key) for d in fulfillers]
+        element: dict[str, Any] = {
+            "type": "static_select",
+            "action_id": Intake.value,
+            "options": options,
+            "placeholder": plain("Choose a team"),
+        }
+        chosen = [o for o in options if o["value"] == draft.fulfilling_department]
+        if chosen:
+            element["initial_option"] = chosen[0]
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": Intake.department,
+                "label": plain("Which team should do it?"),
+                "element": element,
+            }
+        )
+    return {
+        "type": "modal",
+        "callback_id": Intake.callback,
+        "title": plain("New request"),
+        "submit": plain("File request"),
+        "close": plain("Cancel"),
+        "private_metadata": json.dumps(metadata or {}),
+        "blocks": blocks,
+    }
+
+
+def _date_input(initial: date | None) -> Block:
+    element: dict[str, Any] = {
+        "type": "datepicker",
+        "action_id": Intake.value,
+        "placeholder": plain("Pick a date"),
+    }
+    if initial:
+        element["initial_date"] = initial.isoformat()
+    return {
+        "type": "input",
+        "block_id": Intake.desired_date,
+        "label": plain("Desired date"),
+        "optional": True,
+        "hint": plain("When would the client like it? The team will check it against an estimate."),
+        "element": element,
+    }
+
+
+def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
+    """The draft a submitted intake modal holds. Missing or malformed values read as empty, so
+    validation (not a crash) deals with them."""
+    values = (view.get("state") or {}).get("values") or {}
+
+    def element(block_id: str) -> dict[str, Any]:
+        block = values.get(block_id) or {}
+        found = block.get(Intake.value) if isinstance(block, dict) else None
+        return found if isinstance(found, dict) else {}
+
+    def typed(block_id: str) -> str:
+        value = element(block_id).get("value")
+        return value if isinstance(value, str) else ""
+
+    def chosen(block_id: str) -> str | None:
+        selected = element(block_id).get("selected_option")
+        return selected.get("value") if isinstance(selected, dict) else None
+
+    metadata = _metadata(view)
+    fulfillers = config.fulfilling_departments()
+    department = chosen(Intake.department) if len(fulfillers) > 1 else fulfillers[0].key
+    return RequestDraft(
+        title=typed(Intake.title),
+        details=typed(Intake.details),
+        client=typed(Intake.client),
+        impact=typed(Intake.impact),
+        desired_date=_date(element(Intake.desired_date).get("selected_date")),
+        hard_deadline=chosen(Intake.deadline) == HARD,
+        promised_to_client=chosen(Intake.promised) == YES,
+        fulfilling_department=department,
+        source_permalink=metadata.get("source")
+        if isinstance(metadata.get("source"), str)
+        else None,
+    )
+
+
+def field_errors(problems: dict[str, str]) -> dict[str, str]:
+    """Domain validation problems as Slack's `response_action: errors` map (block id → message)."""
+    return {FIELD_BLOCKS[field]: text.plain(message, 150) for field, message in problems.items()}
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _date(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None

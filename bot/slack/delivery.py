@@ -1,0 +1,329 @@
+"""Delivering the outbox to Slack.
+
+Messages about one request are sent in the order they were queued, by one deliverer at a time: a
+deliverer takes a short lease on the request row (a conditional UPDATE, so the database decides
+who wins when several processes try). The card is rendered from the request's current state when
+it is sent, so several queued card refreshes collapse into one `chat.update`.
+
+Failures: rate limits, 5xx answers and network errors leave the message pending with a backoff
+(the periodic job retries it); errors that retrying cannot fix mark it failed and are logged.
+Delivery is at-least-once: a crash after Slack accepted a message but before it was marked sent
+resends it once the lease expires, which we prefer to losing it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import LiaisonConfig
+from bot.db.models import OutboxMessage, Request, Workspace
+from bot.db.session import transaction
+from bot.domain import outbox
+from bot.slack.messages import Rendering, render
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 12
+# Errors that the same call will hit again however often it is retried.
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "invalid_blocks",
+        "invalid_arguments",
+        "msg_too_long",
+        "no_text",
+        "restricted_action",
+        "team_access_not_granted",
+        "missing_scope",
+        "not_authed",
+        "invalid_auth",
+        "token_revoked",
+    }
+)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+class _Retry(Exception):
+    def __init__(self, reason: str, after: timedelta | None = None) -> None:
+        super().__init__(reason)
+        self.after = after
+
+
+class _Failed(Exception):
+    pass
+
+
+class Deliverer:
+    """Sends due outbox messages. Safe to run from many threads and processes at once."""
+
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        client_for: Callable[[str], WebClient],
+        config: LiaisonConfig,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._sessions = sessions
+        self._client_for = client_for
+        self._config = config
+        self._clock = clock
+
+    def deliver_due(self, *, limit: int = 500) -> DeliveryReport:
+        """Send every due message (up to `limit`), oldest first."""
+        report = DeliveryReport()
+        with transaction(self._sessions) as session:
+            due = session.execute(
+                select(OutboxMessage.id, OutboxMessage.request_id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= self._clock(),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            ).all()
+        request_ids = list(dict.fromkeys(r.request_id for r in due if r.request_id is not None))
+        for request_id in request_ids:
+            self._deliver_for_request(request_id, report)
+        for row in due:
+            if row.request_id is None:
+                self._deliver_standalone(row.id, report)
+        return report
+
+    def deliver_request(self, request_id: int) -> DeliveryReport:
+        """Send what is due for one request (called right after a handler commits)."""
+        report = DeliveryReport()
+        self._deliver_for_request(request_id, report)
+        return report
+
+    # -- one request, in order, under a lease ------------------------------------------------
+
+    def _deliver_for_request(self, request_id: int, report: DeliveryReport) -> None:
+        while self._take_lease(request_id):
+            try:
+                self._drain(request_id, report)
+            finally:
+                self._release_lease(request_id)
+            # A handler may have queued more while we held the lease and given up on it.
+            if not self._has_due(request_id):
+                return
+
+    def _take_lease(self, request_id: int) -> bool:
+        now = self._clock()
+        with transaction(self._sessions) as session:
+            taken = session.execute(
+                update(Request)
+                .where(
+                    Request.id == request_id,
+                    or_(Request.outbox_lease_until.is_(None), Request.outbox_lease_until < now),
+                )
+                .values(outbox_lease_until=now + LEASE)
+            ).rowcount
+        return taken == 1
+
+    def _release_lease(self, request_id: int) -> None:
+        with transaction(self._sessions) as session:
+            session.execute(
+                update(Request).where(Request.id == request_id).values(outbox_lease_until=None)
+            )
+
+    def _has_due(self, request_id: int) -> bool:
+        with transaction(self._sessions) as session:
+            return self._next_due(session, request_id) is not None
+
+    def _next_due(self, session: Session, request_id: int) -> OutboxMessage | None:
+        return session.scalars(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.request_id == request_id,
+                OutboxMessage.status == "pending",
+                OutboxMessage.next_attempt_at <= self._clock(),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(1)
+        ).first()
+
+    def _drain(self, request_id: int, report: DeliveryReport) -> None:
+        while True:
+            with transaction(self._sessions) as session:
+                message = self._next_due(session, request_id)
+                if message is None:
+                    return
+                request = session.get(Request, request_id)
+                team_id = session.get(Workspace, message.workspace_id).team_id  # type: ignore[union-attr]
+                batch = [message]
+                if message.kind == outbox.CARD:
+                    # The card shows the current state, so every queued refresh is served by one.
+                    batch = list(
+                        session.scalars(
+                            select(OutboxMessage).where(
+                                OutboxMessage.request_id == request_id,
+                                OutboxMessage.kind == outbox.CARD,
+                                OutboxMessage.status == "pending",
+                            )
+                        )
+                    )
+                rendered = render(Rendering(message=message, request=request, config=self._config))
+            if not self._send(team_id, message, request, rendered, [m.id for m in batch], report):
+                return  # keep the order: later messages wait for this one
+
+    # -- messages not tied to a request ---------------------------------------------------
+
+    def _deliver_standalone(self, message_id: int, report: DeliveryReport) -> None:
+        with transaction(self._sessions) as session:
+            claimed = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
+                .values(status="sending", next_attempt_at=self._clock() + LEASE)
+            ).rowcount
+            if not claimed:
+                return
+            message = session.get_one(OutboxMessage, message_id)
+            team_id = session.get_one(Workspace, message.workspace_id).team_id
+            rendered = render(Rendering(message=message, request=None, config=self._config))
+        self._send(team_id, message, None, rendered, [message_id], report)
+
+    # -- the Slack call and its outcome ---------------------------------------------------
+
+    def _send(
+        self,
+        team_id: str,
+        message: OutboxMessage,
+        request: Request | None,
+        rendered: dict,
+        ids: list[int],
+        report: DeliveryReport,
+    ) -> bool:
+        client = self._client_for(team_id)
+        try:
+            ts, card_updates = self._call_slack(client, message, request, rendered)
+        except _Retry as retry:
+            self._record(ids, retry=retry, attempts=message.attempts + 1)
+            report.retrying += 1
+            return False
+        except _Failed as failure:
+            self._record(ids, failure=str(failure))
+            report.failed.append(f"{message.kind} #{message.id}: {failure}")
+            log.error("could not deliver %s message %s: %s", message.kind, message.id, failure)
+            return True
+        self._record(ids, ts=ts, card_updates=card_updates)
+        report.sent += 1
+        return True
+
+    def _call_slack(
+        self, client: WebClient, message: OutboxMessage, request: Request | None, rendered: dict
+    ) -> tuple[str | None, dict]:
+        try:
+            if message.kind == outbox.CARD:
+                assert request is not None
+                return self._send_card(client, request, rendered)
+            channel, thread_ts = message.channel, None
+            if message.in_thread:
+                assert request is not None
+                if not request.card_ts:
+                    raise _Failed("the request's card was never posted, so it has no thread")
+                channel, thread_ts = request.card_channel, request.card_ts
+            response = client.chat_postMessage(
+                channel=channel, thread_ts=thread_ts, unfurl_links=False, **rendered
+            )
+            return response.get("ts"), {}
+        except SlackApiError as error:
+            raise self._classify(error, message) from error
+        except (OSError, TimeoutError) as error:  # network trouble: URLError is an OSError
+            raise _Retry(f"network: {error}") from error
+
+    def _send_card(self, client: WebClient, request: Request, rendered: dict) -> tuple[str, dict]:
+        if request.card_ts:
+            try:
+                client.chat_update(channel=request.card_channel, ts=request.card_ts, **rendered)
+                return request.card_ts, {}
+            except SlackApiError as error:
+                if error.response.get("error") != "message_not_found":
+                    raise
+                # Someone deleted the card: post it again rather than lose the live view.
+        if not request.card_channel:
+            raise _Failed("the fulfilling department has no intake channel")
+        posted = client.chat_postMessage(
+            channel=request.card_channel, unfurl_links=False, **rendered
+        )
+        ts, channel = posted["ts"], posted["channel"]
+        permalink = None
+        try:
+            permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        except SlackApiError:
+            log.warning("no permalink for the card of request %s", request.id)
+        return ts, {"card_ts": ts, "card_channel": channel, "card_permalink": permalink}
+
+    def _classify(self, error: SlackApiError, message: OutboxMessage) -> Exception:
+        status = error.response.status_code
+        code = error.response.get("error") or f"HTTP {status}"
+        if status == 429:
+            after = error.response.headers.get("retry-after") or error.response.headers.get(
+                "Retry-After"
+            )
+            wait = timedelta(seconds=int(after)) if str(after or "").isdigit() else None
+            return _Retry(f"rate limited: {code}", wait)
+        if code in PERMANENT_ERRORS:
+            return _Failed(code)
+        if message.attempts + 1 >= MAX_ATTEMPTS:
+            return _Failed(f"{code} (gave up after {MAX_ATTEMPTS} attempts)")
+        return _Retry(code)
+
+    def _record(
+        self,
+        ids: list[int],
+        *,
+        ts: str | None = None,
+        card_updates: dict | None = None,
+        retry: _Retry | None = None,
+        failure: str | None = None,
+        attempts: int = 0,
+    ) -> None:
+        now = self._clock()
+        with transaction(self._sessions) as session:
+            messages = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+            for message in messages:
+                message.attempts += 1
+                if retry is not None:
+                    message.status = "pending"
+                    message.last_error = str(retry)
+                    message.next_attempt_at = now + (retry.after or _backoff(attempts))
+                elif failure is not None:
+                    message.status = "failed"
+                    message.last_error = failure
+                else:
+                    message.status = "sent"
+                    message.sent_at = now
+                    message.sent_ts = ts
+                if card_updates and message.request_id is not None:
+                    session.execute(
+                        update(Request)
+                        .where(Request.id == message.request_id)
+                        .values(**card_updates)
+                    )
+                    card_updates = None
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))

@@ -1,0 +1,188 @@
+"""Filing a request: `/request` (and its sub-commands), the "Create request" message shortcut,
+and the intake modal's submission."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.db.session import transaction
+from bot.domain import requests
+from bot.domain.lifecycle import Surface
+from bot.domain.requests import RequestDraft
+from bot.runtime import Runtime
+from bot.slack import text
+from bot.slack.blocks import replies
+from bot.slack.blocks.intake import field_errors, intake_modal, read_intake
+from bot.slack.ids import COMMAND, Intake
+
+log = logging.getLogger(__name__)
+
+NOT_A_REQUESTER = (
+    "Only members of a requesting department can file requests, and you're not in one. "
+    "Ask your lead or the Liaison admin to add you to the `members` of your department in the "
+    "Liaison configuration."
+)
+SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try again in a minute."
+
+
+def register(app: App, runtime: Runtime) -> None:
+    config = runtime.config
+
+    @app.command(COMMAND)
+    def handle_request_command(
+        ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        words = (command.get("text") or "").strip()
+        verb, _, rest = words.partition(" ")
+        verb = verb.lower()
+        user_id = command["user_id"]
+        if verb in ("help", "-h", "--help", "?"):
+            ack(**replies.help_reply())
+        elif verb == "list":
+            ack(**_list_reply(runtime, context, user_id))
+        elif verb == "status":
+            ack(**_status_reply(runtime, context, rest))
+        elif runtime.directory.requesting_department_for(user_id) is None:
+            ack(**replies.reply(NOT_A_REQUESTER))
+        else:
+            ack()
+            view = intake_modal(
+                config=config,
+                draft=RequestDraft(title=text.truncate(words, requests.MAX_TITLE)),
+                metadata={"surface": Surface.MODAL.value},
+            )
+            _open_modal(client, command["trigger_id"], view)
+
+    @app.shortcut(Intake.shortcut)
+    def handle_create_request_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user_id = body["user"]["id"]
+        if runtime.directory.requesting_department_for(user_id) is None:
+            _open_modal(client, body["trigger_id"], _notice_modal(NOT_A_REQUESTER))
+            return
+        message = body.get("message") or {}
+        channel_id = (body.get("channel") or {}).get("id")
+        source = _permalink(client, channel_id, message.get("ts") or body.get("message_ts"))
+        view = intake_modal(
+            config=config,
+            draft=draft_from_message(message.get("text") or "", source),
+            metadata={"surface": Surface.SHORTCUT.value, "source": source},
+        )
+        _open_modal(client, body["trigger_id"], view)
+
+    @app.view(Intake.callback)
+    def handle_intake_submission(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ) -> None:
+        user_id = body["user"]["id"]
+        draft = read_intake(view, config=config)
+        now = runtime.clock()
+        today = now.astimezone(ZoneInfo(config.organization.timezone)).date()
+        problems = requests.validate_draft(draft, today=today, config=config)
+        if problems:
+            ack(response_action="errors", errors=field_errors(problems))
+            return
+        department = runtime.directory.requesting_department_for(user_id)
+        if department is None:
+            ack(response_action="errors", errors={Intake.title: NOT_A_REQUESTER[:150]})
+            return
+        surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
+        try:
+            with transaction(runtime.sessions) as session:
+                workspace = requests.ensure_workspace(
+                    session, team_id=_team(context), config=config, now=now
+                )
+                request = requests.file_request(
+                    session,
+                    workspace=workspace,
+                    requester_id=user_id,
+                    requesting_department=department.key,
+                    draft=draft,
+                    surface=surface,
+                    now=now,
+                )
+        except SQLAlchemyError:
+            log.exception("could not store a request from %s", user_id)
+            ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
+            return
+        ack()
+        runtime.deliverer.deliver_request(request.id)
+
+
+def draft_from_message(message_text: str, source: str | None) -> RequestDraft:
+    """A draft from a message: its first line as the title, the whole text as details."""
+    first_line = next((line.strip() for line in message_text.splitlines() if line.strip()), "")
+    return RequestDraft(
+        title=text.truncate(first_line, requests.MAX_TITLE),
+        details=message_text[: requests.MAX_DETAILS],
+        source_permalink=source,
+    )
+
+
+def _team(context: BoltContext) -> str:
+    return context.team_id or context.enterprise_id or "unknown"
+
+
+def _surface(view: dict[str, Any]) -> str | None:
+    try:
+        return json.loads(view.get("private_metadata") or "{}").get("surface")
+    except (ValueError, AttributeError):
+        return None
+
+
+def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[str, Any]:
+    with transaction(runtime.sessions) as session:
+        workspace = requests.ensure_workspace(
+            session, team_id=_team(context), config=runtime.config, now=runtime.clock()
+        )
+        mine = requests.open_requests_of(session, workspace_id=workspace.id, requester_id=user_id)
+        return replies.list_reply(mine)
+
+
+def _status_reply(runtime: Runtime, context: BoltContext, argument: str) -> dict[str, Any]:
+    number = requests.parse_reference(argument)
+    if number is None:
+        return replies.help_reply(f"Which request? Try `{COMMAND} status REQ-12`.")
+    with transaction(runtime.sessions) as session:
+        workspace = requests.ensure_workspace(
+            session, team_id=_team(context), config=runtime.config, now=runtime.clock()
+        )
+        request = requests.find_request(session, workspace_id=workspace.id, number=number)
+        if request is None:
+            return replies.reply(f"There is no request REQ-{number}.")
+        return replies.status_reply(request, requests.timeline(session, request=request))
+
+
+def _open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+    except SlackApiError as error:
+        # The trigger expires after 3 s; there is nothing to show the person but a log line.
+        log.warning("could not open a modal: %s", error.response.get("error"))
+
+
+def _notice_modal(message: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Liaison"},
+        "close": {"type": "plain_text", "text": "OK"},
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": message}}],
+    }
+
+
+def _permalink(client: WebClient, channel_id: str | None, ts: str | None) -> str | None:
+    if not channel_id or not ts:
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel_id, message_ts=ts).get("permalink")
+    except SlackApiError as error:
+        log.info("no permalink for the source message: %s", error.response.get("error"))
+        return None

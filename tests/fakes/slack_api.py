@@ -1,0 +1,829 @@
+"""A fake Slack Web API on loopback that the real ``slack_sdk.WebClient`` talks to.
+
+It records whole requests (method, decoded params, headers, raw body) and answers with the
+shapes Slack uses, including the Block Kit and view limits Slack enforces, so tests catch
+payloads the real API would reject.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import itertools
+import json
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
+
+# Fields slack_sdk may send as JSON strings inside a form body; decoded so tests see objects.
+JSON_STRING_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_TEXT = 40_000
+MAX_MODAL_TITLE = 24
+DEFAULT_SCOPES = (
+    "chat:write,chat:write.public,commands,im:write,users:read,usergroups:read,"
+    "reactions:read,reactions:write,files:write"
+)
+TRUNCATED_WARNING = {
+    "warning": "message_truncated",
+    "response_metadata": {
+        "messages": [
+            "[WARN] Your message was truncated but still posted. "
+            "The `text` field accepts up to 40,000 characters."
+        ],
+        "warnings": ["message_truncated"],
+    },
+}
+EDGE_500_BODY = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+
+Params = dict[str, Any]
+Matcher = Any  # a value compared with ==, or a predicate called with the param's value
+
+
+@dataclass
+class Call:
+    """One answered Web API request."""
+
+    method: str
+    params: Params
+    headers: dict[str, str]  # lower-cased names
+    raw_body: bytes
+    status: int
+    response: dict[str, Any]
+
+
+@dataclass
+class _Failure:
+    error: str | None  # None: answer normally, only later
+    status: int
+    retry_after: int | None
+    delay: float
+    remaining: int
+
+
+@dataclass
+class _Answer:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    raw: bytes | None = None  # a non-JSON body (Slack's edge on 5xx)
+
+
+class _SlackError(Exception):
+    """Raised by a method handler to answer ``{"ok": false, "error": ...}``."""
+
+    def __init__(self, error: str, **extra: Any) -> None:
+        super().__init__(error)
+        self.body: dict[str, Any] = {"ok": False, "error": error, **extra}
+
+
+def _invalid_arguments(*messages: str) -> _SlackError:
+    return _SlackError(
+        "invalid_arguments",
+        response_metadata={"messages": [f"[ERROR] {m}" for m in messages]},
+    )
+
+
+class FakeSlack:
+    """Fake Slack Web API server; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        team_id: str = "T0001",
+        team_domain: str = "acme",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "BBOT",
+        token: str = "xoxb-test",
+        app_id: str = "A0001",
+        scopes: str = DEFAULT_SCOPES,
+    ) -> None:
+        self.team_id = team_id
+        self.team_domain = team_domain
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.token = token
+        self.app_id = app_id
+        self.scopes = scopes
+        self.usergroups: dict[str, list[str]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.home_tabs: dict[str, dict[str, Any]] = {}  # user id -> published home view
+        self.uploads: dict[str, bytes] = {}
+        self._pending_files: dict[str, dict[str, Any]] = {}
+        self._used_triggers: set[str] = set()
+        self._calls: list[Call] = []
+        self._failures: dict[str, list[_Failure]] = {}
+        self._cond = threading.Condition(threading.RLock())
+        self._ids = itertools.count(1)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.getPermalink": self._chat_get_permalink,
+            "conversations.open": self._conversations_open,
+            "views.open": self._views_open,
+            "views.push": self._views_open,
+            "views.update": self._views_update,
+            "views.publish": self._views_publish,
+            "usergroups.users.list": self._usergroups_users_list,
+            "users.info": self._users_info,
+            "reactions.add": lambda params: {"ok": True},
+            "reactions.remove": lambda params: {"ok": True},
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
+        }
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def start(self) -> FakeSlack:
+        server = _Server(self)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # -- what tests read and steer --------------------------------------------------------
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str, **match: Matcher) -> list[Call]:
+        """Recorded calls of ``method`` whose params match (== or a predicate) every ``match``."""
+        return [c for c in self.calls if c.method == method and _matches(c.params, match)]
+
+    def wait_for(
+        self, method: str, count: int = 1, timeout: float = 5.0, **match: Matcher
+    ) -> list[Call]:
+        """Block until at least ``count`` matching calls were recorded; return them all."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = self.calls_to(method, **match)
+                remaining = deadline - time.monotonic()
+                if len(found) >= count or remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+        if len(found) < count:
+            calls = self.calls
+            same_method = [c.params for c in calls if c.method == method]
+            raise AssertionError(
+                f"expected {count} call(s) to {method} matching {match} within {timeout}s, "
+                f"got {len(found)}; methods seen: {[c.method for c in calls]}; "
+                f"params of calls to {method}: {same_method}"
+            )
+        return found
+
+    def assert_no_call(self, method: str, **match: Matcher) -> None:
+        found = self.calls_to(method, **match)
+        if found:
+            raise AssertionError(
+                f"expected no call to {method} matching {match}, got {len(found)}: "
+                f"{[c.params for c in found]}"
+            )
+
+    def fail(
+        self,
+        method: str,
+        error: str | None = None,
+        *,
+        status: int = 200,
+        times: int = 1,
+        retry_after: int | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` fail.
+
+        ``error`` defaults to "ratelimited" for 429 and "internal_error" otherwise; 429 sends
+        Retry-After (default 1); 5xx answers a non-JSON page like Slack's edge does.
+        """
+        if error is None:
+            error = "ratelimited" if status == 429 else "internal_error"
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        self._add_failure(method, _Failure(error, status, retry_after, delay, times))
+
+    def slow_down(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` normally, but only after ``seconds``."""
+        self._add_failure(method, _Failure(None, 200, None, seconds, times))
+
+    def reset(self) -> None:
+        """Forget calls, failures, messages, views and files (keeps users and usergroups)."""
+        with self._cond:
+            self._calls.clear()
+            self._failures.clear()
+            self.messages.clear()
+            self.views.clear()
+            self.home_tabs.clear()
+            self.uploads.clear()
+            self._pending_files.clear()
+            self._used_triggers.clear()
+
+    def message(self, channel: str, ts: str) -> dict[str, Any]:
+        """The message as it currently stands (a copy); AssertionError if there is none."""
+        key = (_dm_channel(channel), ts)
+        with self._cond:
+            if key not in self.messages:
+                raise AssertionError(f"no message {key}; stored: {sorted(self.messages)}")
+            return copy.deepcopy(self.messages[key])
+
+    def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
+        """Replies in the thread under ``ts``, oldest first (the parent excluded)."""
+        channel = _dm_channel(channel)
+        with self._cond:
+            replies = [
+                copy.deepcopy(m)
+                for (c, m_ts), m in self.messages.items()
+                if c == channel and m.get("thread_ts") == ts and m_ts != ts
+            ]
+        return sorted(replies, key=lambda m: _ts_key(m["ts"]))
+
+    # -- request plumbing (called from server threads) ------------------------------------
+
+    def _add_failure(self, method: str, failure: _Failure) -> None:
+        with self._cond:
+            self._failures.setdefault(method, []).append(failure)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        with self._cond:
+            queue = self._failures.get(method)
+            if not queue:
+                return None
+            failure = queue[0]
+            failure.remaining -= 1
+            if failure.remaining <= 0:
+                queue.pop(0)
+            return failure
+
+    def _handle_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> _Answer:
+        params = _parse_params(query, headers.get("content-type", ""), body)
+        answer = self._check_auth(headers, params)
+        if answer is None:
+            failure = self._take_failure(method)
+            if failure is not None and failure.delay:
+                time.sleep(failure.delay)
+            if failure is not None and failure.error is not None:
+                answer = _failure_answer(failure)
+            else:
+                answer = self._answer(method, params)
+        answer.headers.setdefault("x-oauth-scopes", self.scopes)
+        call = Call(method, params, headers, body, answer.status, copy.deepcopy(answer.body))
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+        return answer
+
+    def _check_auth(self, headers: dict[str, str], params: Params) -> _Answer | None:
+        authorization = headers.get("authorization", "")
+        if authorization:
+            token = authorization.removeprefix("Bearer").strip()
+        else:
+            token = str(params.get("token") or "")
+        if not token:
+            return _Answer(200, {"ok": False, "error": "not_authed"}, {})
+        if token != self.token:
+            return _Answer(200, {"ok": False, "error": "invalid_auth"}, {})
+        return None
+
+    def _answer(self, method: str, params: Params) -> _Answer:
+        handler = self._methods.get(method)
+        if handler is None:
+            return _Answer(200, {"ok": False, "error": "unknown_method"}, {})
+        try:
+            with self._cond:
+                body = handler(params)
+        except _SlackError as error:
+            body = error.body
+        return _Answer(200, body, {})
+
+    def _handle_upload(self, file_id: str, body: bytes) -> tuple[int, bytes]:
+        with self._cond:
+            if file_id not in self._pending_files:
+                return 404, b"Not Found"
+            self.uploads[file_id] = body
+        return 200, f"OK - {len(body)}".encode()
+
+    # -- helpers for the method handlers --------------------------------------------------
+
+    def _next_id(self, prefix: str) -> str:
+        return f"{prefix}{next(self._ids):09d}"
+
+    def _next_ts(self) -> str:
+        n = next(self._ids) * 100
+        return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _permalink(self, channel: str, ts: str) -> str:
+        return f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+
+    def _message_content(self, params: Params, *, update: bool = False) -> tuple[Params, Params]:
+        """Validate text/blocks/attachments; return (fields to store, extra response keys)."""
+        fields: Params = {}
+        extra: Params = {}
+        blocks = params.get("blocks")
+        if blocks is not None:
+            if not isinstance(blocks, list) or not all(isinstance(b, dict) for b in blocks):
+                raise _SlackError("invalid_blocks_format")
+            problems = block_errors(blocks, "/blocks", MAX_MESSAGE_BLOCKS)
+            if problems:
+                raise _SlackError(
+                    "invalid_blocks",
+                    errors=problems,
+                    response_metadata={"messages": [f"[ERROR] {p}" for p in problems]},
+                )
+            fields["blocks"] = blocks
+        attachments = params.get("attachments")
+        if attachments is not None:
+            if not isinstance(attachments, list):
+                raise _SlackError("invalid_attachments")
+            fields["attachments"] = attachments
+        text = params.get("text", params.get("markdown_text"))
+        if text is not None:
+            text = str(text)
+            if len(text) > MAX_TEXT:
+                text = text[:MAX_TEXT]
+                extra = copy.deepcopy(TRUNCATED_WARNING)
+            fields["text"] = text
+        has_content = bool(fields.get("text") or fields.get("blocks") or fields.get("attachments"))
+        if not has_content and not (update and fields):
+            raise _SlackError("no_text")
+        return fields, extra
+
+    # -- Web API methods ------------------------------------------------------------------
+
+    def _auth_test(self, params: Params) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": f"https://{self.team_domain}.slack.com/",
+            "team": f"{self.team_domain.capitalize()} Workspace",
+            "user": "liaison",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, params: Params) -> dict[str, Any]:
+        if not params.get("channel"):
+            raise _SlackError("channel_not_found")
+        channel = _dm_channel(str(params["channel"]))
+        fields, extra = self._message_content(params)
+        ts = self._next_ts()
+        message: Params = {
+            "type": "message",
+            "subtype": "bot_message",
+            "text": "",
+            **fields,
+            "ts": ts,
+            "bot_id": self.bot_id,
+            "user": self.bot_user_id,
+            "team": self.team_id,
+        }
+        for key in ("thread_ts", "metadata", "username", "icon_emoji", "icon_url"):
+            if params.get(key) is not None:
+                message[key] = params[key]
+        self.messages[(channel, ts)] = message
+        answer = {"ok": True, "channel": channel, "ts": ts, "message": copy.deepcopy(message)}
+        return {**answer, **extra}
+
+    def _stored_message(self, params: Params, ts_key: str = "ts") -> tuple[str, str, Params]:
+        channel = _dm_channel(str(params.get("channel") or ""))
+        ts = str(params.get(ts_key) or "")
+        message = self.messages.get((channel, ts))
+        if message is None:
+            raise _SlackError("message_not_found")
+        return channel, ts, message
+
+    def _chat_update(self, params: Params) -> dict[str, Any]:
+        channel, ts, message = self._stored_message(params)
+        # Slack keeps blocks/attachments that an update leaves out.
+        fields, extra = self._message_content(params, update=True)
+        message.update(fields)
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": message.get("text", ""),
+            "message": copy.deepcopy(message),
+            **extra,
+        }
+
+    def _chat_delete(self, params: Params) -> dict[str, Any]:
+        channel, ts, _ = self._stored_message(params)
+        del self.messages[(channel, ts)]
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _chat_post_ephemeral(self, params: Params) -> dict[str, Any]:
+        if not params.get("channel"):
+            raise _SlackError("channel_not_found")
+        if not params.get("user"):
+            raise _SlackError("user_not_found")
+        _, extra = self._message_content(params)
+        return {"ok": True, "message_ts": self._next_ts(), **extra}
+
+    def _chat_get_permalink(self, params: Params) -> dict[str, Any]:
+        channel = _dm_channel(str(params.get("channel") or ""))
+        ts = str(params.get("message_ts") or "")
+        if not channel or not ts:
+            raise _SlackError("message_not_found")
+        permalink = self._permalink(channel, ts)
+        thread_ts = self.messages.get((channel, ts), {}).get("thread_ts")
+        if thread_ts and thread_ts != ts:
+            permalink += f"?thread_ts={thread_ts}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": permalink}
+
+    def _conversations_open(self, params: Params) -> dict[str, Any]:
+        if params.get("channel"):
+            return {"ok": True, "channel": {"id": params["channel"]}}
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if not users:
+            raise _SlackError("users_list_not_supplied")
+        channel_id = "D" + users[0] if len(users) == 1 else "G" + "".join(sorted(users))
+        return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel_id}}
+
+    def _views_open(self, params: Params) -> dict[str, Any]:
+        trigger_id = params.get("trigger_id")
+        if not trigger_id:
+            raise _invalid_arguments("missing required field: trigger_id")
+        view = self._valid_view(params)
+        if trigger_id in self._used_triggers:
+            raise _SlackError("exchanged_trigger_id")
+        self._used_triggers.add(trigger_id)
+        return {"ok": True, "view": self._store_view(view, self._next_id("V"))}
+
+    def _views_update(self, params: Params) -> dict[str, Any]:
+        view = self._valid_view(params)
+        view_id, external_id = params.get("view_id"), params.get("external_id")
+        if not view_id and not external_id:
+            raise _invalid_arguments("either view_id or external_id is required")
+        current = self.views.get(view_id) if view_id else self._view_by_external_id(external_id)
+        if current is None:
+            raise _SlackError("not_found")
+        if params.get("hash") and params["hash"] != current["hash"]:
+            raise _SlackError("hash_conflict")
+        stored = self._store_view(view, current["id"])
+        stored["root_view_id"] = current["root_view_id"]
+        stored["previous_view_id"] = current["previous_view_id"]
+        return {"ok": True, "view": copy.deepcopy(stored)}
+
+    def _views_publish(self, params: Params) -> dict[str, Any]:
+        user_id = params.get("user_id")
+        if not user_id:
+            raise _invalid_arguments("invalid `user_id`")
+        view = self._valid_view(params)
+        if view.get("type") != "home":
+            raise _invalid_arguments("must be home [json-pointer:/view/type]")
+        current = self.home_tabs.get(user_id)
+        stored = self._store_view(view, current["id"] if current else self._next_id("V"))
+        self.home_tabs[user_id] = stored
+        return {"ok": True, "view": copy.deepcopy(stored)}
+
+    def _valid_view(self, params: Params) -> Params:
+        view = params.get("view")
+        if not isinstance(view, dict):
+            raise _invalid_arguments("missing required field: view")
+        problems = view_errors(view)
+        if problems:
+            raise _invalid_arguments(*problems)
+        return view
+
+    def _view_by_external_id(self, external_id: str | None) -> Params | None:
+        return next((v for v in self.views.values() if v["external_id"] == external_id), None)
+
+    def _store_view(self, view: Params, view_id: str) -> Params:
+        stored: Params = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": view["type"],
+            "title": view.get("title"),
+            "blocks": view.get("blocks", []),
+            "close": view.get("close"),
+            "submit": view.get("submit"),
+            "private_metadata": view.get("private_metadata", ""),
+            "callback_id": view.get("callback_id", ""),
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(self._ids):08d}",
+            "clear_on_close": view.get("clear_on_close", False),
+            "notify_on_close": view.get("notify_on_close", False),
+            "external_id": view.get("external_id", ""),
+            "previous_view_id": None,
+            "root_view_id": view_id,
+            "app_id": self.app_id,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        self.views[view_id] = copy.deepcopy(stored)
+        return stored
+
+    def _usergroups_users_list(self, params: Params) -> dict[str, Any]:
+        usergroup = params.get("usergroup")
+        if usergroup not in self.usergroups:
+            raise _SlackError("no_such_subteam")
+        return {"ok": True, "users": list(self.usergroups[usergroup])}
+
+    def _users_info(self, params: Params) -> dict[str, Any]:
+        user_id = params.get("user")
+        if not user_id:
+            raise _SlackError("user_not_found")
+        return {"ok": True, "user": self._user_profile(str(user_id))}
+
+    def _user_profile(self, user_id: str) -> Params:
+        name = user_id.lower()
+        user: Params = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "real_name": f"User {user_id}",
+            "deleted": False,
+            "is_bot": user_id == self.bot_user_id,
+            "tz": "America/New_York",
+            **copy.deepcopy(self.users.get(user_id, {})),
+        }
+        now = datetime.now(ZoneInfo(user["tz"]))
+        offset = now.utcoffset()
+        user.setdefault("tz_label", now.tzname())
+        user.setdefault("tz_offset", int(offset.total_seconds()) if offset else 0)
+        user.setdefault(
+            "profile",
+            {
+                "real_name": user["real_name"],
+                "display_name": user["name"],
+                "email": f"{name}@{self.team_domain}.example",
+                "team": self.team_id,
+            },
+        )
+        return user
+
+    def _files_get_upload_url(self, params: Params) -> dict[str, Any]:
+        filename, length = params.get("filename"), params.get("length")
+        if not filename or length is None or not str(length).isdigit():
+            raise _invalid_arguments("missing required field: filename or length")
+        file_id = self._next_id("F")
+        self._pending_files[file_id] = {"name": filename, "length": int(length)}
+        return {
+            "ok": True,
+            "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}",
+            "file_id": file_id,
+        }
+
+    def _files_complete_upload(self, params: Params) -> dict[str, Any]:
+        files = params.get("files")
+        if not isinstance(files, list) or not files:
+            raise _invalid_arguments("missing required field: files")
+        completed = []
+        for item in files:
+            file_id = item.get("id") if isinstance(item, dict) else None
+            if file_id not in self.uploads:
+                raise _SlackError("file_not_found")
+            pending = self._pending_files[file_id]
+            completed.append(
+                {
+                    "id": file_id,
+                    "created": int(time.time()),
+                    "name": pending["name"],
+                    "title": item.get("title") or pending["name"],
+                    "size": len(self.uploads[file_id]),
+                    "user": self.bot_user_id,
+                    "permalink": f"https://{self.team_domain}.slack.com/files/"
+                    f"{self.bot_user_id}/{file_id}/{pending['name']}",
+                }
+            )
+        return {"ok": True, "files": completed}
+
+
+# -- Block Kit limits ----------------------------------------------------------------------
+
+
+def _too_long(value: object, limit: int, pointer: str) -> list[str]:
+    if isinstance(value, str) and len(value) > limit:
+        return [f"must be less than {limit + 1} characters [json-pointer:{pointer}]"]
+    return []
+
+
+def _text_of(obj: object) -> object:
+    return obj.get("text") if isinstance(obj, dict) else None
+
+
+def _element_errors(element: object, at: str) -> list[str]:
+    if not isinstance(element, dict):
+        return [f"missing required field: type [json-pointer:{at}]"]
+    errors: list[str] = []
+    if element.get("type") == "button":
+        errors += _too_long(_text_of(element.get("text")), 75, f"{at}/text/text")
+        errors += _too_long(element.get("value"), 2000, f"{at}/value")
+    options = element.get("options") or []
+    if len(options) > 100:
+        errors.append(f"no more than 100 items allowed [json-pointer:{at}/options]")
+    for j, option in enumerate(options):
+        errors += _too_long(_text_of(option.get("text")), 75, f"{at}/options/{j}/text/text")
+        errors += _too_long(option.get("value"), 150, f"{at}/options/{j}/value")
+    return errors
+
+
+def block_errors(blocks: list[Any], pointer: str, max_blocks: int) -> list[str]:
+    """Slack's error strings (without "[ERROR] ") for Block Kit limits the blocks break."""
+    errors: list[str] = []
+    if len(blocks) > max_blocks:
+        errors.append(f"no more than {max_blocks} items allowed [json-pointer:{pointer}]")
+    for i, block in enumerate(blocks):
+        at = f"{pointer}/{i}"
+        if not isinstance(block, dict) or "type" not in block:
+            errors.append(f"missing required field: type [json-pointer:{at}]")
+            continue
+        kind = block["type"]
+        errors += _too_long(block.get("block_id"), 255, f"{at}/block_id")
+        if kind == "section":
+            if (text := _text_of(block.get("text"))) and len(str(text)) > 3000:
+                errors.append(f"failed to match all allowed schemas [json-pointer:{at}/text]")
+                errors += _too_long(text, 3000, f"{at}/text/text")
+            fields = block.get("fields") or []
+            if len(fields) > 10:
+                errors.append(f"no more than 10 items allowed [json-pointer:{at}/fields]")
+            for j, field in enumerate(fields):
+                errors += _too_long(_text_of(field), 2000, f"{at}/fields/{j}/text")
+            if "accessory" in block:
+                errors += _element_errors(block["accessory"], f"{at}/accessory")
+        elif kind == "header":
+            errors += _too_long(_text_of(block.get("text")), 150, f"{at}/text/text")
+        elif kind in ("actions", "context"):
+            elements = block.get("elements") or []
+            limit = 25 if kind == "actions" else 10
+            if len(elements) > limit:
+                errors.append(f"no more than {limit} items allowed [json-pointer:{at}/elements]")
+            if kind == "actions":
+                for j, element in enumerate(elements):
+                    errors += _element_errors(element, f"{at}/elements/{j}")
+        elif kind == "input":
+            errors += _too_long(_text_of(block.get("label")), 2000, f"{at}/label/text")
+            errors += _element_errors(block.get("element"), f"{at}/element")
+    return errors
+
+
+def _is_input(block: object) -> bool:
+    return isinstance(block, dict) and block.get("type") == "input"
+
+
+def view_errors(view: dict[str, Any]) -> list[str]:
+    """Slack's error strings (without "[ERROR] ") for a view it would refuse."""
+    kind = view.get("type")
+    if kind not in ("modal", "home"):
+        return ["must be one of modal, home [json-pointer:/view/type]"]
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list):
+        return ["missing required field: blocks [json-pointer:/view]"]
+    errors: list[str] = []
+    if kind == "modal":
+        title = _text_of(view.get("title"))
+        if not title:
+            errors.append("missing required field: title [json-pointer:/view]")
+        errors += _too_long(title, MAX_MODAL_TITLE, "/view/title/text")
+        inputs = [i for i, b in enumerate(blocks) if _is_input(b)]
+        if inputs and not view.get("submit"):
+            pointer = f"/view/blocks/{inputs[0]}"
+            errors.append(f"must define submit to use input block [json-pointer:{pointer}]")
+    errors += _too_long(view.get("private_metadata"), 3000, "/view/private_metadata")
+    errors += _too_long(view.get("callback_id"), 255, "/view/callback_id")
+    return errors + block_errors(blocks, "/view/blocks", MAX_VIEW_BLOCKS)
+
+
+# -- HTTP plumbing -------------------------------------------------------------------------
+
+
+def _dm_channel(channel: str) -> str:
+    """Posting to a user id lands in the bot's DM with that user."""
+    return "D" + channel if channel[:1] in ("U", "W") else channel
+
+
+def _ts_key(ts: str) -> tuple[int, int]:
+    seconds, _, micros = ts.partition(".")
+    return int(seconds), int(micros or 0)
+
+
+def _matches(params: Params, match: dict[str, Matcher]) -> bool:
+    for key, expected in match.items():
+        actual = params.get(key)
+        if callable(expected):
+            if not expected(actual):
+                return False
+        elif actual != expected:
+            return False
+    return True
+
+
+def _parse_params(query: str, content_type: str, body: bytes) -> Params:
+    params: Params = dict(parse_qsl(query, keep_blank_values=True))
+    if content_type.startswith("application/json"):
+        try:
+            decoded = json.loads(body or b"{}")
+        except ValueError:
+            decoded = {}
+        if isinstance(decoded, dict):
+            params.update(decoded)
+    elif content_type.startswith("application/x-www-form-urlencoded"):
+        params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    for key in JSON_STRING_FIELDS:
+        if isinstance(params.get(key), str) and params[key]:
+            # Bad JSON stays a string; the method then answers as Slack does to bad JSON.
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(params[key])
+    return params
+
+
+def _failure_answer(failure: _Failure) -> _Answer:
+    headers = {}
+    if failure.retry_after is not None:
+        headers["Retry-After"] = str(failure.retry_after)
+    body = {"ok": False, "error": failure.error}
+    raw = EDGE_500_BODY if failure.status >= 500 else None
+    return _Answer(failure.status, body, headers, raw)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakeSlack) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (a timeout test) closes the socket before we answer.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "FakeSlack/1.0"
+
+    def do_POST(self) -> None:
+        assert isinstance(self.server, _Server)
+        fake = self.server.fake
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if url.path.startswith("/upload/"):
+            status, text = fake._handle_upload(url.path.removeprefix("/upload/"), body)
+            self._send(status, text, {"Content-Type": "text/plain; charset=utf-8"})
+        elif url.path.startswith("/api/"):
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            answer = fake._handle_api(url.path.removeprefix("/api/"), url.query, headers, body)
+            if answer.raw is not None:
+                content_type = "text/html; charset=utf-8"
+                payload = answer.raw
+            else:
+                content_type = "application/json; charset=utf-8"
+                payload = json.dumps(answer.body).encode()
+            self._send(answer.status, payload, {"Content-Type": content_type, **answer.headers})
+        else:
+            self._send(404, b"Not Found", {"Content-Type": "text/plain"})
+
+    do_GET = do_POST
+
+    def _send(self, status: int, payload: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output quiet

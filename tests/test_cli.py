@@ -1,0 +1,117 @@
+"""The `liaison` command: start-up checks, configuration checks, and serving over HTTP."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.cli import main
+from tests.conftest import BOT_TOKEN, DEFAULT_CONFIG, SIGNING_SECRET
+from tests.fakes.slack_api import FakeSlack
+
+SLACK_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
+)
+
+
+@pytest.fixture
+def bare_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in (*SLACK_VARIABLES, "DATABASE_URL", "LIAISON_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    return tmp_path
+
+
+def test_starting_without_credentials_says_what_to_set(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run"]) == 2
+    message = capsys.readouterr().err
+    assert "SLACK_BOT_TOKEN" in message and "SLACK_SIGNING_SECRET" in message
+    assert "manifest.yml" in message and "OAuth & Permissions" in message
+    assert not (bare_environment / "liaison.db").exists()  # nothing started
+
+
+def test_check_config_accepts_the_example_file(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LIAISON_CONFIG", str(Path(__file__).parents[1] / "config/liaison.toml"))
+    assert main(["check-config"]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+def test_check_config_names_each_problem_with_its_place(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = bare_environment / "broken.toml"
+    path.write_text(
+        DEFAULT_CONFIG.replace('"Europe/Berlin"', '"Mars/Base"')
+        .replace('departments = ["sales", "eng"]', 'departments = ["sales", "ops"]')
+        .replace('role = "requester"', 'role = "requester"\ncolour = "blue"')
+    )
+    monkeypatch.setenv("LIAISON_CONFIG", str(path))
+    assert main(["check-config"]) == 2
+    err = capsys.readouterr().err
+    assert 'timezone: unknown time zone "Mars/Base"' in err
+    assert 'unknown department "ops"' in err
+    assert "colour: unknown key" in err
+
+
+def test_liaison_web_serves_slack_and_health_over_http(tmp_path: Path) -> None:
+    """The production server (gunicorn, several workers) answers health checks and Slack."""
+    config = tmp_path / "liaison.toml"
+    config.write_text(DEFAULT_CONFIG)
+    database = tmp_path / "web.db"
+    port = _free_port()
+    with FakeSlack(token=BOT_TOKEN) as fake:
+        env = {
+            **os.environ,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": fake.base_url,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "LIAISON_CONFIG": str(config),
+            "PORT": str(port),
+            "WEB_CONCURRENCY": "2",
+        }
+        cli = [sys.executable, "-m", "bot.cli"]
+        subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
+        server = subprocess.Popen([*cli, "web"], env=env, stderr=subprocess.PIPE, text=True)
+        try:
+            health = _wait_for_health(f"http://127.0.0.1:{port}/healthz")
+            assert health.status_code == 200 and health.json()["status"] == "ok"
+            unsigned = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=b"{}")
+            assert unsigned.status_code == 401
+        finally:
+            server.terminate()
+            _, stderr = server.communicate(timeout=20)
+        assert "Booting worker" in stderr  # gunicorn, not a development server
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_health(url: str, timeout: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

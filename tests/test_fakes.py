@@ -1,0 +1,453 @@
+"""Tests of the test doubles: FakeSlack against the real WebClient, SlackClientSim against Bolt."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt import App, BoltRequest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
+
+from tests.fakes import FakeSlack, SlackClientSim, slack_signature
+
+PAYLOADS = Path(__file__).parents[2] / "shared" / "slack-payloads"
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake: FakeSlack) -> WebClient:
+    return WebClient(token=TOKEN, base_url=fake.base_url)
+
+
+# -- a tiny Bolt app behind a real HTTP server, to prove Bolt accepts what the sim sends ---
+
+
+class _Received:
+    def __init__(self) -> None:
+        self.requests: list[tuple[bytes, dict[str, str]]] = []
+        self.bodies: list[tuple[str, dict[str, Any]]] = []  # (listener kind, payload)
+
+
+def _build_bolt_app(client: WebClient, received: _Received) -> App:
+    app = App(client=client, signing_secret=SECRET, process_before_response=True)
+
+    @app.command("/request")
+    def on_command(ack: Any, command: dict[str, Any]) -> None:
+        ack()
+        received.bodies.append(("command", command))
+
+    @app.action("claim")
+    @app.action("priority")
+    def on_action(ack: Any, body: dict[str, Any]) -> None:
+        ack()
+        received.bodies.append(("action", body))
+
+    @app.view("new_request")
+    def on_view(ack: Any, view: dict[str, Any]) -> None:
+        ack()
+        received.bodies.append(("view", view))
+
+    @app.shortcut("create_request")
+    def on_shortcut(ack: Any, shortcut: dict[str, Any]) -> None:
+        ack()
+        received.bodies.append(("shortcut", shortcut))
+
+    @app.event("reaction_added")
+    def on_reaction(event: dict[str, Any]) -> None:
+        received.bodies.append(("reaction", event))
+
+    return app
+
+
+@pytest.fixture
+def bolt(client: WebClient) -> Iterator[tuple[SlackClientSim, _Received]]:
+    received = _Received()
+    app = _build_bolt_app(client, received)
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            received.requests.append((body, headers))
+            response = app.dispatch(BoltRequest(body=body.decode(), headers=headers))
+            payload = (response.body or "").encode()
+            self.send_response(response.status)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
+    thread.start()
+    sim = SlackClientSim(f"http://127.0.0.1:{server.server_address[1]}", SECRET)
+    try:
+        yield sim, received
+    finally:
+        sim.close()
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+# -- signatures ---------------------------------------------------------------------------
+
+
+def test_signature_matches_slacks_test_vector() -> None:
+    path = PAYLOADS / "signature_test_vector.json"
+    if not path.exists():
+        pytest.skip("shared slack-payloads not present")
+    vector = json.loads(path.read_text())
+    signature = slack_signature(
+        vector["signing_secret"], vector["x_slack_request_timestamp"], vector["body"]
+    )
+    assert signature == vector["expected_x_slack_signature"]
+
+
+def test_sim_signs_what_slack_sdk_verifies(bolt: tuple[SlackClientSim, _Received]) -> None:
+    sim, received = bolt
+    assert sim.command("U1", "hello").status_code == 200
+    body, headers = received.requests[-1]
+    assert SignatureVerifier(SECRET).is_valid_request(body, headers)
+    assert headers["content-type"] == "application/x-www-form-urlencoded"
+
+
+def test_bad_signature_and_stale_timestamp_are_rejected(
+    bolt: tuple[SlackClientSim, _Received],
+) -> None:
+    sim, received = bolt
+    assert sim.post(b"{}", "application/json", signature="v0=deadbeef").status_code == 401
+    assert sim.post(b"{}", "application/json", timestamp="1531420618").status_code == 401
+    assert received.bodies == []
+
+
+# -- the sim's payloads, as Bolt parses them ---------------------------------------------
+
+
+def test_command_sends_slacks_key_set(bolt: tuple[SlackClientSim, _Received]) -> None:
+    sim, received = bolt
+    sim.command("U1", "fix the printer", channel_id="C42")
+    kind, command = received.bodies[-1]
+    assert kind == "command"
+    assert command["text"] == "fix the printer"
+    assert (command["user_id"], command["channel_id"], command["team_id"]) == ("U1", "C42", "T0001")
+    assert {"token", "api_app_id", "team_domain", "response_url", "trigger_id"} <= set(command)
+    sim.command("U1")
+    assert received.bodies[-1][1]["trigger_id"] != command["trigger_id"]
+
+
+def test_view_submission_builds_state_from_the_opened_view(
+    fake: FakeSlack, client: WebClient, bolt: tuple[SlackClientSim, _Received]
+) -> None:
+    sim, received = bolt
+    option = {"text": {"type": "plain_text", "text": "High"}, "value": "high"}
+    low = {"text": {"type": "plain_text", "text": "Low"}, "value": "low"}
+
+    def input_block(block_id: str, element: dict[str, Any]) -> dict[str, Any]:
+        label = {"type": "plain_text", "text": block_id}
+        return {"type": "input", "block_id": block_id, "label": label, "element": element}
+
+    view = {
+        "type": "modal",
+        "callback_id": "new_request",
+        "private_metadata": '{"channel": "C1"}',
+        "title": {"type": "plain_text", "text": "New request"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "blocks": [
+            input_block("title", {"type": "plain_text_input", "action_id": "v"}),
+            input_block(
+                "due", {"type": "datepicker", "action_id": "v", "initial_date": "2030-01-02"}
+            ),
+            input_block(
+                "priority", {"type": "static_select", "action_id": "v", "options": [low, option]}
+            ),
+            input_block("owner", {"type": "users_select", "action_id": "v"}),
+            input_block("notes", {"type": "plain_text_input", "action_id": "v", "multiline": True}),
+            input_block(
+                "flags", {"type": "checkboxes", "action_id": "v", "options": [low, option]}
+            ),
+        ],
+    }
+    opened = client.views_open(trigger_id="1.2.3", view=view)["view"]
+    assert opened["id"].startswith("V") and opened["callback_id"] == "new_request"
+    assert fake.views[opened["id"]]["private_metadata"] == '{"channel": "C1"}'
+
+    values = {"title": "Fix it", "priority": "high", "owner": "U7", "flags": ["low"]}
+    assert sim.view_submission(opened, "U1", values).status_code == 200
+    kind, submitted = received.bodies[-1]
+    assert kind == "view"
+    state = submitted["state"]["values"]
+    assert state["title"]["v"] == {"type": "plain_text_input", "value": "Fix it"}
+    assert state["due"]["v"] == {"type": "datepicker", "selected_date": "2030-01-02"}
+    assert state["priority"]["v"]["selected_option"] == option
+    assert state["owner"]["v"] == {"type": "users_select", "selected_user": "U7"}
+    assert state["notes"]["v"]["value"] is None
+    assert state["flags"]["v"]["selected_options"] == [low]
+    with pytest.raises(KeyError):
+        sim.view_submission(opened, "U1", {"nope": "x"})
+
+
+def test_block_action_takes_the_element_from_the_message(
+    fake: FakeSlack, client: WebClient, bolt: tuple[SlackClientSim, _Received]
+) -> None:
+    sim, received = bolt
+    select = {
+        "type": "static_select",
+        "action_id": "priority",
+        "options": [{"text": {"type": "plain_text", "text": "Urgent"}, "value": "urgent"}],
+    }
+    blocks = [
+        {"type": "section", "block_id": "r1", "text": {"type": "mrkdwn", "text": "Request"}},
+        {
+            "type": "actions",
+            "block_id": "req-7",
+            "elements": [
+                {
+                    "type": "button",
+                    "action_id": "claim",
+                    "text": {"type": "plain_text", "text": "Claim"},
+                    "value": "7",
+                },
+                select,
+            ],
+        },
+    ]
+    posted = client.chat_postMessage(channel="C1", text="Request", blocks=blocks)
+    message = fake.message("C1", posted["ts"])
+
+    sim.block_action("U2", "claim", channel_id="C1", message=message)
+    body = received.bodies[-1][1]
+    assert body["container"] == {
+        "type": "message",
+        "message_ts": posted["ts"],
+        "channel_id": "C1",
+        "is_ephemeral": False,
+    }
+    assert body["actions"][0] | {"action_ts": None} == {
+        "type": "button",
+        "action_id": "claim",
+        "block_id": "req-7",
+        "text": {"type": "plain_text", "text": "Claim"},
+        "value": "7",
+        "action_ts": None,
+    }
+    sim.block_action(
+        "U2", "priority", selected_option_value="urgent", channel_id="C1", message=message
+    )
+    action = received.bodies[-1][1]["actions"][0]
+    assert action["type"] == "static_select"
+    assert action["selected_option"]["value"] == "urgent"
+
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Request"}, "blocks": blocks}
+    opened = client.views_open(trigger_id="t1", view=modal)["view"]
+    sim.block_action("U2", "claim", view=opened)
+    body = received.bodies[-1][1]
+    assert body["container"] == {"type": "view", "view_id": opened["id"]}
+    assert body["view"]["id"] == opened["id"] and body["actions"][0]["value"] == "7"
+
+
+def test_message_shortcut_and_events_reach_bolt(bolt: tuple[SlackClientSim, _Received]) -> None:
+    sim, received = bolt
+    sim.message_shortcut("U1", {"text": "can you help?", "user": "U3", "ts": "1700000001.000100"})
+    kind, shortcut = received.bodies[-1]
+    assert (kind, shortcut["message"]["text"], shortcut["message_ts"]) == (
+        "shortcut",
+        "can you help?",
+        "1700000001.000100",
+    )
+
+    sim.reaction("U1", "white_check_mark", "C1", "1700000001.000100", event_id="Ev1", retry_num=1)
+    kind, event = received.bodies[-1]
+    assert kind == "reaction"
+    assert event["item"] == {"type": "message", "channel": "C1", "ts": "1700000001.000100"}
+    body, headers = received.requests[-1]
+    assert json.loads(body)["event_id"] == "Ev1"
+    assert (headers["x-slack-retry-num"], headers["x-slack-retry-reason"]) == ("1", "http_timeout")
+
+
+# -- FakeSlack against the real WebClient -------------------------------------------------
+
+
+def test_auth_is_checked(fake: FakeSlack, client: WebClient) -> None:
+    assert client.auth_test()["user_id"] == "UBOT"
+    assert client.auth_test().headers["x-oauth-scopes"]
+    with pytest.raises(SlackApiError) as wrong:
+        WebClient(token="xoxb-wrong", base_url=fake.base_url).auth_test()
+    assert wrong.value.response["error"] == "invalid_auth"
+    with pytest.raises(SlackApiError) as missing:
+        WebClient(base_url=fake.base_url).auth_test()
+    assert missing.value.response["error"] == "not_authed"
+    with pytest.raises(SlackApiError) as unknown:
+        client.api_call("chat.scheduleMessage", params={"channel": "C1"})
+    assert unknown.value.response["error"] == "unknown_method"
+
+
+def test_post_message_to_a_channel_and_a_user(fake: FakeSlack, client: WebClient) -> None:
+    first = client.chat_postMessage(channel="C1", text="hello")
+    second = client.chat_postMessage(channel="U9", text="psst")
+    reply = client.chat_postMessage(channel="C1", text="in thread", thread_ts=first["ts"])
+
+    assert first["channel"] == "C1" and second["channel"] == "DU9"
+    assert first["message"]["subtype"] == "bot_message" and first["message"]["bot_id"] == "BBOT"
+    assert float(first["ts"]) < float(second["ts"]) < float(reply["ts"])
+    assert fake.message("C1", first["ts"])["text"] == "hello"
+    assert [m["text"] for m in fake.thread("C1", first["ts"])] == ["in thread"]
+    assert len(fake.calls_to("chat.postMessage", channel="C1")) == 2
+    assert (
+        fake.calls_to("chat.postMessage", text=lambda t: "psst" in t)[0].params["channel"] == "U9"
+    )
+    fake.assert_no_call("chat.postMessage", channel="C2")
+    with pytest.raises(SlackApiError) as error, pytest.warns(UserWarning, match="text"):
+        client.chat_postMessage(channel="C1")
+    assert error.value.response["error"] == "no_text"
+
+
+def test_update_permalink_and_delete(fake: FakeSlack, client: WebClient) -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "v1"}}]
+    ts = client.chat_postMessage(channel="C1", text="v1", blocks=blocks)["ts"]
+    new_blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "v2"}}]
+    client.chat_update(channel="C1", ts=ts, text="v2", blocks=new_blocks)
+    assert fake.message("C1", ts)["blocks"] == new_blocks
+    assert fake.calls_to("chat.update")[0].params["blocks"] == new_blocks
+
+    link = client.chat_getPermalink(channel="C1", message_ts=ts)["permalink"]
+    assert link == f"https://acme.slack.com/archives/C1/p{ts.replace('.', '')}"
+
+    client.chat_delete(channel="C1", ts=ts)
+    assert ("C1", ts) not in fake.messages
+    with pytest.raises(SlackApiError) as error:
+        client.chat_update(channel="C1", ts=ts, text="v3")
+    assert error.value.response["error"] == "message_not_found"
+
+
+def test_usergroups_users_info_and_conversations_open(fake: FakeSlack, client: WebClient) -> None:
+    fake.usergroups["S1"] = ["U1", "U2"]
+    fake.users["U2"] = {"tz": "Europe/Berlin"}
+    assert client.usergroups_users_list(usergroup="S1")["users"] == ["U1", "U2"]
+    with pytest.raises(SlackApiError) as error:
+        client.usergroups_users_list(usergroup="S404")
+    assert error.value.response["error"] == "no_such_subteam"
+    assert client.users_info(user="U1")["user"]["tz"] == "America/New_York"
+    assert client.users_info(user="U2")["user"]["tz"] == "Europe/Berlin"
+    assert client.conversations_open(users="U1")["channel"]["id"] == "DU1"
+
+
+def test_fail_answers_errors_then_recovers(fake: FakeSlack, client: WebClient) -> None:
+    fake.fail("chat.postMessage", "channel_not_found", times=2)
+    for _ in range(2):
+        with pytest.raises(SlackApiError) as error:
+            client.chat_postMessage(channel="C1", text="x")
+        assert error.value.response["error"] == "channel_not_found"
+    assert client.chat_postMessage(channel="C1", text="x")["ok"]
+    assert [c.response["ok"] for c in fake.calls_to("chat.postMessage")] == [False, False, True]
+
+
+def test_fail_with_429_and_500(fake: FakeSlack, client: WebClient) -> None:
+    fake.fail("chat.postMessage", status=429, retry_after=7)
+    with pytest.raises(SlackApiError) as limited:
+        client.chat_postMessage(channel="C1", text="x")
+    assert limited.value.response.status_code == 429
+    assert limited.value.response.headers["retry-after"] == "7"
+    assert limited.value.response["error"] == "ratelimited"
+
+    fake.fail("chat.update", status=500, delay=0.01)
+    with pytest.raises(SlackApiError) as broken:
+        client.chat_update(channel="C1", ts="1.2", text="x")
+    assert broken.value.response.status_code == 500
+    assert [c.status for c in fake.calls] == [429, 500]
+
+
+def test_block_kit_limits(fake: FakeSlack, client: WebClient) -> None:
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}
+    with pytest.raises(SlackApiError) as too_many:
+        client.chat_postMessage(channel="C1", text="x", blocks=[section] * 51)
+    assert too_many.value.response["error"] == "invalid_blocks"
+    assert (
+        "no more than 50 items allowed [json-pointer:/blocks]" in too_many.value.response["errors"]
+    )
+
+    long_section = {"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}
+    with pytest.raises(SlackApiError) as too_long:
+        client.chat_postMessage(channel="C1", text="x", blocks=[long_section])
+    assert too_long.value.response["response_metadata"]["messages"] == [
+        "[ERROR] failed to match all allowed schemas [json-pointer:/blocks/0/text]",
+        "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]",
+    ]
+
+    truncated = client.chat_postMessage(channel="C1", text="y" * 40_001)
+    assert truncated["response_metadata"]["warnings"] == ["message_truncated"]
+    assert len(fake.message("C1", truncated["ts"])["text"]) == 40_000
+    assert not fake.messages.keys() - {("C1", truncated["ts"])}
+
+
+def test_view_limits_and_trigger_reuse(fake: FakeSlack, client: WebClient) -> None:
+    title = {"type": "plain_text", "text": "x" * 25}
+    with pytest.raises(SlackApiError) as long_title:
+        client.views_open(trigger_id="t1", view={"type": "modal", "title": title, "blocks": []})
+    assert long_title.value.response["error"] == "invalid_arguments"
+    assert long_title.value.response["response_metadata"]["messages"] == [
+        "[ERROR] must be less than 25 characters [json-pointer:/view/title/text]"
+    ]
+    divider = {"type": "divider"}
+    home = {"type": "home", "blocks": [divider] * 101}
+    with pytest.raises(SlackApiError) as too_many:
+        client.views_publish(user_id="U1", view=home)
+    assert (
+        "[ERROR] no more than 100 items allowed [json-pointer:/view/blocks]"
+        in (too_many.value.response["response_metadata"]["messages"])
+    )
+
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Hi"}, "blocks": [divider]}
+    opened = client.views_open(trigger_id="t2", view=modal)["view"]
+    with pytest.raises(SlackApiError) as reused:
+        client.views_open(trigger_id="t2", view=modal)
+    assert reused.value.response["error"] == "exchanged_trigger_id"
+    updated = client.views_update(view_id=opened["id"], view=modal)["view"]
+    assert updated["id"] == opened["id"] and updated["hash"] != opened["hash"]
+    published = client.views_publish(user_id="U1", view={"type": "home", "blocks": []})
+    assert fake.home_tabs["U1"]["id"] == published["view"]["id"]
+
+
+def test_wait_for_polls_and_explains_timeouts(fake: FakeSlack, client: WebClient) -> None:
+    timer = threading.Timer(0.05, lambda: client.chat_postMessage(channel="C1", text="later"))
+    timer.start()
+    assert fake.wait_for("chat.postMessage", channel="C1", timeout=2)[0].params["text"] == "later"
+    timer.join()
+
+    client.auth_test()
+    with pytest.raises(AssertionError, match=r"views\.open.*methods seen: \['chat\.postMessage'"):
+        fake.wait_for("views.open", timeout=0.05)
+
+    fake.reset()
+    assert fake.calls == [] and fake.messages == {}
+
+
+def test_files_upload_v2_flow(fake: FakeSlack, client: WebClient) -> None:
+    response = client.files_upload_v2(
+        channel="C1", content=b"a,b\n1,2\n", filename="report.csv", title="Report"
+    )
+    file_id = response["file"]["id"]
+    assert fake.uploads[file_id] == b"a,b\n1,2\n"
+    assert response["file"]["title"] == "Report"
+    complete = fake.calls_to("files.completeUploadExternal")[0]
+    assert complete.params["channel_id"] == "C1"
+    assert complete.params["files"] == [{"id": file_id, "title": "Report"}]
+    with pytest.raises(SlackApiError) as error:
+        client.files_completeUploadExternal(files=[{"id": "F404"}], channel_id="C1")
+    assert error.value.response["error"] == "file_not_found"
