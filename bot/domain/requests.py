@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
 from bot.db.models import Department, Request, RequestEvent, Workspace
+from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.lifecycle import CLOSED, Status, Surface
 
@@ -74,9 +75,13 @@ def ensure_workspace(
     """The workspace row for `team_id`, created on first contact, with departments in sync."""
     workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
     if workspace is None:
-        workspace = Workspace(team_id=team_id, last_request_number=0, created_at=now)
-        session.add(workspace)
-        session.flush()
+        insert_ignoring_conflicts(
+            session,
+            Workspace,
+            {"team_id": team_id, "last_request_number": 0, "created_at": now},
+            ["team_id"],
+        )
+        workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one()
     sync_departments(session, workspace=workspace, config=config)
     return workspace
 

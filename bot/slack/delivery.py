@@ -153,16 +153,15 @@ class Deliverer:
             return self._next_due(session, request_id) is not None
 
     def _next_due(self, session: Session, request_id: int) -> OutboxMessage | None:
-        return session.scalars(
+        """The request's oldest pending message if it is due; None if it is waiting for a retry
+        (messages queued after it wait too, so a request's messages never overtake each other)."""
+        oldest = session.scalars(
             select(OutboxMessage)
-            .where(
-                OutboxMessage.request_id == request_id,
-                OutboxMessage.status == "pending",
-                OutboxMessage.next_attempt_at <= self._clock(),
-            )
+            .where(OutboxMessage.request_id == request_id, OutboxMessage.status == "pending")
             .order_by(OutboxMessage.id)
             .limit(1)
         ).first()
+        return oldest if oldest is not None and oldest.next_attempt_at <= self._clock() else None
 
     def _drain(self, request_id: int, report: DeliveryReport) -> None:
         while True:

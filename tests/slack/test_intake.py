@@ -218,3 +218,35 @@ def test_healthz(liaison: Liaison) -> None:
     response = httpx.get(liaison.url + "/healthz")
     assert response.status_code == 200
     assert response.json()["database"] is True
+
+
+def test_a_slack_outage_keeps_the_request_and_posts_the_card_later(liaison: Liaison, db) -> None:
+    liaison.fake.fail("chat.postMessage", status=500, times=1)
+    file(liaison)
+    liaison.settle()
+    request = db.scalars(select(Request)).one()
+    assert request.card_ts is None
+    pending = db.scalars(
+        select(OutboxMessage).where(OutboxMessage.status == "pending").order_by(OutboxMessage.id)
+    ).all()
+    assert [m.kind for m in pending] == ["card", "filed_confirmation"]
+    assert pending[0].attempts == 1 and pending[0].last_error
+
+    # Nothing is due before the backoff has passed; afterwards both go out, card first.
+    assert liaison.runtime.deliverer.deliver_due().sent == 0
+    liaison.clock.advance(minutes=1)
+    assert liaison.runtime.deliverer.deliver_due().sent == 2
+    posts = liaison.fake.calls_to("chat.postMessage")
+    assert [c.params["channel"] for c in posts if c.status == 200] == [INTAKE_CHANNEL, SALES_REP]
+    assert db.get(Request, request.id).card_ts is not None
+
+
+def test_a_permanent_slack_error_is_recorded_not_retried(liaison: Liaison, db) -> None:
+    liaison.fake.fail("chat.postMessage", "channel_not_found", times=1)
+    file(liaison)
+    liaison.settle()
+    card = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "card")).one()
+    assert card.status == "failed" and card.last_error == "channel_not_found"
+    # The receipt still reaches the requester, without a link.
+    dm = liaison.fake.wait_for("chat.postMessage", channel=SALES_REP)[0]
+    assert "REQ-1" in dm.params["text"]

@@ -1,0 +1,22 @@
+"""INSERT … ON CONFLICT DO NOTHING on both supported backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+
+def insert_ignoring_conflicts(
+    session: Session, model: type[Any], values: dict[str, Any], conflict_columns: list[str]
+) -> bool:
+    """Insert a row unless one with the same `conflict_columns` exists (decided by the database,
+    so concurrent callers never fail). True when this call inserted it."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+    )
+    return session.execute(statement).rowcount == 1
