@@ -77,6 +77,18 @@ class Request(Base):
     fulfilling_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     status: Mapped[Status] = mapped_column(STATUS, default=Status.NEW)
     claimer_id: Mapped[str | None] = mapped_column(SLACK_ID)
+    # The request's estimate in working days: the claimer's, else the median of all estimates.
+    estimate_days: Mapped[float | None]
+    projected_date: Mapped[date | None] = mapped_column(Date)
+    committed_date: Mapped[date | None] = mapped_column(Date)
+    # While waiting on the requester: the state to return to, and who asked.
+    resume_status: Mapped[Status | None] = mapped_column(STATUS)
+    info_asked_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    # Someone reacted "decline"; their next reply in the thread is the reason.
+    decline_pending_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    decline_reason: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
     source_permalink: Mapped[str | None] = mapped_column(Text)
     card_channel: Mapped[str | None] = mapped_column(SLACK_ID)
     card_ts: Mapped[str | None] = mapped_column(String(32))
@@ -86,6 +98,9 @@ class Request(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
+    estimates: Mapped[list[Estimate]] = relationship(
+        order_by="Estimate.created_at", cascade="all, delete-orphan", lazy="selectin"
+    )
     fulfilling_department: Mapped[Department] = relationship(
         foreign_keys=[fulfilling_department_id], lazy="joined"
     )
@@ -96,6 +111,30 @@ class Request(Base):
     @property
     def reference(self) -> str:
         return f"REQ-{self.number}"
+
+
+class Estimate(Base):
+    """One person's estimate of a request, in working days; changing it updates the row."""
+
+    __tablename__ = "estimates"
+    __table_args__ = (UniqueConstraint("request_id", "estimator_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    estimator_id: Mapped[str] = mapped_column(SLACK_ID)
+    days: Mapped[int]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ProcessedEvent(Base):
+    """Slack event ids already handled: a retried or duplicated delivery is recognised here, in
+    the same transaction as the change the event made."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime]
 
 
 class RequestEvent(Base):

@@ -14,6 +14,13 @@ from bot.db.models import OutboxMessage, Request
 # Message kinds; each has a renderer in bot/slack/messages.py.
 CARD = "card"
 FILED_CONFIRMATION = "filed_confirmation"
+THREAD_NOTE = "thread_note"  # a short entry in the card's thread about a change
+DIRECT_NOTE = "direct_note"  # a DM telling someone about a change
+NEGOTIATION = "negotiation"  # the desired date is infeasible: accept, cut scope or escalate
+LEAD_ALERT = "lead_alert"  # an escalation or an infeasible hard deadline, to a lead
+INFO_REQUEST = "info_request"  # a question for the requester
+DELIVERED = "delivered"  # delivery news for the requester, asking whether it met the need
+DECLINE_PROMPT = "decline_prompt"  # asks the person declining for the reason
 
 
 def enqueue(

@@ -8,7 +8,7 @@ from concurrent.futures import Executor
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from bot.slack.listeners import intake
+from bot.slack.listeners import actions, events, intake, modals
 
 log = logging.getLogger(__name__)
 
@@ -27,5 +27,6 @@ def create_bolt_app(runtime: Runtime, *, listener_executor: Executor | None = No
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
-    intake.register(app, runtime)
+    for listeners in (intake, events, actions, modals):
+        listeners.register(app, runtime)
     return app

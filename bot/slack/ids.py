@@ -20,3 +20,52 @@ class Intake:
     department = "fulfilling_department"
     # Every input element uses this action id; the block id says which field it is.
     value = "value"
+
+
+class Card:
+    """Buttons on a request card; every value is the request's id."""
+
+    block = "card_actions"
+    claim = "card_claim"
+    release = "card_release"
+    estimate = "card_estimate"
+    ask = "card_ask"
+    deliver = "card_deliver"
+    decline = "card_decline"
+    edit = "card_edit"
+    reassign = "card_reassign"
+
+
+class Negotiation:
+    block = "negotiation_actions"
+    accept = "negotiation_accept"
+    cut_scope = "negotiation_cut_scope"
+    escalate = "negotiation_escalate"
+
+
+class Requester:
+    """Buttons in the requester's DMs."""
+
+    block = "requester_actions"
+    edit = "requester_edit"
+    cancel = "requester_cancel"
+    helpful = "feedback_helpful"
+    not_helpful = "feedback_not_helpful"
+
+
+class AskModal:
+    callback = "ask_requester"
+    question = "question"
+    value = "value"
+
+
+class DeclineModal:
+    callback = "decline_request"
+    reason = "reason"
+    value = "value"
+
+
+class EditModal:
+    """The intake modal reused for editing; private_metadata carries the request id."""
+
+    callback = "request_edit"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.config import LiaisonConfig
 from bot.db.models import OutboxMessage, Request
 from bot.domain import outbox
 from bot.slack import text
-from bot.slack.blocks.card import card_message
-from bot.slack.blocks.common import channel, day, link, section
+from bot.slack.blocks.card import card_message, days
+from bot.slack.blocks.common import actions, button, channel, day, link, section, user
+from bot.slack.ids import Negotiation, Requester
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,10 @@ class Rendering:
     message: OutboxMessage
     request: Request | None
     config: LiaisonConfig
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        return self.message.payload or {}
 
 
 Renderer = Callable[[Rendering], dict[str, Any]]
@@ -38,6 +44,26 @@ def render(rendering: Rendering) -> dict[str, Any]:
     return _RENDERERS[rendering.message.kind](rendering)
 
 
+def _simple(message: str, *extra: dict[str, Any]) -> dict[str, Any]:
+    return {"text": message, "blocks": [section(message), *extra]}
+
+
+def _ref(request: Request) -> str:
+    return link(request.card_permalink, request.reference)
+
+
+def _titled(request: Request) -> str:
+    return f"{_ref(request)} “{text.mrkdwn(request.title, 300)}”"
+
+
+def _date(value: str | None) -> str:
+    return day(date.fromisoformat(value)) if value else "no date"
+
+
+def _quoted(value: str | None) -> str:
+    return "\n" + text.quote(value, 2000) if value else ""
+
+
 @renderer(outbox.CARD)
 def _card(r: Rendering) -> dict[str, Any]:
     assert r.request is not None
@@ -48,12 +74,186 @@ def _card(r: Rendering) -> dict[str, Any]:
 def _filed(r: Rendering) -> dict[str, Any]:
     request = r.request
     assert request is not None
-    title = text.mrkdwn(request.title, 300)
     where = f" and posted in {channel(request.card_channel)}" if request.card_channel else ""
-    reference = link(request.card_permalink, request.reference)
     message = (
-        f"Your request {reference} “{title}” is filed{where}. "
+        f"Your request {_titled(request)} is filed{where}. "
         f"Desired date: {day(request.desired_date)}. I'll tell you when someone claims it and "
         "how long they think it takes."
     )
-    return {"text": message, "blocks": [section(message)]}
+    value = str(request.id)
+    return _simple(
+        message,
+        actions(
+            Requester.block,
+            button("Edit", Requester.edit, value),
+            button("Cancel request", Requester.cancel, value, style="danger"),
+        ),
+    )
+
+
+# Thread entries on the card, one line per change.
+_THREAD = {
+    "claimed": "{actor} claimed it.",
+    "unclaimed": "{actor} released it; it is back in the queue.",
+    "reassigned": "{actor} reassigned it to {to}.",
+    "estimated": "{actor} estimates {days} working days{previous}.{disagree}",
+    "committed": "Committed for {committed}.",
+    "accepted": "{actor} accepted the projected date: committed for {committed}.",
+    "escalated": "{actor} escalated it to the leads of both departments.",
+    "delivered": "{actor} marked it delivered.",
+    "declined": "{actor} declined it.{reason}",
+    "cancelled": "{actor} cancelled the request.",
+    "edited": "{actor} edited the request ({fields}).{cleared}",
+}
+
+# DMs about a change, to whoever the change concerns.
+_DIRECT = {
+    "claimed": "{actor} claimed your request {request}.",
+    "unclaimed": "{actor} released your request {request}; it is back in the queue.",
+    "reassigned": "{actor} handed your request {request} to {to}.",
+    "committed": "Your request {request} is committed for {committed} (estimate {estimate}).",
+    "declined": "{actor} declined your request {request}.{reason}",
+    "assigned_to_you": "{actor} assigned {request} to you.",
+    "accepted": "{actor} accepted the projected date for {request}: committed for {committed}.",
+    "answered": "{actor} answered your question about {request}:{answer}",
+    "cancelled": "{actor} cancelled {request}, which you had claimed: no need to go on with it.",
+    "feedback": "{actor} says {request} {verdict}",
+    "reestimate": "{actor} changed {request} after you estimated it, so your estimate was "
+    "cleared. Please estimate it again.",
+}
+
+
+def _change_facts(r: Rendering) -> dict[str, str]:
+    request, facts = r.request, r.facts
+    assert request is not None
+    previous = facts.get("previous")
+    estimators = facts.get("estimators") or []
+    cleared = facts.get("estimators") if facts.get("change") == "edited" else None
+    return {
+        "actor": user(facts["actor"]) if facts.get("actor") else "Liaison",
+        "request": _titled(request),
+        "to": user(facts["to"]) if facts.get("to") else "",
+        "days": str(facts.get("days", "")),
+        "previous": f" (was {previous})" if previous else "",
+        "disagree": (
+            " The estimates disagree widely: "
+            + " ".join(user(e) for e in estimators)
+            + ", please talk it through here."
+            if facts.get("disagree")
+            else ""
+        ),
+        "committed": _date(facts.get("committed")),
+        "estimate": days(request.estimate_days),
+        "reason": _quoted(facts.get("reason")),
+        "answer": _quoted(facts.get("answer")),
+        "fields": ", ".join(f.replace("_", " ") for f in facts.get("fields") or []) or "no changes",
+        "cleared": (
+            " The estimates were cleared: " + " ".join(user(e) for e in cleared) + ", please "
+            "estimate again."
+            if cleared
+            else ""
+        ),
+        "verdict": "met the need. :+1:" if facts.get("helpful") else "did not fully meet the need.",
+    }
+
+
+@renderer(outbox.THREAD_NOTE)
+def _thread_note(r: Rendering) -> dict[str, Any]:
+    return _simple(_THREAD[r.facts["change"]].format(**_change_facts(r)))
+
+
+@renderer(outbox.DIRECT_NOTE)
+def _direct_note(r: Rendering) -> dict[str, Any]:
+    return _simple(_DIRECT[r.facts["change"]].format(**_change_facts(r)))
+
+
+@renderer(outbox.NEGOTIATION)
+def _negotiation(r: Rendering) -> dict[str, Any]:
+    request = r.request
+    assert request is not None
+    projected = _date(r.facts.get("projected"))
+    who = f"{user(request.claimer_id)}'s" if request.claimer_id else "the team's"
+    message = (
+        f":warning: {_titled(request)} is at risk. With the estimate of "
+        f"{days(request.estimate_days)} and {who} other work, delivery is projected for "
+        f"*{projected}*, after the desired {_date(r.facts.get('desired'))}. "
+        f"{user(request.requester_id)}, what would you like to do?"
+    )
+    value = str(request.id)
+    return _simple(
+        message,
+        actions(
+            Negotiation.block,
+            button(f"Accept {projected}", Negotiation.accept, value, style="primary"),
+            button("Cut scope", Negotiation.cut_scope, value),
+            button("Escalate", Negotiation.escalate, value, style="danger"),
+        ),
+    )
+
+
+@renderer(outbox.LEAD_ALERT)
+def _lead_alert(r: Rendering) -> dict[str, Any]:
+    request = r.request
+    assert request is not None
+    facts = r.facts
+    opening = (
+        f"{user(facts['actor'])} escalated {_titled(request)}."
+        if facts.get("reason") == "escalated"
+        else f":rotating_light: {_titled(request)} has a *hard deadline* that looks infeasible."
+    )
+    client = f" for {text.mrkdwn(request.client, 200)}" if request.client else ""
+    message = (
+        f"{opening} Filed by {user(request.requester_id)}{client}; desired "
+        f"{_date(facts.get('desired'))}{' (hard deadline)' if request.hard_deadline else ''}, "
+        f"projected {_date(facts.get('projected'))} with an estimate of "
+        f"{days(request.estimate_days)} by "
+        f"{user(request.claimer_id) if request.claimer_id else 'nobody yet'}."
+        f"{' A date was already promised to the client.' if request.promised_to_client else ''}"
+    )
+    return _simple(message)
+
+
+@renderer(outbox.INFO_REQUEST)
+def _info_request(r: Rendering) -> dict[str, Any]:
+    request = r.request
+    assert request is not None
+    asker, question = user(r.facts["actor"]), _quoted(r.facts.get("question"))
+    if r.message.in_thread:
+        message = (
+            f"{user(request.requester_id)}, {asker} needs more information:{question}\n"
+            "Please reply in this thread."
+        )
+    else:
+        message = (
+            f"{asker} needs more information about your request {_titled(request)}:{question}\n"
+            f"Please answer in {link(request.card_permalink, 'the thread of its card')}."
+        )
+    return _simple(message)
+
+
+@renderer(outbox.DELIVERED)
+def _delivered(r: Rendering) -> dict[str, Any]:
+    request = r.request
+    assert request is not None
+    message = (
+        f"{user(r.facts['actor'])} delivered your request {_titled(request)}. Did it meet the need?"
+    )
+    value = str(request.id)
+    return _simple(
+        message,
+        actions(
+            Requester.block,
+            button(":+1: Yes", Requester.helpful, value),
+            button(":-1: Not quite", Requester.not_helpful, value),
+        ),
+    )
+
+
+@renderer(outbox.DECLINE_PROMPT)
+def _decline_prompt(r: Rendering) -> dict[str, Any]:
+    request = r.request
+    assert request is not None
+    return _simple(
+        f"{user(r.facts['actor'])}, reply in this thread with the reason for declining, and I'll "
+        f"decline {request.reference} and pass it on to {user(request.requester_id)}."
+    )

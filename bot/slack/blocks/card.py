@@ -6,8 +6,26 @@ from typing import Any
 
 from bot.config import Reactions
 from bot.db.models import Request
+from bot.domain.feasibility import estimates_disagree
+from bot.domain.lifecycle import Status
 from bot.slack import text
-from bot.slack.blocks.common import Block, context, day, fields, header, link, quote_section, user
+from bot.slack.blocks.common import (
+    Block,
+    button,
+    context,
+    day,
+    fields,
+    header,
+    link,
+    option,
+    plain,
+    quote_section,
+    section,
+    user,
+)
+from bot.slack.ids import Card
+
+ESTIMATE_CHOICES = range(1, 11)
 
 
 def card_title(request: Request) -> str:
@@ -31,6 +49,24 @@ def desired_date_line(request: Request) -> str:
     return f"{day(request.desired_date)} ({kind})"
 
 
+def days(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g} d"
+
+
+def estimate_line(request: Request) -> str:
+    if request.estimate_days is None:
+        return "Not yet"
+    mine = any(e.estimator_id == request.claimer_id for e in request.estimates)
+    basis = "the claimer's" if mine else f"median of {len(request.estimates)}"
+    return (
+        f"{days(request.estimate_days)} ({basis})"
+        if len(request.estimates) > 1
+        else days(request.estimate_days)
+    )
+
+
 def how_to_respond(reactions: Reactions) -> str:
     estimate = sorted(reactions.estimate_days.items(), key=lambda item: item[1])
     first, last = estimate[0], estimate[-1]
@@ -43,6 +79,14 @@ def how_to_respond(reactions: Reactions) -> str:
 
 def request_card(request: Request, *, reactions: Reactions) -> list[Block]:
     """Blocks for the card; the thread under it is the request's conversation."""
+    dates = (
+        ("Committed for", day(request.committed_date))
+        if request.committed_date
+        else (
+            "Projected delivery",
+            day(request.projected_date) if request.projected_date else "After an estimate",
+        )
+    )
     blocks: list[Block] = [
         header(card_title(request)),
         fields(
@@ -55,8 +99,11 @@ def request_card(request: Request, *, reactions: Reactions) -> list[Block]:
             ),
             ("Status", request.status.label),
             ("Claimed by", user(request.claimer_id) if request.claimer_id else "Nobody yet"),
+            ("Estimate", estimate_line(request)),
+            dates,
         ),
     ]
+    blocks.extend(_situation(request))
     if request.impact:
         blocks.append(quote_section("Business impact", request.impact))
     if request.details:
@@ -64,9 +111,83 @@ def request_card(request: Request, *, reactions: Reactions) -> list[Block]:
     notes = []
     if request.source_permalink:
         notes.append(link(request.source_permalink, "Started from this conversation"))
-    notes.append(how_to_respond(reactions))
-    blocks.append(context(*notes))
+    if request.status.is_open:
+        notes.append(how_to_respond(reactions))
+    if notes:
+        blocks.append(context(*notes))
+    if request.status.is_open:
+        blocks.append(card_actions(request))
     return blocks
+
+
+def _situation(request: Request) -> list[Block]:
+    """What needs attention right now, in a sentence or two."""
+    blocks: list[Block] = []
+    estimates = {e.estimator_id: e.days for e in request.estimates}
+    if len(estimates) > 1:
+        listed = " · ".join(f"{user(who)} {n} d" for who, n in sorted(estimates.items()))
+        blocks.append(context(f"Estimates: {listed}"))
+    if estimates_disagree(estimates):
+        names = " ".join(user(who) for who in sorted(estimates))
+        blocks.append(
+            section(
+                f":warning: *The estimates disagree widely* ({min(estimates.values())} d vs "
+                f"{max(estimates.values())} d). {names}, please talk it through in the thread."
+            )
+        )
+    if request.status is Status.AT_RISK:
+        blocks.append(
+            section(
+                ":rotating_light: *At risk*: the projected delivery "
+                f"({day(request.projected_date)}) is after the desired date "
+                f"({day(request.desired_date)}). Waiting for "
+                f"{user(request.requester_id)} to accept the new date, cut scope or escalate."
+            )
+        )
+    if request.status is Status.NEEDS_INFO and request.info_asked_by:
+        blocks.append(
+            section(
+                f":question: {user(request.info_asked_by)} asked {user(request.requester_id)} "
+                "a question in the thread; work waits for the answer."
+            )
+        )
+    if request.status is Status.DECLINED and request.decline_reason:
+        blocks.append(quote_section("Declined because", request.decline_reason))
+    return blocks
+
+
+def card_actions(request: Request) -> Block:
+    value = str(request.id)
+    claim = (
+        button("Release", Card.release, value)
+        if request.claimer_id
+        else button("Claim", Card.claim, value, style="primary")
+    )
+    return {
+        "type": "actions",
+        "block_id": f"{Card.block}:{request.id}",
+        "elements": [
+            claim,
+            {
+                "type": "static_select",
+                "action_id": Card.estimate,
+                "placeholder": plain("Estimate"),
+                "options": [
+                    option(f"{n} working day{'s' if n > 1 else ''}", f"{request.id}:{n}")
+                    for n in ESTIMATE_CHOICES
+                ],
+            },
+            button("Ask the requester", Card.ask, value),
+            button("Delivered", Card.deliver, value),
+            button("Decline", Card.decline, value, style="danger"),
+            button("Edit", Card.edit, value),
+            {
+                "type": "users_select",
+                "action_id": Card.reassign,
+                "placeholder": plain("Reassign (leads)"),
+            },
+        ],
+    }
 
 
 def card_message(request: Request, *, reactions: Reactions) -> dict[str, Any]:

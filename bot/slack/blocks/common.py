@@ -91,3 +91,19 @@ def quote_section(label: str, user_text: str) -> Block:
     """A labelled section quoting what a person wrote, escaped and cut to the section limit."""
     prefix = f"*{label}*\n"
     return section(prefix + text.quote(user_text, SECTION_TEXT - len(prefix)))
+
+
+def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text.plain(label, BUTTON_TEXT)},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def actions(block_id: str, *elements: dict[str, Any]) -> Block:
+    return {"type": "actions", "block_id": block_id, "elements": list(elements)}

@@ -10,7 +10,7 @@ from bot.config import LiaisonConfig
 from bot.domain.requests import MAX_CLIENT, MAX_DETAILS, MAX_IMPACT, MAX_TITLE, RequestDraft
 from bot.slack import text
 from bot.slack.blocks.common import Block, context, link, option, plain
-from bot.slack.ids import Intake
+from bot.slack.ids import EditModal, Intake
 
 HARD, SOFT, YES, NO = "hard", "soft", "yes", "no"
 # Which modal block shows the error for each field of RequestDraft.
@@ -78,8 +78,10 @@ def intake_modal(
     config: LiaisonConfig,
     draft: RequestDraft | None = None,
     metadata: dict[str, Any] | None = None,
+    editing: str | None = None,
 ) -> dict[str, Any]:
-    """The modal view; `draft` prefills it (title from `/request words`, text from a message)."""
+    """The modal view; `draft` prefills it (title from `/request words`, text from a message,
+    or the request being edited, whose reference `editing` names)."""
     draft = draft or RequestDraft(title="")
     blocks: list[Block] = [
         _text_input(
@@ -148,9 +150,9 @@ def intake_modal(
         )
     return {
         "type": "modal",
-        "callback_id": Intake.callback,
-        "title": plain("New request"),
-        "submit": plain("File request"),
+        "callback_id": EditModal.callback if editing else Intake.callback,
+        "title": plain(f"Edit {editing}"[:24] if editing else "New request"),
+        "submit": plain("Save" if editing else "File request"),
         "close": plain("Cancel"),
         "private_metadata": json.dumps(metadata or {}),
         "blocks": blocks,

@@ -22,6 +22,7 @@ from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake
 from bot.slack.ids import COMMAND, Intake
+from bot.slack.listeners.operations import apply, by_id
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,11 @@ def register(app: App, runtime: Runtime) -> None:
             ack(**_list_reply(runtime, context, user_id))
         elif verb == "status":
             ack(**_status_reply(runtime, context, rest))
+        elif verb == "cancel":
+            answer, cancelled = _cancel(runtime, context, user_id, rest)
+            ack(**answer)
+            if cancelled is not None:
+                runtime.deliverer.deliver_request(cancelled)
         elif runtime.directory.requesting_department_for(user_id) is None:
             ack(**replies.reply(NOT_A_REQUESTER))
         else:
@@ -59,14 +65,14 @@ def register(app: App, runtime: Runtime) -> None:
                 draft=RequestDraft(title=text.truncate(words, requests.MAX_TITLE)),
                 metadata={"surface": Surface.MODAL.value},
             )
-            _open_modal(client, command["trigger_id"], view)
+            open_modal(client, command["trigger_id"], view)
 
     @app.shortcut(Intake.shortcut)
     def handle_create_request_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user_id = body["user"]["id"]
         if runtime.directory.requesting_department_for(user_id) is None:
-            _open_modal(client, body["trigger_id"], _notice_modal(NOT_A_REQUESTER))
+            open_modal(client, body["trigger_id"], _notice_modal(NOT_A_REQUESTER))
             return
         message = body.get("message") or {}
         channel_id = (body.get("channel") or {}).get("id")
@@ -76,7 +82,7 @@ def register(app: App, runtime: Runtime) -> None:
             draft=draft_from_message(message.get("text") or "", source),
             metadata={"surface": Surface.SHORTCUT.value, "source": source},
         )
-        _open_modal(client, body["trigger_id"], view)
+        open_modal(client, body["trigger_id"], view)
 
     @app.view(Intake.callback)
     def handle_intake_submission(
@@ -161,7 +167,33 @@ def _status_reply(runtime: Runtime, context: BoltContext, argument: str) -> dict
         return replies.status_reply(request, requests.timeline(session, request=request))
 
 
-def _open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
+def _cancel(
+    runtime: Runtime, context: BoltContext, user_id: str, argument: str
+) -> tuple[dict[str, Any], int | None]:
+    """The answer to `/request cancel REQ-n`, and the request to deliver messages for."""
+    number = requests.parse_reference(argument)
+    if number is None:
+        return replies.help_reply(f"Which request? Try `{COMMAND} cancel REQ-12`."), None
+    with transaction(runtime.sessions) as session:
+        workspace = requests.ensure_workspace(
+            session, team_id=_team(context), config=runtime.config, now=runtime.clock()
+        )
+        request = requests.find_request(session, workspace_id=workspace.id, number=number)
+        request_id = request.id if request else None
+    if request_id is None:
+        return replies.reply(f"There is no request REQ-{number}."), None
+    outcome = apply(
+        runtime,
+        by_id(request_id),
+        lambda wf, r: wf.cancel(r, user_id, Surface.SLASH_COMMAND),
+        deliver=False,
+    )
+    if outcome is None:
+        return replies.reply("That request no longer exists."), None
+    return replies.reply(outcome.message or ""), None if outcome.refused else request_id
+
+
+def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
     try:
         client.views_open(trigger_id=trigger_id, view=view)
     except SlackApiError as error:

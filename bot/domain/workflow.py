@@ -1,0 +1,565 @@
+"""What people do to a request after it is filed: claim, estimate, ask, deliver, decline, cancel,
+reassign, edit, and the negotiation when the desired date is infeasible.
+
+Every rule lives here once; reactions, buttons, modals, commands and thread replies all call these
+methods. Each change is recorded as an event and queues its messages in the caller's transaction.
+A `Refusal` carries the explanation for the person who tried something they may not do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.config import Department, LiaisonConfig
+from bot.db.models import Estimate, Request
+from bot.domain import outbox
+from bot.domain.calendar import calendar_for
+from bot.domain.feasibility import (
+    effective_estimate,
+    estimates_disagree,
+    judge,
+    project_delivery,
+)
+from bot.domain.lifecycle import Status, Surface
+from bot.domain.people import Directory
+from bot.domain.requests import RequestDraft, record_event
+
+# States in which the claimer is working on (or waiting to work on) the request.
+ACTIVE = (Status.CLAIMED, Status.ESTIMATED, Status.AT_RISK, Status.COMMITTED, Status.NEEDS_INFO)
+
+
+class Refusal(Exception):
+    """The actor may not do this now; `str(refusal)` tells them why, in a sentence."""
+
+
+def lock_request(session: Session, request_id: int) -> Request | None:
+    """The request, locked for the rest of the transaction so concurrent changes queue up."""
+    return session.scalars(
+        select(Request).where(Request.id == request_id).with_for_update(of=Request)
+    ).first()
+
+
+def find_by_card(session: Session, *, channel: str, ts: str) -> Request | None:
+    """The request whose card is the message (`channel`, `ts`), locked; None for other messages."""
+    request_id = session.scalar(
+        select(Request.id).where(Request.card_channel == channel, Request.card_ts == ts)
+    )
+    return lock_request(session, request_id) if request_id is not None else None
+
+
+class Workflow:
+    """The operations on requests, within one transaction."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        config: LiaisonConfig,
+        directory: Directory,
+        now: datetime,
+    ) -> None:
+        self.session = session
+        self.config = config
+        self.directory = directory
+        self.now = now
+
+    # -- claiming ------------------------------------------------------------------------
+
+    def claim(self, request: Request, user: str, surface: Surface) -> str:
+        self.require_open(request)
+        self.require_member(request, user, "claim")
+        if request.claimer_id == user:
+            return f"You already have {request.reference}."
+        if request.claimer_id is not None:
+            raise Refusal(f"<@{request.claimer_id}> has already claimed {request.reference}.")
+        # The database decides between two people claiming at the same instant.
+        won = self.session.execute(
+            update(Request)
+            .where(Request.id == request.id, Request.claimer_id.is_(None))
+            .values(claimer_id=user)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        self.session.refresh(request)
+        if not won:
+            raise Refusal(f"<@{request.claimer_id}> has already claimed {request.reference}.")
+        self._move(
+            request,
+            Status.CLAIMED if request.status is Status.NEW else None,
+            user,
+            surface,
+            "claimed",
+        )
+        self._note(request, "claimed", actor=user)
+        self._tell_requester(request, "claimed", actor=user)
+        self._estimate_changed(request, user, surface)
+        return f"You claimed {request.reference}."
+
+    def unclaim(self, request: Request, user: str, surface: Surface) -> str:
+        self.require_open(request)
+        if request.claimer_id != user:
+            raise Refusal(f"Only the person who claimed {request.reference} can release it.")
+        request.claimer_id = None
+        request.projected_date = None
+        request.committed_date = None
+        self._refresh_estimate(request)
+        self._move(
+            request,
+            Status.NEW if request.status is not Status.NEEDS_INFO else None,
+            user,
+            surface,
+            "unclaimed",
+        )
+        if request.status is Status.NEEDS_INFO:
+            request.resume_status = Status.NEW
+        self._note(request, "unclaimed", actor=user)
+        self._tell_requester(request, "unclaimed", actor=user)
+        return f"You released {request.reference}; it is back in the queue."
+
+    def reassign(self, request: Request, lead: str, to_user: str, surface: Surface) -> str:
+        self.require_open(request)
+        department = self._department(request)
+        if not self.directory.is_lead(lead, department):
+            raise Refusal(f"Only a lead of {department.name} can reassign requests.")
+        if not self.directory.is_member(to_user, department):
+            raise Refusal(f"<@{to_user}> is not in {department.name}, so they can't take it.")
+        previous = request.claimer_id
+        if previous == to_user:
+            return f"<@{to_user}> already has {request.reference}."
+        request.claimer_id = to_user
+        self._move(
+            request,
+            Status.CLAIMED if request.status is Status.NEW else None,
+            lead,
+            surface,
+            "reassigned",
+            data={"from": previous, "to": to_user},
+        )
+        self._note(request, "reassigned", actor=lead, to=to_user, previous=previous)
+        self._dm(to_user, request, "assigned_to_you", actor=lead)
+        self._tell_requester(request, "reassigned", actor=lead, to=to_user)
+        self._estimate_changed(request, lead, surface)
+        return f"{request.reference} is now <@{to_user}>'s."
+
+    # -- estimating and feasibility --------------------------------------------------------
+
+    def estimate(self, request: Request, user: str, days: int, surface: Surface) -> str:
+        self.require_open(request)
+        self.require_member(request, user, "estimate")
+        existing = next((e for e in request.estimates if e.estimator_id == user), None)
+        previous = existing.days if existing else None
+        if previous == days:
+            return f"Your estimate for {request.reference} is already {days} d."
+        if existing is None:
+            request.estimates.append(
+                Estimate(estimator_id=user, days=days, created_at=self.now, updated_at=self.now)
+            )
+        else:
+            existing.days, existing.updated_at = days, self.now
+        self._refresh_estimate(request)
+        self._move(
+            request,
+            Status.ESTIMATED if request.status is Status.CLAIMED else None,
+            user,
+            surface,
+            "estimated",
+            data={"days": days, "previous": previous, "estimate": request.estimate_days},
+        )
+        self._note(
+            request,
+            "estimated",
+            actor=user,
+            days=days,
+            previous=previous,
+            disagree=estimates_disagree(self._estimates(request)),
+            estimators=sorted(self._estimates(request)),
+        )
+        self._estimate_changed(request, user, surface)
+        return f"Your estimate for {request.reference}: {days} working days."
+
+    def _estimates(self, request: Request) -> dict[str, int]:
+        return {e.estimator_id: e.days for e in request.estimates}
+
+    def _refresh_estimate(self, request: Request) -> None:
+        request.estimate_days = effective_estimate(self._estimates(request), request.claimer_id)
+
+    def _estimate_changed(self, request: Request, actor: str, surface: Surface) -> None:
+        """Check feasibility once the request has both a claimer and an estimate."""
+        self._refresh_estimate(request)
+        if request.claimer_id is None or request.estimate_days is None:
+            return
+        if request.status not in (
+            Status.CLAIMED,
+            Status.ESTIMATED,
+            Status.AT_RISK,
+            Status.COMMITTED,
+        ):
+            return
+        department = self._department(request)
+        projected = project_delivery(
+            calendar_for(department, self.config.organization),
+            now=self.now,
+            queued_days=self._queued_days(request),
+            estimate_days=request.estimate_days,
+        )
+        # Once a date is agreed, later estimates are held against that date.
+        verdict = judge(projected=projected, desired=request.committed_date or request.desired_date)
+        request.projected_date = projected
+        facts = {
+            "estimate": request.estimate_days,
+            "projected": projected.isoformat(),
+            "desired": request.desired_date.isoformat() if request.desired_date else None,
+        }
+        if request.status is Status.CLAIMED:
+            self._move(request, Status.ESTIMATED, actor, surface, "estimated", data=facts)
+        if verdict.feasible:
+            if request.status is Status.COMMITTED and request.committed_date == verdict.commit_to:
+                return
+            request.committed_date = verdict.commit_to
+            self._move(
+                request,
+                Status.COMMITTED,
+                actor,
+                surface,
+                "committed",
+                data={**facts, "committed": verdict.commit_to.isoformat()},
+            )
+            self._note(request, "committed", committed=verdict.commit_to.isoformat())
+            self._tell_requester(request, "committed", committed=verdict.commit_to.isoformat())
+            return
+        was_at_risk = request.status is Status.AT_RISK
+        self._move(request, Status.AT_RISK, actor, surface, "at_risk", data=facts)
+        negotiation = {"projected": projected.isoformat(), "desired": facts["desired"]}
+        self._enqueue(outbox.NEGOTIATION, request, in_thread=True, **negotiation)
+        self._enqueue(outbox.NEGOTIATION, request, channel=request.requester_id, **negotiation)
+        if request.hard_deadline and not was_at_risk:
+            self._alert_leads(request, "hard_deadline_at_risk", actor=actor, **negotiation)
+
+    def _queued_days(self, request: Request) -> float:
+        """The claimer's other open estimated work, in working days."""
+        total = self.session.scalar(
+            select(func.coalesce(func.sum(Request.estimate_days), 0.0)).where(
+                Request.claimer_id == request.claimer_id,
+                Request.id != request.id,
+                Request.status.in_(ACTIVE),
+                Request.estimate_days.is_not(None),
+            )
+        )
+        return float(total or 0)
+
+    # -- negotiation -----------------------------------------------------------------------
+
+    def accept_projection(self, request: Request, user: str, surface: Surface) -> str:
+        self._require_requester_side(request, user, "accept a new date for")
+        if request.status is not Status.AT_RISK or request.projected_date is None:
+            raise Refusal(f"{request.reference} has no open negotiation.")
+        request.committed_date = request.projected_date
+        self._move(
+            request,
+            Status.COMMITTED,
+            user,
+            surface,
+            "accepted",
+            data={"committed": request.committed_date.isoformat()},
+        )
+        self._note(request, "accepted", actor=user, committed=request.committed_date.isoformat())
+        if request.claimer_id:
+            self._dm(request.claimer_id, request, "accepted", actor=user)
+        return f"Agreed: {request.reference} is committed for {request.committed_date:%a %-d %b}."
+
+    def escalate(self, request: Request, user: str, surface: Surface) -> str:
+        self._require_requester_side(request, user, "escalate")
+        if request.status is not Status.AT_RISK:
+            raise Refusal(f"{request.reference} has no open negotiation.")
+        record_event(
+            self.session,
+            request=request,
+            actor=user,
+            kind="escalated",
+            surface=surface,
+            now=self.now,
+        )
+        facts = {
+            "projected": request.projected_date.isoformat() if request.projected_date else None,
+            "desired": request.desired_date.isoformat() if request.desired_date else None,
+        }
+        self._alert_leads(request, "escalated", actor=user, **facts)
+        self._note(request, "escalated", actor=user)
+        return f"Escalated {request.reference} to the leads of both departments."
+
+    def _alert_leads(self, request: Request, reason: str, **facts: Any) -> None:
+        leads = list(self._department(request).leads)
+        requesting = request.requesting_department
+        if requesting is not None:
+            leads += self._configured(requesting.key).leads if self._has(requesting.key) else ()
+        for lead in dict.fromkeys(leads):
+            self._enqueue(outbox.LEAD_ALERT, request, channel=lead, reason=reason, **facts)
+
+    # -- needing information -------------------------------------------------------------
+
+    def ask_requester(
+        self, request: Request, user: str, question: str | None, surface: Surface
+    ) -> str:
+        self.require_open(request)
+        self.require_member(request, user, "ask about")
+        if request.status is not Status.NEEDS_INFO:
+            request.resume_status = request.status
+        request.info_asked_by = user
+        self._move(
+            request,
+            Status.NEEDS_INFO,
+            user,
+            surface,
+            "needs_info",
+            data={"question": question},
+            always=True,
+        )
+        self._enqueue(outbox.INFO_REQUEST, request, in_thread=True, actor=user, question=question)
+        self._enqueue(
+            outbox.INFO_REQUEST,
+            request,
+            channel=request.requester_id,
+            actor=user,
+            question=question,
+        )
+        return f"I asked <@{request.requester_id}> and will tell you when they answer."
+
+    def thread_reply(self, request: Request, user: str, text: str) -> None:
+        """Someone wrote in the card's thread: an answer from the requester, or a decline
+        reason from the person who asked to decline. Anything else is conversation."""
+        if request.decline_pending_by == user and request.status.is_open:
+            self.decline(request, user, text, Surface.THREAD)
+        elif request.status is Status.NEEDS_INFO and user == request.requester_id:
+            asked_by = request.info_asked_by
+            request.info_asked_by = None
+            resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
+            request.resume_status = None
+            self._move(
+                request, resume, user, Surface.THREAD, "info_provided", data={"answer": text}
+            )
+            if asked_by:
+                self._dm(asked_by, request, "answered", actor=user, answer=text)
+            self._estimate_changed(request, user, Surface.THREAD)
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def deliver(self, request: Request, user: str, surface: Surface) -> str:
+        self.require_open(request)
+        department = self._department(request)
+        if user != request.claimer_id and not self.directory.is_lead(user, department):
+            raise Refusal(
+                f"Only the person who claimed {request.reference} or a lead of "
+                f"{department.name} can mark it delivered."
+            )
+        request.delivered_at = request.closed_at = self.now
+        on_time = (
+            request.committed_date is None
+            or calendar_for(department, self.config.organization).local_date(self.now)
+            <= request.committed_date
+        )
+        self._move(request, Status.DELIVERED, user, surface, "delivered", data={"on_time": on_time})
+        self._note(request, "delivered", actor=user)
+        self._enqueue(outbox.DELIVERED, request, channel=request.requester_id, actor=user)
+        return f"{request.reference} is delivered; I asked <@{request.requester_id}> for feedback."
+
+    def request_decline(self, request: Request, user: str, surface: Surface) -> str:
+        """The decline reaction: ask for the reason in the thread, decline when it comes."""
+        self.require_open(request)
+        self.require_member(request, user, "decline")
+        request.decline_pending_by = user
+        self._enqueue(outbox.DECLINE_PROMPT, request, in_thread=True, actor=user)
+        return f"Reply in the thread of {request.reference} with the reason, and I'll decline it."
+
+    def decline(self, request: Request, user: str, reason: str, surface: Surface) -> str:
+        self.require_open(request)
+        self.require_member(request, user, "decline")
+        request.decline_reason = reason
+        request.decline_pending_by = None
+        request.closed_at = self.now
+        self._move(request, Status.DECLINED, user, surface, "declined", data={"reason": reason})
+        self._note(request, "declined", actor=user, reason=reason)
+        self._tell_requester(request, "declined", actor=user, reason=reason)
+        return f"{request.reference} is declined; I passed your reason on."
+
+    def cancel(self, request: Request, user: str, surface: Surface) -> str:
+        if user != request.requester_id:
+            raise Refusal(
+                f"Only <@{request.requester_id}>, who filed {request.reference}, can cancel it."
+            )
+        self.require_open(request)
+        request.closed_at = self.now
+        self._move(request, Status.CANCELLED, user, surface, "cancelled")
+        self._note(request, "cancelled", actor=user)
+        if request.claimer_id:
+            self._dm(request.claimer_id, request, "cancelled", actor=user)
+        return f"{request.reference} is cancelled."
+
+    def record_feedback(self, request: Request, user: str, helpful: bool, surface: Surface) -> str:
+        if user != request.requester_id:
+            raise Refusal("Only the requester can say whether it met the need.")
+        if request.status is not Status.DELIVERED:
+            raise Refusal(f"{request.reference} is not delivered.")
+        record_event(
+            self.session,
+            request=request,
+            actor=user,
+            kind="feedback",
+            surface=surface,
+            now=self.now,
+            data={"helpful": helpful},
+        )
+        if request.claimer_id:
+            self._dm(request.claimer_id, request, "feedback", actor=user, helpful=helpful)
+        return "Thanks, noted." if helpful else "Thanks for saying so; I told the team."
+
+    # -- editing ---------------------------------------------------------------------------
+
+    def edit(self, request: Request, user: str, draft: RequestDraft, surface: Surface) -> str:
+        """The requester changes the request. Estimates made against the old text are dropped
+        and feasibility waits for a new one: a changed spec never keeps a stale promise."""
+        if user != request.requester_id:
+            raise Refusal(
+                f"Only <@{request.requester_id}>, who filed {request.reference}, can edit it."
+            )
+        self.require_open(request)
+        changed = {
+            name: getattr(draft, name)
+            for name in (
+                "title",
+                "details",
+                "client",
+                "impact",
+                "desired_date",
+                "hard_deadline",
+                "promised_to_client",
+            )
+            if getattr(request, name) != getattr(draft, name)
+        }
+        for name, value in changed.items():
+            setattr(request, name, value)
+        estimators = [e.estimator_id for e in request.estimates]
+        request.estimates.clear()
+        request.estimate_days = request.projected_date = request.committed_date = None
+        after = Status.CLAIMED if request.claimer_id else Status.NEW
+        if request.status is Status.NEEDS_INFO:
+            request.resume_status, after = after, None  # type: ignore[assignment]
+        data = {"fields": sorted(changed), "estimates_cleared": estimators}
+        self._move(request, after, user, surface, "edited", data=data, always=True)
+        self._note(request, "edited", actor=user, fields=sorted(changed), estimators=estimators)
+        for estimator in estimators:
+            self._dm(estimator, request, "reestimate", actor=user)
+        return f"{request.reference} is updated." + (
+            " The estimates were cleared; the team will estimate again." if estimators else ""
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _has(self, key: str) -> bool:
+        return any(d.key == key for d in self.config.departments)
+
+    def _configured(self, key: str) -> Department:
+        return self.config.department(key)
+
+    def _department(self, request: Request) -> Department:
+        key = request.fulfilling_department.key
+        if self._has(key):
+            return self._configured(key)
+        # A department removed from the config keeps its requests, with nobody allowed to act.
+        return replace_department(key, request.fulfilling_department.name)
+
+    def require_open(self, request: Request) -> None:
+        if not request.status.is_open:
+            raise Refusal(f"{request.reference} is already {request.status.value}.")
+
+    def require_member(self, request: Request, user: str, verb: str) -> None:
+        department = self._department(request)
+        if not self.directory.is_member(user, department):
+            raise Refusal(
+                f"Only members of {department.name} can {verb} {request.reference}. "
+                "If you should be one, ask a lead to add you to the department."
+            )
+
+    def _require_requester_side(self, request: Request, user: str, verb: str) -> None:
+        requesting = request.requesting_department
+        leads: Iterable[str] = ()
+        if requesting is not None and self._has(requesting.key):
+            leads = self._configured(requesting.key).leads
+        if user != request.requester_id and user not in leads:
+            raise Refusal(
+                f"Only <@{request.requester_id}>, who filed {request.reference}, can {verb} it."
+            )
+
+    def _move(
+        self,
+        request: Request,
+        to: Status | None,
+        actor: str,
+        surface: Surface,
+        kind: str,
+        *,
+        data: dict[str, Any] | None = None,
+        always: bool = False,
+    ) -> None:
+        """Record the change as an event (from → to when the status moves) and refresh the card."""
+        before = request.status
+        if to is not None:
+            request.status = to
+        request.updated_at = self.now
+        moved = to is not None and to is not before
+        if moved or always or kind not in STATUS_ONLY_KINDS:
+            record_event(
+                self.session,
+                request=request,
+                actor=actor,
+                kind=kind,
+                surface=surface,
+                now=self.now,
+                from_status=before if moved else None,
+                to_status=to if moved else None,
+                data=data,
+            )
+        outbox.refresh_card(self.session, request, now=self.now)
+
+    def _enqueue(
+        self,
+        kind: str,
+        request: Request,
+        *,
+        channel: str | None = None,
+        in_thread: bool = False,
+        **payload: Any,
+    ) -> None:
+        outbox.enqueue(
+            self.session,
+            workspace_id=request.workspace_id,
+            kind=kind,
+            request=request,
+            channel=channel,
+            in_thread=in_thread,
+            payload=payload,
+            now=self.now,
+        )
+
+    def _note(self, request: Request, change: str, **facts: Any) -> None:
+        """A short entry in the card's thread."""
+        self._enqueue(outbox.THREAD_NOTE, request, in_thread=True, change=change, **facts)
+
+    def _dm(self, user: str, request: Request, change: str, **facts: Any) -> None:
+        self._enqueue(outbox.DIRECT_NOTE, request, channel=user, change=change, **facts)
+
+    def _tell_requester(self, request: Request, change: str, **facts: Any) -> None:
+        self._dm(request.requester_id, request, change, **facts)
+
+
+# Kinds whose event only matters when the status actually moved.
+STATUS_ONLY_KINDS = frozenset({"committed", "at_risk"})
+
+
+def replace_department(key: str, name: str) -> Department:
+    from bot.config import Role
+
+    return Department(key=key, name=name, role=Role.FULFILLER, intake_channel=None)

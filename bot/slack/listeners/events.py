@@ -1,0 +1,99 @@
+"""Events on request cards: reactions (claim, estimate, ask, deliver, decline) and replies in a
+card's thread (answers from the requester, decline reasons)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.db.models import Request
+from bot.domain.lifecycle import Surface
+from bot.domain.workflow import Workflow, find_by_card
+from bot.runtime import Runtime
+from bot.slack.listeners.operations import apply, tell
+
+# Message subtypes that are a person writing (thread_broadcast: "also send to channel").
+_PERSON_WRITING = (None, "thread_broadcast", "file_share")
+
+
+def register(app: App, runtime: Runtime) -> None:
+    reactions = runtime.config.reactions
+
+    @app.event("reaction_added")
+    def on_reaction_added(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        item = event.get("item") or {}
+        action = reactions.action_for(str(event.get("reaction", "")))
+        user = event.get("user")
+        if item.get("type") != "message" or action is None or not user:
+            return  # not a reaction Liaison reads: ignore quietly
+
+        def operate(workflow: Workflow, request: Request) -> str | None:
+            surface = Surface.REACTION
+            if action.kind == "claim":
+                return workflow.claim(request, user, surface)
+            if action.kind == "estimate":
+                assert action.days is not None
+                return workflow.estimate(request, user, action.days, surface)
+            if action.kind == "needs_info":
+                return workflow.ask_requester(request, user, None, surface)
+            if action.kind == "deliver":
+                return workflow.deliver(request, user, surface)
+            return workflow.request_decline(request, user, surface)
+
+        channel, ts = item.get("channel"), item.get("ts")
+        outcome = apply(
+            runtime,
+            lambda session: find_by_card(session, channel=channel, ts=ts),
+            operate,
+            event_id=body.get("event_id"),
+        )
+        if outcome is not None and outcome.refused:
+            tell(client, channel, user, outcome.message or "")
+
+    @app.event("reaction_removed")
+    def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
+        item = event.get("item") or {}
+        action = reactions.action_for(str(event.get("reaction", "")))
+        user = event.get("user")
+        if item.get("type") != "message" or action is None or action.kind != "claim":
+            return
+
+        def operate(workflow: Workflow, request: Request) -> str | None:
+            # Only the claimer's own reaction un-claims; others removing theirs changes nothing.
+            if request.claimer_id != user:
+                return None
+            return workflow.unclaim(request, user, Surface.REACTION)
+
+        channel, ts = item.get("channel"), item.get("ts")
+        apply(
+            runtime,
+            lambda session: find_by_card(session, channel=channel, ts=ts),
+            operate,
+            event_id=body.get("event_id"),
+        )
+
+    @app.event("message")
+    def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+        thread_ts, user = event.get("thread_ts"), event.get("user")
+        if (
+            not thread_ts
+            or thread_ts == event.get("ts")
+            or not user
+            or event.get("bot_id")
+            or event.get("subtype") not in _PERSON_WRITING
+        ):
+            return
+        channel, text = event.get("channel"), event.get("text") or ""
+
+        def operate(workflow: Workflow, request: Request) -> str | None:
+            workflow.thread_reply(request, user, text)
+            return None
+
+        apply(
+            runtime,
+            lambda session: find_by_card(session, channel=channel, ts=thread_ts),
+            operate,
+            event_id=body.get("event_id"),
+        )

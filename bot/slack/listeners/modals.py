@@ -1,0 +1,226 @@
+"""Actions that need a few words first: asking the requester, declining, editing (from the card,
+the requester's DM, or "Cut scope" in a negotiation). Each opens a modal; its submission runs the
+workflow and shows a refusal as an error inside the modal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.db.models import Request
+from bot.domain import requests
+from bot.domain.lifecycle import Surface
+from bot.domain.requests import RequestDraft
+from bot.domain.workflow import Refusal, Workflow
+from bot.runtime import Runtime
+from bot.slack import text
+from bot.slack.blocks.common import plain, section
+from bot.slack.blocks.intake import field_errors, intake_modal, read_intake
+from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
+from bot.slack.listeners.actions import clicked, request_id_of, where
+from bot.slack.listeners.intake import open_modal
+from bot.slack.listeners.operations import apply, by_id, tell
+
+MAX_NOTE = 2000
+
+
+def note_modal(
+    callback_id: str, title: str, intro: str, label: str, block_id: str, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "title": plain(title),
+        "submit": plain("Send"),
+        "close": plain("Cancel"),
+        "private_metadata": json.dumps(metadata),
+        "blocks": [
+            section(intro),
+            {
+                "type": "input",
+                "block_id": block_id,
+                "label": plain(label),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "value",
+                    "multiline": True,
+                    "max_length": MAX_NOTE,
+                },
+            },
+        ],
+    }
+
+
+def _metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _typed(view: dict[str, Any], block_id: str) -> str:
+    element = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get("value") or {}
+    value = element.get("value") if isinstance(element, dict) else None
+    return value.strip() if isinstance(value, str) else ""
+
+
+def draft_of(request: Request) -> RequestDraft:
+    return RequestDraft(
+        title=request.title,
+        details=request.details,
+        client=request.client,
+        impact=request.impact,
+        desired_date=request.desired_date,
+        hard_deadline=request.hard_deadline,
+        promised_to_client=request.promised_to_client,
+        fulfilling_department=request.fulfilling_department.key,
+        source_permalink=request.source_permalink,
+    )
+
+
+def register(app: App, runtime: Runtime) -> None:
+    config = runtime.config
+
+    def precheck(body: dict[str, Any], client: WebClient, check: Any) -> Request | None:
+        """Open a modal only for someone allowed to use it; tell anyone else why not."""
+        user = body["user"]["id"]
+        request_id = request_id_of(clicked(body).get("value"))
+        if request_id is None:
+            return None
+        found: list[Request] = []
+
+        def operate(workflow: Workflow, request: Request) -> None:
+            check(workflow, request, user)
+            found.append(request)
+
+        outcome = apply(runtime, by_id(request_id), operate, deliver=False)
+        if outcome is not None and outcome.refused:
+            tell(client, where(body), user, outcome.message or "")
+        return found[0] if found else None
+
+    @app.action(Card.ask)
+    def on_ask(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+
+        def check(wf: Workflow, r: Request, user: str) -> None:
+            wf.require_open(r)
+            wf.require_member(r, user, "ask about")
+
+        request = precheck(body, client, check)
+        if request is not None:
+            view = note_modal(
+                AskModal.callback,
+                f"Ask about {request.reference}",
+                f"Your question goes to <@{request.requester_id}> in the card's thread and by DM.",
+                "What do you need to know?",
+                AskModal.question,
+                {"request_id": request.id},
+            )
+            open_modal(client, body["trigger_id"], view)
+
+    @app.action(Card.decline)
+    def on_decline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+
+        def check(wf: Workflow, r: Request, user: str) -> None:
+            wf.require_open(r)
+            wf.require_member(r, user, "decline")
+
+        request = precheck(body, client, check)
+        if request is not None:
+            view = note_modal(
+                DeclineModal.callback,
+                f"Decline {request.reference}",
+                f"The reason goes to <@{request.requester_id}>, who filed it.",
+                "Why can't the team take it on?",
+                DeclineModal.reason,
+                {"request_id": request.id},
+            )
+            open_modal(client, body["trigger_id"], view)
+
+    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+
+        def check(wf: Workflow, r: Request, user: str) -> None:
+            if user != r.requester_id:
+                raise Refusal(f"Only <@{r.requester_id}>, who filed {r.reference}, can edit it.")
+            wf.require_open(r)
+
+        request = precheck(body, client, check)
+        if request is not None:
+            view = intake_modal(
+                config=config,
+                draft=draft_of(request),
+                metadata={"request_id": request.id},
+                editing=request.reference,
+            )
+            open_modal(client, body["trigger_id"], view)
+
+    for action_id in (Card.edit, Requester.edit, Negotiation.cut_scope):
+        app.action(action_id)(on_edit)
+
+    def submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], operate: Any, error_block: str
+    ) -> None:
+        request_id = _metadata(view).get("request_id")
+        if not isinstance(request_id, int):
+            ack(response_action="errors", errors={error_block: "This form has expired."})
+            return
+        outcome = apply(runtime, by_id(request_id), operate, deliver=False)
+        if outcome is None:
+            ack(response_action="errors", errors={error_block: "That request no longer exists."})
+        elif outcome.refused:
+            ack(response_action="errors", errors={error_block: text.plain(outcome.message, 150)})
+        else:
+            ack()
+            runtime.deliverer.deliver_request(request_id)
+
+    @app.view(AskModal.callback)
+    def on_ask_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user, question = body["user"]["id"], _typed(view, AskModal.question)
+        if not question:
+            ack(response_action="errors", errors={AskModal.question: "Write your question."})
+            return
+        submit(
+            ack,
+            body,
+            view,
+            lambda wf, r: wf.ask_requester(r, user, question, Surface.MODAL),
+            AskModal.question,
+        )
+
+    @app.view(DeclineModal.callback)
+    def on_decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user, reason = body["user"]["id"], _typed(view, DeclineModal.reason)
+        if not reason:
+            ack(response_action="errors", errors={DeclineModal.reason: "Give a reason."})
+            return
+        submit(
+            ack,
+            body,
+            view,
+            lambda wf, r: wf.decline(r, user, reason, Surface.MODAL),
+            DeclineModal.reason,
+        )
+
+    @app.view(EditModal.callback)
+    def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        draft = read_intake(view, config=config)
+        today = runtime.clock().astimezone(ZoneInfo(config.organization.timezone)).date()
+        problems = requests.validate_draft(draft, today=today, config=config)
+        if problems:
+            ack(response_action="errors", errors=field_errors(problems))
+            return
+        submit(
+            ack,
+            body,
+            view,
+            lambda wf, r: wf.edit(r, user, draft, Surface.MODAL),
+            "title",
+        )

@@ -1,0 +1,86 @@
+"""The one shape every request action takes in the Slack layer: one transaction that calls the
+workflow, then delivery of what it queued, and a private answer when someone was refused."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.db.models import ProcessedEvent, Request
+from bot.db.session import transaction
+from bot.db.upsert import insert_ignoring_conflicts
+from bot.domain.workflow import Refusal, Workflow, lock_request
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Finder = Callable[[Session], Request | None]
+Operation = Callable[[Workflow, Request], str | None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    message: str | None
+    refused: bool = False
+    request_id: int | None = None
+
+
+def by_id(request_id: int) -> Finder:
+    return lambda session: lock_request(session, request_id)
+
+
+def apply(
+    runtime: Runtime,
+    find: Finder,
+    operate: Operation,
+    *,
+    event_id: str | None = None,
+    deliver: bool = True,
+) -> Outcome | None:
+    """Run `operate` on the request `find` returns, in one transaction, and deliver what it
+    queued (unless `deliver` is false: a modal submission acknowledges first). None when there
+    is no such request or the event was already handled (`event_id` is recorded in the same
+    transaction as the change, so a retried event does nothing)."""
+    now = runtime.clock()
+    try:
+        with transaction(runtime.sessions) as session:
+            if event_id is not None and not _first_delivery(session, event_id, now):
+                log.info("event %s was already handled", event_id)
+                return None
+            request = find(session)
+            if request is None:
+                return None
+            workflow = Workflow(
+                session, config=runtime.config, directory=runtime.directory, now=now
+            )
+            message = operate(workflow, request)
+            request_id = request.id
+    except Refusal as refusal:
+        if event_id is not None:
+            with transaction(runtime.sessions) as session:
+                _first_delivery(session, event_id, now)
+        return Outcome(str(refusal), refused=True)
+    if deliver:
+        runtime.deliverer.deliver_request(request_id)
+    return Outcome(message, request_id=request_id)
+
+
+def _first_delivery(session: Session, event_id: str, now: object) -> bool:
+    return insert_ignoring_conflicts(
+        session, ProcessedEvent, {"event_id": event_id, "received_at": now}, ["event_id"]
+    )
+
+
+def tell(client: WebClient, channel: str | None, user: str, message: str) -> None:
+    """A message only `user` sees, where they acted (best effort: it answers a click)."""
+    if not channel:
+        return
+    try:
+        client.chat_postEphemeral(channel=channel, user=user, text=message)
+    except SlackApiError as error:
+        log.info("could not answer %s privately: %s", user, error.response.get("error"))
