@@ -14,9 +14,12 @@ def insert_ignoring_conflicts(
     """Insert a row unless one with the same `conflict_columns` exists (decided by the database,
     so concurrent callers never fail). True when this call inserted it."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = model.__table__
     statement = (
-        dialect.insert(model)
+        dialect.insert(table)
         .values(**values)
         .on_conflict_do_nothing(index_elements=conflict_columns)
+        # RETURNING says reliably whether a row went in; rowcount does not on every driver.
+        .returning(table.c[conflict_columns[0]])
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).first() is not None

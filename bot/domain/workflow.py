@@ -82,8 +82,9 @@ class Workflow:
             update(Request)
             .where(Request.id == request.id, Request.claimer_id.is_(None))
             .values(claimer_id=user)
+            .returning(Request.id)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).first()
         self.session.refresh(request)
         if not won:
             raise Refusal(f"<@{request.claimer_id}> has already claimed {request.reference}.")

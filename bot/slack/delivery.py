@@ -139,8 +139,9 @@ class Deliverer:
                     or_(Request.outbox_lease_until.is_(None), Request.outbox_lease_until < now),
                 )
                 .values(outbox_lease_until=now + LEASE)
-            ).rowcount
-        return taken == 1
+                .returning(Request.id)
+            ).first()
+        return taken is not None
 
     def _release_lease(self, request_id: int) -> None:
         with transaction(self._sessions) as session:
@@ -195,7 +196,8 @@ class Deliverer:
                 update(OutboxMessage)
                 .where(OutboxMessage.id == message_id, OutboxMessage.status == "pending")
                 .values(status="sending", next_attempt_at=self._clock() + LEASE)
-            ).rowcount
+                .returning(OutboxMessage.id)
+            ).first()
             if not claimed:
                 return
             message = session.get_one(OutboxMessage, message_id)

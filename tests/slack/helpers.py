@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,4 +65,89 @@ def dms_to(liaison: Liaison, user: str) -> list[str]:
 def ephemerals_to(liaison: Liaison, user: str) -> list[str]:
     return [
         c.params.get("text", "") for c in liaison.fake.calls_to("chat.postEphemeral", user=user)
+    ]
+
+
+# -- added for the lifecycle tests (negotiation, questions, closing, claim rules) -------------
+
+
+def events_of(db: Inspector, card: Card, kind: str | None = None) -> list[Any]:
+    """The request's recorded events, oldest first; only those of ``kind`` when given."""
+    from bot.db.models import RequestEvent
+
+    query = select(RequestEvent).where(RequestEvent.request_id == card.request_id)
+    if kind is not None:
+        query = query.where(RequestEvent.kind == kind)
+    return db.scalars(query.order_by(RequestEvent.id)).all()
+
+
+def dm_with(liaison: Liaison, user: str, action_id: str) -> dict[str, Any]:
+    """The latest DM to ``user`` carrying a button ``action_id``, as Slack stores it now."""
+    for call in reversed(liaison.fake.calls_to("chat.postMessage", channel=user)):
+        if action_id in str(call.params.get("blocks")):
+            return liaison.fake.message(call.response["channel"], call.response["ts"])
+    raise AssertionError(f"no DM to {user} with a {action_id} button")
+
+
+def click_in_dm(
+    liaison: Liaison, owner: str, action_id: str, user: str | None = None, **kw: Any
+) -> None:
+    """Click ``action_id`` in the latest DM to ``owner`` that has it (as ``user``, default the
+    owner), the way Slack reports a click in the bot's DM."""
+    message = dm_with(liaison, owner, action_id)
+    response = liaison.slack.block_action(
+        user or owner, action_id, channel_id="D" + owner, message=message, **kw
+    )
+    assert response.status_code == 200
+    liaison.settle()
+
+
+def thread_message_with(liaison: Liaison, card: Card, action_id: str) -> dict[str, Any]:
+    """The latest reply in the card's thread carrying a button ``action_id``."""
+    for message in reversed(liaison.fake.thread(card.channel, card.ts)):
+        if action_id in str(message.get("blocks")):
+            return message
+    raise AssertionError(f"no message with a {action_id} button in the thread of {card}")
+
+
+_reply_serial = itertools.count(1)
+
+
+def reply_in_thread(liaison: Liaison, card: Card, user: str, text: str, **kw: Any) -> None:
+    """``user`` writes ``text`` in the card's thread (a ``message`` event)."""
+    ts = f"1800000000.{next(_reply_serial):06d}"
+    event = {
+        "type": "message",
+        "channel": card.channel,
+        "channel_type": "channel",
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "thread_ts": card.ts,
+    }
+    response = liaison.slack.event(event, **kw)
+    assert response.status_code == 200
+    liaison.settle()
+
+
+def opened_view(liaison: Liaison, callback_id: str, count: int = 1) -> dict[str, Any]:
+    """The latest modal opened with ``callback_id`` (waiting for the ``count``-th one)."""
+    calls = liaison.fake.wait_for(
+        "views.open", count=count, view=lambda view: (view or {}).get("callback_id") == callback_id
+    )
+    return calls[-1].response["view"]
+
+
+def card_blocks(liaison: Liaison, card: Card) -> list[dict[str, Any]]:
+    """The card's blocks as they stand in Slack now."""
+    return liaison.fake.message(card.channel, card.ts).get("blocks") or []
+
+
+def card_actions(liaison: Liaison, card: Card) -> list[str]:
+    """The action ids of every interactive element on the card now."""
+    return [
+        element.get("action_id")
+        for block in card_blocks(liaison, card)
+        if block.get("type") == "actions"
+        for element in block.get("elements") or []
     ]

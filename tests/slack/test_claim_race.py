@@ -1,0 +1,42 @@
+"""Two engineers claiming at the same instant: the database picks exactly one."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import func, select
+
+from bot.db.models import RequestEvent
+from tests.conftest import ENGINEER, ENGINEER_2, Liaison
+from tests.slack.helpers import current, ephemerals_to, file_request
+
+
+def test_simultaneous_claims_have_exactly_one_winner(liaison: Liaison, db) -> None:
+    for _ in range(5):  # several rounds make a lucky ordering unlikely to hide a race
+        card = file_request(liaison, db)
+        start = threading.Barrier(2)
+        answers = []
+
+        def claim(user: str) -> None:
+            start.wait()
+            answers.append(liaison.slack.reaction(user, "raising_hand", card.channel, card.ts))
+
+        threads = [threading.Thread(target=claim, args=(u,)) for u in (ENGINEER, ENGINEER_2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        liaison.settle()
+        assert [a.status_code for a in answers] == [200, 200]
+
+        winner = current(db, card).claimer_id
+        loser = ENGINEER_2 if winner == ENGINEER else ENGINEER
+        assert winner in (ENGINEER, ENGINEER_2)
+        claims = db.scalar(
+            select(func.count())
+            .select_from(RequestEvent)
+            .where(RequestEvent.request_id == card.request_id, RequestEvent.kind == "claimed")
+        )
+        assert claims == 1
+        assert any(f"<@{winner}> has already claimed" in t for t in ephemerals_to(liaison, loser))
+        liaison.fake.reset()
