@@ -4,29 +4,35 @@ from __future__ import annotations
 
 import threading
 
+import httpx
 from sqlalchemy import func, select
 
 from bot.db.models import RequestEvent
 from tests.conftest import ENGINEER, ENGINEER_2, Liaison
-from tests.slack.helpers import current, ephemerals_to, file_request
+from tests.slack.helpers import Card, current, ephemerals_to, file_request
+
+
+def claim_at_once(liaison: Liaison, card: Card, users: tuple[str, ...]) -> list[httpx.Response]:
+    start = threading.Barrier(len(users))
+    answers: list[httpx.Response] = []
+
+    def claim(user: str) -> None:
+        start.wait()
+        answers.append(liaison.slack.reaction(user, "raising_hand", card.channel, card.ts))
+
+    threads = [threading.Thread(target=claim, args=(user,)) for user in users]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    liaison.settle()
+    return answers
 
 
 def test_simultaneous_claims_have_exactly_one_winner(liaison: Liaison, db) -> None:
-    for _ in range(5):  # several rounds make a lucky ordering unlikely to hide a race
+    for _ in range(5):  # several rounds, so a lucky ordering cannot hide a race
         card = file_request(liaison, db)
-        start = threading.Barrier(2)
-        answers = []
-
-        def claim(user: str) -> None:
-            start.wait()
-            answers.append(liaison.slack.reaction(user, "raising_hand", card.channel, card.ts))
-
-        threads = [threading.Thread(target=claim, args=(u,)) for u in (ENGINEER, ENGINEER_2)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        liaison.settle()
+        answers = claim_at_once(liaison, card, (ENGINEER, ENGINEER_2))
         assert [a.status_code for a in answers] == [200, 200]
 
         winner = current(db, card).claimer_id
