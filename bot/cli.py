@@ -6,9 +6,14 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, load_config
 from bot.settings import MissingCredentials, Settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("liaison")
 
@@ -47,7 +52,41 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("check-config", help="validate the configuration file").set_defaults(
         handler=_check_config
     )
+    nudge = commands.add_parser("nudge", help="send the reminders that are due")
+    _add_at(nudge)
+    nudge.add_argument("--dry-run", action="store_true", help="print, send nothing")
+    nudge.set_defaults(handler=_nudge)
     return parser
+
+
+def _instant(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _add_at(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--at", type=_instant, help="run as if it were this instant (ISO 8601; UTC if no offset)"
+    )
+
+
+def _job_runtime(settings: Settings, dry_run: bool) -> Runtime:
+    from bot.runtime import build_runtime
+
+    if not dry_run:
+        settings.require_slack_credentials()
+    return build_runtime(settings)
+
+
+def _nudge(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.jobs.nudges import describe, send_nudges
+
+    result = send_nudges(_job_runtime(settings, args.dry_run), at=args.at, dry_run=args.dry_run)
+    for line in describe(result):
+        print(line)
+    verb = "would send" if args.dry_run else "sent"
+    print(f"{len(result.nudges)} nudges; {verb} {result.messages} messages.")
+    return 0
 
 
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:

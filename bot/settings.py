@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     port: int = 3000
     log_level: str = "INFO"
     web_concurrency: int = 2
+    # A digest missed while no scheduler ran is still posted within this many hours.
+    digest_grace_hours: float = 24
 
     @field_validator("database_url")
     @classmethod

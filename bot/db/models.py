@@ -60,6 +60,7 @@ class Request(Base):
         UniqueConstraint("workspace_id", "number"),
         Index("ix_requests_requester_status", "workspace_id", "requester_id", "status"),
         Index("ix_requests_card", "card_channel", "card_ts"),
+        Index("ix_requests_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -97,6 +98,8 @@ class Request(Base):
     outbox_lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # When the status last moved: nudges measure how long a request has waited from here.
+    status_changed_at: Mapped[datetime | None]
 
     estimates: Mapped[list[Estimate]] = relationship(
         order_by="Estimate.created_at", cascade="all, delete-orphan", lazy="selectin"
@@ -135,6 +138,46 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]
+
+
+class NudgeMark(Base):
+    """When a nudge of one kind about one request may next be sent to one recipient. Taking the
+    right to send is a conditional write on this row, so several schedulers never nudge twice
+    within the cool-down; a snooze adds a row for everyone with a later `next_allowed_at`."""
+
+    __tablename__ = "nudge_marks"
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    # The DM recipient, THREAD for a nudge in the card's thread, or ANYONE for a snooze.
+    recipient: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    next_allowed_at: Mapped[datetime]
+    last_sent_at: Mapped[datetime | None]
+
+
+class NudgeLog(Base):
+    """Every nudge sent: what, about which request, to whom, when."""
+
+    __tablename__ = "nudge_log"
+    __table_args__ = (Index("ix_nudge_log_request", "request_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    recipient: Mapped[str] = mapped_column(SLACK_ID)
+    at: Mapped[datetime]
+
+
+class DigestRun(Base):
+    """One digest per channel per scheduled moment: inserting this row is the right to post it."""
+
+    __tablename__ = "digest_runs"
+
+    channel: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    scheduled_for: Mapped[datetime] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
 
 
 class RequestEvent(Base):

@@ -21,6 +21,10 @@ LEAD_ALERT = "lead_alert"  # an escalation or an infeasible hard deadline, to a 
 INFO_REQUEST = "info_request"  # a question for the requester
 DELIVERED = "delivered"  # delivery news for the requester, asking whether it met the need
 DECLINE_PROMPT = "decline_prompt"  # asks the person declining for the reason
+NUDGE = "nudge"  # a reminder in the card's thread
+NUDGE_DIGEST = "nudge_digest"  # one DM listing every reminder for its recipient in a pass
+WEEKLY_DIGEST = "weekly_digest"  # the weekly cross-team digest in a shared channel
+DIGEST_CHART = "digest_chart"  # its chart, uploaded as an image right after it
 
 
 def enqueue(
@@ -33,9 +37,11 @@ def enqueue(
     channel: str | None = None,
     in_thread: bool = False,
     payload: dict[str, Any] | None = None,
+    due: datetime | None = None,
 ) -> OutboxMessage:
     """Queue one message. `channel` is a user id (a DM) or a channel id; with `in_thread` the
-    message is a reply in the request card's thread."""
+    message is a reply in the request card's thread. It is sent from `due` on (default `now`;
+    a job run "as if" at another instant still sends at once)."""
     message = OutboxMessage(
         workspace_id=workspace_id,
         request_id=request.id if request is not None else None,
@@ -45,7 +51,7 @@ def enqueue(
         payload=payload or {},
         status="pending",
         attempts=0,
-        next_attempt_at=now,
+        next_attempt_at=due or now,
         created_at=now,
     )
     session.add(message)

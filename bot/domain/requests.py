@@ -159,6 +159,7 @@ def file_request(
         card_channel=fulfilling.intake_channel,
         created_at=now,
         updated_at=now,
+        status_changed_at=now,
     )
     session.add(request)
     session.flush()

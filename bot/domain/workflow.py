@@ -9,7 +9,7 @@ A `Refusal` carries the explanation for the person who tried something they may 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig
 from bot.db.models import Estimate, Request
-from bot.domain import outbox
+from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
 from bot.domain.feasibility import (
     effective_estimate,
@@ -70,6 +70,11 @@ class Workflow:
 
     # -- claiming ------------------------------------------------------------------------
 
+    def _claimed_while_waiting(self, request: Request) -> None:
+        """A request waiting for the requester's answer resumes as claimed once it has a claimer."""
+        if request.status is Status.NEEDS_INFO and request.resume_status in (None, Status.NEW):
+            request.resume_status = Status.CLAIMED
+
     def claim(self, request: Request, user: str, surface: Surface) -> str:
         self.require_open(request)
         self.require_member(request, user, "claim")
@@ -88,6 +93,7 @@ class Workflow:
         self.session.refresh(request)
         if not won:
             raise Refusal(f"<@{request.claimer_id}> has already claimed {request.reference}.")
+        self._claimed_while_waiting(request)
         self._move(
             request,
             Status.CLAIMED if request.status is Status.NEW else None,
@@ -132,6 +138,7 @@ class Workflow:
         if previous == to_user:
             return f"<@{to_user}> already has {request.reference}."
         request.claimer_id = to_user
+        self._claimed_while_waiting(request)
         self._move(
             request,
             Status.CLAIMED if request.status is Status.NEW else None,
@@ -209,6 +216,7 @@ class Workflow:
         )
         # Once a date is agreed, later estimates are held against that date.
         verdict = judge(projected=projected, desired=request.committed_date or request.desired_date)
+        previous_projection = request.projected_date
         request.projected_date = projected
         facts = {
             "estimate": request.estimate_days,
@@ -233,6 +241,8 @@ class Workflow:
             self._tell_requester(request, "committed", committed=verdict.commit_to.isoformat())
             return
         was_at_risk = request.status is Status.AT_RISK
+        if was_at_risk and previous_projection == projected:
+            return  # the open negotiation still says the right thing
         self._move(request, Status.AT_RISK, actor, surface, "at_risk", data=facts)
         negotiation = {"projected": projected.isoformat(), "desired": facts["desired"]}
         self._enqueue(outbox.NEGOTIATION, request, in_thread=True, **negotiation)
@@ -417,6 +427,34 @@ class Workflow:
             self._dm(request.claimer_id, request, "feedback", actor=user, helpful=helpful)
         return "Thanks, noted." if helpful else "Thanks for saying so; I told the team."
 
+    def snooze(self, request: Request, user: str, kind: str, days: int, surface: Surface) -> str:
+        """Silence one kind of reminder about this request for `days` days."""
+        department = self._department(request)
+        requesting = request.requesting_department
+        involved = user in (request.requester_id, request.claimer_id) or self.directory.is_member(
+            user, department
+        )
+        if requesting is not None and self._has(requesting.key):
+            involved = involved or self.directory.is_member(user, self._configured(requesting.key))
+        if not involved:
+            raise Refusal(f"Only people working on {request.reference} can snooze its reminders.")
+        until = self.now + timedelta(days=days)
+        nudges.snooze(self.session, request=request, kind=kind, until=until)
+        record_event(
+            self.session,
+            request=request,
+            actor=user,
+            kind="snoozed",
+            surface=surface,
+            now=self.now,
+            data={"nudge": kind, "days": days, "until": until.isoformat()},
+        )
+        plural = "s" if days > 1 else ""
+        return (
+            f"Reminders about {request.reference} ({kind.replace('_', ' ')}) are snoozed for "
+            f"{days} day{plural}."
+        )
+
     # -- editing ---------------------------------------------------------------------------
 
     def edit(self, request: Request, user: str, draft: RequestDraft, surface: Surface) -> str:
@@ -511,6 +549,8 @@ class Workflow:
             request.status = to
         request.updated_at = self.now
         moved = to is not None and to is not before
+        if moved:
+            request.status_changed_at = self.now
         if moved or always or kind not in STATUS_ONLY_KINDS:
             record_event(
                 self.session,

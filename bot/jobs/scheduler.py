@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -13,6 +14,8 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 DELIVER_OUTBOX = "deliver-outbox"
+SEND_NUDGES = "send-nudges"
+POST_WEEKLY_DIGEST = "post-weekly-digest"
 
 
 def deliver_outbox(runtime: Runtime) -> None:
@@ -39,4 +42,37 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
         max_instances=1,
         coalesce=True,
     )
+    scheduler.add_job(
+        _send_nudges,
+        "interval",
+        minutes=5,
+        args=[runtime],
+        id=SEND_NUDGES,
+        max_instances=1,
+        coalesce=True,
+    )
+    # Every few minutes: a digest is posted on the first pass after its moment (or, after a
+    # restart, within the grace period), and the database makes sure only once.
+    scheduler.add_job(
+        _post_digests,
+        "interval",
+        minutes=5,
+        args=[runtime],
+        id=POST_WEEKLY_DIGEST,
+        max_instances=1,
+        coalesce=True,
+        next_run_time=datetime.now(UTC),
+    )
     return scheduler
+
+
+def _post_digests(runtime: Runtime) -> None:
+    from bot.jobs.digest import post_digests
+
+    post_digests(runtime)
+
+
+def _send_nudges(runtime: Runtime) -> None:
+    from bot.jobs.nudges import send_nudges
+
+    send_nudges(runtime)

@@ -239,6 +239,9 @@ class Deliverer:
             if message.kind == outbox.CARD:
                 assert request is not None
                 return self._send_card(client, request, rendered)
+            if "file" in rendered:
+                client.files_upload_v2(channel=message.channel, **rendered)
+                return None, {}
             channel, thread_ts = message.channel, None
             if message.in_thread:
                 assert request is not None

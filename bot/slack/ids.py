@@ -69,3 +69,9 @@ class EditModal:
     """The intake modal reused for editing; private_metadata carries the request id."""
 
     callback = "request_edit"
+
+
+class Nudges:
+    snooze = "nudge_snooze"
+    # Option values are "<request id>:<nudge kind>:<days>".
+    snooze_days = (1, 3, 7)

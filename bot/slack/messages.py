@@ -12,8 +12,20 @@ from bot.db.models import OutboxMessage, Request
 from bot.domain import outbox
 from bot.slack import text
 from bot.slack.blocks.card import card_message, days
-from bot.slack.blocks.common import actions, button, channel, day, link, section, user
-from bot.slack.ids import Negotiation, Requester
+from bot.slack.blocks.common import (
+    actions,
+    button,
+    channel,
+    day,
+    link,
+    option,
+    plain,
+    section,
+    user,
+)
+from bot.slack.blocks.digest import digest_message
+from bot.slack.chart import weekly_chart
+from bot.slack.ids import Negotiation, Nudges, Requester
 
 
 @dataclass(frozen=True)
@@ -257,3 +269,89 @@ def _decline_prompt(r: Rendering) -> dict[str, Any]:
         f"{user(r.facts['actor'])}, reply in this thread with the reason for declining, and I'll "
         f"decline {request.reference} and pass it on to {user(request.requester_id)}."
     )
+
+
+_NUDGE_TEXT = {
+    "unclaimed": "{mentions} {request} has waited {hours} business hours for someone to claim it.",
+    "unestimated": "{request}: you claimed it {hours} business hours ago; how many days will it "
+    "take? React with a number or use the card's Estimate menu.",
+    "needs_info": "{request} is waiting for your answer ({hours} business hours so far); reply "
+    "in the card's thread.",
+    "negotiation": "{request} is at risk and waiting for your decision ({hours} business "
+    "hours): accept the projected date, cut scope or escalate.",
+    "due_soon": "{mentions} {request} is due {due}.",
+    "overdue": "{mentions} {request} was due {due} and is not delivered. Is there news for the "
+    "client?",
+    "overdue_leads": "{request} is overdue (committed for {due}); you may want to look in.",
+}
+
+
+def _mentions(ids: list[str]) -> str:
+    # Our own mentions of the team or a person, never text a user typed.
+    return " ".join(f"<!subteam^{i[8:]}>" if i.startswith("subteam:") else user(i) for i in ids)
+
+
+def nudge_line(item: dict[str, Any], *, with_mentions: bool) -> str:
+    reference = link(item.get("permalink"), item["reference"])
+    request = f"{reference} “{text.mrkdwn(item.get('title'), 200)}”"
+    return (
+        _NUDGE_TEXT[item["kind"]]
+        .format(
+            mentions=_mentions(item.get("mentions") or []) if with_mentions else "",
+            request=request,
+            hours=f"{item.get('waiting_hours', 0):g}",
+            due=_date(item.get("due")),
+        )
+        .strip()
+    )
+
+
+def snooze_menu(item: dict[str, Any]) -> dict[str, Any]:
+    labels = {1: "Snooze 1 day", 3: "Snooze 3 days", 7: "Snooze 1 week"}
+    return {
+        "type": "static_select",
+        "action_id": Nudges.snooze,
+        "placeholder": plain("Snooze"),
+        "options": [
+            option(labels[n], f"{item['request_id']}:{item['kind']}:{n}")
+            for n in Nudges.snooze_days
+        ],
+    }
+
+
+@renderer(outbox.NUDGE)
+def _nudge(r: Rendering) -> dict[str, Any]:
+    line = nudge_line(r.facts, with_mentions=True)
+    block = section(line)
+    block["accessory"] = snooze_menu(r.facts)
+    return {"text": line, "blocks": [block]}
+
+
+@renderer(outbox.NUDGE_DIGEST)
+def _nudge_digest(r: Rendering) -> dict[str, Any]:
+    items = r.facts.get("items") or []
+    blocks = [section(f"*{len(items)} request{'s' if len(items) > 1 else ''} need you*")]
+    lines = []
+    for item in items[:45]:
+        line = nudge_line(item, with_mentions=False)
+        lines.append(line)
+        block = section(line)
+        block["accessory"] = snooze_menu(item)
+        blocks.append(block)
+    return {"text": "Reminders: " + " · ".join(lines)[:3000], "blocks": blocks}
+
+
+@renderer(outbox.WEEKLY_DIGEST)
+def _weekly_digest(r: Rendering) -> dict[str, Any]:
+    return digest_message(r.facts)
+
+
+@renderer(outbox.DIGEST_CHART)
+def _digest_chart(r: Rendering) -> dict[str, Any]:
+    # A file, not a message: the deliverer uploads it (files_upload_v2) into the channel.
+    end = r.facts.get("period_end", "")[:10]
+    return {
+        "file": weekly_chart(r.facts.get("weeks") or []),
+        "filename": f"liaison-digest-{end}.png",
+        "title": f"Requests opened vs delivered, 8 weeks to {end}",
+    }

@@ -277,3 +277,13 @@ def test_a_closed_request_refuses_further_changes(liaison: Liaison, db) -> None:
     request = current(db, card)
     assert request.status is Status.DELIVERED and request.estimate_days == 3
     assert len(events_of(db, card, "delivered")) == 1
+
+
+def test_a_delivery_after_the_committed_date_is_recorded_as_late(liaison: Liaison, db) -> None:
+    card = committed(liaison, db)
+    liaison.clock.advance(days=20)  # Mon 21 Dec, after the committed Fri 18 Dec
+
+    react(liaison, card, ENGINEER, "white_check_mark")
+
+    assert current(db, card).status is Status.DELIVERED
+    assert [e.data["on_time"] for e in events_of(db, card, "delivered")] == [False]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from bot.domain.lifecycle import Status
-from tests.conftest import ENGINEER, ENGINEER_2, SALES_REP, SALES_REP_2, Liaison
+from tests.conftest import ENG_LEAD, ENGINEER, ENGINEER_2, SALES_REP, SALES_REP_2, Liaison
 from tests.slack.helpers import (
     Card,
     click,
@@ -128,13 +126,6 @@ def test_an_empty_question_is_a_field_error(liaison: Liaison, db) -> None:
     assert not any("needs more information" in t for t in dms_to(liaison, SALES_REP))
 
 
-@pytest.mark.xfail(
-    reason="BUG: bot/domain/workflow.py Workflow.claim (and .reassign) only moves NEW -> CLAIMED; "
-    "on a needs_info request it leaves resume_status at NEW, so the requester's answer "
-    "(Workflow.thread_reply) resumes a claimed request to `new` with a claimer set. claim should "
-    "set resume_status to CLAIMED when the request is waiting for an answer (as unclaim does).",
-    strict=True,
-)
 def test_a_request_claimed_while_waiting_for_an_answer_resumes_as_claimed(
     liaison: Liaison, db
 ) -> None:
@@ -148,3 +139,23 @@ def test_a_request_claimed_while_waiting_for_an_answer_resumes_as_claimed(
     request = current(db, card)
     assert request.claimer_id == ENGINEER
     assert request.status is Status.CLAIMED
+
+
+def test_a_request_assigned_while_waiting_for_an_answer_resumes_as_claimed(
+    liaison: Liaison, db
+) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "question")
+    click(
+        liaison,
+        card,
+        ENG_LEAD,
+        "card_reassign",
+        block_id=f"card_actions:{card.request_id}",
+        selected_user=ENGINEER_2,
+    )
+    assert current(db, card).claimer_id == ENGINEER_2
+
+    reply_in_thread(liaison, card, SALES_REP, "Monthly.")
+
+    assert current(db, card).status is Status.CLAIMED

@@ -202,3 +202,31 @@ def test_a_queue_can_make_an_otherwise_feasible_request_at_risk(liaison: Liaison
     assert request.status is Status.AT_RISK
     assert request.projected_date == date(2026, 12, 11)
     assert any("Fri 11 Dec" in t for t in dms_to(liaison, SALES_REP))
+
+
+def test_another_estimate_that_leaves_the_projection_unchanged_does_not_reopen_it(
+    liaison: Liaison, db
+) -> None:
+    card = at_risk_request(liaison, db)
+
+    react(liaison, card, ENGINEER_2, "five")  # the claimer's three days still count
+
+    request = current(db, card)
+    assert request.status is Status.AT_RISK
+    assert request.projected_date == PROJECTED_FOR_THREE_DAYS
+    negotiations = [t for t in dms_to(liaison, SALES_REP) if "is at risk" in t]
+    assert len(negotiations) == 1
+    assert len([t for t in thread_texts(liaison, card) if "is at risk" in t]) == 1
+
+
+def test_the_negotiation_is_over_once_decided(liaison: Liaison, db) -> None:
+    card = at_risk_request(liaison, db)
+    click_in_dm(liaison, SALES_REP, "negotiation_accept")
+
+    click_in_dm(liaison, SALES_REP, "negotiation_escalate")
+    click_in_dm(liaison, SALES_REP, "negotiation_accept")
+
+    assert ephemerals_to(liaison, SALES_REP) == ["REQ-1 has no open negotiation."] * 2
+    assert events_of(db, card, "escalated") == []
+    assert len(events_of(db, card, "accepted")) == 1
+    assert dms_to(liaison, SALES_LEAD) == [] and dms_to(liaison, ENG_LEAD) == []

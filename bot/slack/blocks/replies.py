@@ -68,13 +68,50 @@ def list_reply(requests: list[Request]) -> dict[str, Any]:
 
 def _event_line(event: RequestEvent) -> str:
     when = event.at.strftime("%Y-%m-%d %H:%M UTC")
-    what = EVENT_LABELS.get(event.kind, event.kind.replace("_", " "))
+    what = EVENT_LABELS.get(event.kind, event.kind.replace("_", " ")) + _event_detail(event)
     move = f" ({event.from_status or '—'} → {event.to_status})" if event.to_status else ""
     via = event.surface.replace("_", " ")
     return f"`{when}` {what}{move} by {user(event.actor)} via {via}"
 
 
-EVENT_LABELS = {"created": "Filed"}
+EVENT_LABELS = {
+    "created": "Filed",
+    "claimed": "Claimed",
+    "unclaimed": "Released",
+    "reassigned": "Reassigned",
+    "estimated": "Estimated",
+    "committed": "Committed",
+    "at_risk": "At risk",
+    "accepted": "Projected date accepted",
+    "escalated": "Escalated to the leads",
+    "needs_info": "Asked the requester",
+    "info_provided": "Requester answered",
+    "delivered": "Delivered",
+    "declined": "Declined",
+    "cancelled": "Cancelled",
+    "edited": "Edited",
+    "feedback": "Feedback",
+    "snoozed": "Snoozed reminders",
+}
+
+
+def _event_detail(event: RequestEvent) -> str:
+    data = event.data or {}
+    if event.kind == "estimated" and data.get("days"):
+        return f": {data['days']} d"
+    if event.kind in ("committed", "accepted") and data.get("committed"):
+        return f": {data['committed']}"
+    if event.kind == "at_risk" and data.get("projected"):
+        return f": projected {data['projected']}, desired {data.get('desired') or '—'}"
+    if event.kind == "reassigned" and data.get("to"):
+        return f" to {user(data['to'])}"
+    if event.kind == "snoozed":
+        return (
+            f" ({str(data.get('nudge', '')).replace('_', ' ')}) until {data.get('until', '')[:10]}"
+        )
+    if event.kind == "feedback":
+        return ": met the need" if data.get("helpful") else ": did not fully meet the need"
+    return ""
 
 
 def status_reply(request: Request, events: list[RequestEvent]) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from slack_sdk import WebClient
 
 from bot.db.models import Request
 from bot.domain.lifecycle import Surface
+from bot.domain.nudges import NudgeKind
 from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
-from bot.slack.ids import Card, Negotiation, Requester
+from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.listeners.operations import apply, by_id, tell
 
 Button = Callable[[Workflow, Request, str], str | None]
@@ -79,6 +80,21 @@ def register(app: App, runtime: Runtime) -> None:
             return
         run(body, client, int(request_id), lambda wf, r, u: wf.estimate(r, u, int(days), B))
 
+    @app.action(Nudges.snooze)
+    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        value = str((clicked(body).get("selected_option") or {}).get("value", ""))
+        request_id, _, rest = value.partition(":")
+        kind, _, days = rest.partition(":")
+        if not request_id.isdigit() or kind not in NUDGE_KINDS or not days.isdigit():
+            return
+        run(
+            body,
+            client,
+            int(request_id),
+            lambda wf, r, u: wf.snooze(r, u, kind, int(days), B),
+        )
+
     @app.action(Card.reassign)
     def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -95,7 +111,17 @@ def register(app: App, runtime: Runtime) -> None:
 
 
 # Clicks whose success is worth a private word (the others show on the card or in the thread).
-_ANSWERED = frozenset({Requester.helpful, Requester.not_helpful, Requester.cancel})
+_ANSWERED = frozenset(
+    {
+        Requester.helpful,
+        Requester.not_helpful,
+        Requester.cancel,
+        Nudges.snooze,
+        Negotiation.accept,
+        Negotiation.escalate,
+    }
+)
+NUDGE_KINDS = frozenset(kind.value for kind in NudgeKind)
 
 
 def refuse_early(check: Callable[[], None]) -> str | None:

@@ -1,0 +1,183 @@
+"""The weekly digest's facts: when each digest is due, and what it reports.
+
+A digest covers the seven days before its scheduled moment for every pair of its departments
+(requesting × fulfilling), with the week before for comparison (the SPEC's `stats` figures), the
+most urgent at-risk and overdue requests, the oldest unclaimed one, open load per engineer, the
+dates promised before anyone estimated (and how many of those proved infeasible), and eight
+weeks of opened vs delivered for the chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from bot.config import Digest, LiaisonConfig
+from bot.db.models import Department, Request, RequestEvent
+from bot.domain.lifecycle import CLOSED, Status
+from bot.domain.metrics import compute_stats
+
+WEEK = timedelta(days=7)
+CHART_WEEKS = 8
+URGENT_SHOWN = 5
+
+
+def last_scheduled(digest: Digest, now: datetime) -> datetime:
+    """The most recent moment at or before `now` when `digest` was due (its weekday and time in
+    its time zone)."""
+    local = now.astimezone(digest.zone)
+    days_back = (local.weekday() - digest.weekday_number) % 7
+    day = local.date() - timedelta(days=days_back)
+    moment = datetime.combine(day, digest.at, tzinfo=digest.zone)
+    if moment > now:
+        moment = datetime.combine(day - WEEK, digest.at, tzinfo=digest.zone)
+    return moment
+
+
+@dataclass(frozen=True)
+class DigestFacts:
+    channel: str
+    scheduled_for: datetime
+    payload: dict[str, Any]
+
+
+def build_digest(
+    session: Session, *, config: LiaisonConfig, digest: Digest, scheduled_for: datetime
+) -> DigestFacts:
+    """Everything the digest for `scheduled_for` reports, as JSON-ready data."""
+    end, start = scheduled_for, scheduled_for - WEEK
+    keys = set(digest.departments)
+    this_week = compute_stats(session, config=config, start=start, end=end)
+    last_week = compute_stats(session, config=config, start=start - WEEK, end=start)
+    pairs = [
+        {"this": now.as_json(), "last": before.as_json()}
+        for now, before in zip(this_week, last_week, strict=True)
+        if now.requesting in keys and now.fulfilling in keys
+    ]
+    names = {d.key: d.name for d in config.departments}
+    in_scope = _pair_filter(session, keys)
+    promised, infeasible = _promised(session, in_scope, start, end)
+    payload = {
+        "period_start": start.isoformat(),
+        "period_end": end.isoformat(),
+        "names": names,
+        "pairs": pairs,
+        "urgent": _urgent(session, in_scope, end),
+        "oldest_unclaimed": _oldest_unclaimed(session, in_scope),
+        "promised": promised,
+        "promised_infeasible": infeasible,
+        "weeks": _weekly(session, in_scope, end),
+    }
+    return DigestFacts(channel=digest.channel, scheduled_for=scheduled_for, payload=payload)
+
+
+def _pair_filter(session: Session, keys: set[str]) -> Any:
+    """Requests between two of the digest's departments."""
+    departments = select(Department.id).where(Department.key.in_(keys))
+    return and_(
+        Request.fulfilling_department_id.in_(departments),
+        Request.requesting_department_id.in_(departments),
+    )
+
+
+def _brief(request: Request) -> dict[str, Any]:
+    return {
+        "reference": request.reference,
+        "title": request.title,
+        "permalink": request.card_permalink,
+        "status": request.status.value,
+        "claimer": request.claimer_id,
+        "desired": request.desired_date.isoformat() if request.desired_date else None,
+        "committed": request.committed_date.isoformat() if request.committed_date else None,
+        "created": request.created_at.isoformat(),
+    }
+
+
+def _urgent(session: Session, in_scope: Any, end: datetime) -> list[dict[str, Any]]:
+    """Open requests at risk or past their committed date, the most pressing first."""
+    today = end.date()
+    due = func.coalesce(Request.committed_date, Request.desired_date, date.max)
+    rows = session.scalars(
+        select(Request)
+        .where(
+            in_scope,
+            Request.status.not_in(CLOSED),
+            or_(Request.status == Status.AT_RISK, Request.committed_date < today),
+        )
+        .order_by(due, Request.created_at)
+        .limit(URGENT_SHOWN)
+    )
+    return [
+        _brief(r) | {"overdue": bool(r.committed_date and r.committed_date < today)} for r in rows
+    ]
+
+
+def _oldest_unclaimed(session: Session, in_scope: Any) -> dict[str, Any] | None:
+    request = session.scalars(
+        select(Request)
+        .where(in_scope, Request.status == Status.NEW)
+        .order_by(Request.created_at)
+        .limit(1)
+    ).first()
+    return _brief(request) if request else None
+
+
+def _promised(session: Session, in_scope: Any, start: datetime, end: datetime) -> tuple[int, int]:
+    """Requests filed in the period with a date already promised, and how many of those turned
+    out infeasible (were ever at risk)."""
+    ever_at_risk = exists().where(
+        RequestEvent.request_id == Request.id, RequestEvent.to_status == Status.AT_RISK.value
+    )
+    row = session.execute(
+        select(func.count(), func.count().filter(ever_at_risk)).where(
+            in_scope,
+            Request.promised_to_client.is_(True),
+            Request.created_at >= start,
+            Request.created_at < end,
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+def _weekly(session: Session, in_scope: Any, end: datetime) -> list[dict[str, Any]]:
+    """Opened and delivered per week for the chart, oldest week first, and the on-time rate."""
+    weeks = []
+    delivered = aliased(RequestEvent)
+    for back in range(CHART_WEEKS, 0, -1):
+        week_start, week_end = end - back * WEEK, end - (back - 1) * WEEK
+        opened = session.scalar(
+            select(func.count()).where(
+                in_scope, Request.created_at >= week_start, Request.created_at < week_end
+            )
+        )
+        row = session.execute(
+            select(
+                func.count(),
+                func.count().filter(Request.committed_date.is_not(None)),
+                func.count().filter(
+                    Request.committed_date.is_not(None),
+                    func.date(Request.delivered_at) <= Request.committed_date,
+                ),
+            )
+            .select_from(delivered)
+            .join(Request, Request.id == delivered.request_id)
+            .where(
+                in_scope,
+                delivered.to_status == Status.DELIVERED.value,
+                delivered.at >= week_start,
+                delivered.at < week_end,
+            )
+        ).one()
+        weeks.append(
+            {
+                "week_start": week_start.date().isoformat(),
+                "opened": int(opened or 0),
+                "delivered": int(row[0]),
+                "on_time_rate": (row[2] / row[1]) if row[1] else None,
+            }
+        )
+    return weeks
