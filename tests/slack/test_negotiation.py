@@ -226,7 +226,10 @@ def test_the_negotiation_is_over_once_decided(liaison: Liaison, db) -> None:
     click_in_dm(liaison, SALES_REP, "negotiation_escalate")
     click_in_dm(liaison, SALES_REP, "negotiation_accept")
 
-    assert ephemerals_to(liaison, SALES_REP) == ["REQ-1 has no open negotiation."] * 2
+    assert ephemerals_to(liaison, SALES_REP) == [
+        "Agreed: REQ-1 is committed for Fri 4 Dec.",
+        *["REQ-1 has no open negotiation."] * 2,
+    ]
     assert events_of(db, card, "escalated") == []
     assert len(events_of(db, card, "accepted")) == 1
     assert dms_to(liaison, SALES_LEAD) == [] and dms_to(liaison, ENG_LEAD) == []
