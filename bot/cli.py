@@ -56,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     _add_at(nudge)
     nudge.add_argument("--dry-run", action="store_true", help="print, send nothing")
     nudge.set_defaults(handler=_nudge)
+    digest = commands.add_parser("digest", help="post the weekly digests that are due")
+    digest.add_argument("--channel", help="only the digest for this channel")
+    _add_at(digest)
+    digest.add_argument("--dry-run", action="store_true", help="print, post nothing")
+    digest.set_defaults(handler=_digest)
+    stats = commands.add_parser("stats", help="the digest's figures as JSON")
+    _add_at(stats)
+    stats.add_argument("--days", type=int, default=7, help="length of the period (default 7)")
+    stats.add_argument("--json", action="store_true", help="one JSON object per department pair")
+    stats.set_defaults(handler=_stats)
     return parser
 
 
@@ -76,6 +86,49 @@ def _job_runtime(settings: Settings, dry_run: bool) -> Runtime:
     if not dry_run:
         settings.require_slack_credentials()
     return build_runtime(settings)
+
+
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.jobs.digest import post_digests
+    from bot.slack.blocks.digest import digest_message
+
+    runtime = _job_runtime(settings, args.dry_run)
+    outcomes = post_digests(runtime, at=args.at, channel=args.channel, dry_run=args.dry_run)
+    for outcome in outcomes:
+        facts = outcome.facts
+        state = "posted" if outcome.posted else "would post"
+        print(f"{facts.channel} ({facts.scheduled_for.isoformat()}): {state}")
+        if args.dry_run:
+            print(digest_message(facts.payload)["text"])
+    if not outcomes:
+        print("No digest is due (or it was already posted).")
+    return 0
+
+
+def _stats(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+    from datetime import timedelta
+
+    from bot.db.session import make_engine, make_session_factory, transaction
+    from bot.domain.metrics import compute_stats
+
+    config = load_config(settings.liaison_config)
+    end = args.at or datetime.now(UTC)
+    engine = make_engine(settings.database_url)
+    with transaction(make_session_factory(engine)) as session:
+        pairs = compute_stats(
+            session, config=config, start=end - timedelta(days=args.days), end=end
+        )
+    for pair in pairs:
+        figures = pair.as_json()
+        if args.json:
+            print(json.dumps(figures, sort_keys=False))
+        else:
+            print(f"{pair.requesting} → {pair.fulfilling}")
+            for key, value in figures.items():
+                print(f"  {key}: {value}")
+    engine.dispose()
+    return 0
 
 
 def _nudge(settings: Settings, args: argparse.Namespace) -> int:

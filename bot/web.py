@@ -54,7 +54,6 @@ _INTERACTIVE = frozenset(
         "shortcut",
         "view_closed",
         "view_submission",
-        "workflow_step_edit",
     }
 )
 _ENVELOPES = frozenset({"app_rate_limited", "event_callback", "url_verification"})
@@ -87,8 +86,7 @@ def create_wsgi_app(runtime: Runtime, bolt_app: App) -> WSGIApp:
     200 when the database does and 503 when it does not. Oversized bodies get 413, malformed
     Slack requests 400 (once Bolt verified their signature), other paths 404 and other methods
     405. Registers one middleware on `bolt_app` (see `RefuseMalformed`)."""
-    if not any(isinstance(m, RefuseMalformed) for m in bolt_app._middleware_list):
-        bolt_app.use(RefuseMalformed())
+    bolt_app.use(RefuseMalformed())
     oauth = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
     oauth_paths = set()
     if bolt_app.oauth_flow is not None:
@@ -123,7 +121,7 @@ class RefuseMalformed(Middleware):
         *,
         req: BoltRequest,
         resp: BoltResponse,
-        next: Callable[[], BoltResponse],  # noqa: A002 - the name Bolt calls it by
+        next: Callable[[], BoltResponse],  # Bolt passes it by this name
     ) -> BoltResponse:
         problem = req.context.get(_PROBLEM)
         if isinstance(problem, Problem):
@@ -251,11 +249,6 @@ def payload_problem(body: Mapping[str, Any]) -> Problem | None:
 def _shape_problem(body: Mapping[str, Any]) -> str | None:
     if body.get("ssl_check") == "1":
         return None  # Slack's SSL check; Bolt answers it
-    if "command" in body:
-        return _command_problem(body)
-    kind = body.get("type")
-    if not isinstance(kind, str) or kind not in _INTERACTIVE | _ENVELOPES:
-        return "unknown payload type"
     for name in _OBJECTS:
         if body.get(name) is not None and not isinstance(body[name], dict):
             return f"{name} is not an object"
@@ -263,6 +256,11 @@ def _shape_problem(body: Mapping[str, Any]) -> str | None:
         value = (body.get(name) or {}).get(key)
         if value is not None and not isinstance(value, str):
             return f"{name}.{key} is not text"
+    if "command" in body:
+        return _command_problem(body)
+    kind = body.get("type")
+    if not isinstance(kind, str) or kind not in _INTERACTIVE | _ENVELOPES:
+        return "unknown payload type"
     if kind == "event_callback":
         return _event_problem(body.get("event"))
     if kind == "url_verification":
@@ -302,12 +300,16 @@ def _interaction_problem(kind: str, body: Mapping[str, Any]) -> str | None:
         return "user.id is missing"
     if body.get("trigger_id") is not None and not isinstance(body["trigger_id"], str):
         return "trigger_id is not text"
+    actions = body.get("actions")
+    # Bolt reads the first action of these two kinds whenever it runs any listener.
+    if kind in ("block_actions", "interactive_message") or actions is not None:
+        problem = _actions_problem(actions, need_action_id=kind == "block_actions")
+        if problem:
+            return problem
     if kind in ("view_submission", "view_closed"):
         return _view_problem(body.get("view"))
     if kind == "block_actions":
-        if not _text(body.get("trigger_id")):
-            return "trigger_id is missing"
-        return _actions_problem(body.get("actions"))
+        return None if _text(body.get("trigger_id")) else "trigger_id is missing"
     if kind == "block_suggestion":
         return None if _text(body.get("action_id")) else "action_id is missing"
     if kind in ("shortcut", "message_action") and not _text(body.get("trigger_id")):
@@ -318,8 +320,11 @@ def _interaction_problem(kind: str, body: Mapping[str, Any]) -> str | None:
 def _view_problem(view: object) -> str | None:
     if not isinstance(view, dict):
         return "view is missing"
-    if not _text(view.get("callback_id")) or not _text(view.get("type")):
-        return "view.callback_id or view.type is missing"
+    if not _text(view.get("callback_id")):
+        return "view.callback_id is missing"
+    if view.get("type") != "modal":
+        # Only modals are submitted (Bolt would also look for a retired workflow step).
+        return "view is not a modal"
     state = view.get("state")
     if state is None:
         return None
@@ -337,11 +342,13 @@ def _view_problem(view: object) -> str | None:
     return None
 
 
-def _actions_problem(actions: object) -> str | None:
+def _actions_problem(actions: object, *, need_action_id: bool) -> str | None:
     if not isinstance(actions, list) or not actions:
         return "actions is missing"
     for action in actions:
-        if not isinstance(action, dict) or not _text(action.get("action_id")):
+        if not isinstance(action, dict):
+            return "an action is not an object"
+        if need_action_id and not _text(action.get("action_id")):
             return "an action has no action_id"
         option = action.get("selected_option")
         if option is not None and not isinstance(option, dict):
