@@ -81,6 +81,10 @@ class Request(Base):
     # The request's estimate in working days: the claimer's, else the median of all estimates.
     estimate_days: Mapped[float | None]
     projected_date: Mapped[date | None] = mapped_column(Date)
+    # The correction applied to the estimate for the projection (see bot/domain/calibration.py)
+    # and whether it is the claimer's own history ("personal") or the team's ("department").
+    forecast_ratio: Mapped[float | None]
+    forecast_basis: Mapped[str | None] = mapped_column(String(16))
     committed_date: Mapped[date | None] = mapped_column(Date)
     # While waiting on the requester: the state to return to, and who asked.
     resume_status: Mapped[Status | None] = mapped_column(STATUS)

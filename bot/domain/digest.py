@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.config import Digest, LiaisonConfig
 from bot.db.models import Department, Request, RequestEvent
+from bot.domain.calendar import calendar_for
+from bot.domain.calibration import department_ratio
 from bot.domain.lifecycle import CLOSED, Status
 from bot.domain.metrics import compute_stats
 
@@ -71,6 +73,7 @@ def build_digest(
         "promised": promised,
         "promised_infeasible": infeasible,
         "weeks": _weekly(session, in_scope, end),
+        "calibration": _calibration(session, config, keys, end),
     }
     return DigestFacts(channel=digest.channel, scheduled_for=scheduled_for, payload=payload)
 
@@ -141,6 +144,32 @@ def _promised(session: Session, in_scope: Any, start: datetime, end: datetime) -
         )
     ).one()
     return int(row[0]), int(row[1])
+
+
+def _calibration(
+    session: Session, config: LiaisonConfig, keys: set[str], end: datetime
+) -> list[dict[str, Any]]:
+    """Each fulfilling department's actual ÷ estimated ratio now and a week ago (its trend)."""
+    found = []
+    for department in config.fulfilling_departments():
+        if department.key not in keys:
+            continue
+        ids = session.scalars(select(Department.id).where(Department.key == department.key))
+        calendar = calendar_for(department, config.organization)
+        for department_id in ids:
+            now = department_ratio(session, calendar, department_id=department_id, before=end)
+            before = department_ratio(
+                session, calendar, department_id=department_id, before=end - WEEK
+            )
+            found.append(
+                {
+                    "department": department.key,
+                    "ratio": now.ratio if now else None,
+                    "previous": before.ratio if before else None,
+                }
+            )
+            break  # one workspace's figures per department
+    return found
 
 
 def _weekly(session: Session, in_scope: Any, end: datetime) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from bot.config import Department, LiaisonConfig
 from bot.db.models import Estimate, Request
 from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
+from bot.domain.calibration import calibration_for
 from bot.domain.feasibility import (
     effective_estimate,
     estimates_disagree,
@@ -207,12 +208,22 @@ class Workflow:
             Status.COMMITTED,
         ):
             return
-        department = self._department(request)
+        calendar = calendar_for(self._department(request), self.config.organization)
+        # Estimates are corrected by how long this person's (or team's) work really takes.
+        calibration = calibration_for(
+            self.session,
+            calendar,
+            department_id=request.fulfilling_department_id,
+            claimer_id=request.claimer_id,
+            before=self.now,
+        )
+        request.forecast_ratio = calibration.ratio if calibration.basis != "none" else None
+        request.forecast_basis = calibration.basis if calibration.basis != "none" else None
         projected = project_delivery(
-            calendar_for(department, self.config.organization),
+            calendar,
             now=self.now,
-            queued_days=self._queued_days(request),
-            estimate_days=request.estimate_days,
+            queued_days=calibration.apply(self._queued_days(request)),
+            estimate_days=calibration.apply(request.estimate_days),
         )
         # Once a date is agreed, later estimates are held against that date.
         verdict = judge(projected=projected, desired=request.committed_date or request.desired_date)

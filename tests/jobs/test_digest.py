@@ -40,6 +40,8 @@ def test_the_digest_posts_its_numbers_and_chart_at_its_moment(liaison: Liaison, 
     blocks = str(message.params["blocks"])
     assert "Opened: *2* ↑ (last week 0)" in blocks
     assert "Oldest unclaimed" in blocks and "Still waiting" in blocks
+    # Claimed Tue 16:00 Berlin, delivered Wed 13:00: 5 business hours for a 1-day estimate.
+    assert "Engineering takes ×0.62 its estimates (new)" in blocks
     upload = liaison.fake.wait_for("files.completeUploadExternal")[0]
     assert upload.params["channel_id"] == DIGEST_CHANNEL
     [png] = liaison.fake.uploads.values()

@@ -56,15 +56,18 @@ def days(value: float | None) -> str:
 
 
 def estimate_line(request: Request) -> str:
+    """ "3 d", "3 d (median of 3)", "3 d · usually ×1.4 → 4.2 d"."""
     if request.estimate_days is None:
         return "Not yet"
-    mine = any(e.estimator_id == request.claimer_id for e in request.estimates)
-    basis = "the claimer's" if mine else f"median of {len(request.estimates)}"
-    return (
-        f"{days(request.estimate_days)} ({basis})"
-        if len(request.estimates) > 1
-        else days(request.estimate_days)
-    )
+    line = days(request.estimate_days)
+    if len(request.estimates) > 1:
+        mine = any(e.estimator_id == request.claimer_id for e in request.estimates)
+        line += " (the claimer's)" if mine else f" (median of {len(request.estimates)})"
+    ratio = request.forecast_ratio
+    if ratio is not None and abs(ratio - 1) >= 0.05:
+        who = "usually" if request.forecast_basis == "personal" else "the team usually"
+        line += f" · {who} ×{ratio:g} → {days(round(request.estimate_days * ratio, 1))}"
+    return line
 
 
 def how_to_respond(reactions: Reactions) -> str:

@@ -122,6 +122,16 @@ def digest_message(payload: dict[str, Any]) -> dict[str, Any]:
                 f"filed {_day(oldest['created'])}"
             )
         )
+    ratios = []
+    for entry in payload.get("calibration") or []:
+        if entry.get("ratio") is None:
+            continue
+        name = text.mrkdwn(names.get(entry["department"], entry["department"]))
+        trend = _trend(entry["ratio"], entry.get("previous"))
+        was = f", last week ×{entry['previous']:g}" if entry.get("previous") is not None else ""
+        ratios.append(f"{name} takes ×{entry['ratio']:g} its estimates ({trend or 'new'}{was})")
+    if ratios:
+        blocks.append(context("Forecast calibration: " + " · ".join(ratios)))
     promised, infeasible = payload.get("promised", 0), payload.get("promised_infeasible", 0)
     blocks.append(
         context(

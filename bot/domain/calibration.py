@@ -1,0 +1,114 @@
+"""Calibrated forecasts: how long work really takes compared with its estimate.
+
+A person's ratio is the median of actual ÷ estimated working days over their most recent
+delivered requests with an estimate, once they have at least `MIN_HISTORY`; with less, the
+department's ratio over its recent deliveries; with none, 1 (the raw estimate). Actual working
+days run from the first claim to delivery, in the fulfilling department's business calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import median
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.db.models import Request, RequestEvent
+from bot.domain.calendar import BusinessCalendar
+from bot.domain.lifecycle import Status
+
+MIN_HISTORY = 5
+PERSONAL_WINDOW = 20
+DEPARTMENT_WINDOW = 50
+
+
+@dataclass(frozen=True)
+class Calibration:
+    ratio: float
+    basis: str  # "personal", "department" or "none"
+    samples: int
+
+    def apply(self, estimate_days: float) -> float:
+        return estimate_days * self.ratio
+
+
+RAW = Calibration(ratio=1.0, basis="none", samples=0)
+
+
+def _ratios(
+    session: Session,
+    calendar: BusinessCalendar,
+    *,
+    department_id: int,
+    claimer_id: str | None,
+    before: datetime,
+    window: int,
+) -> list[float]:
+    first_claim = (
+        select(RequestEvent.request_id, func.min(RequestEvent.at).label("claimed_at"))
+        .where(RequestEvent.kind.in_(("claimed", "reassigned")))
+        .group_by(RequestEvent.request_id)
+        .subquery()
+    )
+    query = (
+        select(first_claim.c.claimed_at, Request.delivered_at, Request.estimate_days)
+        .join(first_claim, first_claim.c.request_id == Request.id)
+        .where(
+            Request.fulfilling_department_id == department_id,
+            Request.status == Status.DELIVERED,
+            Request.estimate_days > 0,
+            Request.delivered_at < before,
+        )
+        .order_by(Request.delivered_at.desc())
+        .limit(window)
+    )
+    if claimer_id is not None:
+        query = query.where(Request.claimer_id == claimer_id)
+    ratios = []
+    for claimed_at, delivered_at, estimate in session.execute(query):
+        actual = calendar.working_days_between(claimed_at, delivered_at)
+        ratios.append(actual / estimate)
+    return ratios
+
+
+def calibration_for(
+    session: Session,
+    calendar: BusinessCalendar,
+    *,
+    department_id: int,
+    claimer_id: str | None,
+    before: datetime,
+) -> Calibration:
+    """The ratio to apply to `claimer_id`'s estimates in this department."""
+    if claimer_id is not None:
+        personal = _ratios(
+            session,
+            calendar,
+            department_id=department_id,
+            claimer_id=claimer_id,
+            before=before,
+            window=PERSONAL_WINDOW,
+        )
+        if len(personal) >= MIN_HISTORY:
+            return Calibration(round(median(personal), 2), "personal", len(personal))
+    department = department_ratio(session, calendar, department_id=department_id, before=before)
+    return department or RAW
+
+
+def department_ratio(
+    session: Session, calendar: BusinessCalendar, *, department_id: int, before: datetime
+) -> Calibration | None:
+    """The department's ratio over its recent deliveries before `before`; None without any."""
+    ratios = _ratios(
+        session,
+        calendar,
+        department_id=department_id,
+        claimer_id=None,
+        before=before,
+        window=DEPARTMENT_WINDOW,
+    )
+    if not ratios:
+        return None
+    return Calibration(round(median(ratios), 2), "department", len(ratios))
