@@ -115,3 +115,37 @@ def _wait_for_health(url: str, timeout: float = 30) -> httpx.Response:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def test_stats_nudge_and_digest_commands(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator commands run against a real database; --dry-run needs no Slack token."""
+    import json
+
+    from bot.db.migrate import upgrade
+
+    config = bare_environment / "liaison.toml"
+    config.write_text(DEFAULT_CONFIG)
+    url = f"sqlite:///{bare_environment / 'ops.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("LIAISON_CONFIG", str(config))
+
+    assert main(["stats", "--json", "--at", "2026-12-07T14:00:00+00:00", "--days", "14"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    figures = json.loads(line)
+    assert list(figures) == [
+        "requesting", "fulfilling", "period_start", "period_end", "opened", "claimed",
+        "estimated", "committed", "delivered", "declined", "cancelled", "delivered_on_time",
+        "on_time_rate", "median_hours_to_claim", "median_hours_to_estimate",
+        "estimate_accuracy", "promised_before_estimate", "at_risk", "overdue", "open", "load",
+    ]  # fmt: skip
+    assert figures["period_start"].startswith("2026-11-23") and figures["opened"] == 0
+
+    assert main(["nudge", "--dry-run", "--at", "2026-12-07T14:00:00Z"]) == 0
+    assert "0 nudges; would send 0 messages." in capsys.readouterr().out
+    assert main(["digest", "--dry-run"]) == 0
+    assert "No digest is due" in capsys.readouterr().out
+    assert main(["nudge"]) == 2  # sending needs the Slack credentials
+    assert "SLACK_BOT_TOKEN" in capsys.readouterr().err

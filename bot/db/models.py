@@ -61,6 +61,7 @@ class Request(Base):
         Index("ix_requests_requester_status", "workspace_id", "requester_id", "status"),
         Index("ix_requests_card", "card_channel", "card_ts"),
         Index("ix_requests_status", "status"),
+        Index("ix_requests_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -188,7 +189,11 @@ class RequestEvent(Base):
     """Append-only history of a request: every change, who made it, when and from where."""
 
     __tablename__ = "request_events"
-    __table_args__ = (Index("ix_request_events_request_at", "request_id", "at"),)
+    __table_args__ = (
+        Index("ix_request_events_request_at", "request_id", "at"),
+        # Every period query of the metrics filters events by time.
+        Index("ix_request_events_at", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))

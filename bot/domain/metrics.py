@@ -25,6 +25,10 @@ Definitions, for the period [start, end) and the requests of one pair:
   `end`'s date in the fulfilling department's zone. load: per person claiming a request at `end`
   (its latest claimed / reassigned / unclaimed event at or before `end` names the claimer, the new
   assignee, or nobody), the sum of the current estimate_days of their open requests that have one.
+
+"Latest" means the highest event id: events are appended in time order. A request belongs to a
+pair through its requesting and fulfilling departments' keys; one filed without a requesting
+department belongs to none.
 """
 
 from __future__ import annotations
@@ -158,8 +162,8 @@ def compute_stats(
             cancelled=counts[pair]["cancelled"],
             delivered_on_time=counts[pair]["delivered_on_time"],
             on_time_rate=(
-                counts[pair]["delivered_on_time"] / counts[pair]["delivered_committed"]
-                if counts[pair]["delivered_committed"]
+                counts[pair]["delivered_on_time"] / counts[pair]["delivered_dated"]
+                if counts[pair]["delivered_dated"]
                 else None
             ),
             median_hours_to_claim=_median(samples[pair]["hours_to_claim"]),
@@ -228,22 +232,22 @@ class _Period:
             .distinct()
             .subquery("closings")
         )
-        promised = and_(
+        dated = and_(
             closings.c.to_status == Status.DELIVERED.value, Request.committed_date.is_not(None)
         )
-        on_time = and_(promised, Request.committed_date >= self._local_date(Request.delivered_at))
+        on_time = and_(dated, Request.committed_date >= self._local_date(Request.delivered_at))
         by_state = self._by_pair(
             closings,
             closings.c.to_status,
             func.count(),
-            func.sum(case((promised, 1), else_=0)),
+            func.sum(case((dated, 1), else_=0)),
             func.sum(case((on_time, 1), else_=0)),
         ).group_by(*_PAIR, closings.c.to_status)
         for requesting, fulfilling, state, number, with_date, in_time in self.session.execute(
             by_state
         ):
             counts[requesting, fulfilling].update(
-                {state: number, "delivered_committed": with_date, "delivered_on_time": in_time}
+                {state: number, "delivered_dated": with_date, "delivered_on_time": in_time}
             )
         return counts
 
@@ -292,31 +296,27 @@ class _Period:
         self, counts: defaultdict[Pair, Counter[str]]
     ) -> defaultdict[Pair, dict[str, float]]:
         """Add open, at_risk and overdue to `counts`; return each pair's load per person."""
-        last_move = (
-            select(RequestEvent.request_id, func.max(RequestEvent.id).label("event_id"))
-            .where(RequestEvent.to_status.is_not(None), RequestEvent.at <= self.end)
+        # One pass over the log up to the end finds, per request, its latest status-moving event
+        # and its latest claimed/reassigned/unclaimed one; both are joined back by primary key.
+        latest = (
+            select(
+                RequestEvent.request_id,
+                func.max(case((RequestEvent.to_status.is_not(None), RequestEvent.id))).label(
+                    "move_id"
+                ),
+                func.max(case((RequestEvent.kind.in_(HOLDER_KINDS), RequestEvent.id))).label(
+                    "hand_id"
+                ),
+            )
+            .where(RequestEvent.at <= self.end)
             .group_by(RequestEvent.request_id)
-            .subquery("last_move")
+            .subquery("latest")
         )
         move = aliased(RequestEvent, name="move")
-        last_hand = (
-            select(RequestEvent.request_id, func.max(RequestEvent.id).label("event_id"))
-            .where(RequestEvent.kind.in_(HOLDER_KINDS), RequestEvent.at <= self.end)
-            .group_by(RequestEvent.request_id)
-            .subquery("last_hand")
-        )
         hand = aliased(RequestEvent, name="hand")
-        # Labelled in a subquery so the outer query groups by a plain column on every backend.
-        holders = (
-            select(
-                last_hand.c.request_id,
-                case(
-                    (hand.kind == "claimed", hand.actor),
-                    (hand.kind == "reassigned", hand.data["to"].as_string()),
-                ).label("holder"),
-            )
-            .join(hand, hand.id == last_hand.c.event_id)
-            .subquery("holders")
+        holder = case(
+            (hand.kind == "claimed", hand.actor),
+            (hand.kind == "reassigned", hand.data["to"].as_string()),
         )
         is_open = move.to_status.not_in(_CLOSED)
         overdue = and_(
@@ -334,24 +334,24 @@ class _Period:
         carried = and_(is_open, Request.estimate_days.is_not(None))
         state = (
             self._by_pair(
-                last_move,
-                holders.c.holder,
+                latest,
+                holder,
                 func.sum(case((is_open, 1), else_=0)),
                 func.sum(case((move.to_status == Status.AT_RISK.value, 1), else_=0)),
                 func.sum(case((overdue, 1), else_=0)),
                 func.sum(case((carried, Request.estimate_days))),
             )
-            .join(move, move.id == last_move.c.event_id)
-            .outerjoin(holders, holders.c.request_id == Request.id)
-            .group_by(*_PAIR, holders.c.holder)
+            .join(move, move.id == latest.c.move_id)
+            .outerjoin(hand, hand.id == latest.c.hand_id)
+            .group_by(*_PAIR, holder)
         )
         loads: defaultdict[Pair, dict[str, float]] = defaultdict(dict)
-        for requesting, fulfilling, holder, open_, at_risk, late, days in self.session.execute(
+        for requesting, fulfilling, person, open_, at_risk, late, days in self.session.execute(
             state
         ):
             counts[requesting, fulfilling].update(open=open_, at_risk=at_risk, overdue=late)
-            if holder is not None and days is not None:
-                loads[requesting, fulfilling][holder] = float(days)
+            if person is not None and days is not None:
+                loads[requesting, fulfilling][person] = float(days)
         return loads
 
     # -- building blocks -------------------------------------------------------------------

@@ -149,3 +149,15 @@ def test_dry_run_sends_and_records_nothing(liaison: Liaison, db) -> None:
     liaison.fake.assert_no_call("chat.postMessage")
     assert db.scalars(select(NudgeLog)).all() == []
     assert len(nudged(liaison, "2026-12-02T11:00:00").nudges) == 1  # not used up by the dry run
+
+
+def test_an_undecided_negotiation_reminds_the_requester(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db, desired_date="2026-12-02")
+    react(liaison, card, ENGINEER, "raising_hand")
+    react(liaison, card, ENGINEER, "five")  # at risk since Tue 16:00 Berlin
+    liaison.fake.reset()
+    assert nudged(liaison, "2026-12-02T14:59:00").nudges == []
+    result = nudged(liaison, "2026-12-02T15:00:00")
+    assert [n.kind.value for n in result.nudges] == ["negotiation"]
+    [dm] = liaison.fake.calls_to("chat.postMessage", channel=SALES_REP)
+    assert "waiting for your decision" in dm.params["text"]
