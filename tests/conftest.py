@@ -265,7 +265,9 @@ def liaison(
     try:
         yield Liaison(
             runtime=runtime,
-            slack=SlackClientSim(url, SIGNING_SECRET, team_id=TEAM_ID),
+            slack=SlackClientSim(
+                url, SIGNING_SECRET, team_id=TEAM_ID, response_url_base=fake_slack.root_url
+            ),
             fake=fake_slack,
             clock=clock,
             url=url,

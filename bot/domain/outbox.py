@@ -25,6 +25,7 @@ NUDGE = "nudge"  # a reminder in the card's thread
 NUDGE_DIGEST = "nudge_digest"  # one DM listing every reminder for its recipient in a pass
 WEEKLY_DIGEST = "weekly_digest"  # the weekly cross-team digest in a shared channel
 DIGEST_CHART = "digest_chart"  # its chart, uploaded as an image right after it
+DELIVERY_FAILED = "delivery_failed"  # tells a lead that Slack refused a message for good
 
 
 def enqueue(

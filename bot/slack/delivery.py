@@ -316,6 +316,7 @@ class Deliverer:
                 elif failure is not None:
                     message.status = "failed"
                     message.last_error = failure
+                    self._report_failure(session, message, failure, now)
                 else:
                     message.status = "sent"
                     message.sent_at = now
@@ -327,6 +328,35 @@ class Deliverer:
                         .values(**card_updates)
                     )
                     card_updates = None
+
+    def _report_failure(
+        self, session: Session, message: OutboxMessage, error: str, now: datetime
+    ) -> None:
+        """Tell the leads what could not be delivered and why (never about such a notice itself,
+        so a lead who cannot be reached does not start a loop)."""
+        if message.kind == outbox.DELIVERY_FAILED:
+            return
+        request = session.get(Request, message.request_id) if message.request_id else None
+        if request is not None:
+            keys = {request.fulfilling_department.key}
+        else:
+            keys = {d.key for d in self._config.fulfilling_departments()}
+        leads = {lead for d in self._config.departments if d.key in keys for lead in d.leads}
+        for lead in sorted(leads):
+            outbox.enqueue(
+                session,
+                workspace_id=message.workspace_id,
+                kind=outbox.DELIVERY_FAILED,
+                request=request,
+                channel=lead,
+                payload={
+                    "failed_kind": message.kind,
+                    "destination": message.channel or (request.card_channel if request else None),
+                    "error": error,
+                    "reference": request.reference if request else None,
+                },
+                now=now,
+            )
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -355,3 +355,33 @@ def _digest_chart(r: Rendering) -> dict[str, Any]:
         "filename": f"liaison-digest-{end}.png",
         "title": f"Requests opened vs delivered, 8 weeks to {end}",
     }
+
+
+_WHAT = {
+    outbox.CARD: "the request card",
+    outbox.WEEKLY_DIGEST: "the weekly digest",
+    outbox.DIGEST_CHART: "the weekly digest's chart",
+}
+# What a lead can do about Slack's permanent errors.
+_REMEDY = {
+    "channel_not_found": "the channel does not exist (check the Liaison configuration)",
+    "not_in_channel": "invite Liaison to the channel",
+    "is_archived": "the channel is archived: unarchive it or change the configuration",
+    "account_inactive": "the person's account is deactivated",
+}
+
+
+@renderer(outbox.DELIVERY_FAILED)
+def _delivery_failed(r: Rendering) -> dict[str, Any]:
+    facts = r.facts
+    what = _WHAT.get(facts.get("failed_kind", ""), "a message")
+    about = f" about {facts['reference']}" if facts.get("reference") else ""
+    destination = facts.get("destination") or ""
+    where = channel(destination) if destination[:1] in ("C", "G") else user(destination)
+    error = facts.get("error", "")
+    remedy = _REMEDY.get(error.split(" ")[0], "")
+    message = (
+        f":warning: Liaison could not deliver {what}{about} to {where}: Slack answered "
+        f"`{text.mrkdwn(error, 200)}`{' (' + remedy + ')' if remedy else ''}."
+    )
+    return _simple(message)

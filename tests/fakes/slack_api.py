@@ -312,6 +312,21 @@ class FakeSlack:
             self._cond.notify_all()
         return answer
 
+    def _record_response_url(self, path: str, body: bytes) -> None:
+        try:
+            params = json.loads(body or b"{}")
+        except ValueError:
+            params = {"raw": body.decode(errors="replace")}
+        call = Call("response_url", params, {"path": path}, body, 200, {"ok": True})
+        with self._cond:
+            self._calls.append(call)
+            self._cond.notify_all()
+
+    @property
+    def root_url(self) -> str:
+        """Where response_urls point in tests: `http://127.0.0.1:{port}`."""
+        return f"http://127.0.0.1:{self.port}"
+
     def _check_auth(self, headers: dict[str, str], params: Params) -> _Answer | None:
         authorization = headers.get("authorization", "")
         if authorization:
@@ -812,6 +827,10 @@ class _Handler(BaseHTTPRequestHandler):
                 content_type = "application/json; charset=utf-8"
                 payload = json.dumps(answer.body).encode()
             self._send(answer.status, payload, {"Content-Type": content_type, **answer.headers})
+        elif url.path.split("/")[1:2] in (["commands"], ["actions"], ["app"]):
+            # A response_url (hooks.slack.com in real life): record it like a Web API call.
+            fake._record_response_url(url.path, body)
+            self._send(200, b"ok", {"Content-Type": "text/plain"})
         else:
             self._send(404, b"Not Found", {"Content-Type": "text/plain"})
 

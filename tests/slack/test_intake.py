@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bot.db.models import OutboxMessage, Request, RequestEvent
 from bot.domain.lifecycle import Status
 from tests.conftest import (
+    ENG_LEAD,
     ENGINEER,
     INTAKE_CHANNEL,
     SALES_REP,
@@ -120,16 +121,19 @@ def test_field_errors_come_back_inside_the_modal(liaison: Liaison, db) -> None:
 
 def test_someone_outside_the_requesting_departments_is_refused(liaison: Liaison, db) -> None:
     response = liaison.slack.command(STRANGER, "Please build me a thing")
-    assert response.status_code == 200
-    assert "Only members of a requesting department" in response.json()["text"]
+    assert response.status_code == 200 and response.text == ""  # acknowledged at once
+    [answer] = liaison.fake.wait_for("response_url")
+    assert "Only members of a requesting department" in answer.params["text"]
+    assert answer.params["response_type"] == "ephemeral"
     liaison.settle()
     liaison.fake.assert_no_call("views.open")
     assert db.scalar(select(func.count()).select_from(Request)) == 0
 
 
 def test_an_engineer_is_not_a_requester(liaison: Liaison) -> None:
-    response = liaison.slack.command(ENGINEER)
-    assert "Only members of a requesting department" in response.json()["text"]
+    liaison.slack.command(ENGINEER)
+    [answer] = liaison.fake.wait_for("response_url")
+    assert "Only members of a requesting department" in answer.params["text"]
 
 
 def test_numbers_are_per_workspace_and_sequential(liaison: Liaison, db) -> None:
@@ -250,3 +254,7 @@ def test_a_permanent_slack_error_is_recorded_not_retried(liaison: Liaison, db) -
     # The receipt still reaches the requester, without a link.
     dm = liaison.fake.wait_for("chat.postMessage", channel=SALES_REP)[0]
     assert "REQ-1" in dm.params["text"]
+    # The engineering lead learns what could not be delivered, and why.
+    [alert] = liaison.fake.wait_for("chat.postMessage", channel=ENG_LEAD)
+    assert "could not deliver the request card about REQ-1" in alert.params["text"]
+    assert "channel_not_found" in alert.params["text"]

@@ -8,7 +8,7 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
@@ -39,7 +39,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.command(COMMAND)
     def handle_request_command(
-        ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext
+        ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
     ) -> None:
         words = (command.get("text") or "").strip()
         verb, _, rest = words.partition(" ")
@@ -56,10 +56,12 @@ def register(app: App, runtime: Runtime) -> None:
             ack(**answer)
             if cancelled is not None:
                 runtime.deliverer.deliver_request(cancelled)
-        elif runtime.directory.requesting_department_for(user_id) is None:
-            ack(**replies.reply(NOT_A_REQUESTER))
         else:
+            # Acknowledge first: the membership check may have to ask Slack for user groups.
             ack()
+            if runtime.directory.requesting_department_for(user_id) is None:
+                respond(**replies.reply(NOT_A_REQUESTER))
+                return
             view = intake_modal(
                 config=config,
                 draft=RequestDraft(title=text.truncate(words, requests.MAX_TITLE)),
