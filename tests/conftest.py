@@ -242,8 +242,18 @@ def config(config_text: str) -> LiaisonConfig:
 
 
 @pytest.fixture
+def app_engine(engine: Engine) -> Engine:
+    """The engine the app under test uses (a test may route it through a proxy)."""
+    return engine
+
+
+@pytest.fixture
 def liaison(
-    database_url: str, engine: Engine, fake_slack: FakeSlack, clock: Clock, config: LiaisonConfig
+    database_url: str,
+    app_engine: Engine,
+    fake_slack: FakeSlack,
+    clock: Clock,
+    config: LiaisonConfig,
 ) -> Iterator[Liaison]:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -253,7 +263,7 @@ def liaison(
         database_url=database_url,
         liaison_config=Path("unused.toml"),
     )
-    runtime = build_runtime(settings, config=config, clock=clock, engine=engine)
+    runtime = build_runtime(settings, config=config, clock=clock, engine=app_engine)
     executor = TrackingExecutor()
     wsgi = create_wsgi_app(runtime, create_bolt_app(runtime, listener_executor=executor))
     server = make_server(

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import Executor
+from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 
+from bot.db.session import database_answers
 from bot.runtime import Runtime
 from bot.slack.listeners import actions, events, intake, modals
 
@@ -27,6 +30,20 @@ def create_bolt_app(runtime: Runtime, *, listener_executor: Executor | None = No
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+
+    @app.middleware
+    def hold_events_while_the_database_is_away(
+        body: dict[str, Any], next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        # An event is acknowledged before it is handled, so one taken while the database is
+        # down would be lost. Answering 503 instead makes Slack deliver it again later.
+        if body.get("type") == "event_callback" and not database_answers(runtime.engine):
+            log.warning(
+                "database unavailable: asking Slack to retry event %s", body.get("event_id")
+            )
+            return BoltResponse(status=503, body="database unavailable, please retry")
+        return next()
+
     for listeners in (intake, events, actions, modals):
         listeners.register(app, runtime)
     return app

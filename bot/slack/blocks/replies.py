@@ -28,6 +28,12 @@ HELP = f"""*Liaison* files work for another team and keeps both sides in the loo
 You can also turn any message into a request: its ⋯ menu > *Create request*."""
 
 
+UNAVAILABLE = (
+    "Liaison can't reach its database right now, so nothing was changed. "
+    "Please try again in a minute."
+)
+
+
 def reply(message: str, blocks: list[Block] | None = None) -> dict[str, Any]:
     """Arguments for an ephemeral answer: fallback text and blocks."""
     return {"text": message, "blocks": blocks or [section(message)], "response_type": "ephemeral"}

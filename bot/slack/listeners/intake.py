@@ -47,15 +47,20 @@ def register(app: App, runtime: Runtime) -> None:
         user_id = command["user_id"]
         if verb in ("help", "-h", "--help", "?"):
             ack(**replies.help_reply())
-        elif verb == "list":
-            ack(**_list_reply(runtime, context, user_id))
-        elif verb == "status":
-            ack(**_status_reply(runtime, context, rest))
-        elif verb == "cancel":
-            answer, cancelled = _cancel(runtime, context, user_id, rest)
+        elif verb in ("list", "status", "cancel"):
+            try:
+                if verb == "list":
+                    answer, changed = _list_reply(runtime, context, user_id), None
+                elif verb == "status":
+                    answer, changed = _status_reply(runtime, context, rest), None
+                else:
+                    answer, changed = _cancel(runtime, context, user_id, rest)
+            except SQLAlchemyError:
+                log.exception("the database failed while answering /request %s", verb)
+                answer, changed = replies.reply(replies.UNAVAILABLE), None
             ack(**answer)
-            if cancelled is not None:
-                runtime.deliverer.deliver_request(cancelled)
+            if changed is not None:
+                runtime.deliverer.deliver_request(changed)
         else:
             # Acknowledge first: the membership check may have to ask Slack for user groups.
             ack()

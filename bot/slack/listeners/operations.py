@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.db.models import ProcessedEvent, Request
@@ -16,6 +17,7 @@ from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain.workflow import Refusal, Workflow, lock_request
 from bot.runtime import Runtime
+from bot.slack.blocks.replies import UNAVAILABLE
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,9 @@ def apply(
             )
             message = operate(workflow, request)
             request_id = request.id
+    except SQLAlchemyError:
+        log.exception("the database failed; nothing was changed")
+        return Outcome(UNAVAILABLE, refused=True)
     except Refusal as refusal:
         if event_id is not None:
             with transaction(runtime.sessions) as session:
