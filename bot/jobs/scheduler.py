@@ -33,36 +33,25 @@ def deliver_outbox(runtime: Runtime) -> None:
 def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
     """A scheduler with Liaison's jobs; `blocking` for a process that does nothing else."""
     scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
-    scheduler.add_job(
-        deliver_outbox,
-        "interval",
-        seconds=20,
-        args=[runtime],
-        id=DELIVER_OUTBOX,
-        max_instances=1,
-        coalesce=True,
+    # (job, id, interval): every job's effects are guarded by the database, so running them in
+    # several processes is safe. A digest is posted on the first pass after its moment (or,
+    # after a restart, within the grace period), once.
+    jobs = (
+        (deliver_outbox, DELIVER_OUTBOX, {"seconds": 20}),
+        (_send_nudges, SEND_NUDGES, {"minutes": 5}),
+        (_post_digests, POST_WEEKLY_DIGEST, {"minutes": 5}),
     )
-    scheduler.add_job(
-        _send_nudges,
-        "interval",
-        minutes=5,
-        args=[runtime],
-        id=SEND_NUDGES,
-        max_instances=1,
-        coalesce=True,
-    )
-    # Every few minutes: a digest is posted on the first pass after its moment (or, after a
-    # restart, within the grace period), and the database makes sure only once.
-    scheduler.add_job(
-        _post_digests,
-        "interval",
-        minutes=5,
-        args=[runtime],
-        id=POST_WEEKLY_DIGEST,
-        max_instances=1,
-        coalesce=True,
-        next_run_time=datetime.now(UTC),
-    )
+    for job, job_id, every in jobs:
+        scheduler.add_job(
+            job,
+            "interval",
+            **every,
+            args=[runtime],
+            id=job_id,
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),
+        )
     return scheduler
 
 

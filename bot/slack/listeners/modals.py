@@ -103,45 +103,52 @@ def register(app: App, runtime: Runtime) -> None:
             tell(client, where(body), user, outcome.message or "")
         return found[0] if found else None
 
-    @app.action(Card.ask)
-    def on_ask(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def note_opener(
+        verb: str, callback: str, title: str, intro: str, label: str, block_id: str
+    ) -> Any:
+        """A button that opens a modal asking for a few words, for members of the team."""
 
-        def check(wf: Workflow, r: Request, user: str) -> None:
-            wf.require_open(r)
-            wf.require_member(r, user, "ask about")
+        def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
 
-        request = precheck(body, client, check)
-        if request is not None:
-            view = note_modal(
-                AskModal.callback,
-                f"Ask about {request.reference}",
-                f"Your question goes to <@{request.requester_id}> in the card's thread and by DM.",
-                "What do you need to know?",
-                AskModal.question,
-                {"request_id": request.id},
-            )
-            open_modal(client, body["trigger_id"], view)
+            def check(wf: Workflow, r: Request, user: str) -> None:
+                wf.require_open(r)
+                wf.require_member(r, user, verb)
 
-    @app.action(Card.decline)
-    def on_decline(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+            request = precheck(body, client, check)
+            if request is not None:
+                view = note_modal(
+                    callback,
+                    title.format(reference=request.reference),
+                    intro.format(requester=request.requester_id),
+                    label,
+                    block_id,
+                    {"request_id": request.id},
+                )
+                open_modal(client, body["trigger_id"], view)
 
-        def check(wf: Workflow, r: Request, user: str) -> None:
-            wf.require_open(r)
-            wf.require_member(r, user, "decline")
+        return on_click
 
-        request = precheck(body, client, check)
-        if request is not None:
-            view = note_modal(
-                DeclineModal.callback,
-                f"Decline {request.reference}",
-                f"The reason goes to <@{request.requester_id}>, who filed it.",
-                "Why can't the team take it on?",
-                DeclineModal.reason,
-                {"request_id": request.id},
-            )
-            open_modal(client, body["trigger_id"], view)
+    app.action(Card.ask)(
+        note_opener(
+            "ask about",
+            AskModal.callback,
+            "Ask about {reference}",
+            "Your question goes to <@{requester}> in the card's thread and by DM.",
+            "What do you need to know?",
+            AskModal.question,
+        )
+    )
+    app.action(Card.decline)(
+        note_opener(
+            "decline",
+            DeclineModal.callback,
+            "Decline {reference}",
+            "The reason goes to <@{requester}>, who filed it.",
+            "Why can't the team take it on?",
+            DeclineModal.reason,
+        )
+    )
 
     def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
