@@ -14,10 +14,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -26,6 +24,7 @@ from slack_bolt.middleware import Middleware
 
 from bot.db.session import database_answers
 from bot.runtime import Runtime
+from bot.slack.payloads import Problem, parse_slack_body, payload_kind, payload_problem
 
 log = logging.getLogger(__name__)
 
@@ -36,51 +35,14 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 # Slack's payloads are a few kilobytes (a full modal's state stays well under 100 KB).
 MAX_BODY = 1024 * 1024
-FORM = "application/x-www-form-urlencoded"
-JSON = "application/json"
+# A refused body up to this size is read and dropped, so a client still sending it gets our 413
+# rather than a connection reset; anything larger is not worth the bandwidth.
+MAX_DISCARD = 4 * MAX_BODY
 # Where the reason a request is refused travels, from the WSGI layer to the middleware.
 _PROBLEM = "liaison_malformed_request"
 
+
 # Every `type` Slack sends to a Request URL; anything else is not from Slack.
-_INTERACTIVE = frozenset(
-    {
-        "block_actions",
-        "block_suggestion",
-        "dialog_cancellation",
-        "dialog_submission",
-        "dialog_suggestion",
-        "interactive_message",
-        "message_action",
-        "shortcut",
-        "view_closed",
-        "view_submission",
-    }
-)
-_ENVELOPES = frozenset({"app_rate_limited", "event_callback", "url_verification"})
-# Top-level objects that Bolt or our listeners read with `.get`: a dict when present.
-_OBJECTS = ("channel", "container", "event", "message", "state", "view")
-# Fields read as text, by (object, key); a string when present.
-_TEXT_FIELDS = (
-    ("channel", "id"),
-    ("container", "channel_id"),
-    ("container", "message_ts"),
-    ("message", "text"),
-    ("message", "ts"),
-    ("view", "private_metadata"),
-)
-# In the events we handle, the fields the listeners read as text.
-_EVENT_TEXT = ("user", "channel", "ts", "thread_ts", "text", "reaction", "subtype", "bot_id")
-_HANDLED_EVENTS = frozenset({"message", "reaction_added", "reaction_removed"})
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why a request is refused, and with which status."""
-
-    status: int
-    reason: str
-
-
 def create_wsgi_app(runtime: Runtime, bolt_app: App) -> WSGIApp:
     """`POST /slack/events` (and the OAuth pages when enabled) go to Bolt; `GET /healthz` answers
     200 when the database does and 503 when it does not. Oversized bodies get 413, malformed
@@ -156,11 +118,12 @@ def _slack_events(
     body, problem = parse_slack_body(text, environ.get("CONTENT_TYPE") or "")
     if problem is None:
         problem = payload_problem(body)
-    request = _bolt_request(environ, text, {} if problem else body)
-    if request is None:
+    try:
+        request = _bolt_request(environ, text, {} if problem else body)
+    except Exception as error:  # Bolt reads payload fields to build it: the payload's failure
+        log.info("Bolt cannot read the payload: %r", error)
         problem = Problem(400, "Bad Request: malformed payload")
         request = _bolt_request(environ, text, {})
-        assert request is not None  # an empty body always builds
     if problem is not None:
         request.context[_PROBLEM] = problem
     response = bolt_app.dispatch(request)
@@ -171,15 +134,15 @@ def _slack_events(
         return _answer(start_response, problem.status, problem.reason)
     if response.status >= 500:
         log.error(
-            "Bolt answered %s to a well-formed %s request (the listener's error is logged above)",
+            "Bolt answered %s to a well-formed %s request (its error is logged above)",
             response.status,
-            _kind(body),
+            payload_kind(body),
         )
     return _bolt_answer(start_response, response)
 
 
 def _read_body(environ: Mapping[str, Any]) -> tuple[bytes, Problem | None]:
-    """The body, never more than MAX_BODY bytes read; a Problem when it is too big."""
+    """The body, never more than MAX_BODY bytes of it kept; a Problem when it is too big."""
     declared = environ.get("CONTENT_LENGTH") or ""
     stream = environ.get("wsgi.input")
     if declared.strip():
@@ -190,6 +153,8 @@ def _read_body(environ: Mapping[str, Any]) -> tuple[bytes, Problem | None]:
         if length < 0:
             return b"", Problem(400, "Bad Request: invalid Content-Length")
         if length > MAX_BODY:
+            if stream is not None and length <= MAX_DISCARD:
+                _discard(stream, length)
             return b"", Problem(413, "Payload Too Large")
         raw = stream.read(length) if stream is not None and length else b""
         return raw, None
@@ -203,6 +168,14 @@ def _read_body(environ: Mapping[str, Any]) -> tuple[bytes, Problem | None]:
     return raw, None
 
 
+def _discard(stream: Any, length: int) -> None:
+    while length > 0:
+        chunk = stream.read(min(length, 64 * 1024))
+        if not chunk:
+            return
+        length -= len(chunk)
+
+
 def _timestamp_is_integer(value: str | None) -> bool:
     if value is None:
         return True  # missing: Bolt verifies it as "0" and answers 401
@@ -213,179 +186,15 @@ def _timestamp_is_integer(value: str | None) -> bool:
     return True
 
 
-def parse_slack_body(text: str, content_type: str) -> tuple[dict[str, Any], Problem | None]:
-    """The payload as Slack encodes it: JSON for the Events API, a form for slash commands, and
-    `payload=<JSON>` for interactivity. (Bolt's own parser guesses from the text, and reads any
-    form that contains the word "payload" anywhere, such as `/request fix the payload export`,
-    as an empty body.)"""
-    media = content_type.split(";", 1)[0].strip().lower()
-    if not text:
-        return {}, Problem(400, "Bad Request: empty body")
-    if media == JSON:
-        encoded: str | None = text
-    elif media == FORM:
-        form = dict(parse_qsl(text, keep_blank_values=True))
-        if "payload" not in form:
-            return form, None
-        encoded = form["payload"]
-    else:
-        return {}, Problem(415, "Unsupported Media Type")
-    try:
-        data = json.loads(encoded)
-    except (ValueError, RecursionError):
-        return {}, Problem(400, "Bad Request: the payload is not JSON")
-    if not isinstance(data, dict):
-        return {}, Problem(400, "Bad Request: the payload is not a JSON object")
-    return data, None
-
-
-def payload_problem(body: Mapping[str, Any]) -> Problem | None:
-    """What is wrong with a parsed payload's shape, for the fields Bolt's matchers and our
-    listeners read without checking; None when they can all be read."""
-    reason = _shape_problem(body)
-    return Problem(400, f"Bad Request: {reason}") if reason else None
-
-
-def _shape_problem(body: Mapping[str, Any]) -> str | None:
-    if body.get("ssl_check") == "1":
-        return None  # Slack's SSL check; Bolt answers it
-    for name in _OBJECTS:
-        if body.get(name) is not None and not isinstance(body[name], dict):
-            return f"{name} is not an object"
-    for name, key in _TEXT_FIELDS:
-        value = (body.get(name) or {}).get(key)
-        if value is not None and not isinstance(value, str):
-            return f"{name}.{key} is not text"
-    if "command" in body:
-        return _command_problem(body)
-    kind = body.get("type")
-    if not isinstance(kind, str) or kind not in _INTERACTIVE | _ENVELOPES:
-        return "unknown payload type"
-    if kind == "event_callback":
-        return _event_problem(body.get("event"))
-    if kind == "url_verification":
-        return None if isinstance(body.get("challenge"), str) else "challenge is missing"
-    if kind == "app_rate_limited":
-        return None
-    return _interaction_problem(kind, body)
-
-
-def _command_problem(body: Mapping[str, Any]) -> str | None:
-    # A form: every value is text, and the listener reads these three.
-    if not all(isinstance(value, str) for value in body.values()):
-        return "command fields are not text"
-    for name in ("command", "user_id", "trigger_id"):
-        if not body.get(name):
-            return f"{name} is missing"
-    return None
-
-
-def _event_problem(event: object) -> str | None:
-    if not isinstance(event, dict) or not isinstance(event.get("type"), str):
-        return "event.type is missing"
-    if event["type"] not in _HANDLED_EVENTS:
-        return None
-    for key in _EVENT_TEXT:
-        if event.get(key) is not None and not isinstance(event[key], str):
-            return f"event.{key} is not text"
-    item = event.get("item")
-    if item is not None and not isinstance(item, dict):
-        return "event.item is not an object"
-    return None
-
-
-def _interaction_problem(kind: str, body: Mapping[str, Any]) -> str | None:
-    user = body.get("user")
-    if not isinstance(user, dict) or not _text(user.get("id")):
-        return "user.id is missing"
-    if body.get("trigger_id") is not None and not isinstance(body["trigger_id"], str):
-        return "trigger_id is not text"
-    actions = body.get("actions")
-    # Bolt reads the first action of these two kinds whenever it runs any listener.
-    if kind in ("block_actions", "interactive_message") or actions is not None:
-        problem = _actions_problem(actions, need_action_id=kind == "block_actions")
-        if problem:
-            return problem
-    if kind in ("view_submission", "view_closed"):
-        return _view_problem(body.get("view"))
-    if kind == "block_actions":
-        return None if _text(body.get("trigger_id")) else "trigger_id is missing"
-    if kind == "block_suggestion":
-        return None if _text(body.get("action_id")) else "action_id is missing"
-    if kind in ("shortcut", "message_action") and not _text(body.get("trigger_id")):
-        return "trigger_id is missing"
-    return None if _text(body.get("callback_id")) else "callback_id is missing"
-
-
-def _view_problem(view: object) -> str | None:
-    if not isinstance(view, dict):
-        return "view is missing"
-    if not _text(view.get("callback_id")):
-        return "view.callback_id is missing"
-    if view.get("type") != "modal":
-        # Only modals are submitted (Bolt would also look for a retired workflow step).
-        return "view is not a modal"
-    state = view.get("state")
-    if state is None:
-        return None
-    if not isinstance(state, dict):
-        return "view.state is not an object"
-    values = state.get("values")
-    if values is None:
-        return None
-    # Slack's shape: values[block_id][action_id] = the element's state.
-    if not isinstance(values, dict) or not all(
-        isinstance(block, dict) and all(isinstance(element, dict) for element in block.values())
-        for block in values.values()
-    ):
-        return "view.state.values is malformed"
-    return None
-
-
-def _actions_problem(actions: object, *, need_action_id: bool) -> str | None:
-    if not isinstance(actions, list) or not actions:
-        return "actions is missing"
-    for action in actions:
-        if not isinstance(action, dict):
-            return "an action is not an object"
-        if need_action_id and not _text(action.get("action_id")):
-            return "an action has no action_id"
-        option = action.get("selected_option")
-        if option is not None and not isinstance(option, dict):
-            return "selected_option is not an object"
-        for key in ("block_id", "selected_user"):
-            if action.get(key) is not None and not isinstance(action[key], str):
-                return f"{key} is not text"
-    return None
-
-
-def _text(value: object) -> bool:
-    return isinstance(value, str) and value != ""
-
-
-def _kind(body: Mapping[str, Any]) -> str:
-    if "command" in body:
-        return f"slash command {body.get('command')}"
-    event = body.get("event")
-    if isinstance(event, dict):
-        return f"{body.get('type')} ({event.get('type')})"
-    return str(body.get("type"))
-
-
-def _bolt_request(environ: dict[str, Any], raw: str, body: dict[str, Any]) -> BoltRequest | None:
-    """A Bolt request holding `body`, parsed by us, while its raw body (what Bolt's verifier
-    signs) is exactly what arrived. None when Bolt cannot build one from `body` (its context
-    extraction indexes fields of the payload too)."""
+def _bolt_request(environ: dict[str, Any], raw: str, body: dict[str, Any]) -> BoltRequest:
+    """A Bolt request holding `body`, as parsed here, while its raw body (what Bolt's verifier
+    checks the signature over) is exactly what arrived. Raises when Bolt cannot build one: its
+    context extraction indexes fields of the payload too. (A lazy listener would get a copy that
+    Bolt parses again from the raw body; Liaison has none.)"""
     http = WsgiHttpRequest(environ)
-    try:
-        request = BoltRequest(
-            body=json.dumps(body) if body else "",
-            query=http.query_string,
-            headers=http.get_headers(),
-        )
-    except Exception as error:  # only the payload is parsed here: any failure is the payload's
-        log.info("Bolt cannot read the payload: %r", error)
-        return None
+    request = BoltRequest(
+        body=json.dumps(body) if body else "", query=http.query_string, headers=http.get_headers()
+    )
     request.raw_body = raw
     return request
 

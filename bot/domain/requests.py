@@ -40,6 +40,16 @@ class RequestDraft:
     fulfilling_department: str | None = None
     source_permalink: str | None = None
 
+    def __post_init__(self) -> None:
+        # PostgreSQL cannot store NUL in text; it is never meaningful in what people type.
+        for name in ("title", "details", "client", "impact"):
+            object.__setattr__(self, name, storable(getattr(self, name)))
+
+
+def storable(text: str) -> str:
+    """`text` without NUL characters, the one thing a text column cannot keep."""
+    return text.replace("\x00", "")
+
 
 def validate_draft(draft: RequestDraft, *, today: date, config: LiaisonConfig) -> dict[str, str]:
     """Problems with a draft, keyed by field name; empty when it may be filed."""

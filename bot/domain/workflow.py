@@ -28,7 +28,7 @@ from bot.domain.feasibility import (
 )
 from bot.domain.lifecycle import Status, Surface
 from bot.domain.people import Directory
-from bot.domain.requests import RequestDraft, record_event
+from bot.domain.requests import RequestDraft, record_event, storable
 
 # States in which the claimer is working on (or waiting to work on) the request.
 ACTIVE = (Status.CLAIMED, Status.ESTIMATED, Status.AT_RISK, Status.COMMITTED, Status.NEEDS_INFO)
@@ -399,7 +399,7 @@ class Workflow:
     def decline(self, request: Request, user: str, reason: str, surface: Surface) -> str:
         self.require_open(request)
         self.require_member(request, user, "decline")
-        request.decline_reason = reason
+        request.decline_reason = storable(reason)
         request.decline_pending_by = None
         request.closed_at = self.now
         self._move(request, Status.DECLINED, user, surface, "declined", data={"reason": reason})

@@ -43,14 +43,34 @@ def plain(text: str | None, limit: int) -> str:
 
 def mrkdwn(text: str | None, limit: int = 3000) -> str:
     """For `mrkdwn` objects and message `text`: escaped, cleaned, cut without splitting `&amp;`."""
-    escaped = clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    escaped = _escape(clean(text))
     if len(escaped) <= limit:
         return escaped
-    head = escaped[: max(limit - 1, 0)]
-    return _ENTITY_TAIL.sub("", head) + ELLIPSIS
+    return _cut(escaped, limit)
 
 
 def quote(text: str | None, limit: int = 3000) -> str:
-    """User text as a mrkdwn block quote, so formatting characters in it cannot reach our own."""
-    body = mrkdwn(text, limit - 2 * (text or "").count("\n") - 2)
-    return "\n".join("> " + line if line else ">" for line in body.split("\n"))
+    """User text as a mrkdwn block quote, so formatting characters in it cannot reach our own; at
+    most `limit` characters, the quote markers included."""
+    lines = _escape(clean(text)).split("\n")
+    quoted = "\n".join("> " + line if line else ">" for line in lines)
+    if len(quoted) <= limit:
+        return quoted
+    # No trailing newline before the ellipsis: it would start a line outside the quote.
+    return _cut(quoted, limit, strip="\n")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut_mrkdwn(escaped: str, limit: int) -> str:
+    """Already-escaped mrkdwn cut to `limit`, never ending in half an entity such as `&am`."""
+    return escaped if len(escaped) <= limit else _cut(escaped, limit)
+
+
+def _cut(escaped: str, limit: int, strip: str = "") -> str:
+    """`escaped` cut to `limit` with an ellipsis, never ending in half an entity (nor in any of
+    the characters in `strip`)."""
+    head = _ENTITY_TAIL.sub("", escaped[: max(limit - 1, 0)])
+    return head.rstrip(strip) + ELLIPSIS

@@ -31,7 +31,7 @@ def section(mrkdwn: str) -> Block:
     """A section from mrkdwn that we composed (user parts must already be escaped)."""
     return {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": text.truncate(mrkdwn, SECTION_TEXT)},
+        "text": {"type": "mrkdwn", "text": text.cut_mrkdwn(mrkdwn, SECTION_TEXT)},
     }
 
 
@@ -40,7 +40,7 @@ def fields(*pairs: tuple[str, str]) -> Block:
     return {
         "type": "section",
         "fields": [
-            {"type": "mrkdwn", "text": text.truncate(f"*{label}*\n{value}", FIELD_TEXT)}
+            {"type": "mrkdwn", "text": text.cut_mrkdwn(f"*{label}*\n{value}", FIELD_TEXT)}
             for label, value in pairs[:10]
         ],
     }
@@ -50,7 +50,7 @@ def context(*parts: str) -> Block:
     return {
         "type": "context",
         "elements": [
-            {"type": "mrkdwn", "text": text.truncate(part, CONTEXT_TEXT)} for part in parts[:10]
+            {"type": "mrkdwn", "text": text.cut_mrkdwn(part, CONTEXT_TEXT)} for part in parts[:10]
         ],
     }
 

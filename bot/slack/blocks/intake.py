@@ -180,22 +180,18 @@ def _date_input(initial: date | None) -> Block:
 def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
     """The draft a submitted intake modal holds. Missing or malformed values read as empty, so
     validation (not a crash) deals with them."""
-    values = (view.get("state") or {}).get("values") or {}
+    values = _object(_object(view.get("state")).get("values"))
 
     def element(block_id: str) -> dict[str, Any]:
-        block = values.get(block_id) or {}
-        found = block.get(Intake.value) if isinstance(block, dict) else None
-        return found if isinstance(found, dict) else {}
+        return _object(_object(values.get(block_id)).get(Intake.value))
 
     def typed(block_id: str) -> str:
-        value = element(block_id).get("value")
-        return value if isinstance(value, str) else ""
+        return _string(element(block_id).get("value")) or ""
 
     def chosen(block_id: str) -> str | None:
-        selected = element(block_id).get("selected_option")
-        return selected.get("value") if isinstance(selected, dict) else None
+        return _string(_object(element(block_id).get("selected_option")).get("value"))
 
-    metadata = _metadata(view)
+    metadata = view_metadata(view)
     fulfillers = config.fulfilling_departments()
     department = chosen(Intake.department) if len(fulfillers) > 1 else fulfillers[0].key
     return RequestDraft(
@@ -207,9 +203,7 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
         hard_deadline=chosen(Intake.deadline) == HARD,
         promised_to_client=chosen(Intake.promised) == YES,
         fulfilling_department=department,
-        source_permalink=metadata.get("source")
-        if isinstance(metadata.get("source"), str)
-        else None,
+        source_permalink=_string(metadata.get("source")),
     )
 
 
@@ -218,12 +212,32 @@ def field_errors(problems: dict[str, str]) -> dict[str, str]:
     return {FIELD_BLOCKS[field]: text.plain(message, 150) for field, message in problems.items()}
 
 
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except (TypeError, ValueError):
+def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """A view's private_metadata as a JSON object (empty when it is anything else)."""
+    encoded = view.get("private_metadata")
+    if not isinstance(encoded, str):
         return {}
-    return data if isinstance(data, dict) else {}
+    try:
+        data = json.loads(encoded or "{}")
+    except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested past the stack
+        return {}
+    return _object(data)
+
+
+def typed_value(view: dict[str, Any], block_id: str) -> str:
+    """The text typed in a plain-text input of a submitted view, stripped; "" when absent."""
+    values = _object(_object(view.get("state")).get("values"))
+    value = _object(_object(values.get(block_id)).get(Intake.value)).get("value")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _object(value: object) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one: payload fields are read, not trusted."""
+    return value if isinstance(value, dict) else {}
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _date(value: object) -> date | None:

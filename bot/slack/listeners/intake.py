@@ -3,7 +3,6 @@ and the intake modal's submission."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +19,7 @@ from bot.domain.requests import RequestDraft
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks import replies
-from bot.slack.blocks.intake import field_errors, intake_modal, read_intake
+from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners.operations import apply, by_id
 
@@ -145,10 +144,8 @@ def _team(context: BoltContext) -> str:
 
 
 def _surface(view: dict[str, Any]) -> str | None:
-    try:
-        return json.loads(view.get("private_metadata") or "{}").get("surface")
-    except (ValueError, AttributeError):
-        return None
+    surface = view_metadata(view).get("surface")
+    return surface if isinstance(surface, str) else None
 
 
 def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[str, Any]:

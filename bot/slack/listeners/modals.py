@@ -19,7 +19,13 @@ from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks.common import plain, section
-from bot.slack.blocks.intake import field_errors, intake_modal, read_intake
+from bot.slack.blocks.intake import (
+    field_errors,
+    intake_modal,
+    read_intake,
+    typed_value,
+    view_metadata,
+)
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
 from bot.slack.listeners.actions import clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
@@ -53,20 +59,6 @@ def note_modal(
             },
         ],
     }
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _typed(view: dict[str, Any], block_id: str) -> str:
-    element = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get("value") or {}
-    value = element.get("value") if isinstance(element, dict) else None
-    return value.strip() if isinstance(value, str) else ""
 
 
 def draft_of(request: Request) -> RequestDraft:
@@ -174,7 +166,7 @@ def register(app: App, runtime: Runtime) -> None:
     def submit(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], operate: Any, error_block: str
     ) -> None:
-        request_id = _metadata(view).get("request_id")
+        request_id = view_metadata(view).get("request_id")
         if not isinstance(request_id, int):
             ack(response_action="errors", errors={error_block: "This form has expired."})
             return
@@ -189,7 +181,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.view(AskModal.callback)
     def on_ask_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user, question = body["user"]["id"], _typed(view, AskModal.question)
+        user, question = body["user"]["id"], typed_value(view, AskModal.question)
         if not question:
             ack(response_action="errors", errors={AskModal.question: "Write your question."})
             return
@@ -203,7 +195,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.view(DeclineModal.callback)
     def on_decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user, reason = body["user"]["id"], _typed(view, DeclineModal.reason)
+        user, reason = body["user"]["id"], typed_value(view, DeclineModal.reason)
         if not reason:
             ack(response_action="errors", errors={DeclineModal.reason: "Give a reason."})
             return
