@@ -20,8 +20,14 @@ Set them in the environment or in a .env file in the working directory:
   SLACK_APP_TOKEN       optional, for Socket Mode (no public URL needed): "Basic Information" >
                         "App-Level Tokens", with the connections:write scope
 Create the app from manifest.yml at https://api.slack.com/apps ("Create New App" >
-"From an app manifest"). For several workspaces set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET
-and SLACK_SIGNING_SECRET instead of SLACK_BOT_TOKEN.
+"From an app manifest") and install it to your workspace.
+"""
+
+OAUTH_NOT_YET = """\
+Liaison cannot start: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, but installing
+through OAuth (/slack/install) is not supported yet, and Slack's SDK would then ignore
+SLACK_BOT_TOKEN. Unset both and set SLACK_BOT_TOKEN (your app's settings page,
+"OAuth & Permissions").
 """
 
 
@@ -71,11 +77,13 @@ class Settings(BaseSettings):
         return bool(self.slack_app_token)
 
     def require_slack_credentials(self) -> None:
-        """Fail with instructions when neither a bot token nor OAuth settings are present."""
+        """Fail with instructions when the bot token or the signing secret is missing."""
+        if self.oauth_enabled:
+            raise MissingCredentials(OAUTH_NOT_YET)
         missing = []
         if not self.slack_signing_secret and not self.socket_mode:
             missing.append("SLACK_SIGNING_SECRET")
-        if not self.slack_bot_token and not self.oauth_enabled:
+        if not self.slack_bot_token:
             missing.append("SLACK_BOT_TOKEN")
         if missing:
             names = " and ".join(missing)

@@ -149,3 +149,14 @@ def test_stats_nudge_and_digest_commands(
     assert "No digest is due" in capsys.readouterr().out
     assert main(["nudge"]) == 2  # sending needs the Slack credentials
     assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
+
+
+def test_oauth_settings_are_refused_until_supported(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "shh")
+    assert main(["web"]) == 2
+    assert "not supported yet" in capsys.readouterr().err
