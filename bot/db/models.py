@@ -62,6 +62,19 @@ class Request(Base):
         Index("ix_requests_card", "card_channel", "card_ts"),
         Index("ix_requests_status", "status"),
         Index("ix_requests_created_at", "created_at"),
+        # The state at the end of a period reads only requests still open then.
+        Index("ix_requests_closed_at", "closed_at"),
+        # Calibration: the newest deliveries of a department, or of one person in it. Column
+        # order matters: with the department first SQLite picks it for the digest's weekly
+        # counts and gets slower.
+        Index("ix_requests_status_delivered", "status", "fulfilling_department_id", "delivered_at"),
+        Index(
+            "ix_requests_claimer_delivered",
+            "claimer_id",
+            "status",
+            "fulfilling_department_id",
+            "delivered_at",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Request, RequestEvent
@@ -46,20 +46,22 @@ def _ratios(
     before: datetime,
     window: int,
 ) -> list[float]:
+    # Per candidate row, newest first, through (request_id, at): only `window` requests' events
+    # are read, not every claim ever made.
+    claims = RequestEvent.kind.in_(("claimed", "reassigned"))
     first_claim = (
-        select(RequestEvent.request_id, func.min(RequestEvent.at).label("claimed_at"))
-        .where(RequestEvent.kind.in_(("claimed", "reassigned")))
-        .group_by(RequestEvent.request_id)
-        .subquery()
+        select(func.min(RequestEvent.at))
+        .where(RequestEvent.request_id == Request.id, claims)
+        .scalar_subquery()
     )
     query = (
-        select(first_claim.c.claimed_at, Request.delivered_at, Request.estimate_days)
-        .join(first_claim, first_claim.c.request_id == Request.id)
+        select(first_claim, Request.delivered_at, Request.estimate_days)
         .where(
             Request.fulfilling_department_id == department_id,
             Request.status == Status.DELIVERED,
             Request.estimate_days > 0,
             Request.delivered_at < before,
+            exists().where(RequestEvent.request_id == Request.id, claims),
         )
         .order_by(Request.delivered_at.desc())
         .limit(window)

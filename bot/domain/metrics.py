@@ -298,6 +298,11 @@ class _Period:
         """Add open, at_risk and overdue to `counts`; return each pair's load per person."""
         # One pass over the log up to the end finds, per request, its latest status-moving event
         # and its latest claimed/reassigned/unclaimed one; both are joined back by primary key.
+        # A closed request never reopens, and closed_at is the moment of its closing event: a
+        # request closed by `end` is closed at `end`, so only the other requests' logs are read.
+        still_open = select(Request.id).where(
+            or_(Request.closed_at.is_(None), Request.closed_at > self.end)
+        )
         latest = (
             select(
                 RequestEvent.request_id,
@@ -308,7 +313,7 @@ class _Period:
                     "hand_id"
                 ),
             )
-            .where(RequestEvent.at <= self.end)
+            .where(RequestEvent.at <= self.end, RequestEvent.request_id.in_(still_open))
             .group_by(RequestEvent.request_id)
             .subquery("latest")
         )

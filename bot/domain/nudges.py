@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bot.config import Department, LiaisonConfig
 from bot.db.models import NudgeLog, NudgeMark, Request
@@ -128,14 +128,21 @@ class NudgePlanner:
             )
         }
         found: list[Nudge] = []
-        open_requests = self.session.scalars(
-            select(Request).where(
-                Request.status.not_in(CLOSED),
-                Request.created_at <= self.now,
-                or_(Request.status.in_(tuple(_WAITING)), Request.committed_date.is_not(None)),
+        # Held here so the session's (weak) identity map keeps them: run_nudges and take() look
+        # each one up again with session.get, which is then free instead of one SELECT each.
+        self.requests = {
+            request.id: request
+            for request in self.session.scalars(
+                select(Request)
+                .options(lazyload(Request.estimates))
+                .where(
+                    Request.status.not_in(CLOSED),
+                    Request.created_at <= self.now,
+                    or_(Request.status.in_(tuple(_WAITING)), Request.committed_date.is_not(None)),
+                )
             )
-        )
-        for request in open_requests:
+        }
+        for request in self.requests.values():
             for nudge in self._nudges_for(request):
                 key = (nudge.request_id, nudge.kind.value)
                 if (*key, nudge.recipient) not in blocked and (*key, ANYONE) not in blocked:
