@@ -179,33 +179,32 @@ def register(app: App, runtime: Runtime) -> None:
             ack()
             runtime.deliverer.deliver_request(request_id)
 
-    @app.view(AskModal.callback)
-    def on_ask_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user, question = body["user"]["id"], typed_value(view, AskModal.question)
-        if not question:
-            ack(response_action="errors", errors={AskModal.question: "Write your question."})
-            return
-        submit(
-            ack,
-            body,
-            view,
-            lambda wf, r: wf.ask_requester(r, user, question, Surface.MODAL),
-            AskModal.question,
-        )
+    def note_submission(block_id: str, missing: str, operate: Any) -> Any:
+        """The submission of a modal from `note_opener`: the note is required."""
 
-    @app.view(DeclineModal.callback)
-    def on_decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        user, reason = body["user"]["id"], typed_value(view, DeclineModal.reason)
-        if not reason:
-            ack(response_action="errors", errors={DeclineModal.reason: "Give a reason."})
-            return
-        submit(
-            ack,
-            body,
-            view,
-            lambda wf, r: wf.decline(r, user, reason, Surface.MODAL),
-            DeclineModal.reason,
+        def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+            user, note = body["user"]["id"], typed_value(view, block_id)
+            if not note:
+                ack(response_action="errors", errors={block_id: missing})
+                return
+            submit(ack, body, view, lambda wf, r: operate(wf, r, user, note), block_id)
+
+        return on_submit
+
+    app.view(AskModal.callback)(
+        note_submission(
+            AskModal.question,
+            "Write your question.",
+            lambda wf, r, user, note: wf.ask_requester(r, user, note, Surface.MODAL),
         )
+    )
+    app.view(DeclineModal.callback)(
+        note_submission(
+            DeclineModal.reason,
+            "Give a reason.",
+            lambda wf, r, user, note: wf.decline(r, user, note, Surface.MODAL),
+        )
+    )
 
     @app.view(EditModal.callback)
     def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
