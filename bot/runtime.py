@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,6 +20,7 @@ from bot.slack.delivery import Deliverer
 from bot.slack.directory import UsergroupCache
 
 Clock = Callable[[], datetime]
+log = logging.getLogger(__name__)
 
 
 def system_clock() -> datetime:
@@ -34,6 +37,19 @@ class Runtime:
     client_for: Callable[[str], WebClient]
     directory: Directory
     deliverer: Deliverer
+    # Where Slack deliveries run once a handler has committed, so the threads that answer Slack
+    # (and must acknowledge within 3 s) are never held up by Slack's own API.
+    background: Executor
+
+    def deliver_soon(self, request_id: int) -> None:
+        """Send what a change queued for this request, in the background."""
+        self.background.submit(self._deliver, request_id)
+
+    def _deliver(self, request_id: int) -> None:
+        try:
+            self.deliverer.deliver_request(request_id)
+        except Exception:  # the scheduler's pass retries whatever is still pending
+            log.exception("delivery for request %s failed; the scheduler will retry", request_id)
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -47,6 +63,7 @@ def build_runtime(
     clock: Clock = system_clock,
     client: WebClient | None = None,
     engine: Engine | None = None,
+    background: Executor | None = None,
 ) -> Runtime:
     config = config or load_config(settings.liaison_config)
     engine = engine or make_engine(settings.database_url)
@@ -67,4 +84,5 @@ def build_runtime(
         client_for=client_for,
         directory=Directory(config, usergroups.members),
         deliverer=Deliverer(sessions=sessions, client_for=client_for, config=config, clock=clock),
+        background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -20,7 +21,10 @@ def build_wsgi(settings: Settings, *, with_scheduler: bool = False) -> Any:
     from bot.web import create_wsgi_app
 
     runtime = build_runtime(settings)
-    application = create_wsgi_app(runtime, create_bolt_app(runtime))
+    # Listeners finish their (short, database-only) work here after acknowledging; Bolt's own
+    # default pool is small enough to make acknowledgements queue under load.
+    listeners = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
+    application = create_wsgi_app(runtime, create_bolt_app(runtime, listener_executor=listeners))
     if with_scheduler:
         build_scheduler(runtime, blocking=False).start()
         log.info("scheduler started in the web process")

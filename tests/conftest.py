@@ -263,8 +263,10 @@ def liaison(
         database_url=database_url,
         liaison_config=Path("unused.toml"),
     )
-    runtime = build_runtime(settings, config=config, clock=clock, engine=app_engine)
     executor = TrackingExecutor()
+    runtime = build_runtime(
+        settings, config=config, clock=clock, engine=app_engine, background=executor
+    )
     wsgi = create_wsgi_app(runtime, create_bolt_app(runtime, listener_executor=executor))
     server = make_server(
         "127.0.0.1", 0, wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler

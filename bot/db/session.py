@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 
@@ -47,10 +47,16 @@ def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
 
 
 def database_answers(engine: Engine) -> bool:
-    """True when a trivial query succeeds."""
+    """True when a trivial query succeeds. It runs outside a transaction, so on SQLite it never
+    waits for the write lock that every transaction takes (see `_sqlite_begin`)."""
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        finally:
+            connection.close()
     except Exception:
         return False
     return True

@@ -24,7 +24,6 @@ from bot.slack.blocks.common import (
     user,
 )
 from bot.slack.blocks.digest import digest_message
-from bot.slack.chart import weekly_chart
 from bot.slack.ids import Negotiation, Nudges, Requester
 
 
@@ -349,6 +348,9 @@ def _weekly_digest(r: Rendering) -> dict[str, Any]:
 @renderer(outbox.DIGEST_CHART)
 def _digest_chart(r: Rendering) -> dict[str, Any]:
     # A file, not a message: the deliverer uploads it (files_upload_v2) into the channel.
+    # Imported here: matplotlib costs ~50 MB, which web workers that never draw should not pay.
+    from bot.slack.chart import weekly_chart
+
     end = r.facts.get("period_end", "")[:10]
     return {
         "file": weekly_chart(r.facts.get("weeks") or []),

@@ -258,3 +258,13 @@ def test_a_permanent_slack_error_is_recorded_not_retried(liaison: Liaison, db) -
     [alert] = liaison.fake.wait_for("chat.postMessage", channel=ENG_LEAD)
     assert "could not deliver the request card about REQ-1" in alert.params["text"]
     assert "channel_not_found" in alert.params["text"]
+
+
+def test_the_same_form_submitted_twice_files_one_request(liaison: Liaison, db) -> None:
+    view = open_modal(liaison)
+    values = {"title": "Only once", "desired_date": "2026-12-18"}
+    assert liaison.slack.view_submission(view, SALES_REP, values).text == ""
+    assert liaison.slack.view_submission(view, SALES_REP, values).text == ""
+    liaison.settle()
+    assert [r.title for r in db.scalars(select(Request))] == ["Only once"]
+    assert len(liaison.fake.calls_to("chat.postMessage", channel=INTAKE_CHANNEL)) == 1

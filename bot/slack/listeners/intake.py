@@ -21,7 +21,7 @@ from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
 from bot.slack.ids import COMMAND, Intake
-from bot.slack.listeners.operations import apply, by_id
+from bot.slack.listeners.operations import apply, by_id, first_delivery
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def register(app: App, runtime: Runtime) -> None:
                 answer, changed = replies.reply(replies.UNAVAILABLE), None
             ack(**answer)
             if changed is not None:
-                runtime.deliverer.deliver_request(changed)
+                runtime.deliver_soon(changed)
         else:
             # Acknowledge first: the membership check may have to ask Slack for user groups.
             ack()
@@ -109,6 +109,11 @@ def register(app: App, runtime: Runtime) -> None:
         surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
         try:
             with transaction(runtime.sessions) as session:
+                # A form sent twice (Slack's retry after a slow answer, or a second click on
+                # Submit after an error) files one request.
+                if view.get("id") and not first_delivery(session, f"view:{view['id']}", now):
+                    ack()
+                    return
                 workspace = requests.ensure_workspace(
                     session, team_id=_team(context), config=config, now=now
                 )
@@ -126,7 +131,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
             return
         ack()
-        runtime.deliverer.deliver_request(request.id)
+        runtime.deliver_soon(request.id)
 
 
 def draft_from_message(message_text: str, source: str | None) -> RequestDraft:

@@ -177,7 +177,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={error_block: text.plain(outcome.message, 150)})
         else:
             ack()
-            runtime.deliverer.deliver_request(request_id)
+            runtime.deliver_soon(request_id)
 
     def note_submission(block_id: str, missing: str, operate: Any) -> Any:
         """The submission of a modal from `note_opener`: the note is required."""

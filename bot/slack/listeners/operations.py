@@ -51,7 +51,7 @@ def apply(
     now = runtime.clock()
     try:
         with transaction(runtime.sessions) as session:
-            if event_id is not None and not _first_delivery(session, event_id, now):
+            if event_id is not None and not first_delivery(session, event_id, now):
                 log.info("event %s was already handled", event_id)
                 return None
             request = find(session)
@@ -68,14 +68,15 @@ def apply(
     except Refusal as refusal:
         if event_id is not None:
             with transaction(runtime.sessions) as session:
-                _first_delivery(session, event_id, now)
+                first_delivery(session, event_id, now)
         return Outcome(str(refusal), refused=True)
     if deliver:
-        runtime.deliverer.deliver_request(request_id)
+        runtime.deliver_soon(request_id)
     return Outcome(message, request_id=request_id)
 
 
-def _first_delivery(session: Session, event_id: str, now: object) -> bool:
+def first_delivery(session: Session, event_id: str, now: object) -> bool:
+    """Record `event_id` as handled; False when it already was (a retry or a duplicate)."""
     return insert_ignoring_conflicts(
         session, ProcessedEvent, {"event_id": event_id, "received_at": now}, ["event_id"]
     )
