@@ -824,8 +824,11 @@ def run_liaison(
     config_path: Path,
     concurrency: int,
     total: int,
+    worker_delivery: bool = False,
 ) -> tuple[Figures, list[dict[str, Any]], list[tuple[str, str]]]:
-    """One run against `liaison web`; also returns modals and cards for the bare app's run."""
+    """One run against `liaison web`; also returns modals and cards for the bare app's run.
+    With `worker_delivery`, web workers only answer and commit, and a `liaison worker` process
+    sends the outbox (LIAISON_DELIVERY=worker)."""
     fake.forget()
     upgrade(database_url)
     server = start_server(
@@ -835,7 +838,9 @@ def run_liaison(
         database_url=database_url,
         config_path=config_path,
         log_name=f"liaison-{label.lower()}",
+        extra_env={"LIAISON_DELIVERY": "worker"} if worker_delivery else None,
     )
+    worker = start_worker(fake, workdir, database_url, config_path) if worker_delivery else None
     try:
         views = Views(fake.opened, [])
         load = Load(server.url, company, fake, views, lambda: fake.cards)
@@ -845,6 +850,9 @@ def run_liaison(
         drained_at, pending = _wait_for_outbox(database_url, time.monotonic(), limit=120)
     finally:
         server.stop()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
     figures = Figures.of_run(
         f"Liaison on {label} ({WORKERS} workers × 8 threads), {concurrency} clients",
         measured,
@@ -858,6 +866,30 @@ def run_liaison(
     figures.notes.append(f"server log: {len(problems)} error lines ({server.log_path})")
     figures.notes += [f"  {line[:200]}" for line in problems[:8]]
     return figures, views.seen, list(fake.cards)
+
+
+def start_worker(
+    fake: FakeSlack, workdir: Path, database_url: str, config_path: Path
+) -> subprocess.Popen[bytes]:
+    """`liaison worker` sending the outbox every second (for LIAISON_DELIVERY=worker runs)."""
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "DATABASE_URL": database_url,
+        "LIAISON_CONFIG": str(config_path),
+        "WORKER_DELIVERY_SECONDS": "1",
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
+    with (workdir / "worker.log").open("wb") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "worker"],
+            cwd=workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _wait_for_outbox(url: str, start: float, *, limit: float) -> tuple[float, int]:
@@ -910,6 +942,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help=f"run on PostgreSQL (default URL {DEFAULT_POSTGRES})",
     )
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite")
+    parser.add_argument(
+        "--worker-delivery",
+        action="store_true",
+        help="web workers only answer; a `liaison worker` sends the outbox (LIAISON_DELIVERY)",
+    )
     return parser.parse_args(argv)
 
 
@@ -948,6 +985,7 @@ def main(argv: list[str] | None = None) -> int:
                     config_path=config_path,
                     concurrency=args.concurrency,
                     total=args.requests,
+                    worker_delivery=args.worker_delivery,
                 )
             finally:
                 if url:

@@ -42,8 +42,10 @@ class Runtime:
     background: Executor
 
     def deliver_soon(self, request_id: int) -> None:
-        """Send what a change queued for this request, in the background."""
-        self.background.submit(self._deliver, request_id)
+        """Send what a change queued for this request, in the background (or leave it to the
+        worker process, when deliveries are configured to happen there)."""
+        if self.settings.liaison_delivery == "inline":
+            self.background.submit(self._deliver, request_id)
 
     def _deliver(self, request_id: int) -> None:
         try:

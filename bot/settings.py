@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,6 +54,12 @@ class Settings(BaseSettings):
     web_concurrency: int = 2
     # A digest missed while no scheduler ran is still posted within this many hours.
     digest_grace_hours: float = 24
+    # "inline": the process that handled a Slack request sends the messages it caused, right
+    # after answering. "worker": web processes only answer and commit, and `liaison worker`
+    # sends everything from the outbox (every `worker_delivery_seconds`), which keeps web
+    # workers' answers fast under load.
+    liaison_delivery: Literal["inline", "worker"] = "inline"
+    worker_delivery_seconds: float = 20
 
     @field_validator("database_url")
     @classmethod

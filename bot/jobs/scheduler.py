@@ -37,7 +37,7 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
     # several processes is safe. A digest is posted on the first pass after its moment (or,
     # after a restart, within the grace period), once.
     jobs = (
-        (deliver_outbox, DELIVER_OUTBOX, {"seconds": 20}),
+        (deliver_outbox, DELIVER_OUTBOX, {"seconds": runtime.settings.worker_delivery_seconds}),
         (_send_nudges, SEND_NUDGES, {"minutes": 5}),
         (_post_digests, POST_WEEKLY_DIGEST, {"minutes": 5}),
     )
