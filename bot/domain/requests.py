@@ -142,8 +142,12 @@ def file_request(
     draft: RequestDraft,
     surface: Surface,
     now: datetime,
+    number: int | None = None,
 ) -> Request:
-    """Store a new request with its first event, and queue its card and the requester's receipt."""
+    """Store a new request with its first event, and queue its card and the requester's receipt.
+    `number` is one taken beforehand with `next_request_number` in a transaction of its own, so
+    that concurrent filings hold the workspace's row lock only for that instant (a failed filing
+    then leaves a gap in the numbers, never a duplicate); without it, it is taken here."""
     assert draft.fulfilling_department is not None
     fulfilling = department_row(session, workspace=workspace, key=draft.fulfilling_department)
     requesting = (
@@ -153,7 +157,7 @@ def file_request(
     )
     request = Request(
         workspace_id=workspace.id,
-        number=next_request_number(session, workspace=workspace),
+        number=number or next_request_number(session, workspace=workspace),
         title=draft.title.strip(),
         details=draft.details,
         client=draft.client,

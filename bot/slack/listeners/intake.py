@@ -109,14 +109,16 @@ def register(app: App, runtime: Runtime) -> None:
         surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
         try:
             with transaction(runtime.sessions) as session:
+                workspace = requests.ensure_workspace(
+                    session, team_id=_team(context), config=config, now=now
+                )
+                number = requests.next_request_number(session, workspace=workspace)
+            with transaction(runtime.sessions) as session:
                 # A form sent twice (Slack's retry after a slow answer, or a second click on
                 # Submit after an error) files one request.
                 if view.get("id") and not first_delivery(session, f"view:{view['id']}", now):
                     ack()
                     return
-                workspace = requests.ensure_workspace(
-                    session, team_id=_team(context), config=config, now=now
-                )
                 request = requests.file_request(
                     session,
                     workspace=workspace,
@@ -125,6 +127,7 @@ def register(app: App, runtime: Runtime) -> None:
                     draft=draft,
                     surface=surface,
                     now=now,
+                    number=number,
                 )
         except SQLAlchemyError:
             log.exception("could not store a request from %s", user_id)
