@@ -43,7 +43,7 @@ from bot.db.migrate import upgrade
 from bot.db.models import OutboxMessage
 from bot.db.session import make_engine
 from tests.fakes import slack_api
-from tests.fakes.signer import SLACK_USER_AGENT, SlackClientSim, slack_signature
+from tests.fakes.signer import SlackClientSim
 from tests.fakes.slack_api import FakeSlack
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -240,14 +240,9 @@ class TimedSim(SlackClientSim):
         path: str = "/slack/events",
     ) -> httpx.Response:
         raw = body.encode() if isinstance(body, str) else body
-        timestamp = timestamp if timestamp is not None else str(int(self.now()))
-        sent_headers = {
-            "Content-Type": content_type,
-            "User-Agent": SLACK_USER_AGENT,
-            "X-Slack-Request-Timestamp": timestamp,
-            "X-Slack-Signature": signature or slack_signature(self.signing_secret, timestamp, raw),
-            **(headers or {}),
-        }
+        sent_headers = self.signed_headers(
+            raw, content_type, timestamp=timestamp, signature=signature, headers=headers
+        )
         start = time.perf_counter()
         try:
             return self.http.post(path, content=raw, headers=sent_headers)

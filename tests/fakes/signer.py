@@ -92,17 +92,31 @@ class SlackClientSim:
     ) -> httpx.Response:
         """POST ``body``, signed unless ``signature`` is given (for bad-signature tests)."""
         raw = body.encode() if isinstance(body, str) else body
+        sent_headers = self.signed_headers(
+            raw, content_type, timestamp=timestamp, signature=signature, headers=headers
+        )
+        return self._http.post(path, content=raw, headers=sent_headers)
+
+    def signed_headers(
+        self,
+        raw: bytes,
+        content_type: str,
+        *,
+        timestamp: str | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, str]:
+        """The headers Slack sends with ``raw``: content type, timestamp and signature."""
         timestamp = timestamp if timestamp is not None else str(int(self.now()))
         if signature is None:
             signature = slack_signature(self.signing_secret, timestamp, raw)
-        sent_headers = {
+        return {
             "Content-Type": content_type,
             "User-Agent": SLACK_USER_AGENT,
             "X-Slack-Request-Timestamp": timestamp,
             "X-Slack-Signature": signature,
             **(headers or {}),
         }
-        return self._http.post(path, content=raw, headers=sent_headers)
 
     def interaction(self, payload: Payload) -> httpx.Response:
         """Send an interactivity payload as Slack does: ``payload=<urlencoded JSON>``."""
