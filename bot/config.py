@@ -262,10 +262,14 @@ class LiaisonConfig(BaseModel):
 
     def department(self, key: str) -> Department:
         """The department with this key; KeyError if there is none."""
-        for department in self.departments:
-            if department.key == key:
-                return department
-        raise KeyError(key)
+        found = self.find_department(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def find_department(self, key: str | None) -> Department | None:
+        """The department with this key, or None (e.g. one removed from the file since)."""
+        return next((d for d in self.departments if d.key == key), None)
 
     def requesting_departments(self) -> tuple[Department, ...]:
         """Departments whose people may make requests."""

@@ -154,21 +154,22 @@ def _calibration(
     for department in config.fulfilling_departments():
         if department.key not in keys:
             continue
-        ids = session.scalars(select(Department.id).where(Department.key == department.key))
+        # One workspace's figures per department (the first one's).
+        department_id = session.scalar(
+            select(Department.id).where(Department.key == department.key).order_by(Department.id)
+        )
+        if department_id is None:
+            continue
         calendar = calendar_for(department, config.organization)
-        for department_id in ids:
-            now = department_ratio(session, calendar, department_id=department_id, before=end)
-            before = department_ratio(
-                session, calendar, department_id=department_id, before=end - WEEK
-            )
-            found.append(
-                {
-                    "department": department.key,
-                    "ratio": now.ratio if now else None,
-                    "previous": before.ratio if before else None,
-                }
-            )
-            break  # one workspace's figures per department
+        now = department_ratio(session, calendar, department_id=department_id, before=end)
+        before = department_ratio(session, calendar, department_id=department_id, before=end - WEEK)
+        found.append(
+            {
+                "department": department.key,
+                "ratio": now.ratio if now else None,
+                "previous": before.ratio if before else None,
+            }
+        )
     return found
 
 

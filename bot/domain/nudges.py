@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, lazyload
 
-from bot.config import Department, LiaisonConfig
+from bot.config import LiaisonConfig
 from bot.db.models import NudgeLog, NudgeMark, Request
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
@@ -101,12 +101,9 @@ class NudgePlanner:
     def calendar(self, department_key: str | None) -> BusinessCalendar:
         key = department_key or self.config.fulfilling_departments()[0].key
         if key not in self._calendars:
-            department = self._department(key) or self.config.fulfilling_departments()[0]
+            department = self.config.find_department(key) or self.config.fulfilling_departments()[0]
             self._calendars[key] = calendar_for(department, self.config.organization)
         return self._calendars[key]
-
-    def _department(self, key: str | None) -> Department | None:
-        return next((d for d in self.config.departments if d.key == key), None)
 
     def _threshold(self, kind: NudgeKind) -> BusinessDuration:
         nudges = self.config.nudges
@@ -230,7 +227,7 @@ class NudgePlanner:
         )
 
     def _team_mentions(self, request: Request) -> tuple[str, ...]:
-        department = self._department(request.fulfilling_department.key)
+        department = self.config.find_department(request.fulfilling_department.key)
         if department is None:
             return ()
         if department.usergroup:
@@ -245,7 +242,9 @@ class NudgePlanner:
         keys = [request.fulfilling_department.key]
         if request.requesting_department is not None:
             keys.append(request.requesting_department.key)
-        leads = [lead for key in keys if (d := self._department(key)) for lead in d.leads]
+        leads = [
+            lead for key in keys if (d := self.config.find_department(key)) for lead in d.leads
+        ]
         return tuple(dict.fromkeys(leads))
 
     def recipient_calendar(self, recipient: str, request: Request) -> BusinessCalendar:
@@ -253,7 +252,7 @@ class NudgePlanner:
         requesting = request.requesting_department.key if request.requesting_department else None
         if recipient == request.requester_id and requesting:
             return self.calendar(requesting)
-        if requesting and (d := self._department(requesting)) and recipient in d.leads:
+        if requesting and (d := self.config.find_department(requesting)) and recipient in d.leads:
             return self.calendar(requesting)
         return self.calendar(request.fulfilling_department.key)
 

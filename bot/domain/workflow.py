@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.config import Department, LiaisonConfig
+from bot.config import Department, LiaisonConfig, Role
 from bot.db.models import Estimate, Request
 from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
@@ -315,9 +315,9 @@ class Workflow:
 
     def _alert_leads(self, request: Request, reason: str, **facts: Any) -> None:
         leads = list(self._department(request).leads)
-        requesting = request.requesting_department
+        requesting = self._requesting(request)
         if requesting is not None:
-            leads += self._configured(requesting.key).leads if self._has(requesting.key) else ()
+            leads += requesting.leads
         for lead in dict.fromkeys(leads):
             self._enqueue(outbox.LEAD_ALERT, request, channel=lead, reason=reason, **facts)
 
@@ -440,13 +440,12 @@ class Workflow:
 
     def snooze(self, request: Request, user: str, kind: str, days: int, surface: Surface) -> str:
         """Silence one kind of reminder about this request for `days` days."""
-        department = self._department(request)
-        requesting = request.requesting_department
-        involved = user in (request.requester_id, request.claimer_id) or self.directory.is_member(
-            user, department
+        requesting = self._requesting(request)
+        involved = (
+            user in (request.requester_id, request.claimer_id)
+            or self.directory.is_member(user, self._department(request))
+            or (requesting is not None and self.directory.is_member(user, requesting))
         )
-        if requesting is not None and self._has(requesting.key):
-            involved = involved or self.directory.is_member(user, self._configured(requesting.key))
         if not involved:
             raise Refusal(f"Only people working on {request.reference} can snooze its reminders.")
         until = self.now + timedelta(days=days)
@@ -508,18 +507,18 @@ class Workflow:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _has(self, key: str) -> bool:
-        return any(d.key == key for d in self.config.departments)
-
-    def _configured(self, key: str) -> Department:
-        return self.config.department(key)
-
     def _department(self, request: Request) -> Department:
-        key = request.fulfilling_department.key
-        if self._has(key):
-            return self._configured(key)
-        # A department removed from the config keeps its requests, with nobody allowed to act.
-        return replace_department(key, request.fulfilling_department.name)
+        """The request's fulfilling department as configured. One removed from the config keeps
+        its requests, with nobody allowed to act on them."""
+        row = request.fulfilling_department
+        return self.config.find_department(row.key) or Department(
+            key=row.key, name=row.name, role=Role.FULFILLER, intake_channel=None
+        )
+
+    def _requesting(self, request: Request) -> Department | None:
+        """The request's requesting department as configured, if it still is."""
+        row = request.requesting_department
+        return self.config.find_department(row.key) if row is not None else None
 
     def require_open(self, request: Request) -> None:
         if not request.status.is_open:
@@ -534,10 +533,8 @@ class Workflow:
             )
 
     def _require_requester_side(self, request: Request, user: str, verb: str) -> None:
-        requesting = request.requesting_department
-        leads: Iterable[str] = ()
-        if requesting is not None and self._has(requesting.key):
-            leads = self._configured(requesting.key).leads
+        requesting = self._requesting(request)
+        leads: Iterable[str] = requesting.leads if requesting is not None else ()
         if user != request.requester_id and user not in leads:
             raise Refusal(
                 f"Only <@{request.requester_id}>, who filed {request.reference}, can {verb} it."
@@ -609,9 +606,3 @@ class Workflow:
 
 # Kinds whose event only matters when the status actually moved.
 STATUS_ONLY_KINDS = frozenset({"committed", "at_risk"})
-
-
-def replace_department(key: str, name: str) -> Department:
-    from bot.config import Role
-
-    return Department(key=key, name=name, role=Role.FULFILLER, intake_channel=None)

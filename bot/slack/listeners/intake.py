@@ -11,7 +11,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
+from bot.db.models import Workspace
 from bot.db.session import transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
@@ -109,9 +111,7 @@ def register(app: App, runtime: Runtime) -> None:
         surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
         try:
             with transaction(runtime.sessions) as session:
-                workspace = requests.ensure_workspace(
-                    session, team_id=_team(context), config=config, now=now
-                )
+                workspace = _workspace(session, runtime, context)
                 number = requests.next_request_number(session, workspace=workspace)
             with transaction(runtime.sessions) as session:
                 # A form sent twice (Slack's retry after a slow answer, or a second click on
@@ -156,11 +156,15 @@ def _surface(view: dict[str, Any]) -> str | None:
     return surface if isinstance(surface, str) else None
 
 
+def _workspace(session: Session, runtime: Runtime, context: BoltContext) -> Workspace:
+    return requests.ensure_workspace(
+        session, team_id=_team(context), config=runtime.config, now=runtime.clock()
+    )
+
+
 def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[str, Any]:
     with transaction(runtime.sessions) as session:
-        workspace = requests.ensure_workspace(
-            session, team_id=_team(context), config=runtime.config, now=runtime.clock()
-        )
+        workspace = _workspace(session, runtime, context)
         mine = requests.open_requests_of(session, workspace_id=workspace.id, requester_id=user_id)
         return replies.list_reply(mine)
 
@@ -170,9 +174,7 @@ def _status_reply(runtime: Runtime, context: BoltContext, argument: str) -> dict
     if number is None:
         return replies.help_reply(f"Which request? Try `{COMMAND} status REQ-12`.")
     with transaction(runtime.sessions) as session:
-        workspace = requests.ensure_workspace(
-            session, team_id=_team(context), config=runtime.config, now=runtime.clock()
-        )
+        workspace = _workspace(session, runtime, context)
         request = requests.find_request(session, workspace_id=workspace.id, number=number)
         if request is None:
             return replies.reply(f"There is no request REQ-{number}.")
@@ -187,9 +189,7 @@ def _cancel(
     if number is None:
         return replies.help_reply(f"Which request? Try `{COMMAND} cancel REQ-12`."), None
     with transaction(runtime.sessions) as session:
-        workspace = requests.ensure_workspace(
-            session, team_id=_team(context), config=runtime.config, now=runtime.clock()
-        )
+        workspace = _workspace(session, runtime, context)
         request = requests.find_request(session, workspace_id=workspace.id, number=number)
         request_id = request.id if request else None
     if request_id is None:
