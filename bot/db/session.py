@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for another before giving up
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT}, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
@@ -24,15 +31,84 @@ def make_engine(url: str, **kwargs: object) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
+        database = make_url(url).database
+        writers = _WriterQueue(database) if database and database != ":memory:" else None
+
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
             # Take the write lock up front so concurrent writers queue instead of failing with
             # "database is locked" when a reader upgrades to a writer.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if writers is not None:
+                writers.enter(connection.info)
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                if writers is not None:
+                    writers.leave(connection.info)
+                raise
+
+        if writers is not None:
+
+            @event.listens_for(engine, "commit")
+            def _sqlite_commit(connection):  # type: ignore[no-untyped-def]
+                # This hook runs just before SQLAlchemy commits; committing here (SQLAlchemy's
+                # own commit then finds no transaction) lets the next writer in only afterwards.
+                try:
+                    connection.connection.dbapi_connection.commit()
+                finally:
+                    writers.leave(connection.info)
+
+            @event.listens_for(engine, "rollback")
+            def _sqlite_rollback(connection):  # type: ignore[no-untyped-def]
+                try:
+                    if not connection.invalidated:
+                        connection.connection.dbapi_connection.rollback()
+                finally:
+                    writers.leave(connection.info)
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+class _WriterQueue:
+    """Lets one transaction at a time write to a SQLite file, across threads and processes.
+
+    SQLite's own busy handler makes a waiting writer poll with growing sleeps (up to 100 ms), so
+    under load an unlucky writer can wait seconds while others keep getting in. Here waiters
+    block instead and are woken when the writer ends: threads of a process on a lock, processes
+    on an advisory lock on a file next to the database. A waiter that gives up after `timeout`
+    falls back to SQLite's busy handler, which then answers "database is locked" as before.
+    """
+
+    def __init__(self, database: str, *, timeout: float = BUSY_TIMEOUT) -> None:
+        self._path = f"{database}.writer-lock"
+        self._timeout = timeout
+        self._threads = threading.Lock()
+        self._file: Any = None
+        self._pid = 0
+
+    def enter(self, info: dict[str, Any]) -> None:
+        if not self._threads.acquire(timeout=self._timeout):
+            return
+        try:
+            fcntl.flock(self._lock_file().fileno(), fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        info["liaison_writer"] = True
+
+    def leave(self, info: dict[str, Any]) -> None:
+        if info.pop("liaison_writer", False):
+            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+            self._threads.release()
+
+    def _lock_file(self) -> Any:
+        # A lock file opened before a fork would be shared with the parent; open one per process.
+        if self._pid != os.getpid():
+            self._file = open(self._path, "a+b")  # noqa: SIM115 (kept open for the process)
+            self._pid = os.getpid()
+        return self._file
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
