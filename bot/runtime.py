@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
+from slack_sdk.http_retry import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+)
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,8 +59,28 @@ class Runtime:
             log.exception("delivery for request %s failed; the scheduler will retry", request_id)
 
 
-def make_client(settings: Settings) -> WebClient:
-    return WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+def make_client(settings: Settings, *, retry_handlers: list[RetryHandler]) -> WebClient:
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=retry_handlers,
+    )
+
+
+def listener_client(settings: Settings) -> WebClient:
+    """For calls made while answering someone (opening modals, private replies, reading user
+    groups): a dropped connection or a rate limit is retried once on the spot."""
+    return make_client(
+        settings,
+        retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler()],
+    )
+
+
+def delivery_client(settings: Settings) -> WebClient:
+    """For the outbox: no retries inside the client. A connection dropped after a message was
+    sent may mean Slack posted it; the deliverer retries later and knows how to check first."""
+    return make_client(settings, retry_handlers=[])
 
 
 def build_runtime(
@@ -63,19 +88,22 @@ def build_runtime(
     *,
     config: LiaisonConfig | None = None,
     clock: Clock = system_clock,
-    client: WebClient | None = None,
     engine: Engine | None = None,
     background: Executor | None = None,
 ) -> Runtime:
     config = config or load_config(settings.liaison_config)
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
-    client = client or make_client(settings)
+    client = listener_client(settings)
+    sender = delivery_client(settings)
     usergroups = UsergroupCache(client)
 
+    # One bot token per process for now; OAuth installs would look the tokens up here.
     def client_for(team_id: str) -> WebClient:
-        # One bot token per process for now; OAuth installs would look the token up here.
         return client
+
+    def sender_for(team_id: str) -> WebClient:
+        return sender
 
     return Runtime(
         settings=settings,
@@ -85,6 +113,6 @@ def build_runtime(
         clock=clock,
         client_for=client_for,
         directory=Directory(config, usergroups.members),
-        deliverer=Deliverer(sessions=sessions, client_for=client_for, config=config, clock=clock),
+        deliverer=Deliverer(sessions=sessions, client_for=sender_for, config=config, clock=clock),
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
     )

@@ -34,3 +34,13 @@ def test_the_command_is_acknowledged_before_slack_is_asked_about_the_group(
     assert response.status_code == 200
     assert liaison.fake.calls_to("usergroups.users.list") == []
     liaison.fake.wait_for("views.open", timeout=10)
+
+
+def test_a_rate_limited_membership_lookup_is_retried_on_the_spot(liaison: Liaison) -> None:
+    liaison.fake.usergroups["SSALES"] = ["USALESNEW"]
+    liaison.fake.fail("usergroups.users.list", status=429, retry_after=0)
+    liaison.slack.command("USALESNEW", "Despite the rate limit")
+    view = liaison.fake.wait_for("views.open", timeout=10)[0].params["view"]
+    assert view["callback_id"] == "request_intake"
+    lookups = liaison.fake.calls_to("usergroups.users.list", usergroup="SSALES")
+    assert [call.status for call in lookups] == [429, 200]
