@@ -50,7 +50,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/liaison_load"
 SIGNING_SECRET = "bench-load-signing-secret"
 BOT_TOKEN = "xoxb-bench-load"
-WORKERS = 4
+WORKERS = 2  # WEB_CONCURRENCY's default
 SEED_REQUESTS = 50
 WARMUP_REQUESTS = 100
 SEED = 20261201
@@ -820,6 +820,7 @@ def run_liaison(
     concurrency: int,
     total: int,
     worker_delivery: bool = False,
+    workers: int = WORKERS,
 ) -> tuple[Figures, list[dict[str, Any]], list[tuple[str, str]]]:
     """One run against `liaison web`; also returns modals and cards for the bare app's run.
     With `worker_delivery`, web workers only answer and commit, and a `liaison worker` process
@@ -832,6 +833,7 @@ def run_liaison(
         workdir=workdir,
         database_url=database_url,
         config_path=config_path,
+        workers=workers,
         log_name=f"liaison-{label.lower()}",
         extra_env={"LIAISON_DELIVERY": "worker"} if worker_delivery else None,
     )
@@ -849,7 +851,7 @@ def run_liaison(
             worker.terminate()
             worker.wait(timeout=30)
     figures = Figures.of_run(
-        f"Liaison on {label} ({WORKERS} workers × 8 threads), {concurrency} clients",
+        f"Liaison on {label} ({workers} workers × 8 threads), {concurrency} clients",
         measured,
         server.memory,
     )
@@ -905,9 +907,10 @@ def run_bare(
     cards: list[tuple[str, str]],
     concurrency: int,
     total: int,
+    workers: int = WORKERS,
 ) -> Figures:
     fake.forget()
-    server = start_server("bare", fake=fake, workdir=workdir, log_name="bare")
+    server = start_server("bare", fake=fake, workdir=workdir, workers=workers, log_name="bare")
     try:
         load = Load(server.url, company, fake, Views(None, templates), lambda: cards)
         drive(load, concurrency=min(concurrency, 10), total=WARMUP_REQUESTS, seed=SEED + 1)
@@ -915,7 +918,7 @@ def run_bare(
     finally:
         server.stop()
     figures = Figures.of_run(
-        f"bare Bolt app ({WORKERS} workers × 8 threads), {concurrency} clients",
+        f"bare Bolt app ({workers} workers × 8 threads), {concurrency} clients",
         measured,
         server.memory,
     )
@@ -937,6 +940,9 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help=f"run on PostgreSQL (default URL {DEFAULT_POSTGRES})",
     )
     parser.add_argument("--sqlite", action="store_true", help="run on SQLite")
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"WEB_CONCURRENCY (default {WORKERS})"
+    )
     parser.add_argument(
         "--worker-delivery",
         action="store_true",
@@ -981,6 +987,7 @@ def main(argv: list[str] | None = None) -> int:
                     concurrency=args.concurrency,
                     total=args.requests,
                     worker_delivery=args.worker_delivery,
+                    workers=args.workers,
                 )
             finally:
                 if url:
@@ -998,6 +1005,7 @@ def main(argv: list[str] | None = None) -> int:
             cards=cards,
             concurrency=args.concurrency,
             total=args.requests,
+            workers=args.workers,
         )
     print_figures(bare)
     passed = True
