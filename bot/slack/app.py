@@ -7,11 +7,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.db.session import database_answers
 from bot.runtime import Runtime
 from bot.slack.listeners import actions, events, intake, modals
+from bot.slack.payloads import payload_problem
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,19 @@ def create_bolt_app(runtime: Runtime, *, listener_executor: Executor | None = No
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
+
+    @app.middleware
+    def refuse_malformed_socket_mode_payloads(
+        req: BoltRequest, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        # Over HTTP, bot/web.py checks every payload's shape before Bolt sees it; payloads that
+        # arrive over Socket Mode's WebSocket get the same check here.
+        if req.mode == "socket_mode":
+            problem = payload_problem(req.body)
+            if problem is not None:
+                log.warning("refused a Socket Mode payload: %s", problem.reason)
+                return BoltResponse(status=problem.status, body=problem.reason)
+        return next()
 
     @app.middleware
     def hold_events_while_the_database_is_away(
