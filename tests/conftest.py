@@ -174,9 +174,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    with FakeSlack(team_id=TEAM_ID, token=BOT_TOKEN) as fake:
+def fake_slack(clock: Clock) -> Iterator[FakeSlack]:
+    # Slack's timestamps follow the app's clock, as they would in real life.
+    with FakeSlack(team_id=TEAM_ID, token=BOT_TOKEN, clock=clock) as fake:
         fake.usergroups["SENG"] = []
+        fake.channels |= {INTAKE_CHANNEL, DIGEST_CHANNEL}
         yield fake
 
 

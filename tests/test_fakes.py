@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from slack_bolt import App, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.metadata import Metadata
 from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes import FakeSlack, SlackClientSim, slack_signature
@@ -451,3 +453,136 @@ def test_files_upload_v2_flow(fake: FakeSlack, client: WebClient) -> None:
     with pytest.raises(SlackApiError) as error:
         client.files_completeUploadExternal(files=[{"id": "F404"}], channel_id="C1")
     assert error.value.response["error"] == "file_not_found"
+
+
+def test_accept_then_time_out_posts_but_answers_too_late(fake: FakeSlack) -> None:
+    impatient = WebClient(token=TOKEN, base_url=fake.base_url, timeout=0.1)
+    fake.accept_then_time_out("chat.postMessage", 0.5, channel="C2")
+    fake.fail("chat.postMessage", status=500, delay=0.5, channel="C3")
+    assert impatient.chat_postMessage(channel="C1", text="not matched")["ok"]
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel="C2", text="answer lost")
+    with pytest.raises(TimeoutError):
+        impatient.chat_postMessage(channel="C3", text="never posted")
+
+    assert [m["text"] for m in fake.messages.values()] == ["not matched", "answer lost"]
+    assert fake.calls_to("chat.postMessage", channel="C2")[0].response["ok"]
+    assert impatient.chat_postMessage(channel="C2", text="on time")["ok"]  # only once
+
+
+def test_timestamps_follow_the_fakes_clock() -> None:
+    now = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    with FakeSlack(token=TOKEN, clock=lambda: now) as server:
+        client = WebClient(token=TOKEN, base_url=server.base_url)
+        first = client.chat_postMessage(channel="C1", text="a")["ts"]
+        second = client.chat_postMessage(channel="C1", text="b")["ts"]
+    assert first == f"{now.timestamp():.6f}"
+    assert float(second) > float(first)  # unique even when the clock stands still
+
+
+def test_post_message_stores_metadata(fake: FakeSlack, client: WebClient) -> None:
+    metadata = {"event_type": "liaison_outbox", "event_payload": {"outbox_id": 7}}
+    as_json = client.chat_postMessage(
+        channel="C1", text="json body", metadata=Metadata("liaison_outbox", {"outbox_id": 7})
+    )
+    as_form = client.api_call(
+        "chat.postMessage",
+        data={"channel": "C1", "text": "form body", "metadata": json.dumps(metadata)},
+    )
+    assert fake.message("C1", as_json["ts"])["metadata"] == metadata
+    assert fake.message("C1", as_form["ts"])["metadata"] == metadata
+    with pytest.raises(SlackApiError) as no_payload:
+        client.chat_postMessage(channel="C1", text="x", metadata={"event_type": "liaison_outbox"})
+    assert no_payload.value.response["error"] == "invalid_metadata_schema"
+    with pytest.raises(SlackApiError) as not_json:
+        client.api_call(
+            "chat.postMessage", data={"channel": "C1", "text": "x", "metadata": "{oops"}
+        )
+    assert not_json.value.response["error"] == "invalid_metadata_format"
+
+
+def test_conversations_history(fake: FakeSlack, client: WebClient) -> None:
+    tagged = Metadata("liaison_outbox", {"outbox_id": 2})
+    first = client.chat_postMessage(channel="C1", text="one")["ts"]
+    second = client.chat_postMessage(channel="C1", text="two", metadata=tagged)["ts"]
+    reply = client.chat_postMessage(channel="C1", text="reply", thread_ts=first)["ts"]
+    third = client.chat_postMessage(channel="C1", text="three")["ts"]
+    client.chat_postMessage(channel="C2", text="elsewhere")
+
+    history = client.conversations_history(channel="C1")
+    assert [m["text"] for m in history["messages"]] == ["three", "two", "one"]
+    assert history["has_more"] is False and "metadata" not in history["messages"][1]
+    threaded = history["messages"][2]
+    assert (threaded["reply_count"], threaded["latest_reply"]) == (1, reply)
+    with_metadata = client.conversations_history(channel="C1", include_all_metadata=True)
+    assert with_metadata["messages"][1]["metadata"] == tagged.to_dict()
+
+    def texts(**window: object) -> list[str]:
+        return [m["text"] for m in client.conversations_history(channel="C1", **window)["messages"]]
+
+    assert texts(oldest=first) == ["three", "two"]
+    assert texts(oldest=first, inclusive=True) == ["three", "two", "one"]
+    assert texts(oldest=first, latest=third) == ["two"]
+    assert texts(oldest=first.split(".")[0]) == ["three", "two", "one"]  # whole seconds
+
+    paged = client.conversations_history(channel="C1", limit=2)
+    assert paged["has_more"] is True and paged["response_metadata"]["next_cursor"]
+    pages = [[m["ts"] for m in page["messages"]] for page in paged]
+    assert pages == [[third, second], [first]]
+
+    with pytest.raises(SlackApiError) as unknown:
+        client.conversations_history(channel="C404")
+    assert unknown.value.response["error"] == "channel_not_found"
+    with pytest.raises(SlackApiError) as bad_cursor:
+        client.conversations_history(channel="C1", cursor="not-a-cursor")
+    assert bad_cursor.value.response["error"] == "invalid_cursor"
+
+
+def test_conversations_history_of_a_dm(fake: FakeSlack, client: WebClient) -> None:
+    with pytest.raises(SlackApiError) as before:
+        client.conversations_history(channel="DU9")
+    assert before.value.response["error"] == "channel_not_found"
+    opened = client.conversations_open(users="U9")
+    assert opened["channel"]["id"] == "DU9" and opened["already_open"] is False
+    assert client.conversations_history(channel="DU9")["messages"] == []
+    client.chat_postMessage(channel="U9", text="psst")
+    assert [m["text"] for m in client.conversations_history(channel="DU9")["messages"]] == ["psst"]
+    assert client.conversations_open(users="U9")["already_open"] is True
+    with pytest.raises(SlackApiError) as user_id:
+        client.conversations_history(channel="U9")  # Slack wants the DM's id
+    assert user_id.value.response["error"] == "channel_not_found"
+
+
+def test_conversations_replies(fake: FakeSlack, client: WebClient) -> None:
+    parent = client.chat_postMessage(channel="C1", text="card")["ts"]
+    tagged = Metadata("liaison_outbox", {"outbox_id": 3})
+    replies = [
+        client.chat_postMessage(channel="C1", text=f"r{i}", thread_ts=parent, metadata=tagged)["ts"]
+        for i in range(3)
+    ]
+    client.chat_postMessage(channel="C1", text="not in the thread")
+
+    thread = client.conversations_replies(channel="C1", ts=parent)
+    assert [m["text"] for m in thread["messages"]] == ["card", "r0", "r1", "r2"]
+    assert thread["messages"][0]["reply_count"] == 3 and "metadata" not in thread["messages"][1]
+    from_a_reply = client.conversations_replies(channel="C1", ts=replies[1])
+    assert from_a_reply["messages"] == thread["messages"]
+
+    later = client.conversations_replies(
+        channel="C1", ts=parent, oldest=replies[0], include_all_metadata=True
+    )
+    assert [m["text"] for m in later["messages"]] == ["card", "r1", "r2"]  # the parent first
+    assert later["messages"][1]["metadata"] == tagged.to_dict()
+
+    pages = [
+        [m["text"] for m in page["messages"]]
+        for page in client.conversations_replies(channel="C1", ts=parent, limit=2)
+    ]
+    assert pages == [["card", "r0", "r1"], ["r2"]]  # the parent on the first page only
+
+    with pytest.raises(SlackApiError) as no_thread:
+        client.conversations_replies(channel="C1", ts="1.000001")
+    assert no_thread.value.response["error"] == "thread_not_found"
+    with pytest.raises(SlackApiError) as no_channel:
+        client.conversations_replies(channel="C404", ts=parent)
+    assert no_channel.value.response["error"] == "channel_not_found"

@@ -241,3 +241,6 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     sent_ts: Mapped[str | None] = mapped_column(String(32))
+    # When a post's answer was lost (a timeout: Slack may have posted it), the start of the
+    # first such attempt; before posting again the deliverer looks for it in Slack.
+    unconfirmed_since: Mapped[datetime | None]

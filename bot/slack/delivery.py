@@ -7,8 +7,20 @@ it is sent, so several queued card refreshes collapse into one `chat.update`.
 
 Failures: rate limits, 5xx answers and network errors leave the message pending with a backoff
 (the periodic job retries it); errors that retrying cannot fix mark it failed and are logged.
-Delivery is at-least-once: a crash after Slack accepted a message but before it was marked sent
-resends it once the lease expires, which we prefer to losing it.
+
+A timeout or a dropped connection while posting is ambiguous: Slack may have posted the message
+and only its answer was lost. Every post therefore carries message metadata naming its outbox
+row, and such a row is marked unconfirmed; before posting it again, the deliverer looks for the
+earlier post in the conversation's history (the card's thread, for a reply) and, when it is
+there, records it as sent instead. A failed look-up is retried like a failed post; when Slack
+will not let Liaison read the conversation at all, the message is posted again (a possible
+double rather than a lost message). This needs a client that never resends a post
+by itself (`delivery_client` in bot/runtime.py: slack_sdk's default retry handler would).
+
+What is left at-least-once: a crash after Slack accepted a message but before it was marked
+sent resends it once the lease expires, which we prefer to losing it; file uploads (the digest's
+chart) are not looked for; and when two attempts whose answers were lost were both posted, both
+copies stay.
 """
 
 from __future__ import annotations
@@ -17,9 +29,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.metadata import Metadata
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +47,14 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 12
+# The event type of the metadata naming the outbox row a post delivers.
+OUTBOX_EVENT = "liaison_outbox"
+# How far before an unconfirmed attempt to look for it, for Slack's clock being behind ours.
+LOOKBACK = timedelta(minutes=5)
+# Answers to a history look-up meaning Liaison may post there but not read there: a bot that
+# posts cards through chat:write.public without being a member, or an install that predates
+# the history scopes.
+HISTORY_UNREADABLE = frozenset({"not_in_channel", "missing_scope"})
 # Errors that the same call will hit again however often it is retried.
 PERMANENT_ERRORS = frozenset(
     {
@@ -65,9 +87,17 @@ class DeliveryReport:
 
 
 class _Retry(Exception):
-    def __init__(self, reason: str, after: timedelta | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        after: timedelta | None = None,
+        *,
+        unconfirmed_since: datetime | None = None,
+    ) -> None:
         super().__init__(reason)
         self.after = after
+        # Set when a post may have reached Slack: when that attempt started.
+        self.unconfirmed_since = unconfirmed_since
 
 
 class _Failed(Exception):
@@ -238,46 +268,101 @@ class Deliverer:
         try:
             if message.kind == outbox.CARD:
                 assert request is not None
-                return self._send_card(client, request, rendered)
+                return self._send_card(client, message, request, rendered)
             if "file" in rendered:
+                # At-least-once: an upload whose answer was lost is uploaded again.
                 client.files_upload_v2(channel=message.channel, **rendered)
                 return None, {}
-            channel, thread_ts = message.channel, None
-            if message.in_thread:
-                assert request is not None
-                if not request.card_ts:
-                    raise _Failed("the request's card was never posted, so it has no thread")
-                channel, thread_ts = request.card_channel, request.card_ts
-            response = client.chat_postMessage(
-                channel=channel, thread_ts=thread_ts, unfurl_links=False, **rendered
-            )
-            return response.get("ts"), {}
+            channel, thread_ts = _destination(message, request)
+            earlier = self._earlier_post(client, message, channel, thread_ts)
+            if earlier is not None:
+                return earlier[1], {}
+            _, ts = self._post(client, message, channel=channel, thread_ts=thread_ts, **rendered)
+            return ts, {}
         except SlackApiError as error:
             raise self._classify(error, message) from error
         except (OSError, TimeoutError) as error:  # network trouble: URLError is an OSError
             raise _Retry(f"network: {error}") from error
 
-    def _send_card(self, client: WebClient, request: Request, rendered: dict) -> tuple[str, dict]:
+    def _send_card(
+        self, client: WebClient, message: OutboxMessage, request: Request, rendered: dict
+    ) -> tuple[str, dict]:
+        if not request.card_channel:
+            raise _Failed("the fulfilling department has no intake channel")
         if request.card_ts:
-            try:
+            try:  # an update whose answer was lost is harmless to repeat: same content
                 client.chat_update(channel=request.card_channel, ts=request.card_ts, **rendered)
                 return request.card_ts, {}
             except SlackApiError as error:
                 if error.response.get("error") != "message_not_found":
                     raise
                 # Someone deleted the card: post it again rather than lose the live view.
-        if not request.card_channel:
-            raise _Failed("the fulfilling department has no intake channel")
-        posted = client.chat_postMessage(
-            channel=request.card_channel, unfurl_links=False, **rendered
-        )
-        ts, channel = posted["ts"], posted["channel"]
-        permalink = None
+        earlier = self._earlier_post(client, message, request.card_channel, None)
+        if earlier is not None:
+            channel, ts = earlier
+            client.chat_update(channel=channel, ts=ts, **rendered)  # rendered from an older state
+        else:
+            channel, ts = self._post(client, message, channel=request.card_channel, **rendered)
+        return ts, _card_fields(client, request.id, channel, ts)
+
+    def _post(self, client: WebClient, message: OutboxMessage, **arguments: Any) -> tuple[str, str]:
+        """chat.postMessage, tagged with the outbox row; (channel, ts) of the new message. A
+        card's coalesced refreshes are tagged with the oldest row's id (`message`), which stays
+        the first of the batch until it is sent."""
+        started = self._clock()
         try:
-            permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        except SlackApiError:
-            log.warning("no permalink for the card of request %s", request.id)
-        return ts, {"card_ts": ts, "card_channel": channel, "card_permalink": permalink}
+            posted = client.chat_postMessage(
+                unfurl_links=False,
+                metadata=Metadata(event_type=OUTBOX_EVENT, event_payload={"outbox_id": message.id}),
+                **arguments,
+            )
+        except (OSError, TimeoutError) as error:
+            raise _Retry(f"no answer: {error}", unconfirmed_since=started) from error
+        return posted["channel"], posted["ts"]
+
+    def _earlier_post(
+        self, client: WebClient, message: OutboxMessage, channel: str, thread_ts: str | None
+    ) -> tuple[str, str] | None:
+        """(channel, ts) of this row's post from an attempt whose answer was lost, if Slack has
+        it; None when there was no such attempt or it never arrived."""
+        if message.unconfirmed_since is None:
+            return None
+        try:
+            return self._find_post(client, message, channel, thread_ts)
+        except SlackApiError as error:
+            if error.response.get("error") not in HISTORY_UNREADABLE:
+                raise
+            # Posting again may double the message; failing it would lose it.
+            log.warning(
+                "cannot look for outbox %s in %s (%s); posting it again",
+                message.id,
+                channel,
+                error.response.get("error"),
+            )
+            return None
+
+    def _find_post(
+        self, client: WebClient, message: OutboxMessage, channel: str, thread_ts: str | None
+    ) -> tuple[str, str] | None:
+        assert message.unconfirmed_since is not None
+        conversation = _conversation_of(client, channel)
+        bot_id = client.auth_test()["bot_id"]
+        arguments: dict[str, Any] = {
+            "channel": conversation,
+            "oldest": f"{(message.unconfirmed_since - LOOKBACK).timestamp():.6f}",
+            "include_all_metadata": True,
+            "limit": 200,
+        }
+        if thread_ts:
+            pages = client.conversations_replies(ts=thread_ts, **arguments)
+        else:
+            pages = client.conversations_history(**arguments)
+        for page in pages:  # the SDK follows the cursor from page to page
+            for found in page.get("messages") or []:
+                if found.get("bot_id") == bot_id and _outbox_id(found) == message.id:
+                    log.info("outbox %s was posted before its answer was lost", message.id)
+                    return conversation, found["ts"]
+        return None
 
     def _classify(self, error: SlackApiError, message: OutboxMessage) -> Exception:
         status = error.response.status_code
@@ -313,6 +398,8 @@ class Deliverer:
                     message.status = "pending"
                     message.last_error = str(retry)
                     message.next_attempt_at = now + (retry.after or _backoff(attempts))
+                    # Keep the first: the look-up must reach back to every attempt since.
+                    message.unconfirmed_since = message.unconfirmed_since or retry.unconfirmed_since
                 elif failure is not None:
                     message.status = "failed"
                     message.last_error = failure
@@ -357,6 +444,43 @@ class Deliverer:
                 },
                 now=now,
             )
+
+
+def _destination(message: OutboxMessage, request: Request | None) -> tuple[str, str | None]:
+    """(channel, thread_ts) a message other than the card is posted to."""
+    if not message.in_thread:
+        if not message.channel:
+            raise _Failed("the message has no channel")
+        return message.channel, None
+    assert request is not None
+    if not request.card_ts or not request.card_channel:
+        raise _Failed("the request's card was never posted, so it has no thread")
+    return request.card_channel, request.card_ts
+
+
+def _conversation_of(client: WebClient, channel: str) -> str:
+    """The conversation a post to `channel` lands in: a user id stands for the bot's DM."""
+    if channel[:1] in ("U", "W"):
+        return client.conversations_open(users=channel)["channel"]["id"]
+    return channel
+
+
+def _outbox_id(found: dict[str, Any]) -> object:
+    metadata = found.get("metadata") or {}
+    if metadata.get("event_type") != OUTBOX_EVENT:
+        return None
+    return (metadata.get("event_payload") or {}).get("outbox_id")
+
+
+def _card_fields(client: WebClient, request_id: int, channel: str, ts: str) -> dict[str, Any]:
+    """What the request remembers of its posted card."""
+    permalink = None
+    try:
+        permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    except (SlackApiError, OSError, TimeoutError):
+        # The card is posted: retrying for its link would post it again.
+        log.warning("no permalink for the card of request %s", request_id)
+    return {"card_ts": ts, "card_channel": channel, "card_permalink": permalink}
 
 
 def _backoff(attempts: int) -> timedelta:

@@ -7,6 +7,7 @@ payloads the real API would reject.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import itertools
@@ -16,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -28,6 +29,7 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_TEXT = 40_000
 MAX_MODAL_TITLE = 24
+MAX_PAGE = 999  # conversations.history and .replies return at most this many messages a call
 DEFAULT_SCOPES = (
     "chat:write,chat:write.public,commands,im:write,users:read,usergroups:read,"
     "reactions:read,reactions:write,files:write"
@@ -67,6 +69,8 @@ class _Failure:
     retry_after: int | None
     delay: float
     remaining: int
+    match: dict[str, Matcher]  # only calls whose params match are affected
+    handle_first: bool = False  # handle the call at once and hold only the answer back
 
 
 @dataclass
@@ -105,6 +109,7 @@ class FakeSlack:
         token: str = "xoxb-test",
         app_id: str = "A0001",
         scopes: str = DEFAULT_SCOPES,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.team_id = team_id
         self.team_domain = team_domain
@@ -113,6 +118,11 @@ class FakeSlack:
         self.token = token
         self.app_id = app_id
         self.scopes = scopes
+        # Message timestamps follow this clock (give tests' injected clock, so that Slack's time
+        # and the app's agree); the real time by default.
+        self.clock = clock or _real_time
+        # Conversations that exist: declared by tests, posted to, or opened as DMs.
+        self.channels: set[str] = set()
         self.usergroups: dict[str, list[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
@@ -125,6 +135,7 @@ class FakeSlack:
         self._failures: dict[str, list[_Failure]] = {}
         self._cond = threading.Condition(threading.RLock())
         self._ids = itertools.count(1)
+        self._last_ts = 0  # microseconds
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[Params], dict[str, Any]]] = {
@@ -135,6 +146,8 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
@@ -230,8 +243,10 @@ class FakeSlack:
         times: int = 1,
         retry_after: int | None = None,
         delay: float = 0.0,
+        **match: Matcher,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail.
+        """Make the next ``times`` calls of ``method`` (whose params match ``match``, as in
+        ``calls_to``) fail, after ``delay`` seconds; nothing they ask for is done.
 
         ``error`` defaults to "ratelimited" for 429 and "internal_error" otherwise; 429 sends
         Retry-After (default 1); 5xx answers a non-JSON page like Slack's edge does.
@@ -240,14 +255,26 @@ class FakeSlack:
             error = "ratelimited" if status == 429 else "internal_error"
         if status == 429 and retry_after is None:
             retry_after = 1
-        self._add_failure(method, _Failure(error, status, retry_after, delay, times))
+        self._add_failure(method, _Failure(error, status, retry_after, delay, times, match))
 
-    def slow_down(self, method: str, seconds: float, *, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` normally, but only after ``seconds``."""
-        self._add_failure(method, _Failure(None, 200, None, seconds, times))
+    def slow_down(self, method: str, seconds: float, *, times: int = 1, **match: Matcher) -> None:
+        """Answer the next ``times`` matching calls of ``method`` normally, but only after
+        ``seconds`` (the call takes effect then too)."""
+        self._add_failure(method, _Failure(None, 200, None, seconds, times, match))
+
+    def accept_then_time_out(
+        self, method: str, seconds: float, *, times: int = 1, **match: Matcher
+    ) -> None:
+        """Carry out the next ``times`` matching calls of ``method`` at once (a message is
+        posted) but answer only after ``seconds``: a client with a shorter timeout gives up
+        without learning that Slack did what it asked, as when an answer is lost."""
+        self._add_failure(
+            method, _Failure(None, 200, None, seconds, times, match, handle_first=True)
+        )
 
     def reset(self) -> None:
-        """Forget calls, failures, messages, views and files (keeps users and usergroups)."""
+        """Forget calls, failures, messages, views and files (keeps users, usergroups and
+        channels)."""
         with self._cond:
             self._calls.clear()
             self._failures.clear()
@@ -268,14 +295,8 @@ class FakeSlack:
 
     def thread(self, channel: str, ts: str) -> list[dict[str, Any]]:
         """Replies in the thread under ``ts``, oldest first (the parent excluded)."""
-        channel = _dm_channel(channel)
         with self._cond:
-            replies = [
-                copy.deepcopy(m)
-                for (c, m_ts), m in self.messages.items()
-                if c == channel and m.get("thread_ts") == ts and m_ts != ts
-            ]
-        return sorted(replies, key=lambda m: _ts_key(m["ts"]))
+            return copy.deepcopy(self._replies_to(_dm_channel(channel), ts))
 
     # -- request plumbing (called from server threads) ------------------------------------
 
@@ -283,24 +304,24 @@ class FakeSlack:
         with self._cond:
             self._failures.setdefault(method, []).append(failure)
 
-    def _take_failure(self, method: str) -> _Failure | None:
+    def _take_failure(self, method: str, params: Params) -> _Failure | None:
         with self._cond:
-            queue = self._failures.get(method)
-            if not queue:
+            queue = self._failures.get(method, [])
+            failure = next((f for f in queue if _matches(params, f.match)), None)
+            if failure is None:
                 return None
-            failure = queue[0]
             failure.remaining -= 1
             if failure.remaining <= 0:
-                queue.pop(0)
+                queue.remove(failure)
             return failure
 
     def _handle_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> _Answer:
         params = _parse_params(query, headers.get("content-type", ""), body)
         answer = self._check_auth(headers, params)
+        failure = self._take_failure(method, params) if answer is None else None
+        if failure is not None and not failure.handle_first:
+            time.sleep(failure.delay)
         if answer is None:
-            failure = self._take_failure(method)
-            if failure is not None and failure.delay:
-                time.sleep(failure.delay)
             if failure is not None and failure.error is not None:
                 answer = _failure_answer(failure)
             else:
@@ -310,6 +331,8 @@ class FakeSlack:
         with self._cond:
             self._calls.append(call)
             self._cond.notify_all()
+        if failure is not None and failure.handle_first:
+            time.sleep(failure.delay)
         return answer
 
     def _record_response_url(self, path: str, body: bytes) -> None:
@@ -363,8 +386,10 @@ class FakeSlack:
         return f"{prefix}{next(self._ids):09d}"
 
     def _next_ts(self) -> str:
-        n = next(self._ids) * 100
-        return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
+        """A message ts: the fake's clock, and always later than the one before."""
+        now = round(self.clock().timestamp() * 1_000_000)
+        self._last_ts = max(now, self._last_ts + 100)
+        return f"{self._last_ts // 1_000_000}.{self._last_ts % 1_000_000:06d}"
 
     def _permalink(self, channel: str, ts: str) -> str:
         return f"https://{self.team_domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
@@ -421,6 +446,7 @@ class FakeSlack:
             raise _SlackError("channel_not_found")
         channel = _dm_channel(str(params["channel"]))
         fields, extra = self._message_content(params)
+        _check_metadata(params.get("metadata"))
         ts = self._next_ts()
         message: Params = {
             "type": "message",
@@ -436,6 +462,7 @@ class FakeSlack:
             if params.get(key) is not None:
                 message[key] = params[key]
         self.messages[(channel, ts)] = message
+        self.channels.add(channel)
         answer = {"ok": True, "channel": channel, "ts": ts, "message": copy.deepcopy(message)}
         return {**answer, **extra}
 
@@ -493,7 +520,83 @@ class FakeSlack:
         if not users:
             raise _SlackError("users_list_not_supplied")
         channel_id = "D" + users[0] if len(users) == 1 else "G" + "".join(sorted(users))
-        return {"ok": True, "no_op": False, "already_open": False, "channel": {"id": channel_id}}
+        already_open = channel_id in self.channels
+        self.channels.add(channel_id)
+        return {
+            "ok": True,
+            "no_op": already_open,
+            "already_open": already_open,
+            "channel": {"id": channel_id},
+        }
+
+    def _conversations_history(self, params: Params) -> dict[str, Any]:
+        """Top-level messages (thread replies left out), newest first, a page at a time."""
+        channel = self._existing_channel(params)
+        window = _TimeWindow.of(params)
+        found = [
+            m
+            for (c, ts), m in self.messages.items()
+            if c == channel and m.get("thread_ts", ts) == ts and window.holds(ts)
+        ]
+        found.sort(key=lambda m: _ts_key(m["ts"]), reverse=True)
+        page, next_cursor = _page(found, params, default_limit=100, newest_first=True)
+        return {
+            "ok": True,
+            "messages": [self._listed(channel, m, params) for m in page],
+            "has_more": next_cursor is not None,
+            "pin_count": 0,
+            **_cursor_metadata(next_cursor),
+        }
+
+    def _conversations_replies(self, params: Params) -> dict[str, Any]:
+        """A thread oldest first: its parent (on the first page only), then the replies."""
+        channel = self._existing_channel(params)
+        if not params.get("ts"):
+            raise _invalid_arguments("missing required field: ts")
+        asked = self.messages.get((channel, str(params["ts"])))
+        parent = (
+            self.messages.get((channel, asked.get("thread_ts", asked["ts"]))) if asked else None
+        )
+        if parent is None:
+            raise _SlackError("thread_not_found")
+        window = _TimeWindow.of(params)
+        replies = [m for m in self._replies_to(channel, parent["ts"]) if window.holds(m["ts"])]
+        page, next_cursor = _page(replies, params, default_limit=MAX_PAGE, newest_first=False)
+        thread = page if params.get("cursor") else [parent, *page]
+        return {
+            "ok": True,
+            "messages": [self._listed(channel, m, params) for m in thread],
+            "has_more": next_cursor is not None,
+            **_cursor_metadata(next_cursor),
+        }
+
+    def _existing_channel(self, params: Params) -> str:
+        channel = str(params.get("channel") or "")
+        if channel not in self.channels:
+            raise _SlackError("channel_not_found")
+        return channel
+
+    def _replies_to(self, channel: str, ts: str) -> list[Params]:
+        """The stored replies in the thread under ``ts``, oldest first."""
+        replies = [
+            m
+            for (c, m_ts), m in self.messages.items()
+            if c == channel and m.get("thread_ts") == ts and m_ts != ts
+        ]
+        return sorted(replies, key=lambda m: _ts_key(m["ts"]))
+
+    def _listed(self, channel: str, message: Params, params: Params) -> Params:
+        """A stored message as conversations.history/.replies show it: metadata only when asked
+        for, and a thread's parent with its reply count."""
+        listed = copy.deepcopy(message)
+        if not _flag(params.get("include_all_metadata")):
+            listed.pop("metadata", None)
+        replies = self._replies_to(channel, message["ts"])
+        if replies:
+            listed["thread_ts"] = message["ts"]
+            listed["reply_count"] = len(replies)
+            listed["latest_reply"] = replies[-1]["ts"]
+        return listed
 
     def _views_open(self, params: Params) -> dict[str, Any]:
         trigger_id = params.get("trigger_id")
@@ -748,9 +851,98 @@ def _dm_channel(channel: str) -> str:
     return "D" + channel if channel[:1] in ("U", "W") else channel
 
 
+def _real_time() -> datetime:
+    return datetime.now(UTC)
+
+
 def _ts_key(ts: str) -> tuple[int, int]:
-    seconds, _, micros = ts.partition(".")
-    return int(seconds), int(micros or 0)
+    """A Slack timestamp ("1700000000.000100", or fewer decimals) as (seconds, microseconds)."""
+    seconds, _, fraction = ts.partition(".")
+    return int(seconds), int(fraction.ljust(6, "0")[:6])
+
+
+def _flag(value: object) -> bool:
+    """A boolean argument as clients send it: true, "true" or "1"."""
+    return value is True or str(value).lower() in ("1", "true")
+
+
+def _check_metadata(metadata: object) -> None:
+    """Slack's checks on chat.postMessage's ``metadata`` (a JSON string is decoded already)."""
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict):
+        raise _SlackError("invalid_metadata_format")
+    if not isinstance(metadata.get("event_type"), str) or not isinstance(
+        metadata.get("event_payload"), dict
+    ):
+        raise _SlackError("invalid_metadata_schema")
+
+
+@dataclass(frozen=True)
+class _TimeWindow:
+    """The ``oldest``/``latest``/``inclusive`` arguments of conversations.history/.replies."""
+
+    oldest: tuple[int, int]
+    latest: tuple[int, int] | None
+    inclusive: bool
+
+    @classmethod
+    def of(cls, params: Params) -> _TimeWindow:
+        try:
+            oldest = _ts_key(str(params.get("oldest") or "0"))
+        except ValueError:
+            raise _SlackError("invalid_ts_oldest") from None
+        try:
+            latest = _ts_key(str(params["latest"])) if params.get("latest") else None
+        except ValueError:
+            raise _SlackError("invalid_ts_latest") from None
+        return cls(oldest, latest, _flag(params.get("inclusive")))
+
+    def holds(self, ts: str) -> bool:
+        key = _ts_key(ts)
+        if self.inclusive:
+            return self.oldest <= key and (self.latest is None or key <= self.latest)
+        return self.oldest < key and (self.latest is None or key < self.latest)
+
+
+def _page(
+    messages: list[Params], params: Params, *, default_limit: int, newest_first: bool
+) -> tuple[list[Params], str | None]:
+    """The page of ``messages`` (in the order listed) that ``cursor`` and ``limit`` ask for, and
+    the cursor of the next page (None on the last). Cursors are opaque to clients; like Slack's
+    they encode "next_ts:" and the first ts of the next page."""
+    start = _resume_at(messages, str(params["cursor"]), newest_first) if params.get("cursor") else 0
+    limit = str(params.get("limit") or default_limit)
+    if not limit.isdigit() or int(limit) < 1:
+        raise _SlackError("invalid_limit")
+    end = start + min(int(limit), MAX_PAGE)
+    if end >= len(messages):
+        return messages[start:], None
+    return messages[start:end], base64.b64encode(f"next_ts:{messages[end]['ts']}".encode()).decode()
+
+
+def _resume_at(messages: list[Params], cursor: str, newest_first: bool) -> int:
+    """Where the page a cursor points to starts (where its message was, if it was deleted)."""
+    resume = _cursor_ts(cursor)
+    for i, message in enumerate(messages):
+        key = _ts_key(message["ts"])
+        if (key <= resume) if newest_first else (key >= resume):
+            return i
+    return len(messages)
+
+
+def _cursor_ts(cursor: str) -> tuple[int, int]:
+    try:
+        kind, _, ts = base64.b64decode(cursor, validate=True).decode().partition(":")
+        if kind != "next_ts":
+            raise ValueError(kind)
+        return _ts_key(ts)
+    except ValueError:  # bad base64 and bad UTF-8 are ValueErrors too
+        raise _SlackError("invalid_cursor") from None
+
+
+def _cursor_metadata(next_cursor: str | None) -> dict[str, Any]:
+    return {"response_metadata": {"next_cursor": next_cursor}} if next_cursor else {}
 
 
 def _matches(params: Params, match: dict[str, Matcher]) -> bool:
