@@ -14,10 +14,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for another before giving up
+POOL_SIZE = 24  # connections kept open per process (see make_engine)
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+    database = make_url(url).database
+    if database not in (None, "", ":memory:"):
+        # Room for every thread of a web worker (request threads, listeners, deliveries) to hold
+        # a connection at once: past pool_size, connections are closed on return and opened
+        # again, which costs PostgreSQL a new backend process and SQLite its setup each time.
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", 10)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT}, **kwargs)
 
@@ -31,7 +39,6 @@ def make_engine(url: str, **kwargs: object) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
-        database = make_url(url).database
         writers = _WriterQueue(database) if database and database != ":memory:" else None
 
         @event.listens_for(engine, "begin")
