@@ -2,14 +2,17 @@
 on the same server stack (bench/bare_app.py).
 
     python -m bench.load [--concurrency 50] [--requests 3000] [--postgres [URL]] [--sqlite]
+                         [--workers 2] [--rate R] [--worker-delivery]
 
 With neither `--postgres` nor `--sqlite`, both run. For each database: a fresh database is migrated
 (PostgreSQL: the database named in the URL, default `liaison_load`, is created and dropped again;
 its name must contain "load", so the test database is never touched), a fake Slack Web API runs in
-this process, `liaison web` starts with WEB_CONCURRENCY=4, ~50 requests are filed through the front
-door so reactions have real cards, and then `--requests` signed requests are sent by
+this process, `liaison web` starts with WEB_CONCURRENCY=`--workers`, ~50 requests are filed through
+the front door so reactions have real cards, and then `--requests` signed requests are sent by
 `--concurrency` clients: `/request` commands, submissions of modals the fake opened, and reactions
-on cards. Each request's time to acknowledge (its HTTP response time) is measured, and the
+on cards. Each client sends its next request once it has its answer (a closed load, which keeps
+the server saturated), or, with `--rate`, when the next request is due (an open load). Each
+request's time to acknowledge (its HTTP response time) is measured, and the
 server's memory (RSS of gunicorn's master and workers, from /proc) is sampled throughout. The same
 load then runs against the bare app, and the ratios are printed. Every loop is bounded; all traffic
 goes to 127.0.0.1.
@@ -628,50 +631,76 @@ class Measured:
     other_cpu: float  # ... and by everything else on the machine (PostgreSQL, ...)
 
 
-def measure(load: Load, server: Server, *, concurrency: int, total: int, seed: int) -> Measured:
+def measure(
+    load: Load,
+    server: Server,
+    *,
+    concurrency: int,
+    total: int,
+    seed: int,
+    rate: float | None = None,
+) -> Measured:
     pids = process_tree(server.process.pid)
     server_before, driver_before = cpu_seconds(pids), time.process_time()
     machine_before = machine_busy_seconds()
-    samples, wall = drive(load, concurrency=concurrency, total=total, seed=seed)
+    samples, wall = drive(load, concurrency=concurrency, total=total, seed=seed, rate=rate)
     server = cpu_seconds(pids) - server_before
     driver = time.process_time() - driver_before
     other = machine_busy_seconds() - machine_before - server - driver
     return Measured(samples, wall, server, driver, max(other, 0.0))
 
 
-def drive(load: Load, *, concurrency: int, total: int, seed: int) -> tuple[list[Sample], float]:
+def drive(
+    load: Load, *, concurrency: int, total: int, seed: int, rate: float | None = None
+) -> tuple[list[Sample], float]:
     """Send `total` requests from `concurrency` clients, each waiting for its answer before
-    sending the next. Returns the samples and the wall time."""
+    sending the next. With `rate`, the n-th request is due `n / rate` seconds after the start
+    (an open load, like people acting independently): a client waits for its request's moment,
+    and when it is late because the answers before came slowly, the delay counts in the
+    request's time, so a server that falls behind is not flattered. Returns the samples and the
+    wall time."""
     samples: list[Sample] = []
     lock = threading.Lock()
-    remaining = [total]
+    sent = [0]
     deadline = time.monotonic() + MAX_RUN_SECONDS
+    # The clock starts once every client is ready, so setting them up makes nobody late.
+    ready = threading.Barrier(concurrency + 1)
+    start = [0.0]
 
-    def take_turn() -> bool:
+    def take_turn() -> float | None:
+        """When the next request is due (None: nothing left to send)."""
         with lock:
-            if remaining[0] <= 0 or time.monotonic() > deadline:
-                return False
-            remaining[0] -= 1
-            return True
+            if sent[0] >= total or time.monotonic() > deadline:
+                return None
+            sent[0] += 1
+            return start[0] + (sent[0] - 1) / rate if rate else time.monotonic()
 
     def client(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
         sim = new_sim(load.url, load.company, load.fake)
         try:
-            while take_turn():
+            ready.wait()
+            while (due := take_turn()) is not None:
+                wait = due - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                late = max(time.monotonic() - due, 0.0) if rate else 0.0
                 sample = send_one(load, sim, rng)
+                sample.seconds += late
                 with lock:
                     samples.append(sample)
         finally:
             sim.close()
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
-    start = time.perf_counter()
     for thread in threads:
         thread.start()
+    began = time.perf_counter()
+    start[0] = time.monotonic()
+    ready.wait()
     for thread in threads:
         thread.join()
-    return samples, time.perf_counter() - start
+    return samples, time.perf_counter() - began
 
 
 def seed_cards(load: Load, count: int) -> None:
@@ -821,6 +850,7 @@ def run_liaison(
     total: int,
     worker_delivery: bool = False,
     workers: int = WORKERS,
+    rate: float | None = None,
 ) -> tuple[Figures, list[dict[str, Any]], list[tuple[str, str]]]:
     """One run against `liaison web`; also returns modals and cards for the bare app's run.
     With `worker_delivery`, web workers only answer and commit, and a `liaison worker` process
@@ -843,7 +873,9 @@ def run_liaison(
         load = Load(server.url, company, fake, views, lambda: fake.cards)
         seed_cards(load, SEED_REQUESTS)
         drive(load, concurrency=min(concurrency, 10), total=WARMUP_REQUESTS, seed=SEED + 1)
-        measured = measure(load, server, concurrency=concurrency, total=total, seed=SEED + 2)
+        measured = measure(
+            load, server, concurrency=concurrency, total=total, seed=SEED + 2, rate=rate
+        )
         drained_at, pending = _wait_for_outbox(database_url, time.monotonic(), limit=120)
     finally:
         server.stop()
@@ -851,7 +883,7 @@ def run_liaison(
             worker.terminate()
             worker.wait(timeout=30)
     figures = Figures.of_run(
-        f"Liaison on {label} ({workers} workers × 8 threads), {concurrency} clients",
+        f"Liaison on {label} ({workers} workers × 8 threads), {_load_label(concurrency, rate)}",
         measured,
         server.memory,
     )
@@ -908,23 +940,30 @@ def run_bare(
     concurrency: int,
     total: int,
     workers: int = WORKERS,
+    rate: float | None = None,
 ) -> Figures:
     fake.forget()
     server = start_server("bare", fake=fake, workdir=workdir, workers=workers, log_name="bare")
     try:
         load = Load(server.url, company, fake, Views(None, templates), lambda: cards)
         drive(load, concurrency=min(concurrency, 10), total=WARMUP_REQUESTS, seed=SEED + 1)
-        measured = measure(load, server, concurrency=concurrency, total=total, seed=SEED + 2)
+        measured = measure(
+            load, server, concurrency=concurrency, total=total, seed=SEED + 2, rate=rate
+        )
     finally:
         server.stop()
     figures = Figures.of_run(
-        f"bare Bolt app ({workers} workers × 8 threads), {concurrency} clients",
+        f"bare Bolt app ({workers} workers × 8 threads), {_load_label(concurrency, rate)}",
         measured,
         server.memory,
     )
     problems = server.log_problems()
     figures.notes.append(f"server log: {len(problems)} error lines ({server.log_path})")
     return figures
+
+
+def _load_label(concurrency: int, rate: float | None) -> str:
+    return f"{concurrency} clients" + (f" at {rate:g} requests/s" if rate else "")
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -944,6 +983,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         "--workers", type=int, default=WORKERS, help=f"WEB_CONCURRENCY (default {WORKERS})"
     )
     parser.add_argument(
+        "--rate",
+        type=float,
+        help="send this many requests per second in all (an open load) instead of each client "
+        "sending its next request as soon as it has its answer",
+    )
+    parser.add_argument(
         "--worker-delivery",
         action="store_true",
         help="web workers only answer; a `liaison worker` sends the outbox (LIAISON_DELIVERY)",
@@ -953,6 +998,10 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
+    # The clients and the fake Slack API are threads of this process: with Python's default
+    # 5 ms turns at the GIL, a thread holding an answer can wait for dozens of others, and that
+    # wait would be counted as the server's.
+    sys.setswitchinterval(0.0005)
     backends: list[tuple[str, str | None]] = []
     if args.postgres:
         backends.append(("PostgreSQL", args.postgres))
@@ -988,6 +1037,7 @@ def main(argv: list[str] | None = None) -> int:
                     total=args.requests,
                     worker_delivery=args.worker_delivery,
                     workers=args.workers,
+                    rate=args.rate,
                 )
             finally:
                 if url:
@@ -1006,6 +1056,7 @@ def main(argv: list[str] | None = None) -> int:
             concurrency=args.concurrency,
             total=args.requests,
             workers=args.workers,
+            rate=args.rate,
         )
     print_figures(bare)
     passed = True
