@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from bot.db.session import make_engine
+from bot.db.session import make_engine, make_session_factory, reading
 
 
 @pytest.fixture
@@ -77,3 +77,22 @@ def test_many_writers_at_once_all_commit(file_engine: Engine) -> None:
     for thread in threads:
         thread.join(30)
     assert len(_marks(file_engine)) == 160
+
+
+def test_a_reader_does_not_wait_for_the_writer(file_engine: Engine) -> None:
+    with file_engine.begin() as connection:
+        connection.execute(text("INSERT INTO marks VALUES ('committed')"))
+    sessions = make_session_factory(file_engine)
+    read: list[list[str]] = []
+    done = threading.Event()
+
+    def reader() -> None:
+        with reading(sessions) as session:
+            read.append(list(session.scalars(text("SELECT who FROM marks"))))
+        done.set()
+
+    with file_engine.begin() as connection:
+        connection.execute(text("INSERT INTO marks VALUES ('uncommitted')"))
+        threading.Thread(target=reader).start()
+        assert done.wait(10)  # answered while the writer still holds the lock
+    assert read == [["committed"]]

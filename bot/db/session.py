@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for another before giving up
+_READ_ONLY = "liaison_read_only"  # an execution option: see `reading`
 POOL_SIZE = 24  # connections kept open per process (see make_engine)
 
 
@@ -43,6 +44,9 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+            if connection.get_execution_options().get(_READ_ONLY):
+                connection.exec_driver_sql("BEGIN")  # WAL: readers run beside the writer
+                return
             # Take the write lock up front so concurrent writers queue instead of failing with
             # "database is locked" when a reader upgrades to a writer.
             if writers is not None:
@@ -126,6 +130,14 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on error. Handlers and jobs own it."""
     with sessions.begin() as session:
+        yield session
+
+
+@contextmanager
+def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A transaction that only reads: on SQLite it does not wait for the write lock every other
+    transaction takes. Writing in it may fail with "database is locked"; use `transaction`."""
+    with sessions(execution_options={_READ_ONLY: True}) as session, session.begin():
         yield session
 
 

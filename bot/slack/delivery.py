@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
 from bot.db.models import OutboxMessage, Request, Workspace
-from bot.db.session import transaction
+from bot.db.session import reading, transaction
 from bot.domain import outbox
 from bot.slack.messages import Rendering, render
 
@@ -119,11 +119,12 @@ class Deliverer:
         self._client_for = client_for
         self._config = config
         self._clock = clock
+        self._teams: dict[int, str] = {}
 
     def deliver_due(self, *, limit: int = 500) -> DeliveryReport:
         """Send every due message (up to `limit`), oldest first."""
         report = DeliveryReport()
-        with transaction(self._sessions) as session:
+        with reading(self._sessions) as session:
             due = session.execute(
                 select(OutboxMessage.id, OutboxMessage.request_id)
                 .where(
@@ -154,9 +155,8 @@ class Deliverer:
             try:
                 self._drain(request_id, report)
             finally:
-                self._release_lease(request_id)
-            # A handler may have queued more while we held the lease and given up on it.
-            if not self._has_due(request_id):
+                more_due = self._release_lease(request_id)
+            if not more_due:
                 return
 
     def _take_lease(self, request_id: int) -> bool:
@@ -173,14 +173,13 @@ class Deliverer:
             ).first()
         return taken is not None
 
-    def _release_lease(self, request_id: int) -> None:
+    def _release_lease(self, request_id: int) -> bool:
+        """Give the lease back; True when a message is due (a handler may have queued one while
+        we held the lease, and left it to us)."""
         with transaction(self._sessions) as session:
             session.execute(
                 update(Request).where(Request.id == request_id).values(outbox_lease_until=None)
             )
-
-    def _has_due(self, request_id: int) -> bool:
-        with transaction(self._sessions) as session:
             return self._next_due(session, request_id) is not None
 
     def _next_due(self, session: Session, request_id: int) -> OutboxMessage | None:
@@ -196,12 +195,12 @@ class Deliverer:
 
     def _drain(self, request_id: int, report: DeliveryReport) -> None:
         while True:
-            with transaction(self._sessions) as session:
+            with reading(self._sessions) as session:
                 message = self._next_due(session, request_id)
                 if message is None:
                     return
                 request = session.get(Request, request_id)
-                team_id = session.get(Workspace, message.workspace_id).team_id  # type: ignore[union-attr]
+                team_id = self._team_id(session, message.workspace_id)
                 batch = [message]
                 if message.kind == outbox.CARD:
                     # The card shows the current state, so every queued refresh is served by one.
@@ -218,6 +217,12 @@ class Deliverer:
             if not self._send(team_id, message, request, rendered, [m.id for m in batch], report):
                 return  # keep the order: later messages wait for this one
 
+    def _team_id(self, session: Session, workspace_id: int) -> str:
+        """The Slack team of a workspace row (which never changes, so it is remembered)."""
+        if workspace_id not in self._teams:
+            self._teams[workspace_id] = session.get_one(Workspace, workspace_id).team_id
+        return self._teams[workspace_id]
+
     # -- messages not tied to a request ---------------------------------------------------
 
     def _deliver_standalone(self, message_id: int, report: DeliveryReport) -> None:
@@ -231,7 +236,7 @@ class Deliverer:
             if not claimed:
                 return
             message = session.get_one(OutboxMessage, message_id)
-            team_id = session.get_one(Workspace, message.workspace_id).team_id
+            team_id = self._team_id(session, message.workspace_id)
             rendered = render(Rendering(message=message, request=None, config=self._config))
         self._send(team_id, message, None, rendered, [message_id], report)
 
@@ -258,7 +263,7 @@ class Deliverer:
             report.failed.append(f"{message.kind} #{message.id}: {failure}")
             log.error("could not deliver %s message %s: %s", message.kind, message.id, failure)
             return True
-        self._record(ids, ts=ts, card_updates=card_updates)
+        self._record_sent(ids, message.request_id, ts=ts, card_updates=card_updates)
         report.sent += 1
         return True
 
@@ -379,16 +384,34 @@ class Deliverer:
             return _Failed(f"{code} (gave up after {MAX_ATTEMPTS} attempts)")
         return _Retry(code)
 
+    def _record_sent(
+        self, ids: list[int], request_id: int | None, *, ts: str | None, card_updates: dict
+    ) -> None:
+        with transaction(self._sessions) as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(
+                    status="sent",
+                    sent_at=self._clock(),
+                    sent_ts=ts,
+                    attempts=OutboxMessage.attempts + 1,
+                )
+            )
+            if card_updates and request_id is not None:
+                session.execute(
+                    update(Request).where(Request.id == request_id).values(**card_updates)
+                )
+
     def _record(
         self,
         ids: list[int],
         *,
-        ts: str | None = None,
-        card_updates: dict | None = None,
         retry: _Retry | None = None,
         failure: str | None = None,
         attempts: int = 0,
     ) -> None:
+        """A failed attempt: pending again with a backoff (`retry`), or failed for good."""
         now = self._clock()
         with transaction(self._sessions) as session:
             messages = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
@@ -404,17 +427,6 @@ class Deliverer:
                     message.status = "failed"
                     message.last_error = failure
                     self._report_failure(session, message, failure, now)
-                else:
-                    message.status = "sent"
-                    message.sent_at = now
-                    message.sent_ts = ts
-                if card_updates and message.request_id is not None:
-                    session.execute(
-                        update(Request)
-                        .where(Request.id == message.request_id)
-                        .values(**card_updates)
-                    )
-                    card_updates = None
 
     def _report_failure(
         self, session: Session, message: OutboxMessage, error: str, now: datetime
