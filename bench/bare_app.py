@@ -108,6 +108,7 @@ def gunicorn_options(*, port: int, workers: int) -> dict[str, Any]:
         "worker_class": "gthread",
         "threads": 8,
         "timeout": 30,
+        "keepalive": 75,  # as bot/serve.py
         "accesslog": "-",
         "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
     }

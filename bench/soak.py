@@ -394,7 +394,7 @@ def run_checks(
             "no 5xx answered by the app",
             server_errors == 0 and not record.transport_errors,
             f"statuses {dict(sorted(record.statuses.items()))}; "
-            f"{len(record.transport_errors)} transport errors; "
+            f"{len(record.transport_errors)} transport errors {record.transport_errors[:3]}; "
             f"{record.slow_acks} answers slower than Slack's 3 s",
         )
     )

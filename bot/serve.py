@@ -53,6 +53,10 @@ def serve_http(settings: Settings, *, workers: int, with_scheduler: bool) -> Non
         "worker_class": "gthread",
         "threads": 8,
         "timeout": 30,
+        # Longer than a load balancer's idle timeout (60 s on the common ones), so idle
+        # connections are closed by the balancer: when the server closes one just as a request
+        # arrives on it, that request fails (gunicorn's default is 2 s).
+        "keepalive": 75,
         "accesslog": "-",
         "loglevel": settings.log_level.lower(),
     }
