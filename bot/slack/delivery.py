@@ -199,7 +199,6 @@ class Deliverer:
                 message = self._next_due(session, request_id)
                 if message is None:
                     return
-                request = session.get(Request, request_id)
                 team_id = self._team_id(session, message.workspace_id)
                 batch = [message]
                 if message.kind == outbox.CARD:
@@ -213,6 +212,10 @@ class Deliverer:
                             )
                         )
                     )
+                # Read after the batch: a change commits its state and its card refresh together,
+                # so (each statement seeing the latest commits, as on PostgreSQL) the state drawn
+                # is at least as new as every refresh the batch marks sent.
+                request = session.get_one(Request, request_id)
                 rendered = render(Rendering(message=message, request=request, config=self._config))
             if not self._send(team_id, message, request, rendered, [m.id for m in batch], report):
                 return  # keep the order: later messages wait for this one
