@@ -6,7 +6,8 @@ few percent of the time, then a check that nothing was lost, doubled or left sta
 
 `liaison web` runs as a subprocess (SQLite unless `--postgres`) against a fake Slack Web API in
 this process, which answers a share of chat.postMessage and chat.update calls with 500 or 429 at
-random moments. The clients send `/request` commands, submit the modals the app opened, and react
+random moments, or posts the message but answers after the app's timeout (a lost answer). The
+clients send `/request` commands, submit the modals the app opened, and react
 on cards (claim, estimate, ask, deliver, decline) from realistic ids; some reactions are sent
 again with the same event_id (a duplicate, at once or in parallel) or as Slack's retries
 (X-Slack-Retry-Num). Once the app is idle it is stopped and its outbox drained by the deliverer
@@ -72,8 +73,13 @@ MIX = {
 }
 FAILING_METHODS = ("chat.postMessage", "chat.update")
 INJECTED_ERRORS = frozenset({"internal_error", "ratelimited"})
-# What slack_sdk logs when it receives the HTML page of an injected 500.
-INJECTED_500_LOG = "Failed to decode Slack API response"
+# What slack_sdk logs when it receives the HTML page of an injected 500, and when a lost
+# answer makes the client give up.
+INJECTED_LOGS = ("Failed to decode Slack API response", "Failed to send a request to Slack API")
+# A lost answer: the fake posts the message but answers only after LOST_ANSWER_DELAY, past the
+# app's SLACK_TIMEOUT_SECONDS, so the app must find the post in Slack instead of sending it again.
+SLACK_TIMEOUT = 2.0
+LOST_ANSWER_DELAY = 4.0
 QUIET_SECONDS = 3.0  # the app counts as idle when the fake saw no call for this long
 IDLE_LIMIT = 300.0
 DRAIN_PASSES = 40
@@ -81,13 +87,15 @@ DRAIN_STEP = timedelta(hours=2)  # longer than the longest backoff, so each pass
 
 
 class FlakySlack(BenchSlack):
-    """The fake Web API, failing about `rate` of the chat.postMessage and chat.update calls
-    (half 500 with Slack's HTML error page, half 429 with Retry-After: 1)."""
+    """The fake Web API, failing about `rate` of the chat.postMessage and chat.update calls: a
+    third 500 with Slack's HTML error page, a third 429 with Retry-After: 1, and a third (of the
+    chat.postMessage calls) posted but answered too late for the client."""
 
     def __init__(self, company: Company, *, rate: float, seed: int) -> None:
         super().__init__(company)
         self.rate = rate
         self.injected = 0
+        self.lost_answers = 0
         self._failure_rng = random.Random(seed)
         self._stop_injecting = threading.Event()
         self._injector = threading.Thread(target=self._inject, daemon=True)
@@ -96,16 +104,23 @@ class FlakySlack(BenchSlack):
         self._injector.start()
 
     def stop_failing(self) -> None:
+        """Stop injecting, and drop the failures queued for calls still to come."""
         self._stop_injecting.set()
         self._injector.join(timeout=5)
+        with self._cond:
+            self._failures.clear()
 
     def _inject(self) -> None:
         # Queue failures as the calls come, so they land at random moments of the run.
         while not self._stop_injecting.wait(0.02):
             calls = sum(1 for c in self.calls if c.method in FAILING_METHODS)
             while self.injected < calls * self.rate:
-                status = self._failure_rng.choice((500, 429))
-                self.fail(self._failure_rng.choice(FAILING_METHODS), status=status)
+                kind = self._failure_rng.choice((500, 429, "lost"))
+                if kind == "lost":
+                    self.accept_then_time_out("chat.postMessage", LOST_ANSWER_DELAY)
+                    self.lost_answers += 1
+                else:
+                    self.fail(self._failure_rng.choice(FAILING_METHODS), status=kind)
                 self.injected += 1
 
 
@@ -472,12 +487,17 @@ def run_checks(
         1 for c in fake.calls if c.response.get("error") in INJECTED_ERRORS and c.status != 200
     )
     calls = sum(1 for c in fake.calls if c.method in FAILING_METHODS)
+    look_ups = len(fake.calls_to("conversations.history")) + len(
+        fake.calls_to("conversations.replies")
+    )
     checks.append(
         Check(
             "Slack refused nothing else",
             not refused,
-            f"{injected} injected failures in {calls} chat.postMessage/chat.update calls "
-            f"({injected / max(calls, 1):.1%}); other errors: {dict(refused)}",
+            f"{injected} injected failures and {fake.lost_answers} lost answers in {calls} "
+            f"chat.postMessage/chat.update calls "
+            f"({(injected + fake.lost_answers) / max(calls, 1):.1%}); {look_ups} look-ups for "
+            f"posts whose answer was lost; other errors: {dict(refused)}",
         )
     )
     return checks
@@ -530,6 +550,7 @@ def main(argv: list[str] | None = None) -> int:
                 database_url=url,
                 config_path=config_path,
                 log_name="liaison-soak",
+                extra_env={"SLACK_TIMEOUT_SECONDS": str(SLACK_TIMEOUT)},
             )
             try:
                 fake.start_failing()
@@ -548,19 +569,23 @@ def main(argv: list[str] | None = None) -> int:
                 slack_api_url=fake.base_url,
                 database_url=url,
                 liaison_config=config_path,
+                slack_timeout_seconds=SLACK_TIMEOUT,
             )
-            passes, drained = drain(settings, engine)
+            # The drain's clock runs hours ahead of Slack's, which a lost answer's look-up would
+            # not survive (it searches minutes around the attempt); Slack stops failing first.
             fake.stop_failing()
+            passes, drained = drain(settings, engine)
             record = soak.record
             print(
                 f"sent {sum(record.kinds.values())} requests in {sent_in:.0f} s "
                 f"({dict(record.kinds)}); app idle {idle_after:.0f} s later; the drain sent "
                 f"{drained} messages in {passes} passes"
             )
-            problems = server.log_problems(expected=(INJECTED_500_LOG,))
+            problems = server.log_problems(expected=INJECTED_LOGS)
             print(
                 f"server log: {len(problems)} error lines besides slack_sdk's for the injected "
-                f"500 pages ({server.log_path})"
+                f"500 pages and lost answers ({server.log_path}); {fake.lost_answers} answers "
+                f"held back past the app's {SLACK_TIMEOUT:g} s timeout"
             )
             for line in problems[:8]:
                 print(f"  {line[:200]}")

@@ -63,7 +63,7 @@ def make_client(settings: Settings, *, retry_handlers: list[RetryHandler]) -> We
     return WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
-        timeout=10,
+        timeout=settings.slack_timeout_seconds,
         retry_handlers=retry_handlers,
     )
 

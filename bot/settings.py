@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_api_url: str = DEFAULT_SLACK_API_URL
+    # Seconds to wait for Slack's answer to a Web API call (a post whose answer does not come in
+    # time is looked for in Slack before it is sent again).
+    slack_timeout_seconds: float = Field(default=10, gt=0)
     database_url: str = DEFAULT_DATABASE_URL
     liaison_config: Path = Path("config/liaison.toml")
     port: int = 3000

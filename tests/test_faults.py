@@ -6,12 +6,12 @@ from collections import Counter
 from typing import Any
 
 import pytest
-from slack_sdk import WebClient
 from sqlalchemy import Engine, select, text
 
 from bot.db.models import OutboxMessage, Request
+from bot.runtime import delivery_client
 from bot.slack.delivery import Deliverer
-from tests.conftest import BOT_TOKEN, ENGINEER, INTAKE_CHANNEL, SALES_REP, Inspector, Liaison
+from tests.conftest import ENGINEER, INTAKE_CHANNEL, SALES_REP, Inspector, Liaison
 from tests.fakes import FakeSlack
 from tests.slack.helpers import file_request, react
 
@@ -86,15 +86,12 @@ def test_slack_failing_in_every_way_loses_and_doubles_nothing(liaison: Liaison, 
 
 @pytest.fixture
 def impatient(liaison: Liaison, monkeypatch: pytest.MonkeyPatch) -> Liaison:
-    """The app, delivering through a client that stops waiting after CLIENT_TIMEOUT (and, like
-    the runtime's delivery client, never retries by itself)."""
-    client = WebClient(
-        token=BOT_TOKEN,
-        base_url=liaison.fake.base_url,
-        timeout=CLIENT_TIMEOUT,
-        retry_handlers=[],
-    )
+    """The app, delivering through its delivery client set to stop waiting after
+    CLIENT_TIMEOUT (SLACK_TIMEOUT_SECONDS)."""
     runtime = liaison.runtime
+    client = delivery_client(
+        runtime.settings.model_copy(update={"slack_timeout_seconds": CLIENT_TIMEOUT})
+    )
     deliverer = Deliverer(
         sessions=runtime.sessions,
         client_for=lambda team_id: client,
