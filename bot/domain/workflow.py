@@ -47,10 +47,11 @@ def lock_request(session: Session, request_id: int) -> Request | None:
 
 def find_by_card(session: Session, *, channel: str, ts: str) -> Request | None:
     """The request whose card is the message (`channel`, `ts`), locked; None for other messages."""
-    request_id = session.scalar(
-        select(Request.id).where(Request.card_channel == channel, Request.card_ts == ts)
-    )
-    return lock_request(session, request_id) if request_id is not None else None
+    return session.scalars(
+        select(Request)
+        .where(Request.card_channel == channel, Request.card_ts == ts)
+        .with_for_update(of=Request)
+    ).first()
 
 
 class Workflow:
