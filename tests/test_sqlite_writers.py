@@ -96,3 +96,23 @@ def test_a_reader_does_not_wait_for_the_writer(file_engine: Engine) -> None:
         threading.Thread(target=reader).start()
         assert done.wait(10)  # answered while the writer still holds the lock
     assert read == [["committed"]]
+
+
+def test_two_engines_on_one_file_share_the_queue(file_engine: Engine) -> None:
+    other = make_engine(str(file_engine.url))
+    try:
+        done = threading.Event()
+
+        def writer() -> None:
+            with other.begin() as connection:
+                connection.execute(text("INSERT INTO marks VALUES ('other')"))
+            done.set()
+
+        with file_engine.begin() as connection:
+            connection.execute(text("INSERT INTO marks VALUES ('first')"))
+            threading.Thread(target=writer).start()
+            assert not done.wait(0.3)  # the other engine's writer waits its turn
+        assert done.wait(10)
+        assert _marks(file_engine) == ["first", "other"]
+    finally:
+        other.dispose()

@@ -40,7 +40,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
 
-        writers = _WriterQueue(database) if database and database != ":memory:" else None
+        writers = _writer_queue(database) if database and database != ":memory:" else None
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
@@ -120,6 +120,18 @@ class _WriterQueue:
             self._file = open(self._path, "a+b")  # noqa: SIM115 (kept open for the process)
             self._pid = os.getpid()
         return self._file
+
+
+_queues: dict[str, _WriterQueue] = {}
+_queues_lock = threading.Lock()
+
+
+def _writer_queue(database: str) -> _WriterQueue:
+    """The one queue of this process for a database file, whatever the number of engines on it
+    (two lock files opened by one process would wait for each other)."""
+    path = os.path.realpath(database)
+    with _queues_lock:
+        return _queues.setdefault(path, _WriterQueue(path))
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
