@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for another before giving up
 _READ_ONLY = "liaison_read_only"  # an execution option: see `reading`
+_WRITER = "liaison_writer"  # in a connection's info: the lock file it holds
 POOL_SIZE = 24  # connections kept open per process (see make_engine)
 
 
@@ -88,38 +89,36 @@ class _WriterQueue:
     SQLite's own busy handler makes a waiting writer poll with growing sleeps (up to 100 ms), so
     under load an unlucky writer can wait seconds while others keep getting in. Here waiters
     block instead and are woken when the writer ends: threads of a process on a lock, processes
-    on an advisory lock on a file next to the database. A waiter that gives up after `timeout`
-    falls back to SQLite's busy handler, which then answers "database is locked" as before.
+    on an advisory lock on a file next to the database (opened for each transaction, so nothing
+    stays open and a fork shares nothing). A waiter that gives up after `timeout` falls back to
+    SQLite's busy handler, which then answers "database is locked" as before.
     """
 
     def __init__(self, database: str, *, timeout: float = BUSY_TIMEOUT) -> None:
         self._path = f"{database}.writer-lock"
         self._timeout = timeout
         self._threads = threading.Lock()
-        self._file: Any = None
-        self._pid = 0
 
     def enter(self, info: dict[str, Any]) -> None:
         if not self._threads.acquire(timeout=self._timeout):
             return
         try:
-            fcntl.flock(self._lock_file().fileno(), fcntl.LOCK_EX)
+            lock_file = open(self._path, "a+b")  # noqa: SIM115 (closed by `leave`)
+            try:
+                fcntl.flock(lock_file.fileno(), fcntl.LOCK_EX)
+            except BaseException:
+                lock_file.close()
+                raise
         except BaseException:
             self._threads.release()
             raise
-        info["liaison_writer"] = True
+        info[_WRITER] = lock_file
 
     def leave(self, info: dict[str, Any]) -> None:
-        if info.pop("liaison_writer", False):
-            fcntl.flock(self._file.fileno(), fcntl.LOCK_UN)
+        lock_file = info.pop(_WRITER, None)
+        if lock_file is not None:
+            lock_file.close()  # which releases its lock
             self._threads.release()
-
-    def _lock_file(self) -> Any:
-        # A lock file opened before a fork would be shared with the parent; open one per process.
-        if self._pid != os.getpid():
-            self._file = open(self._path, "a+b")  # noqa: SIM115 (kept open for the process)
-            self._pid = os.getpid()
-        return self._file
 
 
 _queues: dict[str, _WriterQueue] = {}
