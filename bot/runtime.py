@@ -11,8 +11,11 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 from slack_sdk.http_retry import (
     ConnectionErrorRetryHandler,
+    HttpRequest,
+    HttpResponse,
     RateLimitErrorRetryHandler,
     RetryHandler,
+    RetryState,
 )
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -68,12 +71,43 @@ def make_client(settings: Settings, *, retry_handlers: list[RetryHandler]) -> We
     )
 
 
+# The longest rate-limit wait a listener sits out before retrying; past it the call fails now.
+MAX_LISTENER_WAIT = 3.0
+
+
+class _BriefRateLimitRetry(RateLimitErrorRetryHandler):
+    """slack_sdk's rate-limit retry, when Slack asks for a short wait only: a listener thread
+    asleep for a minute is one fewer to acknowledge the next person in time."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        retryable = super()._can_retry(state=state, request=request, response=response, error=error)
+        return retryable and response is not None and _retry_after(response) <= MAX_LISTENER_WAIT
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return float(values[0])
+            except ValueError:
+                return float("inf")
+    return 1.0  # what slack_sdk waits without the header
+
+
 def listener_client(settings: Settings) -> WebClient:
     """For calls made while answering someone (opening modals, private replies, reading user
-    groups): a dropped connection or a rate limit is retried once on the spot."""
+    groups): a dropped connection, or a rate limit with a short wait, is retried once on the
+    spot."""
     return make_client(
         settings,
-        retry_handlers=[ConnectionErrorRetryHandler(), RateLimitErrorRetryHandler()],
+        retry_handlers=[ConnectionErrorRetryHandler(), _BriefRateLimitRetry()],
     )
 
 

@@ -44,3 +44,12 @@ def test_a_rate_limited_membership_lookup_is_retried_on_the_spot(liaison: Liaiso
     assert view["callback_id"] == "request_intake"
     lookups = liaison.fake.calls_to("usergroups.users.list", usergroup="SSALES")
     assert [call.status for call in lookups] == [429, 200]
+
+
+def test_a_long_rate_limit_is_not_waited_out_by_a_listener(liaison: Liaison) -> None:
+    liaison.fake.usergroups["SSALES"] = ["USALESNEW"]
+    liaison.fake.fail("usergroups.users.list", status=429, retry_after=60)
+    liaison.slack.command("USALESNEW", "During a long rate limit")
+    [refusal] = liaison.fake.wait_for("response_url", timeout=10)
+    assert "Only members of a requesting department" in refusal.params["text"]
+    assert len(liaison.fake.calls_to("usergroups.users.list")) == 1
