@@ -43,7 +43,7 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.db.migrate import upgrade
-from bot.db.models import OutboxMessage
+from bot.db.models import InboxEvent, OutboxMessage
 from bot.db.session import make_engine
 from tests.fakes import slack_api
 from tests.fakes.signer import SlackClientSim
@@ -537,17 +537,19 @@ def drop_postgres(url: str) -> None:
 
 
 def pending_outbox(url: str) -> int:
+    """Messages still to send, and Slack events still to handle (which may queue more)."""
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            return int(
-                connection.scalar(
-                    select(func.count())
-                    .select_from(OutboxMessage)
-                    .where(OutboxMessage.status.in_(("pending", "sending")))
-                )
-                or 0
+            messages = connection.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.status.in_(("pending", "sending")))
             )
+            events = connection.scalar(
+                select(func.count()).select_from(InboxEvent).where(InboxEvent.gave_up_at.is_(None))
+            )
+            return int(messages or 0) + int(events or 0)
     finally:
         engine.dispose()
 
@@ -888,7 +890,7 @@ def run_liaison(
         server.memory,
     )
     figures.notes.append(
-        f"outbox after the load: {pending} pending"
+        f"outbox and inbox after the load: {pending} pending"
         + (f" (drained {drained_at:.1f} s after the last answer)" if not pending else "")
     )
     problems = server.log_problems()

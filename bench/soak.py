@@ -52,7 +52,7 @@ from bench.load import (
 )
 from bot.config import load_config
 from bot.db.migrate import upgrade
-from bot.db.models import OutboxMessage, ProcessedEvent, Request, RequestEvent
+from bot.db.models import InboxEvent, OutboxMessage, ProcessedEvent, Request, RequestEvent
 from bot.db.session import make_engine
 from bot.domain import outbox
 from bot.runtime import build_runtime
@@ -303,6 +303,7 @@ def drain(settings: Settings, engine: Any) -> tuple[int, int]:
     sent = 0
     for passes in range(1, DRAIN_PASSES + 1):
         offset[0] += DRAIN_STEP
+        runtime.inbox.handle_due()
         sent += runtime.deliverer.deliver_due(limit=5000).sent
         with Session(engine) as session:
             pending = session.scalar(
@@ -340,6 +341,7 @@ def run_checks(
         requests = list(session.scalars(select(Request).options(selectinload(Request.estimates))))
         events = list(session.scalars(select(RequestEvent)))
         rows = list(session.scalars(select(OutboxMessage)))
+        kept_events = list(session.scalars(select(InboxEvent.event_id)))
         processed = set(session.scalars(select(ProcessedEvent.event_id)))
         expected_cards = {r.id: card_message(r, reactions=config.reactions) for r in requests}
     checks: list[Check] = []
@@ -450,13 +452,14 @@ def run_checks(
         )
     )
 
-    # The outbox is empty and nothing was given up on.
+    # The outbox is empty and nothing was given up on; no acknowledged event is left unhandled.
     status = Counter(m.status for m in rows)
     checks.append(
         Check(
-            "outbox drained, nothing failed",
-            set(status) <= {"sent"},
-            f"outbox rows by status: {dict(status)}",
+            "outbox and inbox drained, nothing failed",
+            set(status) <= {"sent"} and not kept_events,
+            f"outbox rows by status: {dict(status)}; {len(kept_events)} events still stored "
+            f"{kept_events[:3]}",
         )
     )
 

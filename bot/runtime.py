@@ -7,6 +7,8 @@ from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry import (
@@ -26,6 +28,9 @@ from bot.domain.people import Directory
 from bot.settings import Settings
 from bot.slack.delivery import Deliverer
 from bot.slack.directory import UsergroupCache
+
+if TYPE_CHECKING:
+    from bot.slack.inbox import EventInbox
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -48,6 +53,24 @@ class Runtime:
     # Where Slack deliveries run once a handler has committed, so the threads that answer Slack
     # (and must acknowledge within 3 s) are never held up by Slack's own API.
     background: Executor
+
+    @cached_property
+    def inbox(self) -> EventInbox:
+        """Where Slack events are kept from their acknowledgement until they are handled."""
+        from bot.slack.inbox import EventInbox
+
+        return EventInbox(self)
+
+    def handle_event_soon(self, event_id: str) -> None:
+        """Handle a stored event in the background (or leave it to the worker process)."""
+        if self.settings.liaison_delivery == "inline":
+            self.background.submit(self._handle_event, event_id)
+
+    def _handle_event(self, event_id: str) -> None:
+        try:
+            self.inbox.handle(event_id)
+        except Exception:  # the scheduler's pass retries whatever is still stored
+            log.exception("handling event %s failed; the scheduler will retry", event_id)
 
     def deliver_soon(self, request_id: int) -> None:
         """Send what a change queued for this request, in the background (or leave it to the

@@ -158,6 +158,26 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime]
 
 
+class InboxEvent(Base):
+    """A Slack event stored before it was acknowledged, until it has been handled: once Slack has
+    our answer it will not send the event again, so from then on this row is the event."""
+
+    __tablename__ = "inbox_events"
+    __table_args__ = (Index("ix_inbox_events_due", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    # While a process handles it; another takes it over once this has passed.
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when handling failed every time: kept for a person to look at, no longer retried.
+    gave_up_at: Mapped[datetime | None]
+
+
 class NudgeMark(Base):
     """When a nudge of one kind about one request may next be sent to one recipient. Taking the
     right to send is a conditional write on this row, so several schedulers never nudge twice

@@ -19,7 +19,12 @@ POST_WEEKLY_DIGEST = "post-weekly-digest"
 
 
 def deliver_outbox(runtime: Runtime) -> None:
-    """Send whatever is due: retries after Slack failures, and anything a crash left behind."""
+    """Handle the stored Slack events that are due, then send whatever is due: retries after
+    failures, anything a crash left behind, and everything when web processes leave it to the
+    worker (LIAISON_DELIVERY=worker)."""
+    handled = runtime.inbox.handle_due()
+    if handled:
+        log.info("inbox: %s events handled", handled)
     report = runtime.deliverer.deliver_due()
     if report.sent or report.retrying or report.failed:
         log.info(

@@ -5,21 +5,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
-from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db.session import database_answers
 from bot.runtime import Runtime
+from bot.slack.inbox import FROM_INBOX, HANDLER_ERROR
 from bot.slack.listeners import actions, events, intake, modals
 from bot.slack.payloads import payload_problem
 
 log = logging.getLogger(__name__)
 
 
-def create_bolt_app(runtime: Runtime, *, listener_executor: Executor | None = None) -> App:
+def create_bolt_app(
+    runtime: Runtime,
+    *,
+    listener_executor: Executor | None = None,
+    process_before_response: bool = False,
+) -> App:
     """A Bolt app whose listeners share `runtime`; nothing is global. Listeners finish their work
-    on `listener_executor` after acknowledging (Bolt makes a thread pool when none is given)."""
+    on `listener_executor` after acknowledging (Bolt makes a thread pool when none is given);
+    with `process_before_response`, before `dispatch` returns (how stored events are handled).
+    Events reach the listeners only from the inbox (bot/slack/inbox.py): the app that answers
+    Slack stores them and acknowledges."""
     settings = runtime.settings
     extra = {"listener_executor": listener_executor} if listener_executor else {}
     app = App(
@@ -27,8 +35,7 @@ def create_bolt_app(runtime: Runtime, *, listener_executor: Executor | None = No
         name="liaison",
         client=runtime.client_for(""),
         signing_secret=settings.slack_signing_secret,
-        # Slack retries unacknowledged events; listeners ack first and work after.
-        process_before_response=False,
+        process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
     )
 
@@ -46,18 +53,39 @@ def create_bolt_app(runtime: Runtime, *, listener_executor: Executor | None = No
         return next()
 
     @app.middleware
-    def hold_events_while_the_database_is_away(
-        body: dict[str, Any], next: Callable[[], BoltResponse]
+    def store_events_before_answering(
+        req: BoltRequest, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
-        # An event is acknowledged before it is handled, so one taken while the database is
-        # down would be lost. Answering 503 instead makes Slack deliver it again later.
-        if body.get("type") == "event_callback" and not database_answers(runtime.engine):
-            log.warning(
-                "database unavailable: asking Slack to retry event %s", body.get("event_id")
-            )
+        body = req.body
+        if body.get("type") != "event_callback" or req.context.get(FROM_INBOX):
+            return next()
+        event_id = body.get("event_id")
+        if not isinstance(event_id, str) or not event_id:
+            return BoltResponse(status=400, body="Bad Request: event_id is missing")
+        try:
+            stored = runtime.inbox.store(body)
+        except SQLAlchemyError:
+            # Answering 503 makes Slack deliver the event again later; an answer now would
+            # lose it.
+            log.warning("database unavailable: asking Slack to retry event %s", event_id)
             return BoltResponse(status=503, body="database unavailable, please retry")
-        return next()
+        if stored:
+            runtime.handle_event_soon(event_id)
+        else:
+            log.info("event %s is already stored", event_id)
+        return BoltResponse(status=200, body="")
 
     for listeners in (intake, events, actions, modals):
         listeners.register(app, runtime)
+    if process_before_response:
+
+        @app.error
+        def keep_the_error(error: Exception, context: BoltContext) -> None:
+            # Bolt answers 500 and logs it; the inbox keeps it on the event's row as well.
+            context[HANDLER_ERROR] = repr(error)
+
+    else:
+        # Build the app that handles stored events now: like this one, it asks Slack who the
+        # bot is when it is made, which belongs to start-up rather than to the first event.
+        runtime.inbox.prepare()
     return app

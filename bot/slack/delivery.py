@@ -423,7 +423,7 @@ class Deliverer:
                 if retry is not None:
                     message.status = "pending"
                     message.last_error = str(retry)
-                    message.next_attempt_at = now + (retry.after or _backoff(attempts))
+                    message.next_attempt_at = now + (retry.after or backoff(attempts))
                     # Keep the first: the look-up must reach back to every attempt since.
                     message.unconfirmed_since = message.unconfirmed_since or retry.unconfirmed_since
                 elif failure is not None:
@@ -498,5 +498,6 @@ def _card_fields(client: WebClient, request_id: int, channel: str, ts: str) -> d
     return {"card_ts": ts, "card_channel": channel, "card_permalink": permalink}
 
 
-def _backoff(attempts: int) -> timedelta:
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before trying again after `attempts` failed attempts."""
     return timedelta(seconds=min(5 * 2 ** max(attempts - 1, 0), 3600))

@@ -1,0 +1,80 @@
+"""Slack events are stored before they are acknowledged: the answer means the event is kept,
+and whatever happens to the process afterwards, it is handled once."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.db.models import InboxEvent
+from bot.domain.lifecycle import Status
+from bot.domain.workflow import Workflow
+from bot.jobs.scheduler import deliver_outbox
+from bot.slack.inbox import MAX_ATTEMPTS
+from tests.conftest import ENGINEER, Liaison
+from tests.slack.helpers import current, file_request, react
+
+
+def stored(db) -> list[InboxEvent]:
+    return list(db.scalars(select(InboxEvent).order_by(InboxEvent.id)))
+
+
+def test_an_acknowledged_event_is_kept_until_the_worker_handles_it(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    liaison.runtime.settings.liaison_delivery = "worker"  # web processes only answer
+    react(liaison, card, ENGINEER, "raising_hand", event_id="EvKEPT")
+    react(liaison, card, ENGINEER, "raising_hand", event_id="EvKEPT")  # Slack's duplicate
+    assert current(db, card).status is Status.NEW
+    assert [e.event_id for e in stored(db)] == ["EvKEPT"]
+
+    deliver_outbox(liaison.runtime)  # the worker's pass
+    liaison.settle()
+    request = current(db, card)
+    assert request.status is Status.CLAIMED and request.claimer_id == ENGINEER
+    assert stored(db) == []
+    assert len(liaison.fake.calls_to("chat.update", ts=card.ts)) == 1
+
+
+def test_an_event_whose_handling_fails_is_retried_later(
+    liaison: Liaison, db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = file_request(liaison, db)
+    claim = Workflow.claim
+    failures = [RuntimeError("the handler crashed")]
+
+    def claim_failing_once(self: Workflow, *args: object) -> str:
+        if failures:
+            raise failures.pop()
+        return claim(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Workflow, "claim", claim_failing_once)
+    react(liaison, card, ENGINEER, "raising_hand", event_id="EvRETRY")
+    [kept] = stored(db)
+    assert (kept.attempts, kept.gave_up_at) == (1, None)
+    assert "the handler crashed" in (kept.last_error or "")
+    assert current(db, card).status is Status.NEW
+
+    deliver_outbox(liaison.runtime)  # not due yet: the backoff holds it
+    assert current(db, card).status is Status.NEW
+    liaison.clock.advance(minutes=1)
+    deliver_outbox(liaison.runtime)
+    liaison.settle()
+    assert current(db, card).status is Status.CLAIMED
+    assert stored(db) == []
+
+
+def test_an_event_that_always_fails_is_kept_and_no_longer_retried(
+    liaison: Liaison, db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = file_request(liaison, db)
+
+    def claim_failing(self: Workflow, *args: object) -> str:
+        raise RuntimeError("broken for good")
+
+    monkeypatch.setattr(Workflow, "claim", claim_failing)
+    react(liaison, card, ENGINEER, "raising_hand", event_id="EvBROKEN")
+    for _ in range(MAX_ATTEMPTS + 2):
+        liaison.clock.advance(hours=2)
+        deliver_outbox(liaison.runtime)
+    [kept] = stored(db)
+    assert kept.attempts == MAX_ATTEMPTS and kept.gave_up_at is not None
