@@ -63,26 +63,28 @@ class Runtime:
 
     def handle_event_soon(self, event_id: str) -> None:
         """Handle a stored event in the background (or leave it to the worker process)."""
-        if self.settings.liaison_delivery == "inline":
-            self.background.submit(self._handle_event, event_id)
-
-    def _handle_event(self, event_id: str) -> None:
-        try:
-            self.inbox.handle(event_id)
-        except Exception:  # the scheduler's pass retries whatever is still stored
-            log.exception("handling event %s failed; the scheduler will retry", event_id)
+        self._soon(lambda: self.inbox.handle(event_id), f"handling event {event_id}")
 
     def deliver_soon(self, request_id: int) -> None:
         """Send what a change queued for this request, in the background (or leave it to the
-        worker process, when deliveries are configured to happen there)."""
-        if self.settings.liaison_delivery == "inline":
-            self.background.submit(self._deliver, request_id)
+        worker process)."""
+        self._soon(
+            lambda: self.deliverer.deliver_request(request_id), f"delivery for request {request_id}"
+        )
 
-    def _deliver(self, request_id: int) -> None:
-        try:
-            self.deliverer.deliver_request(request_id)
-        except Exception:  # the scheduler's pass retries whatever is still pending
-            log.exception("delivery for request %s failed; the scheduler will retry", request_id)
+    def _soon(self, work: Callable[[], object], what: str) -> None:
+        """Run `work` on the background pool when this process does the work after the answer
+        (LIAISON_DELIVERY=inline); the worker process does it otherwise."""
+        if self.settings.liaison_delivery != "inline":
+            return
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:  # the scheduler's next pass takes up whatever is left
+                log.exception("%s failed; the scheduler will retry", what)
+
+        self.background.submit(run)
 
 
 def make_client(settings: Settings, *, retry_handlers: list[RetryHandler]) -> WebClient:
