@@ -153,6 +153,7 @@ class ProcessedEvent(Base):
     the same transaction as the change the event made."""
 
     __tablename__ = "processed_events"
+    __table_args__ = (Index("ix_processed_events_received_at", "received_at"),)
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     received_at: Mapped[datetime]

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 DELIVER_OUTBOX = "deliver-outbox"
 SEND_NUDGES = "send-nudges"
 POST_WEEKLY_DIGEST = "post-weekly-digest"
+PRUNE_HANDLED_EVENTS = "prune-handled-events"
 
 
 def deliver_outbox(runtime: Runtime) -> None:
@@ -45,6 +46,7 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
         (deliver_outbox, DELIVER_OUTBOX, {"seconds": runtime.settings.worker_delivery_seconds}),
         (_send_nudges, SEND_NUDGES, {"minutes": 5}),
         (_post_digests, POST_WEEKLY_DIGEST, {"minutes": 5}),
+        (_prune_handled_events, PRUNE_HANDLED_EVENTS, {"hours": 1}),
     )
     for job, job_id, every in jobs:
         scheduler.add_job(
@@ -64,6 +66,14 @@ def _post_digests(runtime: Runtime) -> None:
     from bot.jobs.digest import post_digests
 
     post_digests(runtime)
+
+
+def _prune_handled_events(runtime: Runtime) -> None:
+    from bot.jobs.prune import prune_handled_events
+
+    deleted = prune_handled_events(runtime)
+    if deleted:
+        log.info("forgot %s handled event ids", deleted)
 
 
 def _send_nudges(runtime: Runtime) -> None:
