@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
 
 from bot.db.models import InboxEvent
 from bot.db.session import reading, transaction
@@ -101,11 +101,7 @@ class EventInbox:
             due = list(
                 session.scalars(
                     select(InboxEvent.event_id)
-                    .where(
-                        InboxEvent.gave_up_at.is_(None),
-                        InboxEvent.next_attempt_at <= now,
-                        or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now),
-                    )
+                    .where(*_due(now))
                     .order_by(InboxEvent.id)
                     .limit(limit)
                 )
@@ -119,12 +115,7 @@ class EventInbox:
         with transaction(self._runtime.sessions) as session:
             row = session.execute(
                 update(InboxEvent)
-                .where(
-                    InboxEvent.event_id == event_id,
-                    InboxEvent.gave_up_at.is_(None),
-                    InboxEvent.next_attempt_at <= now,
-                    or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now),
-                )
+                .where(InboxEvent.event_id == event_id, *_due(now))
                 .values(lease_until=now + LEASE, attempts=InboxEvent.attempts + 1)
                 .returning(InboxEvent.body, InboxEvent.attempts)
             ).first()
@@ -154,3 +145,13 @@ class EventInbox:
 
                 self._handler = create_bolt_app(self._runtime, process_before_response=True)
             return self._handler
+
+
+def _due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A stored event that may be handled at `now`: not given up on, past its backoff, and not
+    being handled by another process (or that process's lease has run out)."""
+    return (
+        InboxEvent.gave_up_at.is_(None),
+        InboxEvent.next_attempt_at <= now,
+        or_(InboxEvent.lease_until.is_(None), InboxEvent.lease_until < now),
+    )
