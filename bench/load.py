@@ -536,7 +536,7 @@ def drop_postgres(url: str) -> None:
     engine.dispose()
 
 
-def pending_outbox(url: str) -> int:
+def pending_work(url: str) -> int:
     """Messages still to send, and Slack events still to handle (which may queue more)."""
     engine = make_engine(url)
     try:
@@ -878,7 +878,7 @@ def run_liaison(
         measured = measure(
             load, server, concurrency=concurrency, total=total, seed=SEED + 2, rate=rate
         )
-        drained_at, pending = _wait_for_outbox(database_url, time.monotonic(), limit=120)
+        drained_at, pending = _wait_until_done(database_url, time.monotonic(), limit=120)
     finally:
         server.stop()
         if worker is not None:
@@ -923,12 +923,13 @@ def start_worker(
         )
 
 
-def _wait_for_outbox(url: str, start: float, *, limit: float) -> tuple[float, int]:
-    """Seconds until the outbox is empty (bounded by `limit`), and what is left pending."""
-    pending = pending_outbox(url)
+def _wait_until_done(url: str, start: float, *, limit: float) -> tuple[float, int]:
+    """Seconds until no message is left to send nor event to handle (bounded by `limit`), and
+    what is left."""
+    pending = pending_work(url)
     while pending and time.monotonic() - start < limit:
         time.sleep(0.5)
-        pending = pending_outbox(url)
+        pending = pending_work(url)
     return time.monotonic() - start, pending
 
 
