@@ -22,8 +22,10 @@ from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
+from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners.operations import apply, by_id, first_delivery
+from bot.slack.names import DisplayNames
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try
 
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
+    names = DisplayNames(runtime.client_for)
 
     @app.command(COMMAND)
     def handle_request_command(
@@ -70,13 +73,15 @@ def register(app: App, runtime: Runtime) -> None:
                 return
             view = intake_modal(
                 config=config,
-                draft=RequestDraft(title=text.truncate(words, requests.MAX_TITLE)),
+                draft=RequestDraft(title=prefill_title(words, names.for_team(_team(context)))),
                 metadata={"surface": Surface.MODAL.value},
             )
             open_modal(client, command["trigger_id"], view)
 
     @app.shortcut(Intake.shortcut)
-    def handle_create_request_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def handle_create_request_shortcut(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         user_id = body["user"]["id"]
         if runtime.directory.requesting_department_for(user_id) is None:
@@ -87,7 +92,7 @@ def register(app: App, runtime: Runtime) -> None:
         source = _permalink(client, channel_id, message.get("ts") or body.get("message_ts"))
         view = intake_modal(
             config=config,
-            draft=draft_from_message(message.get("text") or "", source),
+            draft=draft_from_message(message, source, names.for_team(_team(context))),
             metadata={"surface": Surface.SHORTCUT.value, "source": source},
         )
         open_modal(client, body["trigger_id"], view)
@@ -137,12 +142,29 @@ def register(app: App, runtime: Runtime) -> None:
         runtime.deliver_soon(request.id)
 
 
-def draft_from_message(message_text: str, source: str | None) -> RequestDraft:
-    """A draft from a message: its first line as the title, the whole text as details."""
-    first_line = next((line.strip() for line in message_text.splitlines() if line.strip()), "")
+def prefill_title(words: str, user_name: Lookup) -> str:
+    """The words after `/request`, decoded into what the person typed, as a title."""
+    return text.truncate(decode(words, user_name=user_name).strip(), requests.MAX_TITLE)
+
+
+def draft_from_message(
+    message: dict[str, Any], source: str | None, user_name: Lookup
+) -> RequestDraft:
+    """A draft from a message, decoded for a person: its first line as the title, the whole text
+    as details, with a link to each file shared in it."""
+    body = decode(message_text(message), user_name=user_name).strip()
+    files = message_files(message)
+    listed = "\n".join(f"• {name}: {link}" for name, link in files)
+    if listed:
+        listed = "Files:\n" + listed
+        room = requests.MAX_DETAILS - len(listed) - 2
+        body = text.truncate(body, room) if room > 0 else ""
+    details = "\n\n".join(part for part in (body, listed) if part)
+    first_line = next((line.strip() for line in body.splitlines() if line.strip()), "")
+    title = first_line or (files[0][0] if files else "")
     return RequestDraft(
-        title=text.truncate(first_line, requests.MAX_TITLE),
-        details=message_text[: requests.MAX_DETAILS],
+        title=text.truncate(title, requests.MAX_TITLE),
+        details=text.truncate(details, requests.MAX_DETAILS),
         source_permalink=source,
     )
 
