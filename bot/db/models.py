@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -135,7 +136,8 @@ class Request(Base):
 
 
 class Estimate(Base):
-    """One person's estimate of a request, in working days; changing it updates the row."""
+    """One person's estimate of a request, in working days (half days allowed); changing it
+    updates the row."""
 
     __tablename__ = "estimates"
     __table_args__ = (UniqueConstraint("request_id", "estimator_id"),)
@@ -143,7 +145,8 @@ class Estimate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
     estimator_id: Mapped[str] = mapped_column(SLACK_ID)
-    days: Mapped[int]
+    # Exact halves up to 9999.5 (see bot/domain/estimates.py), read back as floats.
+    days: Mapped[float] = mapped_column(Numeric(5, 1, asdecimal=False))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
