@@ -148,6 +148,7 @@ class FakeSlack:
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
+            "conversations.info": self._conversations_info,
             "views.open": self._views_open,
             "views.push": self._views_open,
             "views.update": self._views_update,
@@ -569,6 +570,11 @@ class FakeSlack:
             "has_more": next_cursor is not None,
             **_cursor_metadata(next_cursor),
         }
+
+    def _conversations_info(self, params: Params) -> dict[str, Any]:
+        channel = self._existing_channel(params)
+        info = {"id": channel, "name": channel.lower(), "is_channel": True, "is_private": False}
+        return {"ok": True, "channel": info}
 
     def _existing_channel(self, params: Params) -> str:
         channel = str(params.get("channel") or "")

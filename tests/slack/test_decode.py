@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.slack import text
 from bot.slack.decode import decode, message_files, message_text
-from bot.slack.names import DisplayNames, display_name
+from bot.slack.names import SlackNames, at_most, display_name
 
 NAMES = {"U1": "Ada Lovelace", "W2": "Grace"}
 CHANNELS = {"C9": "deals"}
@@ -130,7 +130,7 @@ def test_display_names_prefer_the_profiles_display_name() -> None:
     assert display_name({}) is None
 
 
-class _Users:
+class _Slack:
     def __init__(self) -> None:
         self.asked: list[str] = []
 
@@ -138,23 +138,39 @@ class _Users:
         self.asked.append(user)
         return {"ok": True, "user": {"name": user.lower(), "profile": {"display_name": f"N{user}"}}}
 
+    def conversations_info(self, *, channel: str) -> dict:
+        self.asked.append(channel)
+        return {"ok": True, "channel": {"id": channel, "name": channel.lower()}}
 
-def test_display_names_are_cached_per_workspace_bounded_and_forgotten() -> None:
-    clients = {"T1": _Users(), "T2": _Users()}
+
+def test_names_are_cached_per_workspace_bounded_and_forgotten() -> None:
+    clients = {"T1": _Slack(), "T2": _Slack()}
     now = [0.0]
-    names = DisplayNames(clients.__getitem__, ttl=60, max_entries=2, monotonic=lambda: now[0])
-    assert names.name("T1", "U1") == "NU1"
-    assert names.for_team("T1")("U1") == "NU1"
-    assert names.name("T2", "U1") == "NU1"
+    names = SlackNames(clients.__getitem__, ttl=60, max_entries=2, monotonic=lambda: now[0])
+    assert names.user_name("T1", "U1") == "NU1"
+    assert names.users_of("T1")("U1") == "NU1"
+    assert names.user_name("T2", "U1") == "NU1"
     assert clients["T1"].asked == ["U1"] and clients["T2"].asked == ["U1"]
-    names.name("T1", "U2")  # the third entry pushes out the least recently used
-    names.name("T2", "U1")
+    assert names.channels_of("T1")("C1") == "c1"  # the third entry pushes out the oldest
+    names.user_name("T2", "U1")
     assert clients["T2"].asked == ["U1"]
-    names.name("T1", "U1")
-    assert clients["T1"].asked == ["U1", "U2", "U1"]
+    names.user_name("T1", "U1")
+    assert clients["T1"].asked == ["U1", "C1", "U1"]
     now[0] = 61  # and every name is asked again after the TTL
-    names.name("T2", "U1")
+    names.user_name("T2", "U1")
     assert clients["T2"].asked == ["U1", "U1"]
+
+
+def test_a_look_up_can_be_limited_to_a_few_ids() -> None:
+    asked: list[str] = []
+
+    def lookup(key: str) -> str:
+        asked.append(key)
+        return key.lower()
+
+    limited = at_most(lookup, 2)
+    assert [limited(k) for k in ("A", "B", "A", "C", "B")] == ["a", "b", "a", None, "b"]
+    assert asked == ["A", "B"]
 
 
 # -- properties ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from tests.conftest import INTAKE_CHANNEL, SALES_REP, SALES_REP_2, Liaison
 
 ENCODED = (
     "Q&amp;A for <@UANA> and <@UBOB|bob>: 1 &lt; 2 &gt; 0\n"
-    "See <#CDEALS|deals> and <#CNOLABEL>, "
+    "See <#CDEALS|deals>, <#CSUPPORT>, <#CSUPPORT|> and <#CGONE>, "
     "<https://acme.example/spec?a=1&amp;b=2|the spec>, <https://acme.example/raw>, "
     "<mailto:ana@acme.example|ana@acme.example>.\n"
     "Ping <!subteam^S0SALES|@sales-team>, <!here>, <!channel> and <!everyone> "
@@ -20,7 +20,7 @@ ENCODED = (
 )
 DECODED = (
     "Q&A for @Ana Bell and @Bob: 1 < 2 > 0\n"
-    "See #deals and #channel, "
+    "See #deals, #csupport, #csupport and #channel, "
     "the spec (https://acme.example/spec?a=1&b=2), https://acme.example/raw, "
     "ana@acme.example.\n"
     "Ping @sales-team, @here, @channel and @everyone "
@@ -32,6 +32,7 @@ def shortcut_view(liaison: Liaison, message: dict) -> dict:
     liaison.fake.users["UANA"] = {"profile": {"display_name": "Ana Bell", "real_name": "Ana B"}}
     # No display name: the real name is what Slack shows.
     liaison.fake.users["UBOB"] = {"profile": {"display_name": "", "real_name": "Bob"}}
+    liaison.fake.channels.add("CSUPPORT")
     response = liaison.slack.message_shortcut(SALES_REP, message, channel_id="CDEALS")
     assert response.status_code == 200
     view = liaison.fake.wait_for("views.open")[0].params["view"]
@@ -44,6 +45,18 @@ def test_the_shortcut_decodes_every_entity_and_mention(liaison: Liaison) -> None
     assert blocks["title"]["element"]["initial_value"] == "Q&A for @Ana Bell and @Bob: 1 < 2 > 0"
     asked = sorted(c.params["user"] for c in liaison.fake.calls_to("users.info"))
     assert asked == ["UANA", "UBOB"]
+    asked = sorted(c.params["channel"] for c in liaison.fake.calls_to("conversations.info"))
+    assert asked == ["CGONE", "CSUPPORT"]
+
+
+def test_a_message_naming_many_people_asks_slack_about_a_few(liaison: Liaison) -> None:
+    mentions = [f"<@UMANY{n}|name{n}>" for n in range(30)]
+    blocks = shortcut_view(liaison, {"text": " ".join(mentions), "user": SALES_REP_2})
+    details = blocks["details"]["element"]["initial_value"].split(" ")
+    assert len(liaison.fake.calls_to("users.info")) == 10
+    # The first ten by their display names, the rest by the names in the message.
+    assert details[:10] == [f"@umany{n}" for n in range(10)]
+    assert details[10:] == [f"@name{n}" for n in range(10, 30)]
 
 
 def test_names_are_asked_once_per_person(liaison: Liaison) -> None:

@@ -25,7 +25,7 @@ from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, vie
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners.operations import apply, by_id, first_delivery
-from bot.slack.names import DisplayNames
+from bot.slack.names import SlackNames, at_most
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +34,20 @@ NOT_A_REQUESTER = (
     "Ask your lead or the Liaison admin to add you to the `members` of your department in the "
     "Liaison configuration."
 )
+# Names a prefill may ask Slack for; any more mentions read from their labels.
+MAX_LOOKUPS = 10
 SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try again in a minute."
 
 
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
-    names = DisplayNames(runtime.client_for)
+    names = SlackNames(runtime.client_for)
+
+    def people(team_id: str) -> Lookup:
+        return at_most(names.users_of(team_id), MAX_LOOKUPS)
+
+    def channels(team_id: str) -> Lookup:
+        return at_most(names.channels_of(team_id), MAX_LOOKUPS)
 
     @app.command(COMMAND)
     def handle_request_command(
@@ -73,7 +81,7 @@ def register(app: App, runtime: Runtime) -> None:
                 return
             view = intake_modal(
                 config=config,
-                draft=RequestDraft(title=prefill_title(words, names.for_team(_team(context)))),
+                draft=RequestDraft(title=prefill_title(words, people(_team(context)))),
                 metadata={"surface": Surface.MODAL.value},
             )
             open_modal(client, command["trigger_id"], view)
@@ -90,9 +98,12 @@ def register(app: App, runtime: Runtime) -> None:
         message = body.get("message") or {}
         channel_id = (body.get("channel") or {}).get("id")
         source = _permalink(client, channel_id, message.get("ts") or body.get("message_ts"))
+        team = _team(context)
         view = intake_modal(
             config=config,
-            draft=draft_from_message(message, source, names.for_team(_team(context))),
+            draft=draft_from_message(
+                message, source, user_name=people(team), channel_name=channels(team)
+            ),
             metadata={"surface": Surface.SHORTCUT.value, "source": source},
         )
         open_modal(client, body["trigger_id"], view)
@@ -148,11 +159,13 @@ def prefill_title(words: str, user_name: Lookup) -> str:
 
 
 def draft_from_message(
-    message: dict[str, Any], source: str | None, user_name: Lookup
+    message: dict[str, Any], source: str | None, *, user_name: Lookup, channel_name: Lookup
 ) -> RequestDraft:
     """A draft from a message, decoded for a person: its first line as the title, the whole text
     as details, with a link to each file shared in it."""
-    body = decode(message_text(message), user_name=user_name).strip()
+    # Only what can fit in the details is decoded (names make it longer, entities shorter).
+    encoded = message_text(message)[: 2 * requests.MAX_DETAILS]
+    body = decode(encoded, user_name=user_name, channel_name=channel_name).strip()
     files = message_files(message)
     listed = "\n".join(f"• {name}: {link}" for name, link in files)
     if listed:
