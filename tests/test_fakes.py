@@ -27,6 +27,8 @@ TOKEN = "xoxb-test"
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack(token=TOKEN) as server:
+        for channel in ("C1", "C2", "C3"):
+            server.add_channel(channel, members=(server.bot_user_id,))
         yield server
 
 
@@ -473,6 +475,7 @@ def test_accept_then_time_out_posts_but_answers_too_late(fake: FakeSlack) -> Non
 def test_timestamps_follow_the_fakes_clock() -> None:
     now = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
     with FakeSlack(token=TOKEN, clock=lambda: now) as server:
+        server.add_channel("C1", members=(server.bot_user_id,))
         client = WebClient(token=TOKEN, base_url=server.base_url)
         first = client.chat_postMessage(channel="C1", text="a")["ts"]
         second = client.chat_postMessage(channel="C1", text="b")["ts"]

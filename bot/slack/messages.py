@@ -387,3 +387,18 @@ def _delivery_failed(r: Rendering) -> dict[str, Any]:
         f"`{text.mrkdwn(error, 200)}`{' (' + remedy + ')' if remedy else ''}."
     )
     return _simple(message)
+
+
+@renderer(outbox.CHANNEL_UNUSABLE)
+def _channel_unusable(r: Rendering) -> dict[str, Any]:
+    facts = r.facts
+    where = channel(facts.get("channel", ""))
+    purposes = " and ".join(facts.get("purposes") or []) or "a channel in the configuration"
+    places = ", ".join(f"`{text.mrkdwn(p, 200)}`" for p in facts.get("places") or [])
+    message = (
+        f":warning: Liaison cannot get into {where}, {purposes}: it is private (or it does not "
+        f"exist). If it is a private channel, open it and type `/invite @Liaison`; until then "
+        "what Liaison has to post there waits, and nothing is lost. If the channel is wrong, "
+        f"correct {places or 'it'} in the configuration."
+    )
+    return _simple(message)
