@@ -405,7 +405,9 @@ class FakeSlack:
 
     def raise_rate_limits(self, factor: int = 100) -> None:
         """Multiply every rate limit by ``factor``, for a test that needs volume."""
-        self._rate_factor = factor
+        with self._cond:
+            self._rate_factor = factor
+            self._channel_posts.clear()  # every channel's burst allowance starts full again
 
     def add_message(self, channel: str, user: str, text: str, **fields: Any) -> str:
         """A message a person posted in ``channel`` (for shortcuts on it); returns its ts."""
