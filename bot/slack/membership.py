@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
 from bot.db.models import ChannelAccess
-from bot.db.session import transaction
+from bot.db.session import reading, transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.requests import ensure_workspace
@@ -233,3 +233,28 @@ def join_channels_at_start(runtime: Runtime) -> dict[str, str | None]:
             session, workspace_id=workspace.id, config=runtime.config, outcome=outcome, now=now
         )
     return outcome
+
+
+def recheck_unusable_channels(runtime: Runtime) -> list[str]:
+    """Try again to get into the channels Liaison is not in (someone may have invited it since);
+    the channels it is in now."""
+    with reading(runtime.sessions) as session:
+        rows = session.execute(
+            select(ChannelAccess.workspace_id, ChannelAccess.channel).where(
+                ChannelAccess.problem.is_not(None)
+            )
+        ).all()
+    if not rows:
+        return []
+    client = runtime.client_for("")
+    usable = []
+    for row in rows:
+        try:
+            if join(client, row.channel) is None:
+                usable.append(row)
+        except (OSError, TimeoutError) as error:
+            log.warning("could not check %s: %s", row.channel, error)
+    with transaction(runtime.sessions) as session:
+        for row in usable:
+            note_usable(session, workspace_id=row.workspace_id, channel=row.channel)
+    return [row.channel for row in usable]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.db.models import OutboxMessage, Request
 from bot.domain import outbox
-from bot.slack.membership import INVITE_WAIT, join_channels_at_start
+from bot.slack.membership import INVITE_WAIT, join_channels_at_start, recheck_unusable_channels
 from tests.conftest import (
     DIGEST_CHANNEL,
     ENG_LEAD,
@@ -112,3 +112,9 @@ class TestAPrivateIntakeChannel:
         assert response is not None and response.status_code == 200
         liaison.settle()
         assert db.get(Request, request.id).claimer_id == ENGINEER
+
+    def test_an_invitation_is_noticed_without_anything_to_post(self, liaison: Liaison) -> None:
+        assert recheck_unusable_channels(liaison.runtime) == []  # still not invited
+        liaison.fake.invite(INTAKE_CHANNEL)
+        assert recheck_unusable_channels(liaison.runtime) == [INTAKE_CHANNEL]
+        assert httpx.get(liaison.url + "/healthz").json()["channels"] == {"unusable": []}
