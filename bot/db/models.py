@@ -268,3 +268,19 @@ class OutboxMessage(Base):
     # When a post's answer was lost (a timeout: Slack may have posted it), the start of the
     # first such attempt; before posting again the deliverer looks for it in Slack.
     unconfirmed_since: Mapped[datetime | None]
+
+
+class ChannelAccess(Base):
+    """A configured channel Liaison could not get into (a private channel it was not invited to,
+    or one that does not exist), and when that department's leads were told how to fix it."""
+
+    __tablename__ = "channel_access"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    # Slack's answer that keeps Liaison out; None once it is in.
+    problem: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime]
+    leads_told_at: Mapped[datetime | None]
