@@ -53,6 +53,16 @@ class Requester:
     not_helpful = "feedback_not_helpful"
 
 
+class Answer:
+    """The requester's answer to a question, given from the DM: a button and its modal."""
+
+    block = "question_actions"
+    button = "requester_answer"
+    callback = "requester_answer"
+    answer = "answer"
+    value = "value"
+
+
 class AskModal:
     callback = "ask_requester"
     question = "question"

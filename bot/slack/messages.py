@@ -24,6 +24,7 @@ from bot.slack.blocks.common import (
     user,
 )
 from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.dm import answer_actions
 from bot.slack.ids import Negotiation, Nudges, Requester
 
 
@@ -114,6 +115,7 @@ _THREAD = {
     "delivered": "{actor} marked it delivered.",
     "declined": "{actor} declined it.{reason}",
     "cancelled": "{actor} cancelled the request.",
+    "answer": "*Answer from {actor}:*{answer}",
     "edited": "{actor} edited the request ({fields}).{cleared}",
 }
 
@@ -235,10 +237,10 @@ def _info_request(r: Rendering) -> dict[str, Any]:
             "Please reply in this thread."
         )
     else:
-        message = (
-            f"{asker} needs more information about your request {_titled(request)}:{question}\n"
-            f"Please answer in {link(request.card_permalink, 'the thread of its card')}."
+        message = f"{asker} needs more information about your request {_titled(request)}" + (
+            f":{question}" if question else "."
         )
+        return _simple(message, answer_actions(request.id))
     return _simple(message)
 
 
@@ -274,10 +276,11 @@ _NUDGE_TEXT = {
     "unclaimed": "{mentions} {request} has waited {hours} business hours for someone to claim it.",
     "unestimated": "{request}: you claimed it {hours} business hours ago; how many days will it "
     "take? React with a number or use the card's Estimate menu.",
-    "needs_info": "{request} is waiting for your answer ({hours} business hours so far); reply "
-    "in the card's thread.",
+    "needs_info": "{request} is waiting for your answer ({hours} business hours so far): use "
+    "*Answer* under my question about it.",
     "negotiation": "{request} is at risk and waiting for your decision ({hours} business "
-    "hours): accept the projected date, cut scope or escalate.",
+    "hours): accept the projected date, cut scope or escalate with the buttons in my message "
+    "about it.",
     "due_soon": "{mentions} {request} is due {due}.",
     "overdue": "{mentions} {request} was due {due} and is not delivered. Is there news for the "
     "client?",
