@@ -83,5 +83,8 @@ class EditModal:
 
 class Nudges:
     snooze = "nudge_snooze"
+    # Block ids of the buttons under a reminder that waits for a decision:
+    # "<decision>:<request id>:<nudge kind>".
+    decision = "nudge_decision"
     # Option values are "<request id>:<nudge kind>:<days>".
     snooze_days = (1, 3, 7)

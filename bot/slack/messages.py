@@ -13,6 +13,7 @@ from bot.domain import outbox
 from bot.slack import text
 from bot.slack.blocks.card import card_message, days
 from bot.slack.blocks.common import (
+    MAX_MESSAGE_BLOCKS,
     actions,
     button,
     channel,
@@ -24,7 +25,7 @@ from bot.slack.blocks.common import (
     user,
 )
 from bot.slack.blocks.digest import digest_message
-from bot.slack.blocks.dm import answer_actions
+from bot.slack.blocks.dm import answer_actions, decision_actions
 from bot.slack.ids import Negotiation, Nudges, Requester
 
 
@@ -276,11 +277,9 @@ _NUDGE_TEXT = {
     "unclaimed": "{mentions} {request} has waited {hours} business hours for someone to claim it.",
     "unestimated": "{request}: you claimed it {hours} business hours ago; how many days will it "
     "take? React with a number or use the card's Estimate menu.",
-    "needs_info": "{request} is waiting for your answer ({hours} business hours so far): use "
-    "*Answer* under my question about it.",
+    "needs_info": "{request} is waiting for your answer ({hours} business hours so far).",
     "negotiation": "{request} is at risk and waiting for your decision ({hours} business "
-    "hours): accept the projected date, cut scope or escalate with the buttons in my message "
-    "about it.",
+    "hours): accept the projected date, cut scope or escalate.",
     "due_soon": "{mentions} {request} is due {due}.",
     "overdue": "{mentions} {request} was due {due} and is not delivered. Is there news for the "
     "client?",
@@ -334,12 +333,18 @@ def _nudge_digest(r: Rendering) -> dict[str, Any]:
     items = r.facts.get("items") or []
     blocks = [section(f"*{len(items)} request{'s' if len(items) > 1 else ''} need you*")]
     lines = []
+    # Blocks left, once every item has its line, for the buttons of decisions asked of the reader.
+    spare = MAX_MESSAGE_BLOCKS - 1 - len(items[:45])
     for item in items[:45]:
         line = nudge_line(item, with_mentions=False)
         lines.append(line)
         block = section(line)
         block["accessory"] = snooze_menu(item)
         blocks.append(block)
+        decide = decision_actions(item)
+        if decide is not None and spare > 0:
+            blocks.append(decide)
+            spare -= 1
     return {"text": "Reminders: " + " · ".join(lines)[:3000], "blocks": blocks}
 
 

@@ -3,10 +3,11 @@ none of the team's channels, so nothing may rely on them seeing the card or its 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.domain.lifecycle import Status
+from bot.jobs.nudges import send_nudges
 from tests.conftest import (
     ENG_LEAD,
     ENGINEER,
@@ -366,3 +367,61 @@ def test_a_stranger_cannot_give_the_requesters_feedback(liaison: Liaison, db) ->
         "feedback_helpful",
         "feedback_not_helpful",
     ]
+
+
+# -- reminders carry the decision too ---------------------------------------------------------
+
+
+def remind(liaison: Liaison, when: str) -> dict[str, Any]:
+    """Run the nudges as if at `when` (UTC); the reminder DM the requester got, as Slack has it."""
+    send_nudges(liaison.runtime, at=datetime.fromisoformat(when).replace(tzinfo=UTC))
+    liaison.settle()
+    posted = liaison.fake.calls_to("chat.postMessage", channel=SALES_REP)[-1]
+    assert "need you" in str(posted.params["blocks"][0])
+    return liaison.fake.message(posted.response["channel"], posted.response["ts"])
+
+
+def test_a_reminder_of_a_question_has_its_answer_button(liaison: Liaison, db) -> None:
+    card = asked(liaison, db)
+    reminder = remind(liaison, "2026-12-02T15:00:00")  # Wed 10:00 in New York
+    assert "waiting for your answer" in reminder["text"]
+    assert buttons_of(reminder) == ["requester_answer"]
+
+    trigger_id = liaison.slack.new_trigger_id()
+    liaison.slack.block_action(
+        SALES_REP,
+        "requester_answer",
+        channel_id="D" + SALES_REP,
+        message=reminder,
+        trigger_id=trigger_id,
+    )
+    liaison.settle()
+    view = liaison.fake.calls_to("views.open", trigger_id=trigger_id)[0].response["view"]
+    liaison.slack.view_submission(view, SALES_REP, {"answer": "Totals only."})
+    liaison.settle()
+
+    assert current(db, card).status is Status.CLAIMED
+    assert f"*Answer from <@{SALES_REP}>:*\n> Totals only." in thread_texts(liaison, card)
+    # The reminder may list other requests: it is left as it was.
+    assert liaison.fake.message("D" + SALES_REP, reminder["ts"]) == reminder
+
+
+def test_deciding_from_a_reminder_settles_only_that_request(liaison: Liaison, db) -> None:
+    card = at_risk(liaison, db)
+    reminder = remind(liaison, "2026-12-02T15:00:00")
+    assert buttons_of(reminder) == [
+        "negotiation_accept",
+        "negotiation_cut_scope",
+        "negotiation_escalate",
+    ]
+
+    liaison.slack.block_action(
+        SALES_REP, "negotiation_accept", channel_id="D" + SALES_REP, message=reminder
+    )
+    liaison.settle()
+
+    assert current(db, card).status is Status.COMMITTED
+    now = liaison.fake.message("D" + SALES_REP, reminder["ts"])
+    assert buttons_of(now) == []
+    assert "Agreed: REQ-1 is committed for Fri 4 Dec." in str(now["blocks"])
+    assert now["blocks"][1]["accessory"]["action_id"] == "nudge_snooze"  # the rest stays

@@ -18,7 +18,7 @@ from bot.slack.blocks.common import (
     plain,
     section,
 )
-from bot.slack.ids import Answer
+from bot.slack.ids import Answer, Negotiation, Nudges
 
 # Slack's plain_text_input takes at most 3000 characters.
 MAX_ANSWER = 3000
@@ -30,6 +30,22 @@ ORIGIN_JSON = 2000
 def answer_actions(request_id: int) -> Block:
     """The Answer button under a question in the requester's DM."""
     return actions(Answer.block, button("Answer", Answer.button, str(request_id), style="primary"))
+
+
+def decision_actions(item: dict[str, Any]) -> Block | None:
+    """Under a reminder to the requester, the buttons that take the decision it waits for."""
+    value = str(item.get("request_id", ""))
+    block_id = f"{Nudges.decision}:{value}:{item.get('kind')}"
+    if item.get("kind") == "needs_info":
+        return actions(block_id, button("Answer", Answer.button, value, style="primary"))
+    if item.get("kind") == "negotiation":
+        return actions(
+            block_id,
+            button("Accept the projected date", Negotiation.accept, value, style="primary"),
+            button("Cut scope", Negotiation.cut_scope, value),
+            button("Escalate", Negotiation.escalate, value, style="danger"),
+        )
+    return None
 
 
 def answer_modal(
