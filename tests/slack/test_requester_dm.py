@@ -188,6 +188,8 @@ def test_a_stale_answer_button_is_answered_privately(liaison: Liaison, db) -> No
     assert opened == 0
     assert private_answers(liaison) == ["REQ-1 is no longer waiting for an answer: it is claimed."]
     assert len(events_of(db, card, "info_provided")) == 1
+    # An answer written in the thread is not copied into it again.
+    assert not any("Answer from" in t for t in thread_texts(liaison, card))
 
 
 def test_an_answer_that_arrives_after_the_question_was_answered_is_refused_in_the_modal(
