@@ -136,6 +136,8 @@ def test_an_answer_from_the_dm_returns_an_estimated_request_to_its_commitment(
     react(liaison, card, ENGINEER_2, "question")
 
     answer_from_the_dm(liaison, "PDF too, please.")
+    modal = liaison.fake.calls_to("views.open")[-1].params["view"]
+    assert f"<@{ENGINEER_2}> needs more information about REQ-1." in str(modal["blocks"])
 
     request = current(db, card)
     assert request.status is Status.COMMITTED

@@ -52,8 +52,11 @@ def answer_modal(
     *, reference: str, asker: str | None, question: str | None, metadata: dict[str, Any]
 ) -> dict[str, Any]:
     """The modal in which the requester answers a question about `reference`."""
-    asked = f"<@{asker}> asked:" if asker else "The team asked:"
-    shown = f"{asked}\n{text.quote(question, SECTION_TEXT - 40)}" if question else asked
+    who = f"<@{asker}>" if asker else "The team"
+    if question:
+        shown = f"{who} asked:\n{text.quote(question, SECTION_TEXT - 40)}"
+    else:  # asked with a reaction, in no words
+        shown = f"{who} needs more information about {reference}."
     to = f" and <@{asker}> is told" if asker else ""
     return {
         "type": "modal",
