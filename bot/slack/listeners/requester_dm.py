@@ -13,10 +13,10 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
-from sqlalchemy import select
 
-from bot.db.models import Request, RequestEvent
+from bot.db.models import Request
 from bot.domain.lifecycle import Surface
+from bot.domain.requests import open_question
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack import text
@@ -133,18 +133,6 @@ def settle_origin(client: WebClient, metadata: dict[str, Any], outcome: str | No
     update_prompt(client, found.get("channel"), found.get("ts"), blocks)
 
 
-def _question(workflow: Workflow, request: Request) -> str | None:
-    """The open question's words (None when it was asked with a reaction)."""
-    data = workflow.session.scalar(
-        select(RequestEvent.data)
-        .where(RequestEvent.request_id == request.id, RequestEvent.kind == "needs_info")
-        .order_by(RequestEvent.id.desc())
-        .limit(1)
-    )
-    question = (data or {}).get("question")
-    return question if isinstance(question, str) else None
-
-
 def register(app: App, runtime: Runtime) -> None:
     @app.action(Answer.button)
     def on_answer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -161,7 +149,7 @@ def register(app: App, runtime: Runtime) -> None:
                 answer_modal(
                     reference=request.reference,
                     asker=request.info_asked_by,
-                    question=_question(workflow, request),
+                    question=open_question(workflow.session, request=request),
                     metadata={"request_id": request.id, **origin_of(body)},
                 )
             )
