@@ -32,6 +32,8 @@ from bot.domain.requests import RequestDraft, record_event, storable
 
 # States in which the claimer is working on (or waiting to work on) the request.
 ACTIVE = (Status.CLAIMED, Status.ESTIMATED, Status.AT_RISK, Status.COMMITTED, Status.NEEDS_INFO)
+# How long the decline reaction waits for its reason in the thread; the prompt says so.
+DECLINE_REPLY_WINDOW = timedelta(minutes=30)
 
 
 class Refusal(Exception):
@@ -96,6 +98,7 @@ class Workflow:
         if not won:
             raise Refusal(f"<@{request.claimer_id}> has already claimed {request.reference}.")
         self._claimed_while_waiting(request)
+        self._drop_pending_decline(request, user)
         self._move(
             request,
             Status.CLAIMED if request.status is Status.NEW else None,
@@ -141,6 +144,7 @@ class Workflow:
             return f"<@{to_user}> already has {request.reference}."
         request.claimer_id = to_user
         self._claimed_while_waiting(request)
+        self._drop_pending_decline(request, lead)
         self._move(
             request,
             Status.CLAIMED if request.status is Status.NEW else None,
@@ -351,10 +355,27 @@ class Workflow:
         )
         return f"I asked <@{request.requester_id}> and will tell you when they answer."
 
-    def thread_reply(self, request: Request, user: str, text: str) -> None:
-        """Someone wrote in the card's thread: an answer from the requester, or a decline
-        reason from the person who asked to decline. Anything else is conversation."""
-        if request.decline_pending_by == user and request.status.is_open:
+    def thread_reply(
+        self, request: Request, user: str, text: str, written_at: datetime | None = None
+    ) -> str | None:
+        """Someone wrote in the card's thread at `written_at`: an answer from the requester, or
+        a decline reason from the person who asked to decline. Anything else is conversation.
+        Only the decliner's first reply after the prompt is the reason, and only within
+        DECLINE_REPLY_WINDOW; a later one ends the wait with a private word instead."""
+        awaited = (
+            request.decline_pending_by == user
+            and request.decline_pending_since is not None
+            and written_at is not None
+            and written_at >= request.decline_pending_since
+        )
+        if awaited and request.status.is_open:
+            if not self._decline_awaited(request):
+                request.decline_pending_by = request.decline_pending_since = None
+                minutes = _minutes(DECLINE_REPLY_WINDOW)
+                return (
+                    f"{request.reference} was not declined: the reason did not come within "
+                    f"{minutes} minutes. React again to decline it."
+                )
             self.decline(request, user, text, Surface.THREAD)
         elif request.status is Status.NEEDS_INFO and user == request.requester_id:
             asked_by = request.info_asked_by
@@ -367,6 +388,35 @@ class Workflow:
             if asked_by:
                 self._dm(asked_by, request, "answered", actor=user, answer=text)
             self._estimate_changed(request, user, Surface.THREAD)
+        return None
+
+    def _decline_awaited(self, request: Request) -> bool:
+        """Whether a decline reaction is still waiting for its reason at this moment."""
+        since = request.decline_pending_since
+        return (
+            request.decline_pending_by is not None
+            and since is not None
+            and self.now < since + DECLINE_REPLY_WINDOW
+        )
+
+    def withdraw_decline(self, request: Request, user: str) -> None:
+        """The decliner removed the decline reaction: their replies are conversation again."""
+        if request.decline_pending_by != user:
+            return
+        awaited = self._decline_awaited(request)
+        request.decline_pending_by = request.decline_pending_since = None
+        if awaited:
+            self._note(request, "decline_withdrawn", actor=user)
+
+    def _drop_pending_decline(self, request: Request, actor: str) -> None:
+        """Someone took the request on: a decline still waiting for its reason is off."""
+        decliner = request.decline_pending_by
+        if decliner is None:
+            return
+        awaited = self._decline_awaited(request)
+        request.decline_pending_by = request.decline_pending_since = None
+        if awaited:
+            self._note(request, "decline_dropped", actor=actor, decliner=decliner)
 
     # -- closing ---------------------------------------------------------------------------
 
@@ -393,15 +443,21 @@ class Workflow:
         """The decline reaction: ask for the reason in the thread, decline when it comes."""
         self.require_open(request)
         self.require_member(request, user, "decline")
-        request.decline_pending_by = user
-        self._enqueue(outbox.DECLINE_PROMPT, request, in_thread=True, actor=user)
-        return f"Reply in the thread of {request.reference} with the reason, and I'll decline it."
+        request.decline_pending_by, request.decline_pending_since = user, self.now
+        minutes = _minutes(DECLINE_REPLY_WINDOW)
+        self._enqueue(
+            outbox.DECLINE_PROMPT, request, in_thread=True, actor=user, within_minutes=minutes
+        )
+        return (
+            f"Reply in the thread of {request.reference} with the reason within {minutes} "
+            "minutes, and I'll decline it."
+        )
 
     def decline(self, request: Request, user: str, reason: str, surface: Surface) -> str:
         self.require_open(request)
         self.require_member(request, user, "decline")
         request.decline_reason = storable(reason)
-        request.decline_pending_by = None
+        request.decline_pending_by = request.decline_pending_since = None
         request.closed_at = self.now
         self._move(request, Status.DECLINED, user, surface, "declined", data={"reason": reason})
         self._note(request, "declined", actor=user, reason=reason)
@@ -607,3 +663,7 @@ class Workflow:
 
 # Kinds whose event only matters when the status actually moved.
 STATUS_ONLY_KINDS = frozenset({"committed", "at_risk"})
+
+
+def _minutes(window: timedelta) -> int:
+    return int(window.total_seconds() // 60)

@@ -115,6 +115,9 @@ _THREAD = {
     "declined": "{actor} declined it.{reason}",
     "cancelled": "{actor} cancelled the request.",
     "edited": "{actor} edited the request ({fields}).{cleared}",
+    "decline_withdrawn": "{actor} took back the decline: replies here are conversation again.",
+    "decline_dropped": "{actor} took it on, so the decline {decliner} asked for is off. React "
+    "again to decline it.",
 }
 
 # DMs about a change, to whoever the change concerns.
@@ -142,6 +145,7 @@ def _change_facts(r: Rendering) -> dict[str, str]:
     cleared = facts.get("estimators") if facts.get("change") == "edited" else None
     return {
         "actor": user(facts["actor"]) if facts.get("actor") else "Liaison",
+        "decliner": user(facts["decliner"]) if facts.get("decliner") else "",
         "request": _titled(request),
         "to": user(facts["to"]) if facts.get("to") else "",
         "days": str(facts.get("days", "")),
@@ -264,9 +268,12 @@ def _delivered(r: Rendering) -> dict[str, Any]:
 def _decline_prompt(r: Rendering) -> dict[str, Any]:
     request = r.request
     assert request is not None
+    minutes = r.facts.get("within_minutes")
+    within = f" within {minutes} minutes" if isinstance(minutes, int) else ""
     return _simple(
-        f"{user(r.facts['actor'])}, reply in this thread with the reason for declining, and I'll "
-        f"decline {request.reference} and pass it on to {user(request.requester_id)}."
+        f"{user(r.facts['actor'])}, reply in this thread with the reason for declining{within}, "
+        f"and I'll decline {request.reference} and pass it on to {user(request.requester_id)}. "
+        "Only your first reply counts; removing your reaction calls it off."
     )
 
 
