@@ -11,8 +11,10 @@ from slack_sdk import WebClient
 from bot.db.models import Request
 from bot.domain.lifecycle import Surface
 from bot.domain.nudges import NudgeKind
+from bot.domain.numbers import whole_number
 from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
+from bot.slack.blocks.card import ESTIMATE_CHOICES
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.listeners.operations import apply, by_id, tell
 
@@ -43,8 +45,20 @@ def clicked(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def request_id_of(value: object) -> int | None:
-    head = str(value or "").split(":", 1)[0]
-    return int(head) if head.isdigit() else None
+    """The request id a button's value (or a value's first `:` part) names; None when it is
+    not one."""
+    head = value.split(":", 1)[0] if isinstance(value, str) else value
+    return whole_number(head)
+
+
+def selected_parts(body: dict[str, Any]) -> list[str]:
+    """The `:`-separated parts of the chosen option's value ([] when there is none)."""
+    value = (clicked(body).get("selected_option") or {}).get("value")
+    return value.split(":") if isinstance(value, str) else []
+
+
+# Numbers the menus offer are small; anything longer is not from a menu.
+MAX_MENU_NUMBER = 10_000
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -53,6 +67,7 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         user = body["user"]["id"]
         if request_id is None:
+            tell(client, where(body), user, NOT_UNDERSTOOD)
             return
         outcome = apply(runtime, by_id(request_id), lambda wf, r: button(wf, r, user))
         if outcome is None:
@@ -74,26 +89,24 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(Card.estimate)
     def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        value = str((clicked(body).get("selected_option") or {}).get("value", ""))
-        request_id, _, days = value.partition(":")
-        if not request_id.isdigit() or not days.isdigit():
+        parts = selected_parts(body)
+        days = whole_number(parts[1], high=MAX_MENU_NUMBER) if len(parts) == 2 else None
+        if days not in ESTIMATE_CHOICES:
+            tell(client, where(body), body["user"]["id"], NOT_UNDERSTOOD)
             return
-        run(body, client, int(request_id), lambda wf, r, u: wf.estimate(r, u, int(days), B))
+        assert days is not None
+        run(body, client, request_id_of(parts[0]), lambda wf, r, u: wf.estimate(r, u, days, B))
 
     @app.action(Nudges.snooze)
     def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        value = str((clicked(body).get("selected_option") or {}).get("value", ""))
-        request_id, _, rest = value.partition(":")
-        kind, _, days = rest.partition(":")
-        if not request_id.isdigit() or kind not in NUDGE_KINDS or not days.isdigit():
+        parts = selected_parts(body)
+        days = whole_number(parts[2], high=MAX_MENU_NUMBER) if len(parts) == 3 else None
+        if days is None or parts[1] not in NUDGE_KINDS:
+            tell(client, where(body), body["user"]["id"], NOT_UNDERSTOOD)
             return
-        run(
-            body,
-            client,
-            int(request_id),
-            lambda wf, r, u: wf.snooze(r, u, kind, int(days), B),
-        )
+        kind = parts[1]
+        run(body, client, request_id_of(parts[0]), lambda wf, r, u: wf.snooze(r, u, kind, days, B))
 
     @app.action(Card.reassign)
     def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -122,6 +135,7 @@ _ANSWERED = frozenset(
     }
 )
 NUDGE_KINDS = frozenset(kind.value for kind in NudgeKind)
+NOT_UNDERSTOOD = "Sorry, I couldn't read that choice. Please use the menus and buttons I posted."
 
 
 def refuse_early(check: Callable[[], None]) -> str | None:

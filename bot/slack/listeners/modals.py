@@ -27,7 +27,7 @@ from bot.slack.blocks.intake import (
     view_metadata,
 )
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
-from bot.slack.listeners.actions import clicked, request_id_of, where
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import apply, by_id, tell
 
@@ -83,6 +83,7 @@ def register(app: App, runtime: Runtime) -> None:
         user = body["user"]["id"]
         request_id = request_id_of(clicked(body).get("value"))
         if request_id is None:
+            tell(client, where(body), user, NOT_UNDERSTOOD)
             return None
         found: list[Request] = []
 
@@ -166,8 +167,8 @@ def register(app: App, runtime: Runtime) -> None:
     def submit(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], operate: Any, error_block: str
     ) -> None:
-        request_id = view_metadata(view).get("request_id")
-        if not isinstance(request_id, int):
+        request_id = request_id_of(view_metadata(view).get("request_id"))
+        if request_id is None:
             ack(response_action="errors", errors={error_block: "This form has expired."})
             return
         outcome = apply(runtime, by_id(request_id), operate, deliver=False)
