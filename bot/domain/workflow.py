@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig, Role
-from bot.db.models import Estimate, Request
+from bot.db.models import Estimate, Request, RequestEvent
 from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
 from bot.domain.calibration import calibration_for
@@ -302,6 +302,8 @@ class Workflow:
         self._require_requester_side(request, user, "escalate")
         if request.status is not Status.AT_RISK:
             raise Refusal(f"{request.reference} has no open negotiation.")
+        if self._recorded_since(request, "escalated", Status.AT_RISK):
+            return f"{request.reference} is already escalated: the leads have it."
         record_event(
             self.session,
             request=request,
@@ -482,6 +484,8 @@ class Workflow:
             raise Refusal("Only the requester can say whether it met the need.")
         if request.status is not Status.DELIVERED:
             raise Refusal(f"{request.reference} is not delivered.")
+        if self._recorded_since(request, "feedback", Status.DELIVERED):
+            return f"You already told us about {request.reference}; thanks."
         record_event(
             self.session,
             request=request,
@@ -548,6 +552,8 @@ class Workflow:
         for name, value in changed.items():
             setattr(request, name, value)
         estimators = [e.estimator_id for e in request.estimates]
+        if not changed and not estimators:
+            return f"{request.reference} is unchanged."  # e.g. the same form sent again
         request.estimates.clear()
         request.estimate_days = request.projected_date = request.committed_date = None
         after = Status.CLAIMED if request.claimer_id else Status.NEW
@@ -576,6 +582,28 @@ class Workflow:
         """The request's requesting department as configured, if it still is."""
         row = request.requesting_department
         return self.config.find_department(row.key) if row is not None else None
+
+    def _recorded_since(self, request: Request, kind: str, entered: Status) -> bool:
+        """Whether an event `kind` was recorded since the request last moved to `entered`:
+        what may happen once per episode (an escalation while at risk) happens once."""
+        last_entry = (
+            select(func.coalesce(func.max(RequestEvent.id), 0))
+            .where(
+                RequestEvent.request_id == request.id,
+                RequestEvent.to_status == entered.value,
+            )
+            .scalar_subquery()
+        )
+        found = self.session.scalar(
+            select(RequestEvent.id)
+            .where(
+                RequestEvent.request_id == request.id,
+                RequestEvent.kind == kind,
+                RequestEvent.id > last_entry,
+            )
+            .limit(1)
+        )
+        return found is not None
 
     def require_open(self, request: Request) -> None:
         if not request.status.is_open:

@@ -16,6 +16,7 @@ from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack.blocks.card import ESTIMATE_CHOICES
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
+from bot.slack.intents import intent_key
 from bot.slack.listeners.operations import apply, by_id, tell
 
 Button = Callable[[Workflow, Request, str], str | None]
@@ -69,7 +70,11 @@ def register(app: App, runtime: Runtime) -> None:
         if request_id is None:
             tell(client, where(body), user, NOT_UNDERSTOOD)
             return
-        outcome = apply(runtime, by_id(request_id), lambda wf, r: button(wf, r, user))
+        outcome = apply(
+            runtime, by_id(request_id), lambda wf, r: button(wf, r, user), intent=intent_key(body)
+        )
+        if outcome is not None and outcome.repeated:
+            return
         if outcome is None:
             tell(client, where(body), user, "That request no longer exists.")
         elif outcome.refused or clicked(body).get("action_id") in _ANSWERED:
