@@ -41,6 +41,10 @@ FOREVER = timedelta(days=365 * 100)
 # NudgeMark.recipient for a nudge in the card's thread, and for a snooze that silences everyone.
 THREAD = "thread"
 ANYONE = "*"
+# A mention of a whole team (its user group) among a nudge's mentions.
+TEAM = "subteam:"
+# The days a reminder can be snoozed for: the snooze menu's choices, and the only ones accepted.
+SNOOZE_DAYS = (1, 3, 7)
 
 
 class NudgeKind(StrEnum):
@@ -164,11 +168,11 @@ class NudgePlanner:
                         NudgeKind.OVERDUE,
                         request,
                         True,
-                        self._overdue_mentions(request),
+                        self.recipients(NudgeKind.OVERDUE, request),
                         due=committed.isoformat(),
                     )
                 )
-                for lead in self._leads(request):
+                for lead in self.recipients(NudgeKind.OVERDUE_LEADS, request):
                     nudges.append(
                         self._nudge(
                             NudgeKind.OVERDUE_LEADS,
@@ -186,7 +190,7 @@ class NudgePlanner:
                             NudgeKind.DUE_SOON,
                             request,
                             True,
-                            (request.claimer_id,),
+                            self.recipients(NudgeKind.DUE_SOON, request),
                             due=committed.isoformat(),
                         )
                     )
@@ -200,12 +204,21 @@ class NudgePlanner:
             / 60
         )
         facts = {"waiting_hours": round(hours, 1)}
+        in_thread = kind is NudgeKind.UNCLAIMED
+        return self._nudge(kind, request, in_thread, self.recipients(kind, request), **facts)
+
+    def recipients(self, kind: NudgeKind, request: Request) -> tuple[str, ...]:
+        """Whom a nudge of `kind` about `request` mentions or goes to (user ids, or the team's
+        user group as TEAM + its id)."""
         if kind is NudgeKind.UNCLAIMED:
-            return self._nudge(kind, request, True, self._team_mentions(request), **facts)
-        if kind is NudgeKind.UNESTIMATED:
-            assert request.claimer_id is not None
-            return self._nudge(kind, request, False, (request.claimer_id,), **facts)
-        return self._nudge(kind, request, False, (request.requester_id,), **facts)
+            return self._team_mentions(request)
+        if kind in (NudgeKind.UNESTIMATED, NudgeKind.DUE_SOON):
+            return (request.claimer_id,) if request.claimer_id else ()
+        if kind in (NudgeKind.NEEDS_INFO, NudgeKind.NEGOTIATION):
+            return (request.requester_id,)
+        if kind is NudgeKind.OVERDUE:
+            return self._overdue_mentions(request)
+        return self._leads(request)
 
     def _nudge(
         self,
@@ -231,7 +244,7 @@ class NudgePlanner:
         if department is None:
             return ()
         if department.usergroup:
-            return (f"subteam:{department.usergroup}",)
+            return (f"{TEAM}{department.usergroup}",)
         return tuple(department.members)
 
     def _overdue_mentions(self, request: Request) -> tuple[str, ...]:

@@ -500,15 +500,18 @@ class Workflow:
         return "Thanks, noted." if helpful else "Thanks for saying so; I told the team."
 
     def snooze(self, request: Request, user: str, kind: str, days: int, surface: Surface) -> str:
-        """Silence one kind of reminder about this request for `days` days."""
-        requesting = self._requesting(request)
-        involved = (
-            user in (request.requester_id, request.claimer_id)
-            or self.directory.is_member(user, self._department(request))
-            or (requesting is not None and self.directory.is_member(user, requesting))
-        )
-        if not involved:
-            raise Refusal(f"Only people working on {request.reference} can snooze its reminders.")
+        """Silence one kind of reminder about this request for `days` days (one of the menu's
+        choices); only someone the reminder is for may."""
+        if not self._reminded(request, user, kind):
+            raise Refusal(
+                f"Only the people this reminder about {request.reference} is for can snooze it."
+            )
+        if days not in nudges.SNOOZE_DAYS:
+            *most, last = (str(n) for n in nudges.SNOOZE_DAYS)
+            raise Refusal(
+                f"Reminders can be snoozed for {', '.join(most)} or {last} days: "
+                "pick one in the menu."
+            )
         until = self.now + timedelta(days=days)
         nudges.snooze(self.session, request=request, kind=kind, until=until)
         record_event(
@@ -604,6 +607,19 @@ class Workflow:
             .limit(1)
         )
         return found is not None
+
+    def _reminded(self, request: Request, user: str, kind: str) -> bool:
+        """Whether reminders of `kind` about `request` go to `user`."""
+        try:
+            nudge_kind = nudges.NudgeKind(kind)
+        except ValueError:
+            return False
+        planner = nudges.NudgePlanner(self.session, config=self.config, now=self.now)
+        recipients = planner.recipients(nudge_kind, request)
+        if user in recipients:
+            return True
+        team_mentioned = any(r.startswith(nudges.TEAM) for r in recipients)
+        return team_mentioned and self.directory.is_member(user, self._department(request))
 
     def require_open(self, request: Request) -> None:
         if not request.status.is_open:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.domain.nudges import SNOOZE_DAYS
+
 COMMAND = "/request"
 
 
@@ -74,4 +76,4 @@ class EditModal:
 class Nudges:
     snooze = "nudge_snooze"
     # Option values are "<request id>:<nudge kind>:<days>".
-    snooze_days = (1, 3, 7)
+    snooze_days = SNOOZE_DAYS
