@@ -367,8 +367,7 @@ class Workflow:
         awaited = (
             request.decline_pending_by == user
             and request.decline_pending_since is not None
-            and written_at is not None
-            and written_at >= request.decline_pending_since
+            and _written_since(written_at, request.decline_pending_since)
         )
         if awaited and request.status.is_open:
             if not self._decline_awaited(request):
@@ -379,7 +378,11 @@ class Workflow:
                     f"{minutes} minutes. React again to decline it."
                 )
             self.decline(request, user, text, Surface.THREAD)
-        elif request.status is Status.NEEDS_INFO and user == request.requester_id:
+        elif (
+            request.status is Status.NEEDS_INFO
+            and user == request.requester_id
+            and _written_since(written_at, request.status_changed_at)
+        ):
             asked_by = request.info_asked_by
             request.info_asked_by = None
             resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
@@ -391,6 +394,19 @@ class Workflow:
                 self._dm(asked_by, request, "answered", actor=user, answer=text)
             self._estimate_changed(request, user, Surface.THREAD)
         return None
+
+    def withdraw_question(self, request: Request, user: str, surface: Surface) -> None:
+        """The asker took the question reaction back before the requester answered: the request
+        no longer waits on the requester, and their next reply is conversation."""
+        if request.status is not Status.NEEDS_INFO or request.info_asked_by != user:
+            return
+        request.info_asked_by = None
+        resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
+        request.resume_status = None
+        self._move(request, resume, user, surface, "info_withdrawn")
+        self._note(request, "info_withdrawn", actor=user)
+        self._tell_requester(request, "info_withdrawn", actor=user)
+        self._estimate_changed(request, user, surface)
 
     def _decline_awaited(self, request: Request) -> bool:
         """Whether a decline reaction is still waiting for its reason at this moment."""
@@ -707,6 +723,11 @@ class Workflow:
 
 # Kinds whose event only matters when the status actually moved.
 STATUS_ONLY_KINDS = frozenset({"committed", "at_risk"})
+
+
+def _written_since(written_at: datetime | None, since: datetime | None) -> bool:
+    """Whether a reply written at `written_at` came after `since` (unknown times never do)."""
+    return written_at is not None and (since is None or written_at >= since)
 
 
 def _minutes(window: timedelta) -> int:

@@ -115,6 +115,7 @@ _THREAD = {
     "declined": "{actor} declined it.{reason}",
     "cancelled": "{actor} cancelled the request.",
     "edited": "{actor} edited the request ({fields}).{cleared}",
+    "info_withdrawn": "{actor} withdrew the question: no answer is needed.",
     "decline_withdrawn": "{actor} took back the decline: replies here are conversation again.",
     "decline_dropped": "{actor} took it on, so the decline {decliner} asked for is off. React "
     "again to decline it.",
@@ -128,6 +129,7 @@ _DIRECT = {
     "committed": "Your request {request} is committed for {committed} (estimate {estimate}).",
     "declined": "{actor} declined your request {request}.{reason}",
     "assigned_to_you": "{actor} assigned {request} to you.",
+    "info_withdrawn": "{actor} withdrew their question about {request}: no answer is needed.",
     "accepted": "{actor} accepted the projected date for {request}: committed for {committed}.",
     "answered": "{actor} answered your question about {request}:{answer}",
     "cancelled": "{actor} cancelled {request}, which you had claimed: no need to go on with it.",

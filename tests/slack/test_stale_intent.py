@@ -1,6 +1,8 @@
 """A decline reaction waits for its reason in the thread, but not forever and not regardless:
 removing the reaction, someone taking the request on, or the time running out ends the wait, and
-only the decliner's first reply after the prompt is the reason."""
+only the decliner's first reply after the prompt is the reason. A question waits for the
+requester's answer until the asker takes the reaction back, and only a reply written after it
+answers it."""
 
 from __future__ import annotations
 
@@ -140,3 +142,47 @@ def test_only_the_first_reply_after_the_prompt_is_the_reason(liaison: Liaison, d
     assert request.decline_reason == "Not our product."
     [told] = declined_dms(liaison)
     assert "Not our product." in told and "Sorry" not in told and FRIENDLY not in told
+
+
+# -- a question waits for the requester's reply in the same way --------------------------------
+
+
+def test_taking_the_question_reaction_back_withdraws_the_question(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "raising_hand")
+    react(liaison, card, ENGINEER, "question")
+    assert current(db, card).status is Status.NEEDS_INFO
+
+    # Someone who did not ask removing their own reaction changes nothing.
+    react(liaison, card, ENGINEER_2, "question", removed=True)
+    assert current(db, card).status is Status.NEEDS_INFO
+
+    react(liaison, card, ENGINEER, "question", removed=True)
+
+    request = current(db, card)
+    assert request.status is Status.CLAIMED and request.info_asked_by is None
+    [withdrawn] = events_of(db, card, "info_withdrawn")
+    assert (withdrawn.actor, withdrawn.from_status, withdrawn.to_status) == (
+        ENGINEER,
+        "needs_info",
+        "claimed",
+    )
+    assert any("withdrew their question" in t for t in dms_to(liaison, SALES_REP))
+    # The requester's next reply is conversation, not an answer.
+    reply_in_thread(liaison, card, SALES_REP, "Glad it's clear!")
+    assert events_of(db, card, "info_provided") == []
+    assert not any("answered your question" in t for t in dms_to(liaison, ENGINEER))
+
+
+def test_a_reply_written_before_the_question_is_not_its_answer(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "raising_hand")
+    react(liaison, card, ENGINEER, "question")
+
+    reply_in_thread(liaison, card, SALES_REP, "Any news?", ts=slack_ts(liaison, -60))
+    assert current(db, card).status is Status.NEEDS_INFO
+
+    reply_in_thread(liaison, card, SALES_REP, "CSV, one file per month.", ts=slack_ts(liaison, 5))
+    assert current(db, card).status is Status.CLAIMED
+    [answered] = events_of(db, card, "info_provided")
+    assert answered.data == {"answer": "CSV, one file per month."}

@@ -61,13 +61,16 @@ def register(app: App, runtime: Runtime) -> None:
         user = event.get("user")
         if item.get("type") != "message" or action is None or not user:
             return
-        if action.kind not in ("claim", "decline"):
+        if action.kind not in ("claim", "decline", "needs_info"):
             return
 
         def operate(workflow: Workflow, request: Request) -> str | None:
+            # Taking the reaction back takes back what still waits for someone's reply.
             if action.kind == "decline":
-                # Taking the reaction back takes back the decline still waiting for a reason.
                 workflow.withdraw_decline(request, user)
+                return None
+            if action.kind == "needs_info":
+                workflow.withdraw_question(request, user, Surface.REACTION)
                 return None
             # Only the claimer's own reaction un-claims; others removing theirs changes nothing.
             if request.claimer_id != user:
