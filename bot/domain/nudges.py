@@ -57,6 +57,10 @@ class NudgeKind(StrEnum):
     OVERDUE_LEADS = "overdue_leads"
 
 
+# Kinds posted in the card's thread (mentioning their recipients); the others are DMs.
+IN_THREAD = frozenset({NudgeKind.UNCLAIMED, NudgeKind.DUE_SOON, NudgeKind.OVERDUE})
+
+
 @dataclass(frozen=True)
 class Nudge:
     """One nudge about one request: where it goes and what it says."""
@@ -167,7 +171,6 @@ class NudgePlanner:
                     self._nudge(
                         NudgeKind.OVERDUE,
                         request,
-                        True,
                         self.recipients(NudgeKind.OVERDUE, request),
                         due=committed.isoformat(),
                     )
@@ -177,7 +180,6 @@ class NudgePlanner:
                         self._nudge(
                             NudgeKind.OVERDUE_LEADS,
                             request,
-                            False,
                             (lead,),
                             due=committed.isoformat(),
                         )
@@ -189,7 +191,6 @@ class NudgePlanner:
                         self._nudge(
                             NudgeKind.DUE_SOON,
                             request,
-                            True,
                             self.recipients(NudgeKind.DUE_SOON, request),
                             due=committed.isoformat(),
                         )
@@ -204,8 +205,7 @@ class NudgePlanner:
             / 60
         )
         facts = {"waiting_hours": round(hours, 1)}
-        in_thread = kind is NudgeKind.UNCLAIMED
-        return self._nudge(kind, request, in_thread, self.recipients(kind, request), **facts)
+        return self._nudge(kind, request, self.recipients(kind, request), **facts)
 
     def recipients(self, kind: NudgeKind, request: Request) -> tuple[str, ...]:
         """Whom a nudge of `kind` about `request` mentions or goes to (user ids, or the team's
@@ -224,7 +224,6 @@ class NudgePlanner:
         self,
         kind: NudgeKind,
         request: Request,
-        in_thread: bool,
         mentions: tuple[str, ...],
         **facts: Any,
     ) -> Nudge:
@@ -234,7 +233,7 @@ class NudgePlanner:
             workspace_id=request.workspace_id,
             reference=request.reference,
             title=request.title,
-            in_thread=in_thread,
+            in_thread=kind in IN_THREAD,
             mentions=mentions,
             facts={"permalink": request.card_permalink, **facts},
         )
@@ -382,9 +381,12 @@ def _log(session: Session, nudge: Nudge, now: datetime) -> None:
         )
 
 
-def snooze(session: Session, *, request: Request, kind: str, until: datetime) -> None:
-    """Silence one kind of nudge about one request until `until`."""
-    key = {"request_id": request.id, "kind": kind, "recipient": ANYONE}
+def snooze(
+    session: Session, *, request: Request, kind: str, until: datetime, recipient: str = ANYONE
+) -> None:
+    """Silence one kind of nudge about one request until `until`: for everyone (ANYONE, what a
+    nudge in the card's thread needs) or for one DM recipient."""
+    key = {"request_id": request.id, "kind": kind, "recipient": recipient}
     if not insert_ignoring_conflicts(
         session,
         NudgeMark,
@@ -396,7 +398,7 @@ def snooze(session: Session, *, request: Request, kind: str, until: datetime) ->
             .where(
                 NudgeMark.request_id == request.id,
                 NudgeMark.kind == kind,
-                NudgeMark.recipient == ANYONE,
+                NudgeMark.recipient == recipient,
             )
             .values(next_allowed_at=until)
         )

@@ -529,7 +529,9 @@ class Workflow:
                 "pick one in the menu."
             )
         until = self.now + timedelta(days=days)
-        nudges.snooze(self.session, request=request, kind=kind, until=until)
+        # A DM is snoozed for the one who snoozed it: another lead still gets their own alert.
+        silenced = nudges.ANYONE if nudges.NudgeKind(kind) in nudges.IN_THREAD else user
+        nudges.snooze(self.session, request=request, kind=kind, until=until, recipient=silenced)
         record_event(
             self.session,
             request=request,

@@ -16,6 +16,7 @@ from tests.conftest import (
     ENGINEER,
     ENGINEER_2,
     INTAKE_CHANNEL,
+    SALES_LEAD,
     SALES_REP,
     SALES_REP_2,
     Liaison,
@@ -120,6 +121,15 @@ FORGED_DAYS = {
     "5000 digits": "1" * 5000,
     "empty": "",
 }
+
+
+def test_a_snoozed_dm_is_silenced_for_the_one_who_snoozed_it(liaison: Liaison, db) -> None:
+    card = overdue_alert(liaison, db)  # the eng lead has had theirs; New York is still asleep
+    snooze(liaison, ENG_LEAD, f"{card.request_id}:overdue_leads:7", channel="D" + ENG_LEAD)
+
+    # The sales lead still hears of it in New York's working hours.
+    assert nudge(liaison, "2026-12-07T15:00:00") == ["overdue_leads"]
+    assert len(liaison.fake.calls_to("chat.postMessage", channel=SALES_LEAD)) == 1
 
 
 @pytest.mark.parametrize("days", list(FORGED_DAYS.values()), ids=list(FORGED_DAYS))
