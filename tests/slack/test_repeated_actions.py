@@ -5,6 +5,7 @@ minutes) is recognised and does nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from tests.slack.helpers import (
     click,
     click_in_dm,
     current,
+    dm_with,
     dms_to,
     events_of,
     file_request,
@@ -73,6 +75,24 @@ def test_escalate_clicked_five_times_escalates_once(liaison: Liaison, db) -> Non
     ]
     assert answers[0].startswith("Escalated REQ-1")
     assert len(answers) == 5 and all("already escalated" in a for a in answers[1:])
+
+
+def test_five_simultaneous_escalate_clicks_escalate_once(liaison: Liaison, db) -> None:
+    card = at_risk(liaison, db)
+    message = dm_with(liaison, SALES_REP, "negotiation_escalate")
+
+    def press(_: int) -> int:
+        return liaison.slack.block_action(
+            SALES_REP, "negotiation_escalate", channel_id="D" + SALES_REP, message=message
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        assert list(pool.map(press, range(5))) == [200] * 5
+    liaison.settle()
+
+    assert len(events_of(db, card, "escalated")) == 1
+    for lead in (SALES_LEAD, ENG_LEAD):
+        assert len(escalation_dms(liaison, lead)) == 1, dms_to(liaison, lead)
 
 
 def test_a_new_at_risk_episode_may_be_escalated_again(liaison: Liaison, db) -> None:
@@ -195,6 +215,22 @@ def test_a_replayed_escalate_escalates_once(
     assert len(events_of(db, card, "escalated")) == 1
     for lead in (SALES_LEAD, ENG_LEAD):
         assert len(escalation_dms(liaison, lead)) == 1, dms_to(liaison, lead)
+    assert len(liaison.fake.calls_to("chat.postEphemeral", user=SALES_REP)) == 1
+
+
+def test_one_click_replayed_five_times_at_once_escalates_once(
+    liaison: Liaison, db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = at_risk(liaison, db)
+    recorder = Recorder(liaison, monkeypatch)
+    click_in_dm(liaison, SALES_REP, "negotiation_escalate")
+    # Replays stopped by the click's key say nothing; stopped by the state, each would answer.
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        statuses = list(pool.map(lambda _: recorder.replay(1)[0], range(5)))
+    assert statuses == [200] * 5
+    liaison.settle()
+
+    assert len(events_of(db, card, "escalated")) == 1
     assert len(liaison.fake.calls_to("chat.postEphemeral", user=SALES_REP)) == 1
 
 
