@@ -113,11 +113,15 @@ def register(app: App, runtime: Runtime) -> None:
             tell(client, channel, user, outcome.message)
 
 
+# Ten digits of seconds: any message written before the year 2286.
+SLACK_TS_MAX_SECONDS = 10**10 - 1
+
+
 def slack_time(ts: object) -> datetime | None:
     """When a Slack message was written, from its `ts` ("1733065200.000100"); None when `ts`
     is not one."""
     seconds, _, fraction = ts.partition(".") if isinstance(ts, str) else ("", "", "")
-    whole = whole_number(seconds, low=0)
+    whole = whole_number(seconds, low=0, high=SLACK_TS_MAX_SECONDS)
     if whole is None or (fraction and whole_number(fraction[:6], low=0) is None):
         return None
     micros = int(fraction[:6].ljust(6, "0")) if fraction else 0
