@@ -40,7 +40,8 @@ def quiet(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.clear()
     caplog.set_level(logging.INFO)
     yield
-    loud = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    records = caplog.get_records("setup") + caplog.get_records("call")
+    loud = [r for r in records if r.levelno >= logging.ERROR or r.exc_info]
     assert loud == [], [r.getMessage() for r in loud]
 
 
@@ -150,3 +151,27 @@ def test_forged_request_numbers_in_the_command(liaison: Liaison, db, verb: str) 
             assert "Which request?" in reply or "There is no request" in reply, reply[:200]
     liaison.settle()
     unchanged(db, card)
+
+
+@pytest.mark.usefixtures("quiet")
+@pytest.mark.parametrize(
+    "after",
+    ["²", "9" * 5000, str(10**30), "-1", "1.5"],
+    ids=["superscript", "5000 digits", "10**30", "negative", "float"],
+)
+def test_a_forged_retry_after_from_the_web_api_is_read_strictly(
+    liaison: Liaison, db, after: str
+) -> None:
+    # Slack's answers can come through a proxy (SLACK_API_URL): its numbers are read strictly too.
+    liaison.fake.fail("chat.postMessage", status=429, retry_after=after, times=1)  # type: ignore[arg-type]
+    liaison.slack.command(SALES_REP, "")
+    view = liaison.fake.wait_for("views.open")[-1].response["view"]
+    liaison.slack.view_submission(
+        view, SALES_REP, {"title": "Export", "desired_date": "2026-12-18"}
+    )
+    liaison.settle()
+    for _ in range(3):
+        liaison.clock.advance(minutes=2)
+        liaison.runtime.deliverer.deliver_due()
+    posted = [c for c in liaison.fake.calls_to("chat.postMessage") if c.response.get("ok")]
+    assert [c.params["channel"] for c in posted][:1] == [INTAKE_CHANNEL]
