@@ -363,7 +363,9 @@ class Workflow:
         """Someone wrote in the card's thread at `written_at`: an answer from the requester, or
         a decline reason from the person who asked to decline. Anything else is conversation.
         Only the decliner's first reply after the prompt is the reason, and only within
-        DECLINE_REPLY_WINDOW; a later one ends the wait with a private word instead."""
+        DECLINE_REPLY_WINDOW; a later one ends the wait with a private word instead. Without
+        `written_at` the reply is taken as written now."""
+        written_at = written_at or self.now
         awaited = (
             request.decline_pending_by == user
             and request.decline_pending_since is not None
@@ -727,9 +729,9 @@ class Workflow:
 STATUS_ONLY_KINDS = frozenset({"committed", "at_risk"})
 
 
-def _written_since(written_at: datetime | None, since: datetime | None) -> bool:
-    """Whether a reply written at `written_at` came after `since` (unknown times never do)."""
-    return written_at is not None and (since is None or written_at >= since)
+def _written_since(written_at: datetime, since: datetime | None) -> bool:
+    """Whether a reply written at `written_at` came after `since`."""
+    return since is None or written_at >= since
 
 
 def _minutes(window: timedelta) -> int:

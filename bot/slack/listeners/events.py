@@ -97,8 +97,9 @@ def register(app: App, runtime: Runtime) -> None:
         ):
             return
         channel, text = event.get("channel"), event.get("text") or ""
-
         written_at = slack_time(event.get("ts"))
+        if written_at is None:
+            return  # no time to tell whether it answers what was asked: not a reply we read
 
         def operate(workflow: Workflow, request: Request) -> str | None:
             return workflow.thread_reply(request, user, text, written_at)
