@@ -104,8 +104,10 @@ class Request(Base):
     # While waiting on the requester: the state to return to, and who asked.
     resume_status: Mapped[Status | None] = mapped_column(STATUS)
     info_asked_by: Mapped[str | None] = mapped_column(SLACK_ID)
-    # Someone reacted "decline"; their next reply in the thread is the reason.
+    # Someone reacted "decline"; their first reply in the thread after `decline_pending_since`
+    # (and within the window in bot/domain/workflow.py) is the reason.
     decline_pending_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    decline_pending_since: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

@@ -41,6 +41,7 @@ from bot.config import LiaisonConfig
 from bot.db.models import OutboxMessage, Request, Workspace
 from bot.db.session import reading, transaction
 from bot.domain import outbox
+from bot.domain.numbers import whole_number
 from bot.slack import membership
 from bot.slack.messages import Rendering, render
 
@@ -419,7 +420,9 @@ class Deliverer:
             after = error.response.headers.get("retry-after") or error.response.headers.get(
                 "Retry-After"
             )
-            wait = timedelta(seconds=int(after)) if str(after or "").isdigit() else None
+            # Read strictly: a header such as "²" or 10**30 seconds from a proxy is no answer.
+            seconds = whole_number(after, low=0, high=int(timedelta(days=1).total_seconds()))
+            wait = timedelta(seconds=seconds) if seconds is not None else None
             return _Retry(f"rate limited: {code}", wait)
         if code in PERMANENT_ERRORS:
             return _Failed(code)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.domain.nudges import SNOOZE_DAYS
+
 COMMAND = "/request"
 
 
@@ -96,4 +98,4 @@ class Nudges:
     # "<decision>:<request id>:<nudge kind>".
     decision = "nudge_decision"
     # Option values are "<request id>:<nudge kind>:<days>".
-    snooze_days = (1, 3, 7)
+    snooze_days = SNOOZE_DAYS

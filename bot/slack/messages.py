@@ -118,6 +118,10 @@ _THREAD = {
     "cancelled": "{actor} cancelled the request.",
     "answer": "*Answer from {actor}:*{answer}",
     "edited": "{actor} edited the request ({fields}).{cleared}",
+    "info_withdrawn": "{actor} withdrew the question: no answer is needed.",
+    "decline_withdrawn": "{actor} took back the decline: replies here are conversation again.",
+    "decline_dropped": "{actor} took it on, so the decline {decliner} asked for is off. React "
+    "again to decline it.",
 }
 
 # DMs about a change, to whoever the change concerns.
@@ -128,6 +132,7 @@ _DIRECT = {
     "committed": "Your request {request} is committed for {committed} (estimate {estimate}).",
     "declined": "{actor} declined your request {request}.{reason}",
     "assigned_to_you": "{actor} assigned {request} to you.",
+    "info_withdrawn": "{actor} withdrew their question about {request}: no answer is needed.",
     "accepted": "{actor} accepted the projected date for {request}: committed for {committed}.",
     "answered": "{actor} answered your question about {request}:{answer}",
     "cancelled": "{actor} cancelled {request}, which you had claimed: no need to go on with it.",
@@ -145,6 +150,7 @@ def _change_facts(r: Rendering) -> dict[str, str]:
     cleared = facts.get("estimators") if facts.get("change") == "edited" else None
     return {
         "actor": user(facts["actor"]) if facts.get("actor") else "Liaison",
+        "decliner": user(facts["decliner"]) if facts.get("decliner") else "",
         "request": _titled(request),
         "to": user(facts["to"]) if facts.get("to") else "",
         "days": str(facts.get("days", "")),
@@ -267,9 +273,12 @@ def _delivered(r: Rendering) -> dict[str, Any]:
 def _decline_prompt(r: Rendering) -> dict[str, Any]:
     request = r.request
     assert request is not None
+    minutes = r.facts.get("within_minutes")
+    within = f" within {minutes} minutes" if isinstance(minutes, int) else ""
     return _simple(
-        f"{user(r.facts['actor'])}, reply in this thread with the reason for declining, and I'll "
-        f"decline {request.reference} and pass it on to {user(request.requester_id)}."
+        f"{user(r.facts['actor'])}, reply in this thread with the reason for declining{within}, "
+        f"and I'll decline {request.reference} and pass it on to {user(request.requester_id)}. "
+        "Only your first reply counts; removing your reaction calls it off."
     )
 
 

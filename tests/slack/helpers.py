@@ -113,9 +113,11 @@ def thread_message_with(liaison: Liaison, card: Card, action_id: str) -> dict[st
 _reply_serial = itertools.count(1)
 
 
-def reply_in_thread(liaison: Liaison, card: Card, user: str, text: str, **kw: Any) -> None:
-    """``user`` writes ``text`` in the card's thread (a ``message`` event)."""
-    ts = f"1800000000.{next(_reply_serial):06d}"
+def reply_in_thread(
+    liaison: Liaison, card: Card, user: str, text: str, *, ts: str | None = None, **kw: Any
+) -> None:
+    """``user`` writes ``text`` in the card's thread (a ``message`` event), at ``ts`` if given."""
+    ts = ts or f"1800000000.{next(_reply_serial):06d}"
     event = {
         "type": "message",
         "channel": card.channel,

@@ -27,6 +27,8 @@ from bot.slack.ids import Card
 
 # The card's menu: the usual sizes; "Other…" opens a modal for any other (bot/domain/estimates.py).
 ESTIMATE_CHOICES = (0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20, 30, 40, 60)
+# Each choice as the menu's option value names it; a value not here is not from the menu.
+ESTIMATE_OPTIONS = {f"{n:g}": n for n in ESTIMATE_CHOICES}
 
 
 def card_title(request: Request) -> str:
@@ -178,8 +180,8 @@ def card_actions(request: Request) -> Block:
                 "placeholder": plain("Estimate"),
                 "options": [
                     *(
-                        option(f"{n:g} working day{'s' if n > 1 else ''}", f"{request.id}:{n:g}")
-                        for n in ESTIMATE_CHOICES
+                        option(f"{key} working day{'s' if n > 1 else ''}", f"{request.id}:{key}")
+                        for key, n in ESTIMATE_OPTIONS.items()
                     ),
                     option("Other…", f"{request.id}:{Card.estimate_other}"),
                 ],

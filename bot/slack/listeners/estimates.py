@@ -14,14 +14,23 @@ from bot.domain.lifecycle import Surface
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack import text
+from bot.slack.blocks.card import ESTIMATE_OPTIONS
 from bot.slack.blocks.estimate import estimate_modal
 from bot.slack.blocks.intake import typed_value, view_metadata
 from bot.slack.ids import Card, EstimateModal
-from bot.slack.listeners.actions import clicked, where
+from bot.slack.intents import intent_key
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import apply, by_id, tell
 
 GONE = "That request no longer exists."
+
+
+def _menu_choice(body: dict[str, Any]) -> tuple[int | None, str]:
+    """The request id and the option the estimate menu's value names (`<id>:<choice>`)."""
+    value = (clicked(body).get("selected_option") or {}).get("value")
+    head, _, choice = value.partition(":") if isinstance(value, str) else ("", "", "")
+    return request_id_of(head), choice
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -29,22 +38,25 @@ def register(app: App, runtime: Runtime) -> None:
     def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
-        value = str((clicked(body).get("selected_option") or {}).get("value", ""))
-        request_id, _, choice = value.partition(":")
-        if not request_id.isdigit():
+        request_id, choice = _menu_choice(body)
+        if request_id is None:
+            tell(client, where(body), user, NOT_UNDERSTOOD)
             return
         if choice == Card.estimate_other:
-            open_estimate_modal(body, client, int(request_id))
+            open_estimate_modal(body, client, request_id)
             return
-        try:
-            days = parse_estimate_days(choice)
-        except InvalidEstimate:
-            return  # not an option the card offers
+        days = ESTIMATE_OPTIONS.get(choice)
+        if days is None:  # not an option the card offers
+            tell(client, where(body), user, NOT_UNDERSTOOD)
+            return
         outcome = apply(
             runtime,
-            by_id(int(request_id)),
+            by_id(request_id),
             lambda wf, r: wf.estimate(r, user, days, Surface.BUTTON),
+            intent=intent_key(body),
         )
+        if outcome is not None and outcome.repeated:
+            return
         if outcome is None or outcome.refused:
             tell(client, where(body), user, (outcome.message or "") if outcome else GONE)
 
@@ -75,16 +87,20 @@ def register(app: App, runtime: Runtime) -> None:
         except InvalidEstimate as problem:
             ack(response_action="errors", errors={EstimateModal.days: str(problem)})
             return
-        request_id = view_metadata(view).get("request_id")
-        if not isinstance(request_id, int):
+        request_id = request_id_of(view_metadata(view).get("request_id"))
+        if request_id is None:
             ack(response_action="errors", errors={EstimateModal.days: "This form has expired."})
             return
         outcome = apply(
             runtime,
             by_id(request_id),
             lambda wf, r: wf.estimate(r, user, days, Surface.MODAL),
+            intent=intent_key(body),
             deliver=False,
         )
+        if outcome is not None and outcome.repeated:
+            ack()
+            return
         if outcome is None or outcome.refused:
             message = text.plain(outcome.message, 150) if outcome else GONE
             ack(response_action="errors", errors={EstimateModal.days: message})

@@ -27,7 +27,8 @@ from bot.slack.blocks.intake import (
     view_metadata,
 )
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
-from bot.slack.listeners.actions import clicked, request_id_of, where
+from bot.slack.intents import intent_key
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import apply, by_id, tell
 from bot.slack.listeners.requester_dm import origin_of, settle_origin
@@ -84,6 +85,7 @@ def register(app: App, runtime: Runtime) -> None:
         user = body["user"]["id"]
         request_id = request_id_of(clicked(body).get("value"))
         if request_id is None:
+            tell(client, where(body), user, NOT_UNDERSTOOD)
             return None
         found: list[Request] = []
 
@@ -172,12 +174,14 @@ def register(app: App, runtime: Runtime) -> None:
         error_block: str,
         client: WebClient | None = None,
     ) -> None:
-        request_id = view_metadata(view).get("request_id")
-        if not isinstance(request_id, int):
+        request_id = request_id_of(view_metadata(view).get("request_id"))
+        if request_id is None:
             ack(response_action="errors", errors={error_block: "This form has expired."})
             return
-        outcome = apply(runtime, by_id(request_id), operate, deliver=False)
-        if outcome is None:
+        outcome = apply(runtime, by_id(request_id), operate, intent=intent_key(body), deliver=False)
+        if outcome is not None and outcome.repeated:
+            ack()  # the same form, sent again: it was handled the first time
+        elif outcome is None:
             ack(response_action="errors", errors={error_block: "That request no longer exists."})
         elif outcome.refused:
             ack(response_action="errors", errors={error_block: text.plain(outcome.message, 150)})
