@@ -20,7 +20,9 @@ POOL_SIZE = 24  # connections kept open per process (see make_engine)
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection.
+    Statement parameters (which carry what people typed) never appear in logs or in errors."""
+    kwargs["hide_parameters"] = True
     database = make_url(url).database
     if database not in (None, "", ":memory:"):
         # Room for every thread of a web worker (request threads, listeners, deliveries) to hold
