@@ -78,6 +78,7 @@ def hypercorn_config(settings: Settings, *, workers: int, application_path: str)
     # from when the connection opened or the previous answer went out, however it trickles.
     config.keep_alive_timeout = settings.http_keep_alive_seconds
     config.graceful_timeout = 10  # seconds requests under way get to finish on shutdown
+    config.backlog = 2048  # connections the kernel holds until they are accepted (hypercorn: 100)
     config.accesslog = logging.getLogger("hypercorn.access")
     config.errorlog = logging.getLogger("hypercorn.error")
     config.loglevel = settings.log_level.upper()
