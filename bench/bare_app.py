@@ -1,12 +1,12 @@
 """A bare Bolt app for comparison: the same command, view submission and reaction events as
 Liaison, whose listeners only `ack()`, served by the same stack as `liaison web`.
 
-    python -m bench.bare_app                # gunicorn, options as in bot/serve.serve_http
-    gunicorn bench.bare_app:application     # or any WSGI server
+    python -m bench.bare_app                # hypercorn, configured as bot/serve.serve_http
+    hypercorn bench.bare_app:application    # or any WSGI server
 
 Environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL (the only Web API call is
-Bolt's auth.test at start), PORT, WEB_CONCURRENCY. The app is built in each worker on its first
-request, after the fork, as Liaison's is.
+Bolt's auth.test at start), PORT, WEB_CONCURRENCY. The app is built in each worker process, as
+Liaison's is.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
+from hypercorn.run import run
 from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
+from bot.asgi import BufferedWsgi
+from bot.serve import buffered, hypercorn_config
+from bot.settings import Settings
 from bot.slack.ids import COMMAND, Intake
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -65,8 +68,8 @@ def app_from_environment() -> App:
 
 
 class _LazyWsgi:
-    """A WSGI callable that builds the app on the first request, so each gunicorn worker makes
-    its own (and nothing connects at import time)."""
+    """A WSGI callable that builds the app on the first request, so each worker of a WSGI server
+    makes its own (and nothing connects at import time)."""
 
     def __init__(self, build: Callable[[], App]) -> None:
         self._build = build
@@ -86,38 +89,20 @@ class _LazyWsgi:
 application = _LazyWsgi(app_from_environment)
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
-        self._options = options
-        super().__init__()
+def worker_app() -> BufferedWsgi:
+    """What each worker process serves: the bare app behind the event loop and limits Liaison's
+    app has (bot/serve.py); Bolt's auth.test happens here."""
+    from bot.logs import configure_logging
 
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Any:
-        # Built in the worker (no preload), like bot/serve.py; auth.test happens here.
-        return SlackRequestHandler(app_from_environment())
-
-
-def gunicorn_options(*, port: int, workers: int) -> dict[str, Any]:
-    """The options bot/serve.serve_http gives gunicorn (kept in step by hand)."""
-    return {
-        "bind": f"0.0.0.0:{port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": 8,
-        "timeout": 30,
-        "keepalive": 75,  # as bot/serve.py
-        "accesslog": "-",
-        "loglevel": os.environ.get("LOG_LEVEL", "info").lower(),
-    }
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return buffered(SlackRequestHandler(app_from_environment()), settings)
 
 
 def main() -> None:
-    port = int(os.environ.get("PORT", "3000"))
-    workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-    _Gunicorn(gunicorn_options(port=port, workers=workers)).run()
+    settings = Settings()
+    path = "bench.bare_app:worker_app()"
+    run(hypercorn_config(settings, workers=settings.web_concurrency, application_path=path))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Time to acknowledge under load: `liaison web` (gunicorn, several workers) against a bare Bolt app
+"""Time to acknowledge under load: `liaison web` (several worker processes) against a bare Bolt app
 on the same server stack (bench/bare_app.py).
 
     python -m bench.load [--concurrency 50] [--requests 3000] [--postgres [URL]] [--sqlite]
@@ -12,8 +12,8 @@ the front door so reactions have real cards, and then `--requests` signed reques
 `--concurrency` clients: `/request` commands, submissions of modals the fake opened, and reactions
 on cards. Each client sends its next request once it has its answer (a closed load, which keeps
 the server saturated), or, with `--rate`, when the next request is due (an open load). Each
-request's time to acknowledge (its HTTP response time) is measured, and the
-server's memory (RSS of gunicorn's master and workers, from /proc) is sampled throughout. The same
+request's time to acknowledge (its HTTP response time) is measured, and the server's memory (RSS
+of its parent process and workers, from /proc) is sampled throughout. The same
 load then runs against the bare app, and the ratios are printed. Every loop is bounded; all traffic
 goes to 127.0.0.1.
 """
@@ -316,7 +316,7 @@ def _parent_of(pid: int) -> int | None:
 
 
 def process_tree(root: int) -> list[int]:
-    """`root` and its descendants (gunicorn's master and its workers)."""
+    """`root` and its descendants (the server's parent process and its workers)."""
     parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -371,7 +371,7 @@ def _pss_kb(pid: int) -> int:
 
 
 class MemorySampler(threading.Thread):
-    """Samples the summed RSS (and PSS, which counts pages shared after the fork once) of a
+    """Samples the summed RSS (and PSS, which counts pages shared between processes once) of a
     process tree until stopped; keeps the peaks, in MB."""
 
     def __init__(self, root: int, interval: float = 0.1) -> None:
@@ -414,7 +414,7 @@ class Server:
     def stop(self) -> None:
         self.memory.stop()
         if self.process.poll() is None:
-            self.process.terminate()  # gunicorn: graceful shutdown of the workers
+            self.process.terminate()  # graceful shutdown of the workers
             try:
                 self.process.wait(timeout=40)
             except subprocess.TimeoutExpired:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, LiaisonConfig, load_config
+from bot.logs import configure_logging
 from bot.settings import MissingCredentials, Settings
 
 if TYPE_CHECKING:
@@ -22,10 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    configure_logging(settings.log_level)
     try:
         return int(args.handler(settings, args) or 0)
     except MissingCredentials as error:

@@ -1,4 +1,11 @@
-"""Serving the app: gunicorn for HTTP (several workers for `liaison web`), or Socket Mode."""
+"""Serving the app: hypercorn for HTTP (several worker processes for `liaison web`), or Socket Mode.
+
+HTTP is served by an event loop (hypercorn's asyncio worker) in front of the WSGI app: a client
+that sends its request slowly, or never finishes it, holds a connection and nothing else, and is
+dropped when its head or body takes too long (see bot/asgi.py). Worker processes are started
+fresh (not forked) and each builds its app from the environment, as the command that started them
+read it.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,21 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
+from hypercorn.config import Config
+from hypercorn.run import run
 
+from bot.asgi import BufferedWsgi
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# Threads running requests in each process: the same number every web worker had before, which
+# the database pool is sized for (bot/db/session.py).
+REQUEST_THREADS = 8
+
 
 def build_wsgi(settings: Settings, *, with_scheduler: bool = False) -> Any:
-    """The WSGI app for this process (built in each worker, after the fork)."""
+    """The WSGI app for this process (built in each worker)."""
     from bot.jobs.scheduler import build_scheduler
     from bot.runtime import build_runtime
     from bot.slack.app import create_bolt_app
@@ -33,36 +46,50 @@ def build_wsgi(settings: Settings, *, with_scheduler: bool = False) -> Any:
     return application
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings, options: dict[str, Any], with_scheduler: bool) -> None:
-        self._settings = settings
-        self._options = options
-        self._with_scheduler = with_scheduler
-        super().__init__()
+def buffered(wsgi: Any, settings: Settings) -> BufferedWsgi:
+    """`wsgi` served from an event loop, with this deployment's limits."""
+    from bot.web import MAX_BODY, MAX_DISCARD
 
-    def load_config(self) -> None:
-        for key, value in self._options.items():
-            self.cfg.set(key, value)
+    return BufferedWsgi(
+        wsgi,
+        max_body=MAX_BODY,
+        discard_up_to=MAX_DISCARD,
+        body_timeout=settings.http_body_timeout_seconds,
+        threads=REQUEST_THREADS,
+    )
 
-    def load(self) -> Any:
-        return build_wsgi(self._settings, with_scheduler=self._with_scheduler)
+
+def worker_app(*, with_scheduler: bool) -> BufferedWsgi:
+    """What each worker process serves (hypercorn calls this by name, see `serve_http`)."""
+    from bot.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return buffered(build_wsgi(settings, with_scheduler=with_scheduler), settings)
+
+
+def hypercorn_config(settings: Settings, *, workers: int, application_path: str) -> Config:
+    """The server's options; `workers` 1 serves from this process."""
+    config = Config()
+    config.application_path = application_path
+    config.bind = [f"0.0.0.0:{settings.port}"]
+    config.workers = workers if workers > 1 else 0  # 0: no child process
+    # Longer than a load balancer's idle timeout (60 s on the common ones), so idle connections
+    # are closed by the balancer: when the server closes one just as a request arrives on it,
+    # that request fails. It is also the time a client has to send a request's head, counted
+    # from when the connection opened or the previous answer went out, however it trickles.
+    config.keep_alive_timeout = settings.http_keep_alive_seconds
+    config.graceful_timeout = 10  # seconds requests under way get to finish on shutdown
+    config.backlog = 2048  # connections the kernel holds until they are accepted (hypercorn: 100)
+    config.accesslog = logging.getLogger("hypercorn.access")
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.loglevel = settings.log_level.upper()
+    return config
 
 
 def serve_http(settings: Settings, *, workers: int, with_scheduler: bool) -> None:
-    options = {
-        "bind": f"0.0.0.0:{settings.port}",
-        "workers": workers,
-        "worker_class": "gthread",
-        "threads": 8,
-        "timeout": 30,
-        # Longer than a load balancer's idle timeout (60 s on the common ones), so idle
-        # connections are closed by the balancer: when the server closes one just as a request
-        # arrives on it, that request fails (gunicorn's default is 2 s).
-        "keepalive": 75,
-        "accesslog": "-",
-        "loglevel": settings.log_level.lower(),
-    }
-    _Gunicorn(settings, options, with_scheduler).run()
+    path = f"bot.serve:worker_app(with_scheduler={with_scheduler})"
+    run(hypercorn_config(settings, workers=workers, application_path=path))
 
 
 def serve_socket_mode(settings: Settings) -> None:

@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     port: int = 3000
     log_level: str = "INFO"
     web_concurrency: int = 2
+    # How long an idle HTTP connection stays open, and how long a client has to send a request's
+    # head; keep it above the load balancer's idle timeout (see bot/serve.py).
+    http_keep_alive_seconds: float = Field(default=75, gt=0)
+    # How long a client has to send a request's body once its head arrived (Slack's arrive at
+    # once; 408 and the connection closed otherwise).
+    http_body_timeout_seconds: float = Field(default=10, gt=0)
     # A digest missed while no scheduler ran is still posted within this many hours.
     digest_grace_hours: float = 24
     # "inline": the process that handled a Slack request sends the messages it caused, right

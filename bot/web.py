@@ -1,12 +1,15 @@
 """The WSGI application: Slack's endpoints through Bolt, and a health check.
 
-Bolt stays the one that checks signatures. What it is not built for is hostile input: its request
-constructor parses the body before anything is verified and raises on bad JSON (a 500 and a
-traceback from the WSGI server), and its middleware and our listeners index payload fields
-directly. So the body is read here (bounded), parsed the way Slack sends it, and checked for the
-shape every listener relies on; a body that fails is still handed to Bolt, but as an empty request
-carrying the raw bytes, so Bolt verifies the signature over what arrived and a middleware then
-answers 400 instead of letting anything act on it. Unsigned requests keep getting Bolt's 401.
+Bolt is not built for hostile input: it logs the whole body of a request whose signature fails
+(anyone could fill the log, forge lines in it, or have a late request's text and token written
+there), its request constructor parses the body before anything is verified and raises on bad
+JSON (a 500 and a traceback from the WSGI server), and its middleware and our listeners index
+payload fields directly. So the body is read here (bounded) and its signature checked first: an
+unsigned request gets 401 and one log line saying why, nothing of its body. Then the body is parsed
+the way Slack sends it and checked for the shape every listener relies on; a body that fails is
+still handed to Bolt, but as an empty request carrying the raw bytes, so Bolt verifies the
+signature over what arrived (again: its check stays on) and a middleware then answers 400 instead
+of letting anything act on it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.middleware import Middleware
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.session import database_answers, reading
@@ -40,6 +44,8 @@ MAX_BODY = 1024 * 1024
 # A refused body up to this size is read and dropped, so a client still sending it gets our 413
 # rather than a connection reset; anything larger is not worth the bandwidth.
 MAX_DISCARD = 4 * MAX_BODY
+# How old (or how far ahead) a signed request may be: Slack's window, and Bolt's.
+SIGNATURE_WINDOW = 5 * 60
 # Where the reason a request is refused travels, from the WSGI layer to the middleware.
 _PROBLEM = "liaison_malformed_request"
 
@@ -51,6 +57,10 @@ def create_wsgi_app(runtime: Runtime, bolt_app: App) -> WSGIApp:
     Slack requests 400 (once Bolt verified their signature), other paths 404 and other methods
     405. Registers one middleware on `bolt_app` (see `RefuseMalformed`)."""
     bolt_app.use(RefuseMalformed())
+    secret = runtime.settings.slack_signing_secret
+    if not secret:
+        raise ValueError("serving Slack over HTTP needs SLACK_SIGNING_SECRET")
+    verifier = SignatureVerifier(secret)
     oauth = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
     oauth_paths = set()
     if bolt_app.oauth_flow is not None:
@@ -61,7 +71,7 @@ def create_wsgi_app(runtime: Runtime, bolt_app: App) -> WSGIApp:
         if path == EVENTS_PATH:
             if method != "POST":
                 return _answer(start_response, 405, "Method Not Allowed", allow="POST")
-            return _slack_events(bolt_app, environ, start_response)
+            return _slack_events(bolt_app, verifier, environ, start_response)
         if path == HEALTH_PATH:
             if method not in ("GET", "HEAD"):
                 return _answer(start_response, 405, "Method Not Allowed", allow="GET, HEAD")
@@ -116,26 +126,31 @@ def _unusable_channels(runtime: Runtime) -> list[str] | None:
 
 
 def _slack_events(
-    bolt_app: App, environ: dict[str, Any], start_response: StartResponse
+    bolt_app: App,
+    verifier: SignatureVerifier,
+    environ: dict[str, Any],
+    start_response: StartResponse,
 ) -> Iterable[bytes]:
     raw, refusal = _read_body(environ)
     if refusal is not None:
         return _answer(start_response, refusal.status, refusal.reason)
-    if not _timestamp_is_integer(environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")):
-        # Bolt's verifier would raise on int() and answer 500; no such request is valid anyway.
-        return _answer(start_response, 401, "invalid request")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        # Slack sends UTF-8 and Bolt cannot even check a signature over anything else.
+        # Slack sends UTF-8 and no signature can be checked over anything else.
         return _answer(start_response, 400, "Bad Request: the body is not UTF-8")
+    unsigned = _unsigned(verifier, text, environ)
+    if unsigned is not None:
+        # Bolt would log the whole body of this request; nothing of it is worth a log line.
+        log.warning("refused a Slack request: %s (%d bytes)", unsigned, len(raw))
+        return _answer(start_response, 401, "invalid request")
     body, problem = parse_slack_body(text, environ.get("CONTENT_TYPE") or "")
     if problem is None:
         problem = payload_problem(body)
     try:
         request = _bolt_request(environ, text, {} if problem else body)
     except Exception as error:  # Bolt reads payload fields to build it: the payload's failure
-        log.info("Bolt cannot read the payload: %r", error)
+        log.info("Bolt cannot read the payload: %s", type(error).__name__)
         problem = Problem(400, "Bad Request: malformed payload")
         request = _bolt_request(environ, text, {})
     if problem is not None:
@@ -190,14 +205,24 @@ def _discard(stream: Any, length: int) -> None:
         length -= len(chunk)
 
 
-def _timestamp_is_integer(value: str | None) -> bool:
-    if value is None:
-        return True  # missing: Bolt verifies it as "0" and answers 401
+def _unsigned(verifier: SignatureVerifier, body: str, environ: Mapping[str, Any]) -> str | None:
+    """Why the request is not signed with the signing secret in Slack's 5-minute window, or None
+    when it is (the same check as Bolt's, made before anything reads the body)."""
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+    if not timestamp:
+        return "no timestamp"
+    if not signature:
+        return "no signature"
     try:
-        int(value)
+        sent_at = int(timestamp)  # Bolt's verifier would raise here, and answer 500
     except ValueError:
-        return False
-    return True
+        return "invalid timestamp"
+    if abs(verifier.clock.now() - sent_at) > SIGNATURE_WINDOW:
+        return "timestamp outside the 5-minute window"
+    if not verifier.is_valid(body, timestamp, signature):
+        return "wrong signature"
+    return None
 
 
 def _bolt_request(environ: dict[str, Any], raw: str, body: dict[str, Any]) -> BoltRequest:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.cli import main
-from tests.conftest import BOT_TOKEN, DEFAULT_CONFIG, SIGNING_SECRET
-from tests.fakes.slack_api import FakeSlack
+from tests.conftest import DEFAULT_CONFIG
+from tests.served import serve
 
 SLACK_VARIABLES = (
     "SLACK_BOT_TOKEN",
@@ -68,53 +64,13 @@ def test_check_config_names_each_problem_with_its_place(
 
 
 def test_liaison_web_serves_slack_and_health_over_http(tmp_path: Path) -> None:
-    """The production server (gunicorn, several workers) answers health checks and Slack."""
-    config = tmp_path / "liaison.toml"
-    config.write_text(DEFAULT_CONFIG)
-    database = tmp_path / "web.db"
-    port = _free_port()
-    with FakeSlack(token=BOT_TOKEN) as fake:
-        env = {
-            **os.environ,
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.base_url,
-            "DATABASE_URL": f"sqlite:///{database}",
-            "LIAISON_CONFIG": str(config),
-            "PORT": str(port),
-            "WEB_CONCURRENCY": "2",
-        }
-        cli = [sys.executable, "-m", "bot.cli"]
-        subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
-        server = subprocess.Popen([*cli, "web"], env=env, stderr=subprocess.PIPE, text=True)
-        try:
-            health = _wait_for_health(f"http://127.0.0.1:{port}/healthz")
-            assert health.status_code == 200 and health.json()["status"] == "ok"
-            unsigned = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=b"{}")
-            assert unsigned.status_code == 401
-        finally:
-            server.terminate()
-            _, stderr = server.communicate(timeout=20)
-        assert "Booting worker" in stderr  # gunicorn, not a development server
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_health(url: str, timeout: float = 30) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            return httpx.get(url, timeout=2)
-        except httpx.TransportError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
+    """The production server (hypercorn, several workers) answers health checks and Slack."""
+    with serve(tmp_path, "web", WEB_CONCURRENCY="2") as served:
+        health = httpx.get(f"{served.url}/healthz")
+        assert health.status_code == 200 and health.json()["status"] == "ok"
+        unsigned = httpx.post(f"{served.url}/slack/events", content=b"{}")
+        assert unsigned.status_code == 401
+    assert served.stderr.count("Running on http://") == 2  # two workers, not a development server
 
 
 def test_stats_nudge_and_digest_commands(

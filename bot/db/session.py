@@ -20,7 +20,9 @@ POOL_SIZE = 24  # connections kept open per process (see make_engine)
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
-    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection."""
+    """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout on every connection.
+    Statement parameters (which carry what people typed) never appear in logs or in errors."""
+    kwargs["hide_parameters"] = True
     database = make_url(url).database
     if database not in (None, "", ":memory:"):
         # Room for every thread of a web worker (request threads, listeners, deliveries) to hold
@@ -80,7 +82,41 @@ def make_engine(url: str, **kwargs: object) -> Engine:
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "handle_error", _without_values)
+    return engine
+
+
+# PostgreSQL's messages for these error classes quote values ("invalid input syntax for type
+# integer: "…"", "Failing row contains (…)", "Key (…)=(…) already exists"): data exceptions and
+# integrity constraint violations.
+_QUOTING_VALUES = ("22", "23")
+
+
+def _without_values(context: Any) -> None:
+    """Rewrites a PostgreSQL error that would quote values (what people typed) into one that
+    names its kind and where it happened, so that no traceback or log line shows them; the
+    exception keeps its type, and its `diag` still holds everything."""
+    original = context.original_exception
+    state = getattr(original, "sqlstate", None)
+    if not state or not state.startswith(_QUOTING_VALUES):
+        return
+    diag = original.diag
+    where = [
+        f"{name} {value}"
+        for name, value in (
+            ("table", diag.table_name),
+            ("column", diag.column_name),
+            ("constraint", diag.constraint_name),
+        )
+        if value
+    ]
+    terse = f"SQLSTATE {state}" + (f" ({', '.join(where)})" if where else "")
+    original.args = (terse,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None:
+        kind = type(original)
+        wrapped.args = (f"({kind.__module__}.{kind.__name__}) {terse}",)
 
 
 class _WriterQueue:

@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.logs import quiet_slack_libraries
 from bot.runtime import Runtime
 from bot.slack.inbox import FROM_INBOX, HANDLER_ERROR
 from bot.slack.listeners import actions, estimates, events, intake, modals, requester_dm
@@ -33,6 +34,7 @@ def create_bolt_app(
     app = App(
         **extra,
         name="liaison",
+        logger=quiet_slack_libraries(),  # at DEBUG, Bolt would log whole bodies
         client=runtime.client_for(""),
         signing_secret=settings.slack_signing_secret,
         process_before_response=process_before_response,
