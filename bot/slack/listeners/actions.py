@@ -15,6 +15,7 @@ from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.listeners.operations import apply, by_id, tell
+from bot.slack.teams import team_of
 
 Button = Callable[[Workflow, Request, str], str | None]
 B = Surface.BUTTON
@@ -54,7 +55,9 @@ def register(app: App, runtime: Runtime) -> None:
         user = body["user"]["id"]
         if request_id is None:
             return
-        outcome = apply(runtime, by_id(request_id), lambda wf, r: button(wf, r, user))
+        outcome = apply(
+            runtime, by_id(request_id, team_of(body)), lambda wf, r: button(wf, r, user)
+        )
         if outcome is None:
             tell(client, where(body), user, "That request no longer exists.")
         elif outcome.refused or clicked(body).get("action_id") in _ANSWERED:

@@ -13,6 +13,7 @@ from bot.domain.lifecycle import Surface
 from bot.domain.workflow import Workflow, find_by_card
 from bot.runtime import Runtime
 from bot.slack.listeners.operations import apply, tell
+from bot.slack.teams import team_of
 
 # Message subtypes that are a person writing (thread_broadcast: "also send to channel").
 _PERSON_WRITING = (None, "thread_broadcast", "file_share")
@@ -42,10 +43,10 @@ def register(app: App, runtime: Runtime) -> None:
                 return workflow.deliver(request, user, surface)
             return workflow.request_decline(request, user, surface)
 
-        channel, ts = item.get("channel"), item.get("ts")
+        channel, ts, team = item.get("channel"), item.get("ts"), team_of(body)
         outcome = apply(
             runtime,
-            lambda session: find_by_card(session, channel=channel, ts=ts),
+            lambda session: find_by_card(session, team_id=team, channel=channel, ts=ts),
             operate,
             event_id=body.get("event_id"),
         )
@@ -66,10 +67,10 @@ def register(app: App, runtime: Runtime) -> None:
                 return None
             return workflow.unclaim(request, user, Surface.REACTION)
 
-        channel, ts = item.get("channel"), item.get("ts")
+        channel, ts, team = item.get("channel"), item.get("ts"), team_of(body)
         apply(
             runtime,
-            lambda session: find_by_card(session, channel=channel, ts=ts),
+            lambda session: find_by_card(session, team_id=team, channel=channel, ts=ts),
             operate,
             event_id=body.get("event_id"),
         )
@@ -85,7 +86,7 @@ def register(app: App, runtime: Runtime) -> None:
             or event.get("subtype") not in _PERSON_WRITING
         ):
             return
-        channel, text = event.get("channel"), event.get("text") or ""
+        channel, text, team = event.get("channel"), event.get("text") or "", team_of(body)
 
         def operate(workflow: Workflow, request: Request) -> str | None:
             workflow.thread_reply(request, user, text)
@@ -93,7 +94,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         apply(
             runtime,
-            lambda session: find_by_card(session, channel=channel, ts=thread_ts),
+            lambda session: find_by_card(session, team_id=team, channel=channel, ts=thread_ts),
             operate,
             event_id=body.get("event_id"),
         )

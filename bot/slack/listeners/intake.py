@@ -231,7 +231,7 @@ def _cancel(
         return replies.reply(f"There is no request REQ-{number}."), None
     outcome = apply(
         runtime,
-        by_id(request_id),
+        by_id(request_id, _team(context)),
         lambda wf, r: wf.cancel(r, user_id, Surface.SLASH_COMMAND),
         deliver=False,
     )

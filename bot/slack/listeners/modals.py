@@ -30,6 +30,7 @@ from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, 
 from bot.slack.listeners.actions import clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import apply, by_id, tell
+from bot.slack.teams import team_of
 
 MAX_NOTE = 2000
 
@@ -90,7 +91,7 @@ def register(app: App, runtime: Runtime) -> None:
             check(workflow, request, user)
             found.append(request)
 
-        outcome = apply(runtime, by_id(request_id), operate, deliver=False)
+        outcome = apply(runtime, by_id(request_id, team_of(body)), operate, deliver=False)
         if outcome is not None and outcome.refused:
             tell(client, where(body), user, outcome.message or "")
         return found[0] if found else None
@@ -170,7 +171,7 @@ def register(app: App, runtime: Runtime) -> None:
         if not isinstance(request_id, int):
             ack(response_action="errors", errors={error_block: "This form has expired."})
             return
-        outcome = apply(runtime, by_id(request_id), operate, deliver=False)
+        outcome = apply(runtime, by_id(request_id, team_of(body)), operate, deliver=False)
         if outcome is None:
             ack(response_action="errors", errors={error_block: "That request no longer exists."})
         elif outcome.refused:
