@@ -4,6 +4,7 @@ and the intake modal's submission."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,6 +27,7 @@ from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners.operations import apply, by_id, first_delivery
 from bot.slack.names import SlackNames, at_most
+from bot.slack.permalinks import WorkspaceHosts, own_permalink
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
     names = SlackNames(runtime.client_for)
+    hosts = WorkspaceHosts(runtime.client_for)
 
     def people(team_id: str) -> Lookup:
         return at_most(names.users_of(team_id), MAX_LOOKUPS)
@@ -97,8 +100,11 @@ def register(app: App, runtime: Runtime) -> None:
             return
         message = body.get("message") or {}
         channel_id = (body.get("channel") or {}).get("id")
-        source = _permalink(client, channel_id, message.get("ts") or body.get("message_ts"))
         team = _team(context)
+        source = own_permalink(
+            _permalink(client, channel_id, message.get("ts") or body.get("message_ts")),
+            host=hosts.host(team),
+        )
         view = intake_modal(
             config=config,
             draft=draft_from_message(
@@ -114,6 +120,13 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         user_id = body["user"]["id"]
         draft = read_intake(view, config=config)
+        if draft.source_permalink:
+            # The form brings the link back from Slack; it is kept only if it still is a
+            # permalink of this workspace (anything else could be a script or a lure).
+            host = hosts.host(_team(context))
+            draft = replace(
+                draft, source_permalink=own_permalink(draft.source_permalink, host=host)
+            )
         now = runtime.clock()
         today = now.astimezone(ZoneInfo(config.organization.timezone)).date()
         problems = requests.validate_draft(draft, today=today, config=config)
