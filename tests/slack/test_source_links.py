@@ -31,7 +31,7 @@ FORGED = {
 }
 
 
-def submit_with_source(liaison: Liaison, source: object) -> Request:
+def submit_with_source(liaison: Liaison, source: object) -> None:
     liaison.slack.command(SALES_REP, "")
     view = liaison.fake.wait_for("views.open")[-1].response["view"]
     view["private_metadata"] = json.dumps({"surface": "shortcut", "source": source})
@@ -39,7 +39,6 @@ def submit_with_source(liaison: Liaison, source: object) -> Request:
     response = liaison.slack.view_submission(view, SALES_REP, fields)
     assert response.status_code == 200 and response.text == "", response.text
     liaison.settle()
-    return liaison
 
 
 @pytest.mark.parametrize("source", FORGED.values(), ids=FORGED.keys())
@@ -63,9 +62,7 @@ def test_a_permalink_of_this_workspace_is_kept(liaison: Liaison, db, source: str
     assert f"<{source}|Started from this conversation>" in json.dumps(card.params["blocks"])
 
 
-def test_no_link_is_accepted_while_the_workspace_address_is_unknown(
-    liaison: Liaison, db
-) -> None:
+def test_no_link_is_accepted_while_the_workspace_address_is_unknown(liaison: Liaison, db) -> None:
     liaison.fake.fail("auth.test", error="ratelimited", status=429, retry_after=60)
     submit_with_source(liaison, OWN)
     assert db.scalars(select(Request)).one().source_permalink is None

@@ -148,9 +148,7 @@ def _file(session: Session, team_id: str, config, now) -> Request:
     return request
 
 
-def test_lookups_by_id_and_card_are_scoped_to_the_workspace(
-    engine: Engine, config, clock
-) -> None:
+def test_lookups_by_id_and_card_are_scoped_to_the_workspace(engine: Engine, config, clock) -> None:
     with Session(engine) as session, session.begin():
         mine = _file(session, TEAM_ID, config, clock())
         card = CardRef(mine.id, mine.card_channel or "", mine.card_ts or "")
