@@ -27,7 +27,7 @@ from tests.conftest import (
     Inspector,
     Liaison,
 )
-from tests.fakes.signer import SlackClientSim
+from tests.fakes.signer import JSON, SlackClientSim
 from tests.slack.helpers import Card as CardRef
 from tests.slack.helpers import current, file_request
 
@@ -65,6 +65,22 @@ def test_events_from_another_workspace_are_dropped_unstored(
     reply = {"type": "message", "channel": card.channel, "user": SALES_REP, "text": "hi"}
     reply |= {"ts": "1800000000.000001", "thread_ts": card.ts}
     assert outsider.event(reply).status_code == 200
+    # Delivered for this installation, but naming another team as the event's own.
+    envelope = {
+        "type": "event_callback",
+        "team_id": OTHER_TEAM,
+        "api_app_id": "A0001",
+        "event_id": "EvMIXEDTEAMS",
+        "event_time": 1764600000,
+        "authorizations": [{"team_id": TEAM_ID, "user_id": "UBOT", "is_bot": True}],
+        "event": {
+            "type": "reaction_added",
+            "user": ENGINEER,
+            "reaction": "raising_hand",
+            "item": {"type": "message", "channel": card.channel, "ts": card.ts},
+        },
+    }
+    assert liaison.slack.post(json.dumps(envelope), JSON).status_code == 200
     liaison.settle()
     assert current(db, card).status is Status.NEW and current(db, card).claimer_id is None
     assert row_counts(db) == before
