@@ -177,3 +177,27 @@ def test_lookups_by_id_and_card_are_scoped_to_the_workspace(engine: Engine, conf
         theirs = _file(session, OTHER_TEAM, config, clock())
         found = find_by_card(session, team_id=OTHER_TEAM, channel=card.channel, ts=card.ts)
         assert found is theirs
+
+
+def test_a_stored_event_of_another_workspace_is_dropped_when_handled(liaison: Liaison, db) -> None:
+    # Stored by a version that did not look at the team yet: handling it changes nothing.
+    card = file_request(liaison, db)
+    body = {
+        "type": "event_callback",
+        "team_id": OTHER_TEAM,
+        "api_app_id": "A0001",
+        "event_id": "EvSTOREDELSEWHERE",
+        "event_time": 1764600000,
+        "authorizations": [{"team_id": OTHER_TEAM, "user_id": "UBOT", "is_bot": True}],
+        "event": {
+            "type": "reaction_added",
+            "user": ENGINEER,
+            "reaction": "raising_hand",
+            "item": {"type": "message", "channel": card.channel, "ts": card.ts},
+        },
+    }
+    before = row_counts(db)
+    assert liaison.runtime.inbox.store(body)
+    liaison.runtime.inbox.handle("EvSTOREDELSEWHERE")
+    assert current(db, card).status is Status.NEW
+    assert row_counts(db) == before  # and the stored event is gone
