@@ -20,6 +20,7 @@ from bot.slack.ids import Card, EstimateModal
 from bot.slack.listeners.actions import clicked, where
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import apply, by_id, tell
+from bot.slack.teams import team_of
 
 GONE = "That request no longer exists."
 
@@ -42,7 +43,7 @@ def register(app: App, runtime: Runtime) -> None:
             return  # not an option the card offers
         outcome = apply(
             runtime,
-            by_id(int(request_id)),
+            by_id(int(request_id), team_of(body)),
             lambda wf, r: wf.estimate(r, user, days, Surface.BUTTON),
         )
         if outcome is None or outcome.refused:
@@ -61,7 +62,7 @@ def register(app: App, runtime: Runtime) -> None:
                 estimate_modal(request_id=request.id, reference=request.reference, current=mine)
             )
 
-        outcome = apply(runtime, by_id(request_id), check, deliver=False)
+        outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
         if outcome is None or outcome.refused:
             tell(client, where(body), user, (outcome.message or "") if outcome else GONE)
         elif found:
@@ -81,7 +82,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         outcome = apply(
             runtime,
-            by_id(request_id),
+            by_id(request_id, team_of(body)),
             lambda wf, r: wf.estimate(r, user, days, Surface.MODAL),
             deliver=False,
         )
