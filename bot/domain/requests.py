@@ -4,11 +4,12 @@ transaction."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
@@ -23,6 +24,8 @@ MAX_TITLE = 150
 MAX_DETAILS = 3000
 MAX_CLIENT = 200
 MAX_IMPACT = 2000
+
+T = TypeVar("T")
 
 _REFERENCE = re.compile(r"^\s*(?:REQ-?)?([0-9]+)\s*$", re.IGNORECASE | re.ASCII)
 
@@ -227,36 +230,63 @@ def record_event(
     return event
 
 
+def find_workspace(session: Session, *, team_id: str) -> Workspace | None:
+    """The workspace row for `team_id`, or None: unlike `ensure_workspace`, it writes nothing."""
+    return session.scalar(select(Workspace).where(Workspace.team_id == team_id))
+
+
 def find_request(session: Session, *, workspace_id: int, number: int) -> Request | None:
     return session.scalar(
         select(Request).where(Request.workspace_id == workspace_id, Request.number == number)
     )
 
 
-def open_requests_of(session: Session, *, workspace_id: int, requester_id: str) -> list[Request]:
-    """The requester's requests that are not delivered, declined or cancelled, newest first."""
-    return list(
-        session.scalars(
-            select(Request)
-            .where(
-                Request.workspace_id == workspace_id,
-                Request.requester_id == requester_id,
-                Request.status.not_in(CLOSED),
-            )
-            .order_by(Request.number.desc())
-        )
-    )
+def may_see(request: Request, *, user_id: str, departments: Collection[str]) -> bool:
+    """Whether `user_id`, who belongs to the departments keyed `departments` (as members or
+    leads), may read `request`: its requester and the people of the two departments involved."""
+    involved = {request.fulfilling_department.key}
+    if request.requesting_department is not None:
+        involved.add(request.requesting_department.key)
+    return user_id == request.requester_id or not involved.isdisjoint(departments)
 
 
-def timeline(session: Session, *, request: Request) -> list[RequestEvent]:
-    """The request's events, oldest first."""
-    return list(
-        session.scalars(
-            select(RequestEvent)
-            .where(RequestEvent.request_id == request.id)
-            .order_by(RequestEvent.at, RequestEvent.id)
-        )
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """The first `len(items)` of `total` rows."""
+
+    items: list[T]
+    total: int
+
+
+def open_requests_of(
+    session: Session, *, workspace_id: int, requester_id: str, limit: int
+) -> Page[Request]:
+    """The requester's newest `limit` requests that are not delivered, declined or cancelled,
+    newest first, and how many there are."""
+    mine = (
+        Request.workspace_id == workspace_id,
+        Request.requester_id == requester_id,
+        Request.status.not_in(CLOSED),
     )
+    newest = session.scalars(
+        select(Request).where(*mine).order_by(Request.number.desc()).limit(limit)
+    )
+    total = session.scalar(select(func.count()).select_from(Request).where(*mine))
+    return Page(list(newest), total or 0)
+
+
+def timeline(session: Session, *, request: Request, limit: int) -> Page[RequestEvent]:
+    """The request's latest `limit` events, newest first, and how many it has."""
+    latest = session.scalars(
+        select(RequestEvent)
+        .where(RequestEvent.request_id == request.id)
+        .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
+        .limit(limit)
+    )
+    total = session.scalar(
+        select(func.count()).select_from(RequestEvent).where(RequestEvent.request_id == request.id)
+    )
+    return Page(list(latest), total or 0)
 
 
 def open_question(session: Session, *, request: Request) -> str | None:

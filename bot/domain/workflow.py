@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig, Role
-from bot.db.models import Estimate, Request, RequestEvent
+from bot.db.models import Estimate, Request, RequestEvent, Workspace
 from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
 from bot.domain.calibration import calibration_for
@@ -41,20 +41,32 @@ class Refusal(Exception):
     """The actor may not do this now; `str(refusal)` tells them why, in a sentence."""
 
 
-def lock_request(session: Session, request_id: int) -> Request | None:
-    """The request, locked for the rest of the transaction so concurrent changes queue up."""
-    return session.scalars(
-        select(Request).where(Request.id == request_id).with_for_update(of=Request)
-    ).first()
-
-
-def find_by_card(session: Session, *, channel: str, ts: str) -> Request | None:
-    """The request whose card is the message (`channel`, `ts`), locked; None for other messages."""
+def lock_request(session: Session, request_id: int, *, team_id: str) -> Request | None:
+    """The request, if it belongs to `team_id`'s workspace, locked for the rest of the
+    transaction so concurrent changes queue up."""
     return session.scalars(
         select(Request)
-        .where(Request.card_channel == channel, Request.card_ts == ts)
+        .where(Request.id == request_id, Request.workspace_id == _workspace_of(team_id))
         .with_for_update(of=Request)
     ).first()
+
+
+def find_by_card(session: Session, *, team_id: str, channel: str, ts: str) -> Request | None:
+    """The request of `team_id`'s workspace whose card is the message (`channel`, `ts`), locked;
+    None for other messages."""
+    return session.scalars(
+        select(Request)
+        .where(
+            Request.workspace_id == _workspace_of(team_id),
+            Request.card_channel == channel,
+            Request.card_ts == ts,
+        )
+        .with_for_update(of=Request)
+    ).first()
+
+
+def _workspace_of(team_id: str) -> ScalarSelect[int]:
+    return select(Workspace.id).where(Workspace.team_id == team_id).scalar_subquery()
 
 
 class Workflow:

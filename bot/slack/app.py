@@ -14,6 +14,7 @@ from bot.runtime import Runtime
 from bot.slack.inbox import FROM_INBOX, HANDLER_ERROR
 from bot.slack.listeners import actions, estimates, events, intake, modals, requester_dm
 from bot.slack.payloads import payload_problem
+from bot.slack.teams import refuse_other_teams
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ def create_bolt_app(
                 log.warning("refused a Socket Mode payload: %s", problem.reason)
                 return BoltResponse(status=problem.status, body=problem.reason)
         return next()
+
+    # Before anything reads or stores a payload: only the workspace this token serves gets in.
+    app.middleware(refuse_other_teams(runtime))
 
     @app.middleware
     def store_events_before_answering(

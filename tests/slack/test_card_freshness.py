@@ -10,7 +10,7 @@ from sqlalchemy import event
 from bot.domain.lifecycle import Surface
 from bot.slack.blocks.card import card_message
 from bot.slack.listeners.operations import apply, by_id
-from tests.conftest import ENGINEER, Liaison
+from tests.conftest import ENGINEER, TEAM_ID, Liaison
 from tests.slack.helpers import current, file_request
 
 
@@ -19,7 +19,7 @@ def test_a_change_committed_while_the_card_is_read_is_on_the_card(liaison: Liais
     runtime = liaison.runtime
 
     def change(operate: Any) -> None:
-        assert apply(runtime, by_id(card.request_id), operate, deliver=False) is not None
+        assert apply(runtime, by_id(card.request_id, TEAM_ID), operate, deliver=False) is not None
 
     change(lambda wf, r: wf.claim(r, ENGINEER, Surface.REACTION))  # a refresh waits in the outbox
     estimated = []

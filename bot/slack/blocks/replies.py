@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.db.models import Request, RequestEvent
+from bot.domain.requests import Page
 from bot.slack import text
 from bot.slack.blocks.card import card_title, desired_date_line
 from bot.slack.blocks.common import (
@@ -27,6 +28,10 @@ HELP = f"""*Liaison* files work for another team and keeps both sides in the loo
 • `{COMMAND} help`: this help
 You can also turn any message into a request: its ⋯ menu > *Create request*."""
 
+
+# How many open requests `list` shows, and how many events of a request's history `status` does.
+LISTED = 40
+HISTORY = 30
 
 UNAVAILABLE = (
     "Liaison can't reach its database right now, so nothing was changed. "
@@ -52,12 +57,11 @@ def _line(request: Request) -> str:
     )
 
 
-def list_reply(requests: list[Request]) -> dict[str, Any]:
-    if not requests:
+def list_reply(page: Page[Request]) -> dict[str, Any]:
+    if not page.total:
         return reply(f"You have no open requests. File one with `{COMMAND}`.")
-    shown = requests[:40]
-    lines = [_line(r) for r in shown]
-    blocks: list[Block] = [section(f"*Your open requests ({len(requests)})*")]
+    lines = [_line(r) for r in page.items]
+    blocks: list[Block] = [section(f"*Your open requests ({page.total})*")]
     # Several sections, each under the section text limit.
     chunk: list[str] = []
     for line in lines:
@@ -67,9 +71,9 @@ def list_reply(requests: list[Request]) -> dict[str, Any]:
         chunk.append(line)
     if chunk:
         blocks.append(section("\n".join(chunk)))
-    if len(requests) > len(shown):
-        blocks.append(context(f"…and {len(requests) - len(shown)} older ones."))
-    return reply(f"Your open requests: {len(requests)}", blocks[:MAX_MESSAGE_BLOCKS])
+    if page.total > len(page.items):
+        blocks.append(context(f"Showing the latest {len(page.items)} of {page.total}."))
+    return reply(f"Your open requests: {page.total}", blocks[:MAX_MESSAGE_BLOCKS])
 
 
 def _event_line(event: RequestEvent) -> str:
@@ -121,7 +125,7 @@ def _event_detail(event: RequestEvent) -> str:
     return ""
 
 
-def status_reply(request: Request, events: list[RequestEvent]) -> dict[str, Any]:
+def status_reply(request: Request, history: Page[RequestEvent]) -> dict[str, Any]:
     blocks: list[Block] = [
         header(card_title(request)),
         fields(
@@ -133,9 +137,9 @@ def status_reply(request: Request, events: list[RequestEvent]) -> dict[str, Any]
     ]
     if request.card_permalink:
         blocks.append(context(link(request.card_permalink, "Open the card and its thread")))
-    lines = [_event_line(e) for e in events]
-    body = "*History*\n" + "\n".join(lines[-30:])
-    if len(lines) > 30:
-        body = f"*History* (last 30 of {len(lines)})\n" + "\n".join(lines[-30:])
-    blocks.append(section(body))
+    lines = [_event_line(e) for e in history.items]
+    shown = f"showing the latest {len(lines)} of {history.total}, newest first"
+    if history.total <= len(lines):
+        shown = "newest first"
+    blocks.append(section(f"*History* ({shown})\n" + "\n".join(lines)))
     return reply(f"{request.reference}: {request.status.label}", blocks)

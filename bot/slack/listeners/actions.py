@@ -18,6 +18,7 @@ from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.intents import intent_key
 from bot.slack.listeners.operations import apply, by_id, tell
 from bot.slack.listeners.requester_dm import answer_in_dm, answer_privately, in_dm
+from bot.slack.teams import team_of
 
 Button = Callable[[Workflow, Request, str], str | None]
 B = Surface.BUTTON
@@ -74,7 +75,10 @@ def register(app: App, runtime: Runtime) -> None:
                 tell(client, where(body), user, NOT_UNDERSTOOD)
             return
         outcome = apply(
-            runtime, by_id(request_id), lambda wf, r: button(wf, r, user), intent=intent_key(body)
+            runtime,
+            by_id(request_id, team_of(body)),
+            lambda wf, r: button(wf, r, user),
+            intent=intent_key(body),
         )
         if outcome is not None and outcome.repeated:
             return

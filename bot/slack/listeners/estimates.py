@@ -22,6 +22,7 @@ from bot.slack.intents import intent_key
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import apply, by_id, tell
+from bot.slack.teams import team_of
 
 GONE = "That request no longer exists."
 
@@ -51,7 +52,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         outcome = apply(
             runtime,
-            by_id(request_id),
+            by_id(request_id, team_of(body)),
             lambda wf, r: wf.estimate(r, user, days, Surface.BUTTON),
             intent=intent_key(body),
         )
@@ -73,7 +74,7 @@ def register(app: App, runtime: Runtime) -> None:
                 estimate_modal(request_id=request.id, reference=request.reference, current=mine)
             )
 
-        outcome = apply(runtime, by_id(request_id), check, deliver=False)
+        outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
         if outcome is None or outcome.refused:
             tell(client, where(body), user, (outcome.message or "") if outcome else GONE)
         elif found:
@@ -93,7 +94,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         outcome = apply(
             runtime,
-            by_id(request_id),
+            by_id(request_id, team_of(body)),
             lambda wf, r: wf.estimate(r, user, days, Surface.MODAL),
             intent=intent_key(body),
             deliver=False,

@@ -15,6 +15,7 @@ from bot.domain.numbers import whole_number
 from bot.domain.workflow import Workflow, find_by_card
 from bot.runtime import Runtime
 from bot.slack.listeners.operations import apply, tell
+from bot.slack.teams import team_of
 
 # Message subtypes that are a person writing (thread_broadcast: "also send to channel").
 _PERSON_WRITING = (None, "thread_broadcast", "file_share")
@@ -44,10 +45,10 @@ def register(app: App, runtime: Runtime) -> None:
                 return workflow.deliver(request, user, surface)
             return workflow.request_decline(request, user, surface)
 
-        channel, ts = item.get("channel"), item.get("ts")
+        channel, ts, team = item.get("channel"), item.get("ts"), team_of(body)
         outcome = apply(
             runtime,
-            lambda session: find_by_card(session, channel=channel, ts=ts),
+            lambda session: find_by_card(session, team_id=team, channel=channel, ts=ts),
             operate,
             event_id=body.get("event_id"),
         )
@@ -77,10 +78,10 @@ def register(app: App, runtime: Runtime) -> None:
                 return None
             return workflow.unclaim(request, user, Surface.REACTION)
 
-        channel, ts = item.get("channel"), item.get("ts")
+        channel, ts, team = item.get("channel"), item.get("ts"), team_of(body)
         apply(
             runtime,
-            lambda session: find_by_card(session, channel=channel, ts=ts),
+            lambda session: find_by_card(session, team_id=team, channel=channel, ts=ts),
             operate,
             event_id=body.get("event_id"),
         )
@@ -96,7 +97,7 @@ def register(app: App, runtime: Runtime) -> None:
             or event.get("subtype") not in _PERSON_WRITING
         ):
             return
-        channel, text = event.get("channel"), event.get("text") or ""
+        channel, text, team = event.get("channel"), event.get("text") or "", team_of(body)
         written_at = slack_time(event.get("ts"))
         if written_at is None:
             return  # no time to tell whether it answers what was asked: not a reply we read
@@ -106,7 +107,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         outcome = apply(
             runtime,
-            lambda session: find_by_card(session, channel=channel, ts=thread_ts),
+            lambda session: find_by_card(session, team_id=team, channel=channel, ts=thread_ts),
             operate,
             event_id=body.get("event_id"),
         )

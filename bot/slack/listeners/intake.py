@@ -4,6 +4,7 @@ and the intake modal's submission."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.db.models import Workspace
-from bot.db.session import transaction
+from bot.db.models import Request, Workspace
+from bot.db.session import reading, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
 from bot.domain.requests import RequestDraft
@@ -26,6 +27,7 @@ from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners.operations import apply, by_id, first_delivery
 from bot.slack.names import SlackNames, at_most
+from bot.slack.permalinks import WorkspaceHosts, own_permalink
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
     names = SlackNames(runtime.client_for)
+    hosts = WorkspaceHosts(runtime.client_for)
 
     def people(team_id: str) -> Lookup:
         return at_most(names.users_of(team_id), MAX_LOOKUPS)
@@ -64,7 +67,7 @@ def register(app: App, runtime: Runtime) -> None:
                 if verb == "list":
                     answer, changed = _list_reply(runtime, context, user_id), None
                 elif verb == "status":
-                    answer, changed = _status_reply(runtime, context, rest), None
+                    answer, changed = _status_reply(runtime, context, user_id, rest), None
                 else:
                     answer, changed = _cancel(runtime, context, user_id, rest)
             except SQLAlchemyError:
@@ -97,8 +100,11 @@ def register(app: App, runtime: Runtime) -> None:
             return
         message = body.get("message") or {}
         channel_id = (body.get("channel") or {}).get("id")
-        source = _permalink(client, channel_id, message.get("ts") or body.get("message_ts"))
         team = _team(context)
+        source = own_permalink(
+            _permalink(client, channel_id, message.get("ts") or body.get("message_ts")),
+            host=hosts.host(team),
+        )
         view = intake_modal(
             config=config,
             draft=draft_from_message(
@@ -114,6 +120,13 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         user_id = body["user"]["id"]
         draft = read_intake(view, config=config)
+        if draft.source_permalink:
+            # The form brings the link back from Slack; it is kept only if it still is a
+            # permalink of this workspace (anything else could be a script or a lure).
+            host = hosts.host(_team(context))
+            draft = replace(
+                draft, source_permalink=own_permalink(draft.source_permalink, host=host)
+            )
         now = runtime.clock()
         today = now.astimezone(ZoneInfo(config.organization.timezone)).date()
         problems = requests.validate_draft(draft, today=today, config=config)
@@ -198,22 +211,59 @@ def _workspace(session: Session, runtime: Runtime, context: BoltContext) -> Work
 
 
 def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[str, Any]:
-    with transaction(runtime.sessions) as session:
-        workspace = _workspace(session, runtime, context)
-        mine = requests.open_requests_of(session, workspace_id=workspace.id, requester_id=user_id)
+    with reading(runtime.sessions) as session:
+        workspace = requests.find_workspace(session, team_id=_team(context))
+        if workspace is None:
+            return replies.list_reply(requests.Page([], 0))
+        mine = requests.open_requests_of(
+            session, workspace_id=workspace.id, requester_id=user_id, limit=replies.LISTED
+        )
         return replies.list_reply(mine)
 
 
-def _status_reply(runtime: Runtime, context: BoltContext, argument: str) -> dict[str, Any]:
+def _departments_of(runtime: Runtime, user_id: str) -> frozenset[str]:
+    """The keys of the departments `user_id` belongs to. Called before a transaction opens:
+    membership may have to be read from Slack's user groups."""
+    directory = runtime.directory
+    return frozenset(d.key for d in runtime.config.departments if directory.is_member(user_id, d))
+
+
+def _not_found(number: int) -> str:
+    # The same words whether the request does not exist or is not the person's to see, so that
+    # guessing numbers tells nobody which exist.
+    return f"There is no request REQ-{number} that you can see."
+
+
+def _status_reply(
+    runtime: Runtime, context: BoltContext, user_id: str, argument: str
+) -> dict[str, Any]:
     number = requests.parse_reference(argument)
     if number is None:
         return replies.help_reply(f"Which request? Try `{COMMAND} status REQ-12`.")
-    with transaction(runtime.sessions) as session:
-        workspace = _workspace(session, runtime, context)
-        request = requests.find_request(session, workspace_id=workspace.id, number=number)
+    departments = _departments_of(runtime, user_id)
+    with reading(runtime.sessions) as session:
+        request = _find_visible(session, context, user_id, departments, number)
         if request is None:
-            return replies.reply(f"There is no request REQ-{number}.")
-        return replies.status_reply(request, requests.timeline(session, request=request))
+            return replies.reply(_not_found(number))
+        history = requests.timeline(session, request=request, limit=replies.HISTORY)
+        return replies.status_reply(request, history)
+
+
+def _find_visible(
+    session: Session,
+    context: BoltContext,
+    user_id: str,
+    departments: frozenset[str],
+    number: int,
+) -> Request | None:
+    """Request `number` of the payload's workspace, if `user_id` may see it."""
+    workspace = requests.find_workspace(session, team_id=_team(context))
+    if workspace is None:
+        return None
+    request = requests.find_request(session, workspace_id=workspace.id, number=number)
+    if request is None or not requests.may_see(request, user_id=user_id, departments=departments):
+        return None
+    return request
 
 
 def _cancel(
@@ -223,15 +273,15 @@ def _cancel(
     number = requests.parse_reference(argument)
     if number is None:
         return replies.help_reply(f"Which request? Try `{COMMAND} cancel REQ-12`."), None
-    with transaction(runtime.sessions) as session:
-        workspace = _workspace(session, runtime, context)
-        request = requests.find_request(session, workspace_id=workspace.id, number=number)
+    departments = _departments_of(runtime, user_id)
+    with reading(runtime.sessions) as session:
+        request = _find_visible(session, context, user_id, departments, number)
         request_id = request.id if request else None
     if request_id is None:
-        return replies.reply(f"There is no request REQ-{number}."), None
+        return replies.reply(_not_found(number)), None
     outcome = apply(
         runtime,
-        by_id(request_id),
+        by_id(request_id, _team(context)),
         lambda wf, r: wf.cancel(r, user_id, Surface.SLASH_COMMAND),
         deliver=False,
     )

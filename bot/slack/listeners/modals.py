@@ -32,6 +32,7 @@ from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, 
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import apply, by_id, tell
 from bot.slack.listeners.requester_dm import origin_of, settle_origin
+from bot.slack.teams import team_of
 
 MAX_NOTE = 2000
 
@@ -93,7 +94,7 @@ def register(app: App, runtime: Runtime) -> None:
             check(workflow, request, user)
             found.append(request)
 
-        outcome = apply(runtime, by_id(request_id), operate, deliver=False)
+        outcome = apply(runtime, by_id(request_id, team_of(body)), operate, deliver=False)
         if outcome is not None and outcome.refused:
             tell(client, where(body), user, outcome.message or "")
         return found[0] if found else None
@@ -178,7 +179,13 @@ def register(app: App, runtime: Runtime) -> None:
         if request_id is None:
             ack(response_action="errors", errors={error_block: "This form has expired."})
             return
-        outcome = apply(runtime, by_id(request_id), operate, intent=intent_key(body), deliver=False)
+        outcome = apply(
+            runtime,
+            by_id(request_id, team_of(body)),
+            operate,
+            intent=intent_key(body),
+            deliver=False,
+        )
         if outcome is not None and outcome.repeated:
             ack()  # the same form, sent again: it was handled the first time
         elif outcome is None:

@@ -37,8 +37,9 @@ class Outcome:
 REPEATED = Outcome(None, repeated=True)
 
 
-def by_id(request_id: int) -> Finder:
-    return lambda session: lock_request(session, request_id)
+def by_id(request_id: int, team_id: str) -> Finder:
+    """The request `request_id`, if it is one of `team_id`'s workspace."""
+    return lambda session: lock_request(session, request_id, team_id=team_id)
 
 
 def apply(

@@ -16,6 +16,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.db.models import Request
 from bot.domain.lifecycle import Surface
+from bot.domain.numbers import whole_number
 from bot.domain.requests import open_question
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
@@ -23,8 +24,10 @@ from bot.slack import text
 from bot.slack.blocks.dm import answer_modal, origin, settled, settled_prompt
 from bot.slack.blocks.intake import typed_value, view_metadata
 from bot.slack.ids import Answer, Negotiation, Requester
+from bot.slack.intents import intent_key
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import Outcome, apply, by_id, tell
+from bot.slack.teams import team_of
 
 log = logging.getLogger(__name__)
 
@@ -138,8 +141,9 @@ def register(app: App, runtime: Runtime) -> None:
     def on_answer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
-        value = str(_clicked(body).get("value", ""))
-        if not value.isdigit():
+        request_id = whole_number(_clicked(body).get("value"))
+        if request_id is None:
+            answer_privately(client, body, GONE)
             return
         shown: list[dict[str, Any]] = []
 
@@ -154,7 +158,7 @@ def register(app: App, runtime: Runtime) -> None:
                 )
             )
 
-        outcome = apply(runtime, by_id(int(value)), check, deliver=False)
+        outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
         if outcome is None or outcome.refused:
             answer_privately(client, body, (outcome.message or "") if outcome else GONE)
         elif shown:
@@ -166,19 +170,23 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         user, answer = body["user"]["id"], typed_value(view, Answer.answer)
         metadata = view_metadata(view)
-        request_id = metadata.get("request_id")
+        request_id = whole_number(metadata.get("request_id"))
         if not answer:
             ack(response_action="errors", errors={Answer.answer: "Write your answer."})
             return
-        if not isinstance(request_id, int):
+        if request_id is None:
             ack(response_action="errors", errors={Answer.answer: "This form has expired."})
             return
         outcome = apply(
             runtime,
-            by_id(request_id),
+            by_id(request_id, team_of(body)),
             lambda wf, r: wf.answer_question(r, user, answer, Surface.MODAL),
+            intent=intent_key(body),
             deliver=False,
         )
+        if outcome is not None and outcome.repeated:
+            ack()  # the same form, sent again: it was handled the first time
+            return
         if outcome is None or outcome.refused:
             problem = (outcome.message or "") if outcome else GONE
             ack(response_action="errors", errors={Answer.answer: text.plain(problem, 150)})
