@@ -280,7 +280,11 @@ def liaison(
         yield Liaison(
             runtime=runtime,
             slack=SlackClientSim(
-                url, SIGNING_SECRET, team_id=TEAM_ID, response_url_base=fake_slack.root_url
+                url,
+                SIGNING_SECRET,
+                team_id=TEAM_ID,
+                response_url_base=fake_slack.root_url,
+                workspace=fake_slack,
             ),
             fake=fake_slack,
             clock=clock,

@@ -351,22 +351,22 @@ class Workflow:
         )
         return f"I asked <@{request.requester_id}> and will tell you when they answer."
 
-    def thread_reply(self, request: Request, user: str, text: str) -> None:
+    def thread_reply(
+        self, request: Request, user: str, text: str, surface: Surface = Surface.THREAD
+    ) -> None:
         """Someone wrote in the card's thread: an answer from the requester, or a decline
         reason from the person who asked to decline. Anything else is conversation."""
         if request.decline_pending_by == user and request.status.is_open:
-            self.decline(request, user, text, Surface.THREAD)
+            self.decline(request, user, text, surface)
         elif request.status is Status.NEEDS_INFO and user == request.requester_id:
             asked_by = request.info_asked_by
             request.info_asked_by = None
             resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
             request.resume_status = None
-            self._move(
-                request, resume, user, Surface.THREAD, "info_provided", data={"answer": text}
-            )
+            self._move(request, resume, user, surface, "info_provided", data={"answer": text})
             if asked_by:
                 self._dm(asked_by, request, "answered", actor=user, answer=text)
-            self._estimate_changed(request, user, Surface.THREAD)
+            self._estimate_changed(request, user, surface)
 
     # -- closing ---------------------------------------------------------------------------
 

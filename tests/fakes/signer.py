@@ -14,7 +14,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
@@ -24,6 +24,16 @@ JSON = "application/json"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 
 Payload = dict[str, Any]
+
+
+class Workspace(Protocol):
+    """What a person does in Slack outside the app's view (the fake Web API implements it)."""
+
+    def add_reaction(self, channel: str, ts: str, user: str, name: str) -> bool: ...
+
+    def remove_reaction(self, channel: str, ts: str, user: str, name: str) -> bool: ...
+
+
 INITIAL_KEYS = (
     "initial_value",
     "initial_date",
@@ -57,6 +67,7 @@ class SlackClientSim:
         verification_token: str = "verification_token",
         response_url_base: str = "https://hooks.slack.com",
         now: Callable[[], float] = time.time,
+        workspace: Workspace | None = None,
     ) -> None:
         self.signing_secret = signing_secret
         self.team_id = team_id
@@ -66,6 +77,8 @@ class SlackClientSim:
         self.verification_token = verification_token
         self.response_url_base = response_url_base.rstrip("/")
         self.now = now
+        # Where a person's reactions land in Slack (the fake Web API), events or not.
+        self.workspace = workspace
         self._serial = itertools.count(1)
         self._http = httpx.Client(base_url=app_url, timeout=10.0)
 
@@ -288,7 +301,9 @@ class SlackClientSim:
         item_user: str = "UBOT",
         **kw: Any,
     ) -> httpx.Response:
-        """A reaction_added (or _removed) event; ``kw`` goes to :meth:`event` (event_id...)."""
+        """A person reacts (or takes the reaction off): Slack keeps it on the message and sends a
+        reaction_added (or _removed) event; ``kw`` goes to :meth:`event` (event_id...)."""
+        self._react_in_slack(user_id, reaction, channel, ts, removed=removed)
         event = {
             "type": "reaction_removed" if removed else "reaction_added",
             "user": user_id,
@@ -297,6 +312,23 @@ class SlackClientSim:
             "item": {"type": "message", "channel": channel, "ts": ts},
         }
         return self.event(event, **kw)
+
+    def reaction_dropped(
+        self, user_id: str, reaction: str, channel: str, ts: str, *, removed: bool = False
+    ) -> None:
+        """A reaction Slack keeps on the message but whose event never reaches the app (an
+        outage longer than Slack's retries)."""
+        self._react_in_slack(user_id, reaction, channel, ts, removed=removed)
+
+    def _react_in_slack(
+        self, user_id: str, reaction: str, channel: str, ts: str, *, removed: bool
+    ) -> None:
+        if self.workspace is None:
+            return
+        if removed:
+            self.workspace.remove_reaction(channel, ts, user_id, reaction)
+        else:
+            self.workspace.add_reaction(channel, ts, user_id, reaction)
 
     def app_home_opened(self, user_id: str, *, tab: str = "home", **kw: Any) -> httpx.Response:
         """An app_home_opened event for ``user_id``; ``kw`` goes to :meth:`event`."""

@@ -1,0 +1,184 @@
+"""Reconciliation through the real app: reactions and thread replies that Slack has on a card but
+whose events never arrived are found with reactions.get / conversations.replies and applied once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot import cli
+from bot.domain.lifecycle import Status
+from bot.jobs.reconcile import reconcile_cards
+from bot.jobs.scheduler import RECONCILE_CARDS, build_scheduler
+from bot.slack.ids import Card as CardIds
+from tests.conftest import (
+    BOT_TOKEN,
+    ENGINEER,
+    ENGINEER_2,
+    SALES_REP,
+    SIGNING_SECRET,
+    STRANGER,
+    Liaison,
+)
+from tests.slack.helpers import (
+    click,
+    current,
+    dms_to,
+    ephemerals_to,
+    events_of,
+    file_request,
+    react,
+)
+
+
+def reconcile(liaison: Liaison, *, dry_run: bool = False):
+    report = reconcile_cards(liaison.runtime, dry_run=dry_run)
+    liaison.settle()
+    return report
+
+
+def test_dropped_claim_and_estimate_are_applied_once(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    liaison.clock.advance(minutes=30)
+    # An outage: Slack keeps the reactions, the events never reach Liaison.
+    liaison.slack.reaction_dropped(STRANGER, "raising_hand", card.channel, card.ts)
+    liaison.slack.reaction_dropped(ENGINEER, "raising_hand", card.channel, card.ts)
+    liaison.slack.reaction_dropped(ENGINEER, "three", card.channel, card.ts)
+    assert current(db, card).claimer_id is None
+
+    report = reconcile(liaison)
+
+    assert report.lines() == ["REQ-1: claim by UENG1", "REQ-1: estimate 3 d by UENG1"]
+    request = current(db, card)
+    assert request.claimer_id == ENGINEER and request.estimate_days == 3
+    assert request.status in (Status.COMMITTED, Status.AT_RISK)
+    claimed = events_of(db, card, "claimed")
+    assert [(e.actor, e.surface) for e in claimed] == [(ENGINEER, "reconcile")]
+    assert liaison.fake.wait_for("reactions.get")[0].params["full"] in (True, "true", "1")
+    # The requester hears about it as after a reaction that arrived.
+    assert any("claimed" in text for text in dms_to(liaison, SALES_REP))
+    # The stranger's reaction is left alone, without a word to them.
+    assert dms_to(liaison, STRANGER) == [] and ephemerals_to(liaison, STRANGER) == []
+
+    events_before = len(events_of(db, card))
+    posts_before = len(liaison.fake.calls_to("chat.postMessage"))
+    again = reconcile(liaison)
+    assert again.changes == [] and again.checked == 1
+    assert len(events_of(db, card)) == events_before
+    assert len(liaison.fake.calls_to("chat.postMessage")) == posts_before
+
+
+def test_dry_run_reports_and_changes_nothing(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    liaison.slack.reaction_dropped(ENGINEER, "raising_hand", card.channel, card.ts)
+    events_before = len(events_of(db, card))
+
+    report = reconcile(liaison, dry_run=True)
+
+    assert report.lines() == ["REQ-1: claim by UENG1"]
+    assert current(db, card).claimer_id is None
+    assert len(events_of(db, card)) == events_before
+    assert reconcile(liaison).lines() == ["REQ-1: claim by UENG1"]  # still missed, then applied
+
+
+def test_liaison_reconcile_dry_run_prints_what_it_would_apply(
+    liaison: Liaison, db, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    card = file_request(liaison, db)
+    liaison.slack.reaction_dropped(ENGINEER, "raising_hand", card.channel, card.ts)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setattr(cli, "_job_runtime", lambda settings, dry_run: liaison.runtime)
+    calls_before = len(liaison.fake.calls)
+
+    assert cli.main(["reconcile", "--dry-run"]) == 0
+
+    out = capsys.readouterr().out
+    assert "REQ-1: claim by UENG1" in out and "would apply 1 changes" in out
+    assert current(db, card).claimer_id is None
+    methods = {c.method for c in liaison.fake.calls[calls_before:]}
+    assert methods == {"reactions.get"}  # read, nothing posted
+
+
+def test_missed_removal_releases_a_claim_made_by_reaction(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "raising_hand")
+    assert current(db, card).claimer_id == ENGINEER
+    liaison.slack.reaction_dropped(ENGINEER, "raising_hand", card.channel, card.ts, removed=True)
+
+    assert reconcile(liaison).lines() == ["REQ-1: release the claim by UENG1"]
+    assert current(db, card).claimer_id is None
+    assert reconcile(liaison).changes == []
+
+
+def test_a_claim_released_with_the_button_is_not_taken_back(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "raising_hand")
+    click(liaison, card, ENGINEER, CardIds.release)
+    assert current(db, card).claimer_id is None
+
+    # The reaction is still on the card, but the release came after it.
+    assert reconcile(liaison).changes == []
+    assert current(db, card).claimer_id is None
+
+
+def test_an_answer_missed_in_an_outage_is_picked_up_from_the_thread(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "raising_hand")
+    # Someone else's question earlier in the thread and the requester's words before it don't
+    # count; only the requester's reply after the question does.
+    liaison.fake.post_as(SALES_REP, card.channel, "Just filed it", thread_ts=card.ts)
+    liaison.clock.advance(minutes=5)
+    react(liaison, card, ENGINEER, "question")
+    assert current(db, card).status is Status.NEEDS_INFO
+    liaison.clock.advance(minutes=5)
+    liaison.fake.post_as(ENGINEER_2, card.channel, "Which client?", thread_ts=card.ts)
+    liaison.fake.post_as(SALES_REP, card.channel, "It is for ACME", thread_ts=card.ts)
+    liaison.fake.post_as(SALES_REP, card.channel, "and soon", thread_ts=card.ts)
+
+    report = reconcile(liaison)
+
+    assert report.lines() == ["REQ-1: answer to the question by USALES1"]
+    request = current(db, card)
+    assert request.status is Status.CLAIMED
+    [answered] = events_of(db, card, "info_provided")
+    assert answered.surface == "reconcile" and answered.data["answer"] == "It is for ACME"
+    assert liaison.fake.calls_to("conversations.replies", ts=card.ts)
+    assert any("ACME" in text for text in dms_to(liaison, ENGINEER))
+    # The question reaction stays on the card; it was already applied.
+    assert reconcile(liaison).changes == []
+
+
+def test_only_recent_open_cards_are_read(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    liaison.clock.advance(hours=49)
+    liaison.slack.reaction_dropped(ENGINEER, "raising_hand", card.channel, card.ts)
+    report = reconcile(liaison)
+    assert report.checked == 0 and report.changes == []
+    assert liaison.fake.calls_to("reactions.get") == []
+
+
+def test_the_scheduler_reconciles_every_ten_minutes(liaison: Liaison) -> None:
+    scheduler = build_scheduler(liaison.runtime, blocking=False)
+    job = scheduler.get_job(RECONCILE_CARDS)
+    assert job is not None
+    assert job.trigger.interval == timedelta(minutes=10)
+    assert job.max_instances == 1
+
+
+def test_reactions_get_shows_what_people_did_on_the_message(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    client = liaison.runtime.client_for("T0001")
+    for user in ("U1", "U2", "U3", "U4"):
+        liaison.slack.reaction_dropped(user, "eyes", card.channel, card.ts)
+    liaison.slack.reaction_dropped("U2", "eyes", card.channel, card.ts, removed=True)
+    full = client.reactions_get(channel=card.channel, timestamp=card.ts, full=True)
+    assert full["type"] == "message" and full["channel"] == card.channel
+    assert full["message"]["reactions"] == [
+        {"name": "eyes", "users": ["U1", "U3", "U4"], "count": 3}
+    ]
+    liaison.slack.reaction_dropped("U5", "eyes", card.channel, card.ts)
+    partial = client.reactions_get(channel=card.channel, timestamp=card.ts)
+    [eyes] = partial["message"]["reactions"]
+    assert eyes["count"] == 4 and len(eyes["users"]) < 4
