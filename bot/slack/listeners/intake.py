@@ -178,7 +178,10 @@ def _status_reply(runtime: Runtime, context: BoltContext, argument: str) -> dict
         request = requests.find_request(session, workspace_id=workspace.id, number=number)
         if request is None:
             return replies.reply(f"There is no request REQ-{number}.")
-        return replies.status_reply(request, requests.timeline(session, request=request))
+        # Times read in each reader's zone; the fallback in the fulfilling department's.
+        department = runtime.config.find_department(request.fulfilling_department.key)
+        zone = department.zone if department else ZoneInfo(runtime.config.organization.timezone)
+        return replies.status_reply(request, requests.timeline(session, request=request), zone)
 
 
 def _cancel(
