@@ -179,6 +179,9 @@ def fake_slack(clock: Clock) -> Iterator[FakeSlack]:
     with FakeSlack(team_id=TEAM_ID, token=BOT_TOKEN, clock=clock) as fake:
         fake.usergroups["SENG"] = []
         fake.channels |= {INTAKE_CHANNEL, DIGEST_CHANNEL}
+        # Everyone's Slack time zone is New York unless set: engineering sits in Berlin.
+        for person in (ENGINEER, ENGINEER_2, ENG_LEAD):
+            fake.users[person] = {"tz": "Europe/Berlin"}
         yield fake
 
 
