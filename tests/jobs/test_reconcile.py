@@ -3,6 +3,7 @@ whose events never arrived are found with reactions.get / conversations.replies 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -182,3 +183,50 @@ def test_reactions_get_shows_what_people_did_on_the_message(liaison: Liaison, db
     partial = client.reactions_get(channel=card.channel, timestamp=card.ts)
     [eyes] = partial["message"]["reactions"]
     assert eyes["count"] == 4 and len(eyes["users"]) < 4
+
+
+def test_a_missed_decline_asks_for_the_reason_and_a_missed_reason_declines(
+    liaison: Liaison, db
+) -> None:
+    card = file_request(liaison, db)
+    liaison.slack.reaction_dropped(ENGINEER, "no_entry_sign", card.channel, card.ts)
+
+    assert reconcile(liaison).lines() == ["REQ-1: decline (asks for the reason) by UENG1"]
+    assert current(db, card).decline_pending_by == ENGINEER
+    assert reconcile(liaison).changes == []  # asked once
+
+    liaison.clock.advance(minutes=3)
+    liaison.fake.post_as(SALES_REP, card.channel, "Please don't", thread_ts=card.ts)
+    liaison.fake.post_as(ENGINEER, card.channel, "Finance exports these.", thread_ts=card.ts)
+    assert reconcile(liaison).lines() == ["REQ-1: reason for declining by UENG1"]
+    request = current(db, card)
+    assert request.status is Status.DECLINED and request.decline_reason == "Finance exports these."
+    assert [e.surface for e in events_of(db, card, "declined")] == ["reconcile"]
+    assert reconcile(liaison).checked == 0  # closed: no longer read
+
+
+def test_a_missed_delivery_counts_only_from_the_claimer_or_a_lead(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "raising_hand")
+    liaison.slack.reaction_dropped(ENGINEER_2, "white_check_mark", card.channel, card.ts)
+    assert reconcile(liaison).changes == []  # not the claimer: ignored, nobody is told
+    assert ephemerals_to(liaison, ENGINEER_2) == [] and dms_to(liaison, ENGINEER_2) == []
+
+    liaison.slack.reaction_dropped(ENGINEER, "white_check_mark", card.channel, card.ts)
+    assert reconcile(liaison).lines() == ["REQ-1: delivered by UENG1"]
+    assert current(db, card).status is Status.DELIVERED
+
+
+def test_two_schedulers_reconciling_at_once_apply_a_reaction_once(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    liaison.slack.reaction_dropped(ENGINEER, "raising_hand", card.channel, card.ts)
+    liaison.slack.reaction_dropped(ENGINEER, "two", card.channel, card.ts)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        reports = list(pool.map(lambda _: reconcile_cards(liaison.runtime), range(2)))
+    liaison.settle()
+
+    applied = sorted(line for report in reports for line in report.lines())
+    assert applied == ["REQ-1: claim by UENG1", "REQ-1: estimate 2 d by UENG1"]
+    assert len(events_of(db, card, "claimed")) == 1
+    assert [e.data["days"] for e in events_of(db, card, "estimated") if "days" in e.data] == [2]
