@@ -3,6 +3,7 @@ time, with a fallback written in the department's zone."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -69,3 +70,18 @@ def test_digest_header_stays_plain_text() -> None:
         "type": "plain_text",
         "text": "Weekly digest: Mon 30 Nov 2026 – Mon 7 Dec 2026",
     }
+
+
+def test_a_long_timeline_keeps_its_newest_entries_whole(liaison: Liaison, db) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "raising_hand")
+    for days in ["one", "two"] * 12 + ["five"]:
+        liaison.clock.advance(minutes=1)
+        react(liaison, card, ENGINEER, days)
+
+    blocks = liaison.slack.command(SALES_REP, "status REQ-1").json()["blocks"]
+    history = next(b["text"]["text"] for b in blocks if "*History*" in str(b))
+    assert len(history) <= 3000 and not history.endswith("…")
+    assert history.count("<!date^") == len(re.findall(r"<!date\^\d+\^[^<>|]+\|[^<>]+>", history))
+    assert history.splitlines()[0].startswith("*History* (last ")
+    assert "Estimated: 5 d" in history.splitlines()[-1]  # the newest entry is there

@@ -11,6 +11,7 @@ from bot.slack import text
 from bot.slack.blocks.card import card_title, desired_date_line
 from bot.slack.blocks.common import (
     MAX_MESSAGE_BLOCKS,
+    SECTION_TEXT,
     Block,
     context,
     day,
@@ -126,6 +127,19 @@ def _event_detail(event: RequestEvent) -> str:
     return ""
 
 
+def _newest_fitting(lines: list[str], limit: int) -> list[str]:
+    """The newest of `lines` that fit in `limit` characters together: the section is never cut
+    inside a line (a date or mention cut in half shows as markup)."""
+    kept: list[str] = []
+    size = 0
+    for line in reversed(lines):
+        size += len(line) + 1
+        if size > limit:
+            break
+        kept.append(line)
+    return kept[::-1]
+
+
 def _iso_day(value: str) -> str:
     return day(date.fromisoformat(value[:10]))
 
@@ -146,8 +160,9 @@ def status_reply(
     if request.card_permalink:
         blocks.append(context(link(request.card_permalink, "Open the card and its thread")))
     lines = [_event_line(e, zone) for e in events]
-    body = "*History*\n" + "\n".join(lines[-30:])
-    if len(lines) > 30:
-        body = f"*History* (last 30 of {len(lines)})\n" + "\n".join(lines[-30:])
+    shown = _newest_fitting(lines[-30:], SECTION_TEXT - 40)
+    body = "*History*\n" + "\n".join(shown)
+    if len(lines) > len(shown):
+        body = f"*History* (last {len(shown)} of {len(lines)})\n" + "\n".join(shown)
     blocks.append(section(body))
     return reply(f"{request.reference}: {request.status.label}", blocks)
