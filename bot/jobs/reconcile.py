@@ -44,6 +44,7 @@ EVERY = timedelta(minutes=10)
 class _Card:
     request_id: int
     reference: str
+    department: str  # the fulfilling department's key
     team_id: str
     channel: str
     ts: str
@@ -108,6 +109,7 @@ def _recent_cards(session: Session, now: datetime) -> list[_Card]:
             _Card(
                 request_id=request.id,
                 reference=request.reference,
+                department=request.fulfilling_department.key,
                 team_id=team_id,
                 channel=request.card_channel or "",
                 ts=request.card_ts or "",
@@ -209,6 +211,7 @@ def _missed(
 
 def _apply(runtime: Runtime, card: _Card, in_slack: CardInSlack) -> list[Missed]:
     """Apply what was missed on one card, deciding again on the locked request."""
+    _know_members(runtime, card, in_slack)
     applied: list[Missed] = []
 
     def operate(workflow: Workflow, request: Request) -> str | None:
@@ -226,6 +229,16 @@ def _apply(runtime: Runtime, card: _Card, in_slack: CardInSlack) -> list[Missed]
     if outcome is not None and outcome.refused:
         return []  # the database failed; nothing was changed
     return applied
+
+
+def _know_members(runtime: Runtime, card: _Card, in_slack: CardInSlack) -> None:
+    """Ask about everyone who reacted before the transaction opens: a department's user group is
+    read from Slack (then cached), and no Slack call may wait inside a transaction."""
+    department = runtime.config.find_department(card.department)
+    if department is None:
+        return
+    for user in {u for users in in_slack.reactions.values() for u in users}:
+        runtime.directory.is_member(user, department)
 
 
 def _do(workflow: Workflow, request: Request, change: Missed) -> None:

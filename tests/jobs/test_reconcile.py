@@ -230,3 +230,13 @@ def test_two_schedulers_reconciling_at_once_apply_a_reaction_once(liaison: Liais
     assert applied == ["REQ-1: claim by UENG1", "REQ-1: estimate 2 d by UENG1"]
     assert len(events_of(db, card, "claimed")) == 1
     assert [e.data["days"] for e in events_of(db, card, "estimated") if "days" in e.data] == [2]
+
+
+def test_a_member_through_the_user_group_is_recognised(liaison: Liaison, db) -> None:
+    liaison.fake.usergroups["SENG"] = ["UENG3"]
+    card = file_request(liaison, db)
+    liaison.slack.reaction_dropped("UENG3", "raising_hand", card.channel, card.ts)
+
+    assert reconcile(liaison).lines() == ["REQ-1: claim by UENG3"]
+    # The group was read before the change's transaction, while deciding who may act.
+    assert liaison.fake.calls_to("usergroups.users.list", usergroup="SENG")
