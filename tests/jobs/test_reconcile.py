@@ -10,6 +10,7 @@ import pytest
 
 from bot import cli
 from bot.domain.lifecycle import Status
+from bot.jobs import reconcile as reconcile_job
 from bot.jobs.reconcile import reconcile_cards
 from bot.jobs.scheduler import RECONCILE_CARDS, build_scheduler
 from bot.slack.ids import Card as CardIds
@@ -240,3 +241,23 @@ def test_a_member_through_the_user_group_is_recognised(liaison: Liaison, db) -> 
     assert reconcile(liaison).lines() == ["REQ-1: claim by UENG3"]
     # The group was read before the change's transaction, while deciding who may act.
     assert liaison.fake.calls_to("usergroups.users.list", usergroup="SENG")
+
+
+def test_each_run_reads_a_bounded_number_of_cards_and_every_card_gets_its_turn(
+    liaison: Liaison, db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reconcile_job, "MAX_CARDS", 2)
+    cards = [file_request(liaison, db, title=f"Request {n}") for n in range(3)]
+    for card in cards:
+        liaison.slack.reaction_dropped(ENGINEER, "raising_hand", card.channel, card.ts)
+
+    seen: set[str] = set()
+    for _ in range(3):
+        before = len(liaison.fake.calls_to("reactions.get"))
+        report = reconcile(liaison)
+        assert report.checked == 2 and report.unchecked == 1
+        assert len(liaison.fake.calls_to("reactions.get")) - before == 2
+        seen |= {reference for reference, _ in report.changes}
+        liaison.clock.advance(minutes=10)
+    assert seen == {"REQ-1", "REQ-2", "REQ-3"}
+    assert all(current(db, card).claimer_id == ENGINEER for card in cards)
