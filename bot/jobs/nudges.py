@@ -41,7 +41,10 @@ def send_nudges(
 
 def _time_zones(runtime: Runtime, now: datetime) -> dict[Recipient, ZoneInfo]:
     """The own time zones of everyone a DM nudge may go to now, read from Slack (or its cache)
-    before the nudges' transaction opens."""
+    before the nudges' transaction opens. Without a token (a dry run needs none) the departments'
+    own zones apply."""
+    if not runtime.settings.slack_bot_token:
+        return {}
     with reading(runtime.sessions) as session:
         recipients = direct_recipients(session, config=runtime.config, now=now)
         rows = session.execute(
