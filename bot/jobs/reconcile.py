@@ -4,7 +4,8 @@ through the workflow (see bot/domain/reconcile.py).
 
 Slack is read first, outside any transaction; then each card's changes are applied in one
 transaction that locks the request and decides again from its current state, so several
-schedulers running this at once apply each missed reaction once.
+schedulers running this at once apply each missed reaction once. A card with an event still
+waiting in the inbox is left to that event.
 
 Rate limits: `reactions.get` and `conversations.replies` are Tier 3 (about 50 calls a minute).
 One run makes at most MAX_CARDS + MAX_THREADS calls and the job runs every 10 minutes; with more
@@ -23,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import OutboxMessage, Request, RequestEvent, Workspace
+from bot.db.models import InboxEvent, OutboxMessage, Request, RequestEvent, Workspace
 from bot.db.session import reading
 from bot.domain import outbox
 from bot.domain.lifecycle import CLOSED, Status, Surface
@@ -68,7 +69,8 @@ def reconcile_cards(runtime: Runtime, *, dry_run: bool = False) -> ReconcileRepo
     """Apply (or, in a dry run, only report) what Slack shows on recent cards but was missed."""
     now = runtime.clock()
     with reading(runtime.sessions) as session:
-        cards = _recent_cards(session, now)
+        waiting = _cards_with_waiting_events(session)
+        cards = [c for c in _recent_cards(session, now) if (c.channel, c.ts) not in waiting]
     chosen = _in_turn(cards, now)
     report = ReconcileReport(checked=0, unchecked=len(cards) - len(chosen))
     in_slack = _read_slack(runtime, chosen)
@@ -117,6 +119,21 @@ def _recent_cards(session: Session, now: datetime) -> list[_Card]:
             )
         )
     return cards
+
+
+def _cards_with_waiting_events(session: Session) -> set[tuple[str, str]]:
+    """The messages that events kept in the inbox, still to be handled, are about: what such an
+    event says is not missed, only late, and applying it here would apply it twice."""
+    bodies = session.scalars(select(InboxEvent.body).where(InboxEvent.gave_up_at.is_(None)))
+    found = set()
+    for body in bodies:
+        event = (body or {}).get("event") or {}
+        item = event.get("item") or {}
+        channel = item.get("channel") or event.get("channel")
+        ts = item.get("ts") or event.get("thread_ts")
+        if channel and ts:
+            found.add((str(channel), str(ts)))
+    return found
 
 
 def _reply_wanted_since(session: Session, request: Request) -> datetime | None:

@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.orm import Session
 
 from bot import cli
+from bot.db.models import InboxEvent
 from bot.domain.lifecycle import Status
 from bot.jobs import reconcile as reconcile_job
 from bot.jobs.reconcile import reconcile_cards
@@ -261,3 +263,35 @@ def test_each_run_reads_a_bounded_number_of_cards_and_every_card_gets_its_turn(
         liaison.clock.advance(minutes=10)
     assert seen == {"REQ-1", "REQ-2", "REQ-3"}
     assert all(current(db, card).claimer_id == ENGINEER for card in cards)
+
+
+def test_a_card_whose_event_waits_in_the_inbox_is_left_to_that_event(
+    liaison: Liaison, db, engine
+) -> None:
+    card = file_request(liaison, db)
+    liaison.slack.reaction_dropped(ENGINEER, "raising_hand", card.channel, card.ts)
+    # The event arrived but its handling failed; it is kept for a retry later.
+    body = {
+        "event_id": "EvLATE",
+        "type": "event_callback",
+        "event": {
+            "type": "reaction_added",
+            "user": ENGINEER,
+            "reaction": "raising_hand",
+            "item": {"type": "message", "channel": card.channel, "ts": card.ts},
+        },
+    }
+    later = liaison.clock.now + timedelta(minutes=30)
+    with Session(engine) as session, session.begin():
+        session.add(
+            InboxEvent(
+                event_id="EvLATE",
+                body=body,
+                received_at=liaison.clock.now,
+                attempts=1,
+                next_attempt_at=later,
+            )
+        )
+
+    assert reconcile(liaison).checked == 0
+    assert current(db, card).claimer_id is None
