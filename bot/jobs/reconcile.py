@@ -79,6 +79,7 @@ def reconcile_cards(runtime: Runtime, *, dry_run: bool = False) -> ReconcileRepo
         if card.request_id not in in_slack:
             continue
         if dry_run:
+            _know_members(runtime, card, in_slack[card.request_id])
             with reading(runtime.sessions) as session:
                 request = session.get(Request, card.request_id)
                 if request is not None:
