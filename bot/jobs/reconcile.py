@@ -72,9 +72,8 @@ def reconcile_cards(runtime: Runtime, *, dry_run: bool = False) -> ReconcileRepo
         waiting = _cards_with_waiting_events(session)
         cards = [c for c in _recent_cards(session, now) if (c.channel, c.ts) not in waiting]
     chosen = _in_turn(cards, now)
-    report = ReconcileReport(checked=0, unchecked=len(cards) - len(chosen))
     in_slack = _read_slack(runtime, chosen)
-    report.checked = len(in_slack)
+    report = ReconcileReport(checked=len(in_slack), unchecked=len(cards) - len(chosen))
     for card in chosen:
         if card.request_id not in in_slack:
             continue
