@@ -295,3 +295,16 @@ def test_a_card_whose_event_waits_in_the_inbox_is_left_to_that_event(
 
     assert reconcile(liaison).checked == 0
     assert current(db, card).claimer_id is None
+
+
+def test_an_estimate_changed_with_the_menu_is_not_set_back_by_its_old_reaction(
+    liaison: Liaison, db
+) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "raising_hand")
+    react(liaison, card, ENGINEER, "three")
+    click(liaison, card, ENGINEER, CardIds.estimate, selected_option_value=f"{card.request_id}:5")
+    assert current(db, card).estimate_days == 5
+
+    assert reconcile(liaison).changes == []  # :three: is still on the card; it was seen
+    assert current(db, card).estimate_days == 5
