@@ -25,6 +25,7 @@ from bot.db.session import make_engine
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
+from bot.slack.membership import join_channels_at_start
 from bot.web import create_wsgi_app
 from tests.fakes.signer import SlackClientSim
 from tests.fakes.slack_api import FakeSlack
@@ -178,6 +179,7 @@ def fake_slack(clock: Clock) -> Iterator[FakeSlack]:
     # Slack's timestamps follow the app's clock, as they would in real life.
     with FakeSlack(team_id=TEAM_ID, token=BOT_TOKEN, clock=clock) as fake:
         fake.usergroups["SENG"] = []
+        # Public channels the bot is not in yet: Liaison joins them at start.
         fake.channels |= {INTAKE_CHANNEL, DIGEST_CHANNEL}
         # Everyone's Slack time zone is New York unless set: engineering sits in Berlin.
         for person in (ENGINEER, ENGINEER_2, ENG_LEAD):
@@ -272,6 +274,7 @@ def liaison(
     runtime = build_runtime(
         settings, config=config, clock=clock, engine=app_engine, background=executor
     )
+    join_channels_at_start(runtime)  # as `liaison run` does before it serves
     wsgi = create_wsgi_app(runtime, create_bolt_app(runtime, listener_executor=executor))
     server = make_server(
         "127.0.0.1", 0, wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler

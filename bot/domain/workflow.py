@@ -20,6 +20,7 @@ from bot.db.models import Estimate, Request
 from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
 from bot.domain.calibration import calibration_for
+from bot.domain.estimates import whole_or_half
 from bot.domain.feasibility import (
     effective_estimate,
     estimates_disagree,
@@ -157,11 +158,12 @@ class Workflow:
 
     # -- estimating and feasibility --------------------------------------------------------
 
-    def estimate(self, request: Request, user: str, days: int, surface: Surface) -> str:
+    def estimate(self, request: Request, user: str, days: float, surface: Surface) -> str:
         self.require_open(request)
         self.require_member(request, user, "estimate")
+        days = whole_or_half(days)
         existing = next((e for e in request.estimates if e.estimator_id == user), None)
-        previous = existing.days if existing else None
+        previous = whole_or_half(existing.days) if existing else None
         if previous == days:
             return f"Your estimate for {request.reference} is already {days} d."
         if existing is None:
@@ -191,7 +193,7 @@ class Workflow:
         self._estimate_changed(request, user, surface)
         return f"Your estimate for {request.reference}: {days} working days."
 
-    def _estimates(self, request: Request) -> dict[str, int]:
+    def _estimates(self, request: Request) -> dict[str, float]:
         return {e.estimator_id: e.days for e in request.estimates}
 
     def _refresh_estimate(self, request: Request) -> None:

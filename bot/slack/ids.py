@@ -29,6 +29,8 @@ class Card:
     claim = "card_claim"
     release = "card_release"
     estimate = "card_estimate"
+    # The estimate menu's last option, "<request id>:other", opens the Estimate… modal.
+    estimate_other = "other"
     ask = "card_ask"
     deliver = "card_deliver"
     decline = "card_decline"
@@ -63,6 +65,13 @@ class DeclineModal:
     callback = "decline_request"
     reason = "reason"
     value = "value"
+
+
+class EstimateModal:
+    """Any estimate the card's menu does not list; private_metadata carries the request id."""
+
+    callback = "estimate_request"
+    days = "days"
 
 
 class EditModal:

@@ -387,3 +387,23 @@ def _delivery_failed(r: Rendering) -> dict[str, Any]:
         f"`{text.mrkdwn(error, 200)}`{' (' + remedy + ')' if remedy else ''}."
     )
     return _simple(message)
+
+
+@renderer(outbox.CHANNEL_UNUSABLE)
+def _channel_unusable(r: Rendering) -> dict[str, Any]:
+    facts = r.facts
+    where = channel(facts.get("channel", ""))
+    purposes = " and ".join(facts.get("purposes") or []) or "a channel in the configuration"
+    places = ", ".join(f"`{text.mrkdwn(p, 200)}`" for p in facts.get("places") or [])
+    problem = facts.get("problem", "")
+    if problem in ("channel_not_found", "not_invited"):
+        why = "it is private (or it does not exist)"
+    else:
+        why = f"Slack answered `{text.mrkdwn(problem, 100)}`"
+    message = (
+        f":warning: Liaison cannot get into {where}, {purposes}: {why}. If it is a private "
+        "channel, open it and type `/invite @Liaison`; until then what Liaison has to post "
+        "there waits, and nothing is lost. If the channel is wrong, correct "
+        f"{places or 'it'} in the configuration."
+    )
+    return _simple(message)

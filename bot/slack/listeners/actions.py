@@ -71,15 +71,6 @@ def register(app: App, runtime: Runtime) -> None:
     for action_id, button in _SIMPLE.items():
         app.action(action_id)(simple(button))
 
-    @app.action(Card.estimate)
-    def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        value = str((clicked(body).get("selected_option") or {}).get("value", ""))
-        request_id, _, days = value.partition(":")
-        if not request_id.isdigit() or not days.isdigit():
-            return
-        run(body, client, int(request_id), lambda wf, r, u: wf.estimate(r, u, int(days), B))
-
     @app.action(Nudges.snooze)
     def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
