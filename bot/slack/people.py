@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,21 +21,24 @@ TIME_ZONE_TTL = 6 * 3600
 
 
 class TimeZones:
-    """Each person's time zone (`tz` in their profile) by workspace and user id. When Slack
-    cannot answer, the last known zone is used, or none (then the department's hours apply)."""
+    """Each person's time zone (`tz` in their profile) by workspace and user id, at most
+    `max_entries` of them. When Slack cannot answer, the last known zone is used, or none (then
+    the department's hours apply)."""
 
     def __init__(
         self,
         client_for: Callable[[str], WebClient],
         *,
         ttl: float = TIME_ZONE_TTL,
+        max_entries: int = 5000,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client_for = client_for
         self._ttl = ttl
+        self._max_entries = max_entries
         self._monotonic = monotonic
         self._lock = threading.Lock()
-        self._cache: dict[tuple[str, str], tuple[float, ZoneInfo | None]] = {}
+        self._cache: OrderedDict[tuple[str, str], tuple[float, ZoneInfo | None]] = OrderedDict()
 
     def zone(self, team_id: str, user_id: str) -> ZoneInfo | None:
         """`user_id`'s zone in workspace `team_id`; may ask Slack."""
@@ -52,6 +56,9 @@ class TimeZones:
         found = _zone(profile.get("tz"))
         with self._lock:
             self._cache[key] = (now, found)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._max_entries:
+                self._cache.popitem(last=False)  # the longest unrefreshed
         return found
 
     def zones(self, team_id: str, user_ids: Iterable[str]) -> dict[str, ZoneInfo]:

@@ -67,3 +67,12 @@ def test_time_zones_are_cached_per_workspace_for_a_while(fake_slack: FakeSlack) 
     seconds[0] = 200
     assert str(zones.zone("T1", "U1")) == "Europe/Lisbon"  # the last known zone
     assert zones.zones("T1", ["U1", "U1"]) == {"U1": zones.zone("T1", "U1")}
+
+
+def test_the_time_zone_cache_is_bounded(fake_slack: FakeSlack) -> None:
+    client = WebClient(token=BOT_TOKEN, base_url=fake_slack.base_url)
+    zones = TimeZones(lambda team: client, max_entries=2)
+    for user in ("U1", "U2", "U3", "U1"):
+        zones.zone("T1", user)
+    # U1 was forgotten to make room for U3, so it was asked again.
+    assert [c.params["user"] for c in fake_slack.calls_to("users.info")] == ["U1", "U2", "U3", "U1"]
