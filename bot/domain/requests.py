@@ -256,3 +256,16 @@ def timeline(session: Session, *, request: Request) -> list[RequestEvent]:
             .order_by(RequestEvent.at, RequestEvent.id)
         )
     )
+
+
+def open_question(session: Session, *, request: Request) -> str | None:
+    """The words of the latest question asked of the requester (None when it was asked with a
+    reaction, in no words)."""
+    data = session.scalar(
+        select(RequestEvent.data)
+        .where(RequestEvent.request_id == request.id, RequestEvent.kind == "needs_info")
+        .order_by(RequestEvent.id.desc())
+        .limit(1)
+    )
+    question = (data or {}).get("question")
+    return question if isinstance(question, str) else None

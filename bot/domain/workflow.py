@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig, Role
-from bot.db.models import Estimate, Request
+from bot.db.models import Estimate, Request, RequestEvent
 from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
 from bot.domain.calibration import calibration_for
@@ -361,14 +361,38 @@ class Workflow:
         if request.decline_pending_by == user and request.status.is_open:
             self.decline(request, user, text, surface)
         elif request.status is Status.NEEDS_INFO and user == request.requester_id:
-            asked_by = request.info_asked_by
-            request.info_asked_by = None
-            resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
-            request.resume_status = None
-            self._move(request, resume, user, surface, "info_provided", data={"answer": text})
-            if asked_by:
-                self._dm(asked_by, request, "answered", actor=user, answer=text)
-            self._estimate_changed(request, user, surface)
+            self.answer_question(request, user, text, surface)
+
+    def require_open_question(self, request: Request, user: str) -> None:
+        """Refuse unless `user` is the requester and the request is waiting for their answer."""
+        if user != request.requester_id:
+            raise Refusal(
+                f"Only <@{request.requester_id}>, who filed {request.reference}, can answer "
+                "questions about it."
+            )
+        if request.status is not Status.NEEDS_INFO:
+            raise Refusal(
+                f"{request.reference} is no longer waiting for an answer: it is "
+                f"{request.status.value.replace('_', ' ')}."
+            )
+
+    def answer_question(self, request: Request, user: str, text: str, surface: Surface) -> str:
+        """The requester answers: the request resumes where it was and the asker is told. An
+        answer given anywhere but the card's thread is copied into the thread."""
+        self.require_open_question(request, user)
+        asked_by = request.info_asked_by
+        request.info_asked_by = None
+        resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
+        request.resume_status = None
+        self._move(request, resume, user, surface, "info_provided", data={"answer": text})
+        # One found in the thread by reconciliation is there already.
+        if surface not in (Surface.THREAD, Surface.RECONCILE):
+            self._note(request, "answer", actor=user, answer=text)
+        if asked_by:
+            self._dm(asked_by, request, "answered", actor=user, answer=text)
+        self._estimate_changed(request, user, surface)
+        told = f" and <@{asked_by}> is told" if asked_by else ""
+        return f"Your answer is in the thread of {request.reference}{told}."
 
     # -- closing ---------------------------------------------------------------------------
 
@@ -428,6 +452,11 @@ class Workflow:
             raise Refusal("Only the requester can say whether it met the need.")
         if request.status is not Status.DELIVERED:
             raise Refusal(f"{request.reference} is not delivered.")
+        given = select(RequestEvent.id).where(
+            RequestEvent.request_id == request.id, RequestEvent.kind == "feedback"
+        )
+        if self.session.scalar(given.limit(1)) is not None:
+            raise Refusal(f"You already said whether {request.reference} met the need. Thanks!")
         record_event(
             self.session,
             request=request,

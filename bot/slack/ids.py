@@ -55,6 +55,16 @@ class Requester:
     not_helpful = "feedback_not_helpful"
 
 
+class Answer:
+    """The requester's answer to a question, given from the DM: a button and its modal."""
+
+    block = "question_actions"
+    button = "requester_answer"
+    callback = "requester_answer"
+    answer = "answer"
+    value = "value"
+
+
 class AskModal:
     callback = "ask_requester"
     question = "question"
@@ -82,5 +92,8 @@ class EditModal:
 
 class Nudges:
     snooze = "nudge_snooze"
+    # Block ids of the buttons under a reminder that waits for a decision:
+    # "<decision>:<request id>:<nudge kind>".
+    decision = "nudge_decision"
     # Option values are "<request id>:<nudge kind>:<days>".
     snooze_days = (1, 3, 7)

@@ -13,6 +13,7 @@ from bot.domain import outbox
 from bot.slack import text
 from bot.slack.blocks.card import card_message, days
 from bot.slack.blocks.common import (
+    MAX_MESSAGE_BLOCKS,
     actions,
     button,
     channel,
@@ -24,6 +25,7 @@ from bot.slack.blocks.common import (
     user,
 )
 from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.dm import answer_actions, decision_actions
 from bot.slack.ids import Negotiation, Nudges, Requester
 
 
@@ -114,6 +116,7 @@ _THREAD = {
     "delivered": "{actor} marked it delivered.",
     "declined": "{actor} declined it.{reason}",
     "cancelled": "{actor} cancelled the request.",
+    "answer": "*Answer from {actor}:*{answer}",
     "edited": "{actor} edited the request ({fields}).{cleared}",
 }
 
@@ -235,10 +238,10 @@ def _info_request(r: Rendering) -> dict[str, Any]:
             "Please reply in this thread."
         )
     else:
-        message = (
-            f"{asker} needs more information about your request {_titled(request)}:{question}\n"
-            f"Please answer in {link(request.card_permalink, 'the thread of its card')}."
+        message = f"{asker} needs more information about your request {_titled(request)}" + (
+            f":{question}" if question else "."
         )
+        return _simple(message, answer_actions(request.id))
     return _simple(message)
 
 
@@ -274,8 +277,7 @@ _NUDGE_TEXT = {
     "unclaimed": "{mentions} {request} has waited {hours} business hours for someone to claim it.",
     "unestimated": "{request}: you claimed it {hours} business hours ago; how many days will it "
     "take? React with a number or use the card's Estimate menu.",
-    "needs_info": "{request} is waiting for your answer ({hours} business hours so far); reply "
-    "in the card's thread.",
+    "needs_info": "{request} is waiting for your answer ({hours} business hours so far).",
     "negotiation": "{request} is at risk and waiting for your decision ({hours} business "
     "hours): accept the projected date, cut scope or escalate.",
     "due_soon": "{mentions} {request} is due {due}.",
@@ -331,12 +333,18 @@ def _nudge_digest(r: Rendering) -> dict[str, Any]:
     items = r.facts.get("items") or []
     blocks = [section(f"*{len(items)} request{'s' if len(items) > 1 else ''} need you*")]
     lines = []
+    # Blocks left, once every item has its line, for the buttons of decisions asked of the reader.
+    spare = MAX_MESSAGE_BLOCKS - 1 - len(items[:45])
     for item in items[:45]:
         line = nudge_line(item, with_mentions=False)
         lines.append(line)
         block = section(line)
         block["accessory"] = snooze_menu(item)
         blocks.append(block)
+        decide = decision_actions(item)
+        if decide is not None and spare > 0:
+            blocks.append(decide)
+            spare -= 1
     return {"text": "Reminders: " + " · ".join(lines)[:3000], "blocks": blocks}
 
 

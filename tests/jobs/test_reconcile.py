@@ -33,6 +33,7 @@ from tests.slack.helpers import (
     events_of,
     file_request,
     react,
+    thread_texts,
 )
 
 
@@ -150,6 +151,8 @@ def test_an_answer_missed_in_an_outage_is_picked_up_from_the_thread(liaison: Lia
     assert answered.surface == "reconcile" and answered.data["answer"] == "It is for ACME"
     assert liaison.fake.calls_to("conversations.replies", ts=card.ts)
     assert any("ACME" in text for text in dms_to(liaison, ENGINEER))
+    # The answer is in the thread already: it is not copied there again.
+    assert [t for t in thread_texts(liaison, card) if "ACME" in t] == ["It is for ACME"]
     # The question reaction stays on the card; it was already applied.
     assert reconcile(liaison).changes == []
 

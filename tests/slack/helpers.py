@@ -151,3 +151,12 @@ def card_actions(liaison: Liaison, card: Card) -> list[str]:
         if block.get("type") == "actions"
         for element in block.get("elements") or []
     ]
+
+
+def private_answers(liaison: Liaison) -> list[str]:
+    """What the app said privately through clicks' response_urls (the answers in a DM)."""
+    return [
+        c.params.get("text", "")
+        for c in liaison.fake.calls_to("response_url")
+        if c.params.get("response_type") == "ephemeral" and not c.params.get("replace_original")
+    ]

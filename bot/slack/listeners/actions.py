@@ -15,6 +15,7 @@ from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.listeners.operations import apply, by_id, tell
+from bot.slack.listeners.requester_dm import answer_in_dm, in_dm
 
 Button = Callable[[Workflow, Request, str], str | None]
 B = Surface.BUTTON
@@ -55,7 +56,10 @@ def register(app: App, runtime: Runtime) -> None:
         if request_id is None:
             return
         outcome = apply(runtime, by_id(request_id), lambda wf, r: button(wf, r, user))
-        if outcome is None:
+        if in_dm(body):
+            answered = clicked(body).get("action_id") in _ANSWERED
+            answer_in_dm(client, body, outcome, tell_success=answered)
+        elif outcome is None:
             tell(client, where(body), user, "That request no longer exists.")
         elif outcome.refused or clicked(body).get("action_id") in _ANSWERED:
             tell(client, where(body), user, outcome.message or "")

@@ -30,6 +30,7 @@ from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, 
 from bot.slack.listeners.actions import clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import apply, by_id, tell
+from bot.slack.listeners.requester_dm import origin_of, settle_origin
 
 MAX_NOTE = 2000
 
@@ -155,7 +156,7 @@ def register(app: App, runtime: Runtime) -> None:
             view = intake_modal(
                 config=config,
                 draft=draft_of(request),
-                metadata={"request_id": request.id},
+                metadata={"request_id": request.id, **origin_of(body)},
                 editing=request.reference,
             )
             open_modal(client, body["trigger_id"], view)
@@ -164,7 +165,12 @@ def register(app: App, runtime: Runtime) -> None:
         app.action(action_id)(on_edit)
 
     def submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], operate: Any, error_block: str
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        operate: Any,
+        error_block: str,
+        client: WebClient | None = None,
     ) -> None:
         request_id = view_metadata(view).get("request_id")
         if not isinstance(request_id, int):
@@ -178,6 +184,8 @@ def register(app: App, runtime: Runtime) -> None:
         else:
             ack()
             runtime.deliver_soon(request_id)
+            if client is not None:  # the DM prompt the modal was opened from is decided
+                settle_origin(client, view_metadata(view), outcome.message)
 
     def note_submission(block_id: str, missing: str, operate: Any) -> Any:
         """The submission of a modal from `note_opener`: the note is required."""
@@ -207,7 +215,9 @@ def register(app: App, runtime: Runtime) -> None:
     )
 
     @app.view(EditModal.callback)
-    def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_edit_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         user = body["user"]["id"]
         draft = read_intake(view, config=config)
         today = runtime.clock().astimezone(ZoneInfo(config.organization.timezone)).date()
@@ -221,4 +231,5 @@ def register(app: App, runtime: Runtime) -> None:
             view,
             lambda wf, r: wf.edit(r, user, draft, Surface.MODAL),
             "title",
+            client,
         )
