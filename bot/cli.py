@@ -63,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     _add_at(digest)
     digest.add_argument("--dry-run", action="store_true", help="print, post nothing")
     digest.set_defaults(handler=_digest)
+    reconcile = commands.add_parser(
+        "reconcile", help="apply reactions and replies on open cards that were missed"
+    )
+    reconcile.add_argument("--dry-run", action="store_true", help="print, change nothing")
+    reconcile.set_defaults(handler=_reconcile)
     stats = commands.add_parser("stats", help="the digest's figures as JSON")
     _add_at(stats)
     stats.add_argument("--days", type=int, default=7, help="length of the period (default 7)")
@@ -141,6 +146,20 @@ def _nudge(settings: Settings, args: argparse.Namespace) -> int:
         print(line)
     verb = "would send" if args.dry_run else "sent"
     print(f"{len(result.nudges)} nudges; {verb} {result.messages} messages.")
+    return 0
+
+
+def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.jobs.reconcile import reconcile_cards
+
+    # Even a dry run reads the cards' reactions from Slack.
+    settings.require_slack_credentials()
+    report = reconcile_cards(_job_runtime(settings, args.dry_run), dry_run=args.dry_run)
+    for line in report.lines():
+        print(line)
+    verb = "would apply" if args.dry_run else "applied"
+    later = f"; {report.unchecked} left for the next run" if report.unchecked else ""
+    print(f"{report.checked} cards checked{later}; {verb} {len(report.changes)} changes.")
     return 0
 
 

@@ -28,6 +28,7 @@ from bot.domain.people import Directory
 from bot.settings import Settings
 from bot.slack.delivery import Deliverer
 from bot.slack.directory import UsergroupCache
+from bot.slack.people import TimeZones
 
 if TYPE_CHECKING:
     from bot.slack.inbox import EventInbox
@@ -60,6 +61,11 @@ class Runtime:
         from bot.slack.inbox import EventInbox
 
         return EventInbox(self)
+
+    @cached_property
+    def time_zones(self) -> TimeZones:
+        """People's own time zones from Slack, for reminders in their working hours."""
+        return TimeZones(self.client_for)
 
     def handle_event_soon(self, event_id: str) -> None:
         """Handle a stored event in the background (or leave it to the worker process)."""

@@ -181,6 +181,9 @@ def fake_slack(clock: Clock) -> Iterator[FakeSlack]:
         fake.usergroups["SENG"] = []
         # Public channels the bot is not in yet: Liaison joins them at start.
         fake.channels |= {INTAKE_CHANNEL, DIGEST_CHANNEL}
+        # Everyone's Slack time zone is New York unless set: engineering sits in Berlin.
+        for person in (ENGINEER, ENGINEER_2, ENG_LEAD):
+            fake.users[person] = {"tz": "Europe/Berlin"}
         yield fake
 
 

@@ -36,6 +36,8 @@ class Surface(StrEnum):
     THREAD = "thread"
     SCHEDULER = "scheduler"
     CLI = "cli"
+    # Found by comparing Slack with what was recorded: a reaction or reply whose event was lost.
+    RECONCILE = "reconcile"
 
 
 CLOSED = frozenset({Status.DELIVERED, Status.DECLINED, Status.CANCELLED})

@@ -11,7 +11,9 @@ request entered its current status; see `[nudges]` in the config):
 - overdue: open after its committed date → the thread, mentioning claimer and requester; and,
   once per request, a DM to the leads of both departments (overdue_leads).
 
-A nudge is only sent while it is business time for its recipient's department. Deciding to send
+A nudge is only sent while it is business time for its recipient: a DM within the recipient's
+own working hours (their department's hours in their own Slack time zone), a thread nudge within
+the fulfilling department's. Deciding to send
 is a conditional write on `nudge_marks` in the same transaction that queues the message, so
 concurrent schedulers send each nudge once, and a Slack failure retries the queued message rather
 than deciding again. DMs to one person in one pass are grouped into a single message.
@@ -20,10 +22,12 @@ than deciding again. DMs to one person in one pass are grouped into a single mes
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, lazyload
@@ -45,6 +49,10 @@ ANYONE = "*"
 TEAM = "subteam:"
 # The days a reminder can be snoozed for: the snooze menu's choices, and the only ones accepted.
 SNOOZE_DAYS = (1, 3, 7)
+
+# A DM recipient by (workspace id, user id), and the time zones known for them.
+Recipient = tuple[int, str]
+Zones = Mapping[Recipient, ZoneInfo]
 
 
 class NudgeKind(StrEnum):
@@ -100,10 +108,18 @@ _WAITING = {
 class NudgePlanner:
     """Finds the nudges due at `now` and takes the right to send them."""
 
-    def __init__(self, session: Session, *, config: LiaisonConfig, now: datetime) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        config: LiaisonConfig,
+        now: datetime,
+        zones: Zones | None = None,
+    ) -> None:
         self.session = session
         self.config = config
         self.now = now
+        self.zones = zones or {}
         self._calendars: dict[str, BusinessCalendar] = {}
 
     def calendar(self, department_key: str | None) -> BusinessCalendar:
@@ -260,7 +276,13 @@ class NudgePlanner:
         return tuple(dict.fromkeys(leads))
 
     def recipient_calendar(self, recipient: str, request: Request) -> BusinessCalendar:
-        """Business hours of the department the recipient belongs to for this request."""
+        """The recipient's own working hours: the hours and workdays of the department they
+        belong to for this request, in their own time zone when it is known."""
+        calendar = self._department_calendar(recipient, request)
+        zone = self.zones.get((request.workspace_id, recipient))
+        return replace(calendar, zone=zone) if zone is not None else calendar
+
+    def _department_calendar(self, recipient: str, request: Request) -> BusinessCalendar:
         requesting = request.requesting_department.key if request.requesting_department else None
         if recipient == request.requester_id and requesting:
             return self.calendar(requesting)
@@ -301,6 +323,13 @@ class NudgePlanner:
         return taken is not None
 
 
+def direct_recipients(session: Session, *, config: LiaisonConfig, now: datetime) -> set[Recipient]:
+    """Everyone a DM nudge may go to at `now` (whatever the hour), by workspace id: the people
+    whose time zones `run_nudges` wants to know."""
+    planner = NudgePlanner(session, config=config, now=now)
+    return {(n.workspace_id, n.recipient) for n in planner.candidates() if not n.in_thread}
+
+
 def run_nudges(
     session: Session,
     *,
@@ -308,10 +337,12 @@ def run_nudges(
     now: datetime,
     dry_run: bool = False,
     send_at: datetime | None = None,
+    zones: Zones | None = None,
 ) -> NudgePass:
     """Evaluate every open request and queue the nudges that are due at `now` (to be sent from
-    `send_at`, default `now`)."""
-    planner = NudgePlanner(session, config=config, now=now)
+    `send_at`, default `now`). A DM waits for its recipient's working hours, in their own time
+    zone when `zones` has it."""
+    planner = NudgePlanner(session, config=config, now=now, zones=zones)
     result = NudgePass()
     direct: dict[tuple[int, str], list[Nudge]] = defaultdict(list)
     for nudge in planner.candidates():

@@ -372,13 +372,19 @@ class Workflow:
         return f"I asked <@{request.requester_id}> and will tell you when they answer."
 
     def thread_reply(
-        self, request: Request, user: str, text: str, written_at: datetime | None = None
+        self,
+        request: Request,
+        user: str,
+        text: str,
+        written_at: datetime | None = None,
+        surface: Surface = Surface.THREAD,
     ) -> str | None:
         """Someone wrote in the card's thread at `written_at`: an answer from the requester, or
         a decline reason from the person who asked to decline. Anything else is conversation.
         Only the decliner's first reply after the prompt is the reason, and only within
         DECLINE_REPLY_WINDOW; a later one ends the wait with a private word instead. Without
-        `written_at` the reply is taken as written now."""
+        `written_at` the reply is taken as written now. `surface` says how it was seen (the
+        thread's event, or reconciliation reading the thread later)."""
         written_at = written_at or self.now
         awaited = (
             request.decline_pending_by == user
@@ -393,13 +399,13 @@ class Workflow:
                     f"{request.reference} was not declined: the reason did not come within "
                     f"{minutes} minutes. React again to decline it."
                 )
-            self.decline(request, user, text, Surface.THREAD)
+            self.decline(request, user, text, surface)
         elif (
             request.status is Status.NEEDS_INFO
             and user == request.requester_id
             and _written_since(written_at, request.status_changed_at)
         ):
-            self.answer_question(request, user, text, Surface.THREAD)
+            self.answer_question(request, user, text, surface)
         return None
 
     def require_open_question(self, request: Request, user: str) -> None:
@@ -424,7 +430,8 @@ class Workflow:
         resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
         request.resume_status = None
         self._move(request, resume, user, surface, "info_provided", data={"answer": text})
-        if surface is not Surface.THREAD:
+        # One found in the thread by reconciliation is there already.
+        if surface not in (Surface.THREAD, Surface.RECONCILE):
             self._note(request, "answer", actor=user, answer=text)
         if asked_by:
             self._dm(asked_by, request, "answered", actor=user, answer=text)

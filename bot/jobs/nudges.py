@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from bot.db.session import transaction
-from bot.domain.nudges import NudgePass, run_nudges
+from sqlalchemy import select
+
+from bot.db.models import Workspace
+from bot.db.session import reading, transaction
+from bot.domain.nudges import NudgePass, Recipient, direct_recipients, run_nudges
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -17,9 +21,15 @@ def send_nudges(
 ) -> NudgePass:
     """Queue every nudge due at `at` (default: now) and deliver them; a dry run only reports."""
     now = at or runtime.clock()
+    zones = _time_zones(runtime, now)
     with transaction(runtime.sessions) as session:
         result = run_nudges(
-            session, config=runtime.config, now=now, dry_run=dry_run, send_at=runtime.clock()
+            session,
+            config=runtime.config,
+            now=now,
+            dry_run=dry_run,
+            send_at=runtime.clock(),
+            zones=zones,
         )
         if dry_run:
             session.rollback()
@@ -27,6 +37,28 @@ def send_nudges(
         runtime.deliverer.deliver_due()
         log.info("nudges: %s sent in %s messages", len(result.nudges), result.messages)
     return result
+
+
+def _time_zones(runtime: Runtime, now: datetime) -> dict[Recipient, ZoneInfo]:
+    """The own time zones of everyone a DM nudge may go to now, read from Slack (or its cache)
+    before the nudges' transaction opens. Without a token (a dry run needs none) the departments'
+    own zones apply."""
+    if not runtime.settings.slack_bot_token:
+        return {}
+    with reading(runtime.sessions) as session:
+        recipients = direct_recipients(session, config=runtime.config, now=now)
+        rows = session.execute(
+            select(Workspace.id, Workspace.team_id).where(
+                Workspace.id.in_({workspace for workspace, _ in recipients})
+            )
+        )
+        teams = {workspace: team for workspace, team in rows}
+    zones: dict[Recipient, ZoneInfo] = {}
+    for workspace, user in recipients:
+        zone = runtime.time_zones.zone(teams[workspace], user) if workspace in teams else None
+        if zone is not None:
+            zones[(workspace, user)] = zone
+    return zones
 
 
 def describe(result: NudgePass) -> list[str]:

@@ -18,6 +18,7 @@ SEND_NUDGES = "send-nudges"
 POST_WEEKLY_DIGEST = "post-weekly-digest"
 PRUNE_HANDLED_EVENTS = "prune-handled-events"
 RECHECK_CHANNELS = "recheck-channels"
+RECONCILE_CARDS = "reconcile-cards"
 
 
 def deliver_outbox(runtime: Runtime) -> None:
@@ -49,6 +50,7 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
         (_post_digests, POST_WEEKLY_DIGEST, {"minutes": 5}),
         (_prune_handled_events, PRUNE_HANDLED_EVENTS, {"hours": 1}),
         (_recheck_channels, RECHECK_CHANNELS, {"minutes": 10}),
+        (_reconcile_cards, RECONCILE_CARDS, {"minutes": 10}),
     )
     for job, job_id, every in jobs:
         scheduler.add_job(
@@ -89,3 +91,9 @@ def _send_nudges(runtime: Runtime) -> None:
     from bot.jobs.nudges import send_nudges
 
     send_nudges(runtime)
+
+
+def _reconcile_cards(runtime: Runtime) -> None:
+    from bot.jobs.reconcile import reconcile_cards
+
+    reconcile_cards(runtime)

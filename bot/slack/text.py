@@ -18,6 +18,7 @@ _MASS_MENTION = re.compile(r"@(?=(channel|here|everyone))", re.IGNORECASE)
 # C0/C1 controls except tab and newline, and bidi overrides/isolates that can reorder our text.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
+_OPEN_TOKEN_TAIL = re.compile(r"<[^<>]*$")
 # In plain_text Slack shows "<" literally, but keep even the look of a mention or link out of it.
 _SPECIAL_OPEN = re.compile(r"<(?=[!@#])")
 
@@ -74,4 +75,5 @@ def _cut(escaped: str, limit: int, strip: str = "") -> str:
     """`escaped` cut to `limit` with an ellipsis, never ending in half an entity (nor in any of
     the characters in `strip`)."""
     head = _ENTITY_TAIL.sub("", escaped[: max(limit - 1, 0)])
+    head = _OPEN_TOKEN_TAIL.sub("", head)  # nor in half a mention, link or date
     return head.rstrip(strip) + ELLIPSIS

@@ -27,6 +27,8 @@ JSON = "application/json"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 
 Payload = dict[str, Any]
+
+
 INITIAL_KEYS = (
     "initial_value",
     "initial_date",
@@ -70,8 +72,9 @@ class SlackClientSim:
         self.verification_token = verification_token
         self.response_url_base = response_url_base.rstrip("/")
         self.now = now
-        # The fake Web API this Slack belongs to: it says which channels the bot hears and
-        # learns when each trigger id was issued. Without one, every event is delivered.
+        # The fake Web API this Slack belongs to: it says which channels the bot hears, learns
+        # when each trigger id was issued, and keeps people's reactions on its messages. Without
+        # one, every event is delivered.
         self.workspace = workspace
         self.withheld: list[Payload] = []  # events Slack did not send: the bot is not there
         self._serial = itertools.count(1)
@@ -303,7 +306,9 @@ class SlackClientSim:
         item_user: str = "UBOT",
         **kw: Any,
     ) -> httpx.Response | None:
-        """A reaction_added (or _removed) event; ``kw`` goes to :meth:`event` (event_id...)."""
+        """A person reacts (or takes the reaction off): Slack keeps it on the message and sends a
+        reaction_added (or _removed) event; ``kw`` goes to :meth:`event` (event_id...)."""
+        self._react_in_slack(user_id, reaction, channel, ts, removed=removed)
         event = {
             "type": "reaction_removed" if removed else "reaction_added",
             "user": user_id,
@@ -312,6 +317,23 @@ class SlackClientSim:
             "item": {"type": "message", "channel": channel, "ts": ts},
         }
         return self.event(event, **kw)
+
+    def reaction_dropped(
+        self, user_id: str, reaction: str, channel: str, ts: str, *, removed: bool = False
+    ) -> None:
+        """A reaction Slack keeps on the message but whose event never reaches the app (an
+        outage longer than Slack's retries)."""
+        self._react_in_slack(user_id, reaction, channel, ts, removed=removed)
+
+    def _react_in_slack(
+        self, user_id: str, reaction: str, channel: str, ts: str, *, removed: bool
+    ) -> None:
+        if self.workspace is None:
+            return
+        if removed:
+            self.workspace.remove_reaction(channel, ts, user_id, reaction)
+        else:
+            self.workspace.add_reaction(channel, ts, user_id, reaction)
 
     def app_home_opened(
         self, user_id: str, *, tab: str = "home", **kw: Any

@@ -40,6 +40,7 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_TEXT = 40_000
 MAX_MODAL_TITLE = 24
+PARTIAL_REACTION_USERS = 3  # users listed per reaction by reactions.get without full=true
 MAX_PAGE = 999  # conversations.history and .replies return at most this many messages a call
 # The token of an app installed from the project's manifest has exactly its scopes.
 DEFAULT_SCOPES = ",".join(bot_scopes())
@@ -240,6 +241,7 @@ class FakeSlack:
             "usergroups.list": self._usergroups_list,
             "users.info": self._users_info,
             "reactions.add": lambda params: {"ok": True},
+            "reactions.get": self._reactions_get,
             "reactions.remove": lambda params: {"ok": True},
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
@@ -431,6 +433,51 @@ class FakeSlack:
         """Replies in the thread under ``ts``, oldest first (the parent excluded)."""
         with self._cond:
             return copy.deepcopy(self._replies_to(_dm_channel(channel), ts))
+
+    def add_reaction(self, channel: str, ts: str, user: str, name: str) -> bool:
+        """``user`` reacts with ``name`` to a stored message, as a person does in Slack (events
+        are the test client's business); False when there is no such message."""
+        with self._cond:
+            message = self.messages.get((_dm_channel(channel), ts))
+            if message is None:
+                return False
+            reactions = message.setdefault("reactions", [])
+            reaction = next((r for r in reactions if r["name"] == name), None)
+            if reaction is None:
+                reaction = {"name": name, "users": [], "count": 0}
+                reactions.append(reaction)
+            if user not in reaction["users"]:
+                reaction["users"].append(user)
+                reaction["count"] += 1
+            return True
+
+    def remove_reaction(self, channel: str, ts: str, user: str, name: str) -> bool:
+        """``user`` takes their ``name`` reaction off a stored message; False if it was not on."""
+        with self._cond:
+            message = self.messages.get((_dm_channel(channel), ts)) or {}
+            reactions = message.get("reactions", [])
+            reaction = next((r for r in reactions if r["name"] == name), None)
+            if reaction is None or user not in reaction["users"]:
+                return False
+            reaction["users"].remove(user)
+            reaction["count"] -= 1
+            if not reaction["users"]:
+                reactions.remove(reaction)
+            if not reactions:
+                del message["reactions"]
+            return True
+
+    def post_as(self, user: str, channel: str, text: str, *, thread_ts: str | None = None) -> str:
+        """A message ``user`` writes (in the thread under ``thread_ts``); its ts. Only stored: the
+        test client sends the event, or not, as the test wants."""
+        with self._cond:
+            ts = self._next_ts()
+            message: Params = {"type": "message", "user": user, "text": text, "ts": ts}
+            if thread_ts:
+                message["thread_ts"] = thread_ts
+            self.messages[(channel, ts)] = message
+            self.channels.add(channel)
+            return ts
 
     # -- request plumbing (called from server threads) ------------------------------------
 
@@ -734,6 +781,26 @@ class FakeSlack:
         if thread_ts and thread_ts != ts:
             permalink += f"?thread_ts={thread_ts}&cid={channel}"
         return {"ok": True, "channel": channel, "permalink": permalink}
+
+    def _reactions_get(self, params: Params) -> dict[str, Any]:
+        """A message with its reactions ([{name, users, count}]); like Slack, without ``full``
+        a reaction lists only some of its users (``count`` stays the whole number)."""
+        if not params.get("channel") or not params.get("timestamp"):
+            raise _SlackError("no_item_specified")
+        channel = str(params["channel"])
+        # A private channel the bot is not in is one it cannot see.
+        hidden = channel in self.private_channels and not self._bot_in(channel)
+        if channel not in self.channels or hidden:
+            raise _SlackError("channel_not_found")
+        message = self.messages.get((channel, str(params["timestamp"])))
+        if message is None:
+            raise _SlackError("message_not_found")
+        shown = copy.deepcopy(message)
+        if not _flag(params.get("full")):
+            for reaction in shown.get("reactions", []):
+                reaction["users"] = reaction["users"][:PARTIAL_REACTION_USERS]
+        shown["permalink"] = self._permalink(channel, message["ts"])
+        return {"ok": True, "type": "message", "channel": channel, "message": shown}
 
     def _conversations_open(self, params: Params) -> dict[str, Any]:
         if params.get("channel"):

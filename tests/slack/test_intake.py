@@ -90,7 +90,12 @@ def test_submission_stores_the_request_posts_the_card_and_confirms(liaison: Liai
     blocks = card_call.params["blocks"]
     assert blocks[0]["text"]["text"] == "REQ-1 · Export invoices as CSV"
     card_text = json.dumps(blocks)
-    for expected in (f"<@{SALES_REP}>", "Acme Corp", "Fri 18 Dec 2026 (hard deadline)", "Renewal"):
+    for expected in (
+        f"<@{SALES_REP}>",
+        "Acme Corp",
+        "<!date^1797595200^{date_short_pretty}|Fri 18 Dec 2026> (hard deadline)",
+        "Renewal",
+    ):
         assert expected in card_text
     assert ":raising_hand: to claim" in card_text
     assert "REQ-1" in card_call.params["text"]

@@ -110,10 +110,12 @@ def test_status_reads_the_latest_events_of_a_long_history(liaison: Liaison, db) 
     with loaded(RequestEvent) as events:
         body, took = answer(liaison, "status REQ-1")
     history = history_of(body)
-    newest = (start + timedelta(seconds=EVENTS)).strftime("%Y-%m-%d %H:%M")
     lines = history.splitlines()
-    assert lines[0] == f"*History* (showing the latest 30 of {EVENTS + 1}, newest first)"
-    assert len(lines) == 31 and newest in lines[1] and "met the need" in lines[1]
+    # As many of the latest 30 as fit in a section whole (dates travel as Slack date tokens).
+    shown = len(lines) - 1
+    assert 10 <= shown <= 30
+    assert lines[0] == f"*History* (showing the latest {shown} of {EVENTS + 1}, newest first)"
+    assert "met the need" in lines[1]
     assert "Filed" not in history  # the oldest event is past the page
     assert len(events) <= 30
     assert took < 3

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from bot.slack import text
+from bot.slack.dates import slack_date
 
 Block = dict[str, Any]
 
@@ -84,7 +85,8 @@ def link(url: str | None, label: str) -> str:
 
 
 def day(value: date | None) -> str:
-    return value.strftime("%a %-d %b %Y") if value else "no date given"
+    """A calendar date for mrkdwn, shown by Slack in each reader's own terms."""
+    return slack_date(value)
 
 
 def quote_section(label: str, user_text: str) -> Block:

@@ -17,6 +17,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.dates import plain_day
 
 # (key, label, higher is better?) for the week-over-week table.
 ROWS = (
@@ -87,7 +88,8 @@ def digest_message(payload: dict[str, Any]) -> dict[str, Any]:
     names = payload.get("names", {})
     end = datetime.fromisoformat(payload["period_end"])
     start = datetime.fromisoformat(payload["period_start"])
-    blocks: list[Block] = [header(f"Weekly digest: {day(start.date())} – {day(end.date())}")]
+    period = f"{plain_day(start.date())} – {plain_day(end.date())}"
+    blocks: list[Block] = [header(f"Weekly digest: {period}")]
     fallback = [f"Weekly digest {start.date()} – {end.date()}."]
     for pair in payload["pairs"]:
         this = pair["this"]

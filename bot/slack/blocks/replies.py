@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.db.models import Request, RequestEvent
 from bot.domain.requests import Page
@@ -10,6 +12,7 @@ from bot.slack import text
 from bot.slack.blocks.card import card_title, desired_date_line
 from bot.slack.blocks.common import (
     MAX_MESSAGE_BLOCKS,
+    SECTION_TEXT,
     Block,
     context,
     day,
@@ -19,7 +22,10 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.dates import slack_date
 from bot.slack.ids import COMMAND
+
+UTC_ZONE = ZoneInfo("UTC")
 
 HELP = f"""*Liaison* files work for another team and keeps both sides in the loop.
 • `{COMMAND}` or `{COMMAND} <title>`: file a new request
@@ -76,12 +82,12 @@ def list_reply(page: Page[Request]) -> dict[str, Any]:
     return reply(f"Your open requests: {page.total}", blocks[:MAX_MESSAGE_BLOCKS])
 
 
-def _event_line(event: RequestEvent) -> str:
-    when = event.at.strftime("%Y-%m-%d %H:%M UTC")
+def _event_line(event: RequestEvent, zone: ZoneInfo) -> str:
+    when = slack_date(event.at, zone)
     what = EVENT_LABELS.get(event.kind, event.kind.replace("_", " ")) + _event_detail(event)
     move = f" ({event.from_status or '—'} → {event.to_status})" if event.to_status else ""
     via = event.surface.replace("_", " ")
-    return f"`{when}` {what}{move} by {user(event.actor)} via {via}"
+    return f"{when} · {what}{move} by {user(event.actor)} via {via}"
 
 
 EVENT_LABELS = {
@@ -111,9 +117,10 @@ def _event_detail(event: RequestEvent) -> str:
     if event.kind == "estimated" and data.get("days"):
         return f": {data['days']} d"
     if event.kind in ("committed", "accepted") and data.get("committed"):
-        return f": {data['committed']}"
+        return f": {_iso_day(data['committed'])}"
     if event.kind == "at_risk" and data.get("projected"):
-        return f": projected {data['projected']}, desired {data.get('desired') or '—'}"
+        desired = _iso_day(data["desired"]) if data.get("desired") else "—"
+        return f": projected {_iso_day(data['projected'])}, desired {desired}"
     if event.kind == "reassigned" and data.get("to"):
         return f" to {user(data['to'])}"
     if event.kind == "snoozed":
@@ -125,7 +132,28 @@ def _event_detail(event: RequestEvent) -> str:
     return ""
 
 
-def status_reply(request: Request, history: Page[RequestEvent]) -> dict[str, Any]:
+def _first_fitting(lines: list[str], limit: int) -> list[str]:
+    """The first of `lines` that fit in `limit` characters together: the section is never cut
+    inside a line (a date or mention cut in half shows as markup)."""
+    kept: list[str] = []
+    size = 0
+    for line in lines:
+        size += len(line) + 1
+        if size > limit:
+            break
+        kept.append(line)
+    return kept
+
+
+def _iso_day(value: str) -> str:
+    return day(date.fromisoformat(value[:10]))
+
+
+def status_reply(
+    request: Request, history: Page[RequestEvent], zone: ZoneInfo = UTC_ZONE
+) -> dict[str, Any]:
+    """The request and its latest events, newest first; times read in each reader's zone
+    (fallback in `zone`)."""
     blocks: list[Block] = [
         header(card_title(request)),
         fields(
@@ -137,7 +165,7 @@ def status_reply(request: Request, history: Page[RequestEvent]) -> dict[str, Any
     ]
     if request.card_permalink:
         blocks.append(context(link(request.card_permalink, "Open the card and its thread")))
-    lines = [_event_line(e) for e in history.items]
+    lines = _first_fitting([_event_line(e, zone) for e in history.items], SECTION_TEXT - 80)
     shown = f"showing the latest {len(lines)} of {history.total}, newest first"
     if history.total <= len(lines):
         shown = "newest first"

@@ -246,7 +246,10 @@ def _status_reply(
         if request is None:
             return replies.reply(_not_found(number))
         history = requests.timeline(session, request=request, limit=replies.HISTORY)
-        return replies.status_reply(request, history)
+        # Times read in each reader's zone; the fallback in the fulfilling department's.
+        department = runtime.config.find_department(request.fulfilling_department.key)
+        zone = department.zone if department else ZoneInfo(runtime.config.organization.timezone)
+        return replies.status_reply(request, history, zone)
 
 
 def _find_visible(
