@@ -265,3 +265,26 @@ class OutboxMessage(Base):
     # When a post's answer was lost (a timeout: Slack may have posted it), the start of the
     # first such attempt; before posting again the deliverer looks for it in Slack.
     unconfirmed_since: Mapped[datetime | None]
+
+
+class UsergroupRead(Base):
+    """A Slack user group whose members Liaison keeps (per workspace), and when they were last
+    read from Slack. No row means never read: membership through it is not known yet."""
+
+    __tablename__ = "usergroup_reads"
+
+    team_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    usergroup_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    read_at: Mapped[datetime]
+    # Why the last read failed, when it did (the members kept are then the last known ones).
+    last_error: Mapped[str | None] = mapped_column(String(64))
+
+
+class UsergroupMember(Base):
+    """One member of a user group, as last read from Slack or told by a subteam event."""
+
+    __tablename__ = "usergroup_members"
+
+    team_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    usergroup_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)

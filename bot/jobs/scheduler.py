@@ -17,6 +17,7 @@ DELIVER_OUTBOX = "deliver-outbox"
 SEND_NUDGES = "send-nudges"
 POST_WEEKLY_DIGEST = "post-weekly-digest"
 PRUNE_HANDLED_EVENTS = "prune-handled-events"
+REFRESH_USERGROUPS = "refresh-usergroups"
 
 
 def deliver_outbox(runtime: Runtime) -> None:
@@ -47,6 +48,9 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
         (_send_nudges, SEND_NUDGES, {"minutes": 5}),
         (_post_digests, POST_WEEKLY_DIGEST, {"minutes": 5}),
         (_prune_handled_events, PRUNE_HANDLED_EVENTS, {"hours": 1}),
+        # Membership is read from the database while answering people; this keeps it fresh
+        # (Slack's subteam events keep it fresher) and fills it on the first start.
+        (_refresh_usergroups, REFRESH_USERGROUPS, {"minutes": 5}),
     )
     for job, job_id, every in jobs:
         scheduler.add_job(
@@ -80,3 +84,11 @@ def _send_nudges(runtime: Runtime) -> None:
     from bot.jobs.nudges import send_nudges
 
     send_nudges(runtime)
+
+
+def _refresh_usergroups(runtime: Runtime) -> None:
+    from bot.jobs.usergroups import refresh_usergroups
+
+    report = refresh_usergroups(runtime)
+    if report.failed:
+        log.info("user groups: %s read, %s failed", len(report.read), len(report.failed))

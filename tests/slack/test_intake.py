@@ -22,9 +22,11 @@ from tests.conftest import (
 
 
 def open_modal(liaison: Liaison, user: str = SALES_REP, text: str = "") -> dict:
+    before = len(liaison.fake.calls_to("views.open"))
     response = liaison.slack.command(user, text)
     assert response.status_code == 200
-    return liaison.fake.wait_for("views.open")[-1].response["view"]
+    # The modal opens after the acknowledgement: wait for this one, not an earlier one.
+    return liaison.fake.wait_for("views.open", count=before + 1)[-1].response["view"]
 
 
 def file(liaison: Liaison, user: str = SALES_REP, **values: object) -> None:

@@ -13,17 +13,20 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.config import Department
 from bot.db.models import Workspace
-from bot.db.session import transaction
+from bot.db.session import reading, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
+from bot.domain.people import MembershipUnknown
 from bot.domain.requests import RequestDraft
+from bot.domain.usergroups import directory_for_team
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
 from bot.slack.ids import COMMAND, Intake
-from bot.slack.listeners.operations import apply, by_id, first_delivery
+from bot.slack.listeners.operations import MEMBERSHIP_LOADING, apply, by_id, first_delivery
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +66,17 @@ def register(app: App, runtime: Runtime) -> None:
             if changed is not None:
                 runtime.deliver_soon(changed)
         else:
-            # Acknowledge first: the membership check may have to ask Slack for user groups.
             ack()
-            if runtime.directory.requesting_department_for(user_id) is None:
+            try:
+                department = _requesting_department(runtime, _team(context), user_id)
+            except MembershipUnknown:
+                respond(**replies.reply(MEMBERSHIP_LOADING))
+                return
+            except SQLAlchemyError:
+                log.exception("the database failed while checking who may file")
+                respond(**replies.reply(replies.UNAVAILABLE))
+                return
+            if department is None:
                 respond(**replies.reply(NOT_A_REQUESTER))
                 return
             view = intake_modal(
@@ -76,10 +87,21 @@ def register(app: App, runtime: Runtime) -> None:
             open_modal(client, command["trigger_id"], view)
 
     @app.shortcut(Intake.shortcut)
-    def handle_create_request_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def handle_create_request_shortcut(
+        ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         ack()
         user_id = body["user"]["id"]
-        if runtime.directory.requesting_department_for(user_id) is None:
+        try:
+            department = _requesting_department(runtime, _team(context), user_id)
+        except MembershipUnknown:
+            open_modal(client, body["trigger_id"], _notice_modal(MEMBERSHIP_LOADING))
+            return
+        except SQLAlchemyError:
+            log.exception("the database failed while checking who may file")
+            open_modal(client, body["trigger_id"], _notice_modal(replies.UNAVAILABLE))
+            return
+        if department is None:
             open_modal(client, body["trigger_id"], _notice_modal(NOT_A_REQUESTER))
             return
         message = body.get("message") or {}
@@ -104,7 +126,15 @@ def register(app: App, runtime: Runtime) -> None:
         if problems:
             ack(response_action="errors", errors=field_errors(problems))
             return
-        department = runtime.directory.requesting_department_for(user_id)
+        try:
+            department = _requesting_department(runtime, _team(context), user_id)
+        except MembershipUnknown:
+            ack(response_action="errors", errors={Intake.title: MEMBERSHIP_LOADING[:150]})
+            return
+        except SQLAlchemyError:
+            log.exception("the database failed while checking who may file")
+            ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
+            return
         if department is None:
             ack(response_action="errors", errors={Intake.title: NOT_A_REQUESTER[:150]})
             return
@@ -149,6 +179,14 @@ def draft_from_message(message_text: str, source: str | None) -> RequestDraft:
 
 def _team(context: BoltContext) -> str:
     return context.team_id or context.enterprise_id or "unknown"
+
+
+def _requesting_department(runtime: Runtime, team_id: str, user_id: str) -> Department | None:
+    """The department `user_id` files for, from the configuration and the user groups Liaison
+    keeps in the database (never asking Slack: this runs before the answer)."""
+    with reading(runtime.sessions) as session:
+        directory = directory_for_team(session, config=runtime.config, team_id=team_id)
+        return directory.requesting_department_for(user_id)
 
 
 def _surface(view: dict[str, Any]) -> str | None:

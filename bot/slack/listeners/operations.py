@@ -15,11 +15,19 @@ from sqlalchemy.orm import Session
 from bot.db.models import ProcessedEvent, Request
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
+from bot.domain.people import MembershipUnknown
+from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow, lock_request
 from bot.runtime import Runtime
 from bot.slack.blocks.replies import UNAVAILABLE
 
 log = logging.getLogger(__name__)
+
+# The answer while a department's user group has not been read from Slack yet (just after the
+# first start): asking Slack now could make the person wait past Slack's 3 seconds.
+MEMBERSHIP_LOADING = (
+    "Liaison is still loading who is in which team from Slack. Please try again in a minute."
+)
 
 Finder = Callable[[Session], Request | None]
 Operation = Callable[[Workflow, Request], str | None]
@@ -57,9 +65,10 @@ def apply(
             request = find(session)
             if request is None:
                 return None
-            workflow = Workflow(
-                session, config=runtime.config, directory=runtime.directory, now=now
+            directory = directory_for_workspace(
+                session, config=runtime.config, workspace_id=request.workspace_id
             )
+            workflow = Workflow(session, config=runtime.config, directory=directory, now=now)
             message = operate(workflow, request)
             request_id = request.id
     except SQLAlchemyError:
@@ -70,6 +79,10 @@ def apply(
             with transaction(runtime.sessions) as session:
                 first_delivery(session, event_id, now)
         return Outcome(str(refusal), refused=True)
+    except MembershipUnknown:
+        if event_id is not None:
+            raise  # the inbox handles the event again after a backoff, once the group is read
+        return Outcome(MEMBERSHIP_LOADING, refused=True)
     if deliver:
         runtime.deliver_soon(request_id)
     return Outcome(message, request_id=request_id)
