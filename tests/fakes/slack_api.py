@@ -124,6 +124,9 @@ class FakeSlack:
         # Conversations that exist: declared by tests, posted to, or opened as DMs.
         self.channels: set[str] = set()
         self.usergroups: dict[str, list[str]] = {}
+        # Who is in a channel, for the channels a test declares it for: chat.postEphemeral to
+        # anyone else there answers user_not_in_channel, as Slack does.
+        self.channel_members: dict[str, set[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
@@ -499,6 +502,9 @@ class FakeSlack:
             raise _SlackError("channel_not_found")
         if not params.get("user"):
             raise _SlackError("user_not_found")
+        members = self.channel_members.get(str(params["channel"]))
+        if members is not None and params["user"] not in members:
+            raise _SlackError("user_not_in_channel")
         _, extra = self._message_content(params)
         return {"ok": True, "message_ts": self._next_ts(), **extra}
 

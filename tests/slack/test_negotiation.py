@@ -17,11 +17,11 @@ from tests.conftest import (
 )
 from tests.slack.helpers import (
     Card,
+    click_answers,
     click_in_dm,
     current,
     dm_with,
     dms_to,
-    ephemerals_to,
     events_of,
     file_request,
     opened_view,
@@ -152,7 +152,7 @@ def test_a_stranger_clicking_accept_is_refused_privately(liaison: Liaison, db) -
     assert response.status_code == 200
     liaison.settle()
 
-    refusal = ephemerals_to(liaison, STRANGER)
+    refusal = click_answers(liaison)
     assert len(refusal) == 1 and f"Only <@{SALES_REP}>" in refusal[0]
     request = current(db, card)
     assert request.status is Status.AT_RISK and request.committed_date is None
@@ -226,7 +226,7 @@ def test_the_negotiation_is_over_once_decided(liaison: Liaison, db) -> None:
     click_in_dm(liaison, SALES_REP, "negotiation_escalate")
     click_in_dm(liaison, SALES_REP, "negotiation_accept")
 
-    assert ephemerals_to(liaison, SALES_REP) == [
+    assert click_answers(liaison) == [
         "Agreed: REQ-1 is committed for Fri 4 Dec.",
         *["REQ-1 has no open negotiation."] * 2,
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.db.models import Request
@@ -14,7 +14,7 @@ from bot.domain.nudges import NudgeKind
 from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
-from bot.slack.listeners.operations import apply, by_id, tell
+from bot.slack.listeners.operations import answer_click, apply, by_id
 
 Button = Callable[[Workflow, Request, str], str | None]
 B = Surface.BUTTON
@@ -49,22 +49,26 @@ def request_id_of(value: object) -> int | None:
 
 def register(app: App, runtime: Runtime) -> None:
     def run(
-        body: dict[str, Any], client: WebClient, request_id: int | None, button: Button
+        body: dict[str, Any],
+        client: WebClient,
+        respond: Respond | None,
+        request_id: int | None,
+        button: Button,
     ) -> None:
         user = body["user"]["id"]
         if request_id is None:
             return
         outcome = apply(runtime, by_id(request_id), lambda wf, r: button(wf, r, user))
         if outcome is None:
-            tell(client, where(body), user, "That request no longer exists.")
+            answer_click(respond, client, where(body), user, "That request no longer exists.")
         elif outcome.refused or clicked(body).get("action_id") in _ANSWERED:
-            tell(client, where(body), user, outcome.message or "")
+            answer_click(respond, client, where(body), user, outcome.message or "")
 
     def simple(button: Button) -> Callable[..., None]:
         # Bolt passes listener arguments by name, so the button is bound in a closure.
-        def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
             ack()
-            run(body, client, request_id_of(clicked(body).get("value")), button)
+            run(body, client, respond, request_id_of(clicked(body).get("value")), button)
 
         return handle
 
@@ -72,16 +76,18 @@ def register(app: App, runtime: Runtime) -> None:
         app.action(action_id)(simple(button))
 
     @app.action(Card.estimate)
-    def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         value = str((clicked(body).get("selected_option") or {}).get("value", ""))
         request_id, _, days = value.partition(":")
         if not request_id.isdigit() or not days.isdigit():
             return
-        run(body, client, int(request_id), lambda wf, r, u: wf.estimate(r, u, int(days), B))
+        run(
+            body, client, respond, int(request_id), lambda wf, r, u: wf.estimate(r, u, int(days), B)
+        )
 
     @app.action(Nudges.snooze)
-    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         value = str((clicked(body).get("selected_option") or {}).get("value", ""))
         request_id, _, rest = value.partition(":")
@@ -91,12 +97,13 @@ def register(app: App, runtime: Runtime) -> None:
         run(
             body,
             client,
+            respond,
             int(request_id),
             lambda wf, r, u: wf.snooze(r, u, kind, int(days), B),
         )
 
     @app.action(Card.reassign)
-    def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         action = clicked(body)
         to_user = action.get("selected_user")
@@ -107,7 +114,7 @@ def register(app: App, runtime: Runtime) -> None:
         def reassign(wf: Workflow, r: Request, u: str) -> str:
             return wf.reassign(r, u, to_user, B)
 
-        run(body, client, request_id, reassign)
+        run(body, client, respond, request_id, reassign)
 
 
 # Clicks whose success is worth a private word (the others show on the card or in the thread).

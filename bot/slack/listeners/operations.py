@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
@@ -103,3 +104,39 @@ def tell(client: WebClient, channel: str | None, user: str, message: str) -> Non
         client.chat_postEphemeral(channel=channel, user=user, text=message)
     except SlackApiError as error:
         log.info("could not answer %s privately: %s", user, error.response.get("error"))
+
+
+def answer_click(
+    respond: Respond | None, client: WebClient, channel: str | None, user: str, message: str
+) -> None:
+    """The private answer to a click: through the click's response_url, which needs no Web API
+    call and reaches the person wherever they clicked (a DM, a channel they are not in); as an
+    ephemeral message only for a click that came without one."""
+    if respond is None or respond.response_url is None:
+        tell(client, channel, user, message)
+        return
+    try:
+        respond(text=message, response_type="ephemeral", replace_original=False)
+    except (SlackApiError, OSError) as error:
+        log.info("could not answer a click by %s: %s", user, error)
+
+
+# chat.postEphemeral's answers when the person (or the bot) is not in the conversation.
+_NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})
+
+
+def tell_reactor(client: WebClient, channel: str | None, user: str, message: str) -> None:
+    """The private answer to a reaction: an ephemeral message where the person reacted when
+    they are in that channel, else a DM (Slack shows no ephemeral to someone not in it)."""
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=message)
+            return
+        except SlackApiError as error:
+            if error.response.get("error") not in _NOT_THERE:
+                log.info("could not answer %s privately: %s", user, error.response.get("error"))
+                return
+    try:
+        client.chat_postMessage(channel=user, text=message)
+    except SlackApiError as error:
+        log.info("could not answer %s by DM: %s", user, error.response.get("error"))
