@@ -188,7 +188,12 @@ def test_message_shortcut_prefills_text_and_link(liaison: Liaison, db) -> None:
     message = {"text": "Client asks for SSO\nThey use Okta.", "user": SALES_REP_2}
     response = liaison.slack.message_shortcut(SALES_REP, message, channel_id="CDEALS")
     assert response.status_code == 200
-    view = liaison.fake.wait_for("views.open")[0].response["view"]
+    # The modal opens at once; the link back to the message follows (it takes a look-up).
+    opened = liaison.fake.wait_for("views.open")[0].response["view"]
+    assert "archives/CDEALS/p" not in json.dumps(opened["blocks"])
+    [update] = liaison.fake.wait_for("views.update")
+    assert update.params["view_id"] == opened["id"] and update.params["hash"] == opened["hash"]
+    view = update.response["view"]
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks["title"]["element"]["initial_value"] == "Client asks for SSO"
     assert blocks["details"]["element"]["initial_value"] == message["text"]

@@ -105,14 +105,29 @@ def register(app: App, runtime: Runtime) -> None:
             open_modal(client, body["trigger_id"], _notice_modal(NOT_A_REQUESTER))
             return
         message = body.get("message") or {}
+        message_text = message.get("text") or ""
+        metadata: dict[str, Any] = {"surface": Surface.SHORTCUT.value}
+        # The modal opens at once, while the trigger is fresh; what needs another look-up in
+        # Slack (the link back to the message) is filled in afterwards with views.update.
+        opened = open_modal(
+            client,
+            body["trigger_id"],
+            intake_modal(
+                config=config, draft=draft_from_message(message_text, None), metadata=metadata
+            ),
+        )
+        if opened is None:
+            return
         channel_id = (body.get("channel") or {}).get("id")
         source = _permalink(client, channel_id, message.get("ts") or body.get("message_ts"))
+        if source is None:
+            return
         view = intake_modal(
             config=config,
-            draft=draft_from_message(message.get("text") or "", source),
-            metadata={"surface": Surface.SHORTCUT.value, "source": source},
+            draft=draft_from_message(message_text, source),
+            metadata={**metadata, "source": source},
         )
-        open_modal(client, body["trigger_id"], view)
+        update_modal(client, opened, view)
 
     @app.view(Intake.callback)
     def handle_intake_submission(
@@ -243,12 +258,24 @@ def _cancel(
     return replies.reply(outcome.message or ""), None if outcome.refused else request_id
 
 
-def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
+def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> dict[str, Any] | None:
+    """Open `view`; the view as Slack opened it (its id and hash), or None when it could not."""
     try:
-        client.views_open(trigger_id=trigger_id, view=view)
+        opened = client.views_open(trigger_id=trigger_id, view=view).get("view")
     except SlackApiError as error:
         # The trigger expires after 3 s; there is nothing to show the person but a log line.
         log.warning("could not open a modal: %s", error.response.get("error"))
+        return None
+    return opened if isinstance(opened, dict) else None
+
+
+def update_modal(client: WebClient, opened: dict[str, Any], view: dict[str, Any]) -> None:
+    """Replace an open modal with `view` (what the person typed meanwhile stays, since input
+    blocks keep their ids); skipped when the modal changed since it was opened (`hash`)."""
+    try:
+        client.views_update(view_id=opened.get("id"), hash=opened.get("hash"), view=view)
+    except SlackApiError as error:
+        log.info("could not complete a modal: %s", error.response.get("error"))
 
 
 def _notice_modal(message: str) -> dict[str, Any]:
