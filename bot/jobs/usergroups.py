@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from slack_sdk.errors import SlackApiError
 
 from bot.db.models import UsergroupRead
-from bot.db.session import reading, transaction
+from bot.db.session import transaction
 from bot.domain import usergroups
 from bot.runtime import Runtime
 
@@ -76,9 +76,8 @@ def _refresh(runtime: Runtime, team_id: str, usergroup: str) -> str | None:
 def _store_failure(
     runtime: Runtime, team_id: str, usergroup: str, code: str, *, transient: bool
 ) -> None:
-    with reading(runtime.sessions) as session:
-        known = session.get(UsergroupRead, (team_id, usergroup)) is not None
     with transaction(runtime.sessions) as session:
+        known = session.get(UsergroupRead, (team_id, usergroup)) is not None
         if code in GONE or (not known and not transient):
             # Known from now on, with nobody in it: people get a plain answer instead of being
             # asked forever to wait for a group that cannot be read.
