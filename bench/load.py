@@ -186,6 +186,9 @@ class BenchSlack(FakeSlack):
         slack_api._Server.request_queue_size = 256
         super().__init__(team_id=company.team_id, token=BOT_TOKEN, **kwargs)
         self.intake_channels = {t.intake_channel for t in company.fulfillers}
+        # Public channels Liaison joins when it starts; a load run needs more than Slack's limits.
+        self.channels |= {*self.intake_channels, company.digest_channel}
+        self.raise_rate_limits(1000)
         self.opened: queue.Queue[dict[str, Any]] = queue.Queue()
         self.cards: list[tuple[str, str]] = []
         for team in company.teams:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, LiaisonConfig, load_config
 from bot.settings import MissingCredentials, Settings
 
 if TYPE_CHECKING:
@@ -49,9 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         handler=_db_upgrade
     )
-    commands.add_parser("check-config", help="validate the configuration file").set_defaults(
-        handler=_check_config
+    check = commands.add_parser("check-config", help="validate the configuration file")
+    check.add_argument(
+        "--online",
+        action="store_true",
+        help="also ask Slack: the token's scopes, every channel, user and user group named",
     )
+    check.set_defaults(handler=_check_config)
     nudge = commands.add_parser("nudge", help="send the reminders that are due")
     _add_at(nudge)
     nudge.add_argument("--dry-run", action="store_true", help="print, send nothing")
@@ -152,11 +156,31 @@ def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.liaison_config)
+    if args.online:
+        _check_config_online(settings, config)
     print(
         f"{settings.liaison_config}: OK ({len(config.departments)} departments, "
         f"{len(config.digests)} digests)"
     )
     return 0
+
+
+def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
+    """Raise ConfigError naming every problem Slack reveals; print what is fine."""
+    from bot.runtime import listener_client
+    from bot.slack.manifest import bot_scopes
+    from bot.slack.online_check import check_online
+
+    settings.require_slack_credentials()
+    try:
+        report = check_online(listener_client(settings), config, bot_scopes())
+    except (OSError, TimeoutError) as error:
+        problem = f"cannot reach Slack at {settings.slack_api_url}: {error}"
+        raise ConfigError([problem], "Slack") from error
+    for note in report.notes:
+        print(f"  {note}")
+    if report.problems:
+        raise ConfigError(report.problems, str(settings.liaison_config))
 
 
 def _prepare(settings: Settings) -> None:

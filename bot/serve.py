@@ -18,9 +18,11 @@ def build_wsgi(settings: Settings, *, with_scheduler: bool = False) -> Any:
     from bot.jobs.scheduler import build_scheduler
     from bot.runtime import build_runtime
     from bot.slack.app import create_bolt_app
+    from bot.slack.membership import join_channels_at_start
     from bot.web import create_wsgi_app
 
     runtime = build_runtime(settings)
+    join_channels_at_start(runtime)
     # Listeners finish their (short, database-only) work here after acknowledging; Bolt's own
     # default pool is small enough to make acknowledgements queue under load.
     listeners = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
@@ -70,8 +72,10 @@ def serve_socket_mode(settings: Settings) -> None:
     from bot.jobs.scheduler import build_scheduler
     from bot.runtime import build_runtime
     from bot.slack.app import create_bolt_app
+    from bot.slack.membership import join_channels_at_start
 
     runtime = build_runtime(settings)
+    join_channels_at_start(runtime)
     build_scheduler(runtime, blocking=False).start()
     log.info("connecting to Slack in Socket Mode")
     SocketModeHandler(create_bolt_app(runtime), settings.slack_app_token).start()

@@ -21,9 +21,11 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.middleware import Middleware
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot.db.session import database_answers
+from bot.db.session import database_answers, reading
 from bot.runtime import Runtime
+from bot.slack.membership import unusable_channels
 from bot.slack.payloads import Problem, parse_slack_body, payload_kind, payload_problem
 
 log = logging.getLogger(__name__)
@@ -93,12 +95,24 @@ class RefuseMalformed(Middleware):
 
 def _health(runtime: Runtime, method: str, start_response: StartResponse) -> Iterable[bytes]:
     healthy = database_answers(runtime.engine)
-    body = json.dumps({"status": "ok" if healthy else "unavailable", "database": healthy}).encode()
+    state: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "database": healthy}
+    if healthy:
+        state["channels"] = {"unusable": _unusable_channels(runtime)}
+    body = json.dumps(state).encode()
     start_response(
         "200 OK" if healthy else "503 Service Unavailable",
         [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
     )
     return [b""] if method == "HEAD" else [body]
+
+
+def _unusable_channels(runtime: Runtime) -> list[str] | None:
+    """Configured channels Liaison is not in (None if that could not be read just now)."""
+    try:
+        with reading(runtime.sessions) as session:
+            return unusable_channels(session)
+    except SQLAlchemyError:
+        return None
 
 
 def _slack_events(

@@ -26,6 +26,7 @@ from bot.jobs.usergroups import refresh_usergroups
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
+from bot.slack.membership import join_channels_at_start
 from bot.web import create_wsgi_app
 from tests.fakes.signer import SlackClientSim
 from tests.fakes.slack_api import FakeSlack
@@ -180,6 +181,7 @@ def fake_slack(clock: Clock) -> Iterator[FakeSlack]:
     # Slack's timestamps follow the app's clock, as they would in real life.
     with FakeSlack(team_id=TEAM_ID, token=BOT_TOKEN, clock=clock) as fake:
         fake.usergroups["SENG"] = []
+        # Public channels the bot is not in yet: Liaison joins them at start.
         fake.channels |= {INTAKE_CHANNEL, DIGEST_CHANNEL}
         yield fake
 
@@ -278,6 +280,7 @@ def liaison(
     runtime = build_runtime(
         settings, config=config, clock=clock, engine=app_engine, background=executor
     )
+    join_channels_at_start(runtime)  # as `liaison run` does before it serves
     if read_usergroups_at_start:
         refresh_usergroups(runtime)
     wsgi = create_wsgi_app(runtime, create_bolt_app(runtime, listener_executor=executor))
@@ -291,7 +294,11 @@ def liaison(
         yield Liaison(
             runtime=runtime,
             slack=SlackClientSim(
-                url, SIGNING_SECRET, team_id=TEAM_ID, response_url_base=fake_slack.root_url
+                url,
+                SIGNING_SECRET,
+                team_id=TEAM_ID,
+                response_url_base=fake_slack.root_url,
+                workspace=fake_slack,
             ),
             fake=fake_slack,
             clock=clock,

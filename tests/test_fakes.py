@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.metadata import Metadata
 from slack_sdk.signature import SignatureVerifier
 
+from bot.slack.manifest import bot_scopes
 from tests.fakes import FakeSlack, SlackClientSim, slack_signature
+from tests.fakes.slack_api import CHANNEL_BURST, TIER_2
 
 PAYLOADS = Path(__file__).parents[2] / "shared" / "slack-payloads"
 SECRET = "test-signing-secret"
@@ -27,6 +29,8 @@ TOKEN = "xoxb-test"
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack(token=TOKEN) as server:
+        for channel in ("C1", "C2", "C3"):
+            server.add_channel(channel, members=(server.bot_user_id,))
         yield server
 
 
@@ -473,6 +477,7 @@ def test_accept_then_time_out_posts_but_answers_too_late(fake: FakeSlack) -> Non
 def test_timestamps_follow_the_fakes_clock() -> None:
     now = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
     with FakeSlack(token=TOKEN, clock=lambda: now) as server:
+        server.add_channel("C1", members=(server.bot_user_id,))
         client = WebClient(token=TOKEN, base_url=server.base_url)
         first = client.chat_postMessage(channel="C1", text="a")["ts"]
         second = client.chat_postMessage(channel="C1", text="b")["ts"]
@@ -586,3 +591,146 @@ def test_conversations_replies(fake: FakeSlack, client: WebClient) -> None:
     with pytest.raises(SlackApiError) as no_channel:
         client.conversations_replies(channel="C404", ts=parent)
     assert no_channel.value.response["error"] == "channel_not_found"
+
+
+# -- as strict as Slack ---------------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def _error_of(method: Any, **arguments: Any) -> dict[str, Any]:
+    """Slack's answer to ``method(**arguments)``, which must fail."""
+    with pytest.raises(SlackApiError) as raised:
+        method(**arguments)
+    return dict(raised.value.response.data)
+
+
+def test_the_token_has_the_manifests_scopes_and_nothing_more(fake: FakeSlack) -> None:
+    client = WebClient(token=TOKEN, base_url=fake.base_url)
+    answer = client.auth_test()
+    assert answer.headers["x-oauth-scopes"].split(",") == bot_scopes()
+    assert "chat:write.public" not in bot_scopes()  # Liaison joins channels instead
+
+    fake.scopes = "chat:write,users:read"
+    refused = _error_of(client.usergroups_list)
+    assert refused == {
+        "ok": False,
+        "error": "missing_scope",
+        "needed": "usergroups:read",
+        "provided": "chat:write,users:read",
+    }
+    fake.add_channel("GPRIV", private=True, members=(fake.bot_user_id,))
+    history = _error_of(client.conversations_history, channel="GPRIV")
+    assert history["needed"] == "groups:history"
+    assert client.users_info(user="U1").headers["x-oauth-scopes"] == "chat:write,users:read"
+
+
+def test_the_bot_reads_and_posts_only_where_it_is_a_member(fake: FakeSlack) -> None:
+    client = WebClient(token=TOKEN, base_url=fake.base_url)
+    fake.add_channel("CPUB", members=("U1",))
+    fake.add_channel("CPRIV", private=True, members=("U1",))
+    for channel in ("CPUB", "CPRIV"):
+        assert _error_of(client.chat_postMessage, channel=channel, text="x")["error"] == (
+            "not_in_channel"
+        )
+        assert _error_of(client.conversations_history, channel=channel)["error"] == (
+            "not_in_channel"
+        )
+        upload = _error_of(client.files_upload_v2, channel=channel, content=b"x", filename="a.png")
+        assert upload["error"] == "not_in_channel"
+    assert _error_of(client.chat_postMessage, channel="CNONE", text="x")["error"] == (
+        "channel_not_found"
+    )
+
+    fake.scopes += ",chat:write.public"  # posts in public channels without joining, only there
+    posted = client.chat_postMessage(channel="CPUB", text="card")
+    assert _error_of(client.chat_postMessage, channel="CPRIV", text="x")["error"] == (
+        "not_in_channel"
+    )
+    replies = _error_of(client.conversations_replies, channel="CPUB", ts=posted["ts"])
+    assert replies["error"] == "not_in_channel"
+    assert not fake.bot_hears("CPUB")
+
+    assert client.conversations_info(channel="CPUB")["channel"]["is_member"] is False
+    assert client.conversations_join(channel="CPUB")["channel"]["is_member"] is True
+    assert client.conversations_join(channel="CPUB")["warning"] == "already_in_channel"
+    assert client.conversations_replies(channel="CPUB", ts=posted["ts"])["messages"]
+    assert fake.bot_hears("CPUB")
+
+    # A private channel the bot was not invited to is invisible to it.
+    for method in (client.conversations_info, client.conversations_join):
+        assert _error_of(method, channel="CPRIV")["error"] == "channel_not_found"
+    fake.invite("CPRIV")
+    info = client.conversations_info(channel="CPRIV")["channel"]
+    assert info["is_private"] is True and info["is_member"] is True
+    assert client.chat_postMessage(channel="CPRIV", text="hello")["ok"]
+
+
+def test_events_from_a_channel_the_bot_is_not_in_are_not_sent(fake: FakeSlack) -> None:
+    fake.add_channel("CPUB", members=("U1",))
+    sim = SlackClientSim("http://127.0.0.1:9", SECRET, workspace=fake)  # never reached
+    assert sim.reaction("U1", "raising_hand", "CPUB", "1700000000.000100") is None
+    message = {"type": "message", "channel": "CNONE", "user": "U1", "text": "hi", "ts": "1.2"}
+    assert sim.event(message) is None
+    assert [e["type"] for e in sim.withheld] == ["reaction_added", "message"]
+    sim.close()
+
+
+def test_permalinks_only_for_messages_that_exist(fake: FakeSlack, client: WebClient) -> None:
+    ts = client.chat_postMessage(channel="C1", text="hello")["ts"]
+    assert client.chat_getPermalink(channel="C1", message_ts=ts)["permalink"]
+    missing = _error_of(client.chat_getPermalink, channel="C1", message_ts="1.000200")
+    assert missing["error"] == "message_not_found"
+
+
+def test_trigger_ids_expire_three_seconds_after_the_click() -> None:
+    clock = _Clock()
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "Hi"}, "blocks": []}
+    with FakeSlack(token=TOKEN, clock=clock) as server:
+        client = WebClient(token=TOKEN, base_url=server.base_url)
+        sim = SlackClientSim("http://127.0.0.1:9", SECRET, workspace=server)
+        in_time, too_late = sim.new_trigger_id(), sim.new_trigger_id()
+        clock.advance(3)
+        assert client.views_open(trigger_id=in_time, view=modal)["ok"]
+        clock.advance(0.5)
+        expired = _error_of(client.views_open, trigger_id=too_late, view=modal)
+        assert expired["error"] == "expired_trigger_id"
+        sim.close()
+
+
+def test_methods_are_rate_limited_by_tier_and_posts_by_channel() -> None:
+    clock = _Clock()
+    with FakeSlack(token=TOKEN, clock=clock) as server:
+        server.add_channel("C1", members=(server.bot_user_id,))
+        client = WebClient(token=TOKEN, base_url=server.base_url)
+        for _ in range(TIER_2):
+            client.usergroups_list()
+        with pytest.raises(SlackApiError) as limited:
+            client.usergroups_list()
+        assert limited.value.response.status_code == 429
+        assert limited.value.response.headers["Retry-After"] == "60"
+        clock.advance(60)
+        assert client.usergroups_list()["ok"]
+
+        for i in range(CHANNEL_BURST):  # a short burst is fine...
+            client.chat_postMessage(channel="C1", text=f"burst {i}")
+        with pytest.raises(SlackApiError) as too_fast:  # ...then about one a second
+            client.chat_postMessage(channel="C1", text="one more")
+        assert too_fast.value.response.status_code == 429
+        assert too_fast.value.response.headers["Retry-After"] == "1"
+        assert client.chat_postMessage(channel="UANYONE", text="another channel")["ok"]
+        clock.advance(1)
+        assert client.chat_postMessage(channel="C1", text="a second later")["ok"]
+
+        server.raise_rate_limits(10)  # a test that needs volume says so
+        for i in range(50):
+            client.chat_postMessage(channel="C1", text=f"volume {i}")

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -103,8 +104,10 @@ class Request(Base):
     # While waiting on the requester: the state to return to, and who asked.
     resume_status: Mapped[Status | None] = mapped_column(STATUS)
     info_asked_by: Mapped[str | None] = mapped_column(SLACK_ID)
-    # Someone reacted "decline"; their next reply in the thread is the reason.
+    # Someone reacted "decline"; their first reply in the thread after `decline_pending_since`
+    # (and within the window in bot/domain/workflow.py) is the reason.
     decline_pending_by: Mapped[str | None] = mapped_column(SLACK_ID)
+    decline_pending_since: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(Text)
     delivered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -135,7 +138,8 @@ class Request(Base):
 
 
 class Estimate(Base):
-    """One person's estimate of a request, in working days; changing it updates the row."""
+    """One person's estimate of a request, in working days (half days allowed); changing it
+    updates the row."""
 
     __tablename__ = "estimates"
     __table_args__ = (UniqueConstraint("request_id", "estimator_id"),)
@@ -143,7 +147,8 @@ class Estimate(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
     estimator_id: Mapped[str] = mapped_column(SLACK_ID)
-    days: Mapped[int]
+    # Exact halves up to 9999.5 (see bot/domain/estimates.py), read back as floats.
+    days: Mapped[float] = mapped_column(Numeric(5, 1, asdecimal=False))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -288,3 +293,19 @@ class UsergroupMember(Base):
     team_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
     usergroup_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
     user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+
+
+class ChannelAccess(Base):
+    """A configured channel Liaison could not get into (a private channel it was not invited to,
+    or one that does not exist), and when that department's leads were told how to fix it."""
+
+    __tablename__ = "channel_access"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    # Slack's answer that keeps Liaison out; None once it is in.
+    problem: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime]
+    leads_told_at: Mapped[datetime | None]

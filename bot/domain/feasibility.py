@@ -14,7 +14,7 @@ from bot.domain.calendar import BusinessCalendar
 DISAGREEMENT_RATIO = 3
 
 
-def effective_estimate(estimates: Mapping[str, int], claimer_id: str | None) -> float | None:
+def effective_estimate(estimates: Mapping[str, float], claimer_id: str | None) -> float | None:
     """The claimer's estimate when they gave one, otherwise the median of everyone's."""
     if not estimates:
         return None
@@ -23,7 +23,7 @@ def effective_estimate(estimates: Mapping[str, int], claimer_id: str | None) -> 
     return float(median(estimates.values()))
 
 
-def estimates_disagree(estimates: Mapping[str, int]) -> bool:
+def estimates_disagree(estimates: Mapping[str, float]) -> bool:
     """True when at least two estimates exist and the largest is ≥ 3 × the smallest."""
     values = list(estimates.values())
     return len(values) >= 2 and max(values) >= DISAGREEMENT_RATIO * min(values)

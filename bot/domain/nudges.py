@@ -41,6 +41,10 @@ FOREVER = timedelta(days=365 * 100)
 # NudgeMark.recipient for a nudge in the card's thread, and for a snooze that silences everyone.
 THREAD = "thread"
 ANYONE = "*"
+# A mention of a whole team (its user group) among a nudge's mentions.
+TEAM = "subteam:"
+# The days a reminder can be snoozed for: the snooze menu's choices, and the only ones accepted.
+SNOOZE_DAYS = (1, 3, 7)
 
 
 class NudgeKind(StrEnum):
@@ -51,6 +55,10 @@ class NudgeKind(StrEnum):
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
     OVERDUE_LEADS = "overdue_leads"
+
+
+# Kinds posted in the card's thread (mentioning their recipients); the others are DMs.
+IN_THREAD = frozenset({NudgeKind.UNCLAIMED, NudgeKind.DUE_SOON, NudgeKind.OVERDUE})
 
 
 @dataclass(frozen=True)
@@ -163,17 +171,15 @@ class NudgePlanner:
                     self._nudge(
                         NudgeKind.OVERDUE,
                         request,
-                        True,
-                        self._overdue_mentions(request),
+                        self.recipients(NudgeKind.OVERDUE, request),
                         due=committed.isoformat(),
                     )
                 )
-                for lead in self._leads(request):
+                for lead in self.recipients(NudgeKind.OVERDUE_LEADS, request):
                     nudges.append(
                         self._nudge(
                             NudgeKind.OVERDUE_LEADS,
                             request,
-                            False,
                             (lead,),
                             due=committed.isoformat(),
                         )
@@ -185,8 +191,7 @@ class NudgePlanner:
                         self._nudge(
                             NudgeKind.DUE_SOON,
                             request,
-                            True,
-                            (request.claimer_id,),
+                            self.recipients(NudgeKind.DUE_SOON, request),
                             due=committed.isoformat(),
                         )
                     )
@@ -200,18 +205,25 @@ class NudgePlanner:
             / 60
         )
         facts = {"waiting_hours": round(hours, 1)}
+        return self._nudge(kind, request, self.recipients(kind, request), **facts)
+
+    def recipients(self, kind: NudgeKind, request: Request) -> tuple[str, ...]:
+        """Whom a nudge of `kind` about `request` mentions or goes to (user ids, or the team's
+        user group as TEAM + its id)."""
         if kind is NudgeKind.UNCLAIMED:
-            return self._nudge(kind, request, True, self._team_mentions(request), **facts)
-        if kind is NudgeKind.UNESTIMATED:
-            assert request.claimer_id is not None
-            return self._nudge(kind, request, False, (request.claimer_id,), **facts)
-        return self._nudge(kind, request, False, (request.requester_id,), **facts)
+            return self._team_mentions(request)
+        if kind in (NudgeKind.UNESTIMATED, NudgeKind.DUE_SOON):
+            return (request.claimer_id,) if request.claimer_id else ()
+        if kind in (NudgeKind.NEEDS_INFO, NudgeKind.NEGOTIATION):
+            return (request.requester_id,)
+        if kind is NudgeKind.OVERDUE:
+            return self._overdue_mentions(request)
+        return self._leads(request)
 
     def _nudge(
         self,
         kind: NudgeKind,
         request: Request,
-        in_thread: bool,
         mentions: tuple[str, ...],
         **facts: Any,
     ) -> Nudge:
@@ -221,7 +233,7 @@ class NudgePlanner:
             workspace_id=request.workspace_id,
             reference=request.reference,
             title=request.title,
-            in_thread=in_thread,
+            in_thread=kind in IN_THREAD,
             mentions=mentions,
             facts={"permalink": request.card_permalink, **facts},
         )
@@ -231,7 +243,7 @@ class NudgePlanner:
         if department is None:
             return ()
         if department.usergroup:
-            return (f"subteam:{department.usergroup}",)
+            return (f"{TEAM}{department.usergroup}",)
         return tuple(department.members)
 
     def _overdue_mentions(self, request: Request) -> tuple[str, ...]:
@@ -369,9 +381,12 @@ def _log(session: Session, nudge: Nudge, now: datetime) -> None:
         )
 
 
-def snooze(session: Session, *, request: Request, kind: str, until: datetime) -> None:
-    """Silence one kind of nudge about one request until `until`."""
-    key = {"request_id": request.id, "kind": kind, "recipient": ANYONE}
+def snooze(
+    session: Session, *, request: Request, kind: str, until: datetime, recipient: str = ANYONE
+) -> None:
+    """Silence one kind of nudge about one request until `until`: for everyone (ANYONE, what a
+    nudge in the card's thread needs) or for one DM recipient."""
+    key = {"request_id": request.id, "kind": kind, "recipient": recipient}
     if not insert_ignoring_conflicts(
         session,
         NudgeMark,
@@ -383,7 +398,7 @@ def snooze(session: Session, *, request: Request, kind: str, until: datetime) ->
             .where(
                 NudgeMark.request_id == request.id,
                 NudgeMark.kind == kind,
-                NudgeMark.recipient == ANYONE,
+                NudgeMark.recipient == recipient,
             )
             .values(next_allowed_at=until)
         )

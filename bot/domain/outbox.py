@@ -26,6 +26,7 @@ NUDGE_DIGEST = "nudge_digest"  # one DM listing every reminder for its recipient
 WEEKLY_DIGEST = "weekly_digest"  # the weekly cross-team digest in a shared channel
 DIGEST_CHART = "digest_chart"  # its chart, uploaded as an image right after it
 DELIVERY_FAILED = "delivery_failed"  # tells a lead that Slack refused a message for good
+CHANNEL_UNUSABLE = "channel_unusable"  # tells a lead how to let Liaison into a channel
 
 
 def enqueue(

@@ -16,6 +16,7 @@ from bot.db.models import Department, Request, RequestEvent, Workspace
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.lifecycle import CLOSED, Status, Surface
+from bot.domain.numbers import whole_number
 
 # What the database keeps is never cut; these bound what a person may type in the modal.
 MAX_TITLE = 150
@@ -23,7 +24,7 @@ MAX_DETAILS = 3000
 MAX_CLIENT = 200
 MAX_IMPACT = 2000
 
-_REFERENCE = re.compile(r"^\s*(?:REQ-?)?(\d{1,9})\s*$", re.IGNORECASE)
+_REFERENCE = re.compile(r"^\s*(?:REQ-?)?([0-9]+)\s*$", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def validate_draft(draft: RequestDraft, *, today: date, config: LiaisonConfig) -
 def parse_reference(text: str) -> int | None:
     """The number in "REQ-12", "req12" or "12"; None when the text is not a reference."""
     match = _REFERENCE.match(text)
-    return int(match.group(1)) if match else None
+    return whole_number(match.group(1)) if match else None
 
 
 def ensure_workspace(
@@ -256,3 +257,16 @@ def timeline(session: Session, *, request: Request) -> list[RequestEvent]:
             .order_by(RequestEvent.at, RequestEvent.id)
         )
     )
+
+
+def open_question(session: Session, *, request: Request) -> str | None:
+    """The words of the latest question asked of the requester (None when it was asked with a
+    reaction, in no words)."""
+    data = session.scalar(
+        select(RequestEvent.data)
+        .where(RequestEvent.request_id == request.id, RequestEvent.kind == "needs_info")
+        .order_by(RequestEvent.id.desc())
+        .limit(1)
+    )
+    question = (data or {}).get("question")
+    return question if isinstance(question, str) else None

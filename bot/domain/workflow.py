@@ -16,10 +16,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig, Role
-from bot.db.models import Estimate, Request
+from bot.db.models import Estimate, Request, RequestEvent
 from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
 from bot.domain.calibration import calibration_for
+from bot.domain.estimates import whole_or_half
 from bot.domain.feasibility import (
     effective_estimate,
     estimates_disagree,
@@ -32,6 +33,8 @@ from bot.domain.requests import RequestDraft, record_event, storable
 
 # States in which the claimer is working on (or waiting to work on) the request.
 ACTIVE = (Status.CLAIMED, Status.ESTIMATED, Status.AT_RISK, Status.COMMITTED, Status.NEEDS_INFO)
+# How long the decline reaction waits for its reason in the thread; the prompt says so.
+DECLINE_REPLY_WINDOW = timedelta(minutes=30)
 
 
 class Refusal(Exception):
@@ -96,6 +99,7 @@ class Workflow:
         if not won:
             raise Refusal(f"<@{request.claimer_id}> has already claimed {request.reference}.")
         self._claimed_while_waiting(request)
+        self._drop_pending_decline(request, user)
         self._move(
             request,
             Status.CLAIMED if request.status is Status.NEW else None,
@@ -141,6 +145,7 @@ class Workflow:
             return f"<@{to_user}> already has {request.reference}."
         request.claimer_id = to_user
         self._claimed_while_waiting(request)
+        self._drop_pending_decline(request, lead)
         self._move(
             request,
             Status.CLAIMED if request.status is Status.NEW else None,
@@ -157,11 +162,12 @@ class Workflow:
 
     # -- estimating and feasibility --------------------------------------------------------
 
-    def estimate(self, request: Request, user: str, days: int, surface: Surface) -> str:
+    def estimate(self, request: Request, user: str, days: float, surface: Surface) -> str:
         self.require_open(request)
         self.require_member(request, user, "estimate")
+        days = whole_or_half(days)
         existing = next((e for e in request.estimates if e.estimator_id == user), None)
-        previous = existing.days if existing else None
+        previous = whole_or_half(existing.days) if existing else None
         if previous == days:
             return f"Your estimate for {request.reference} is already {days} d."
         if existing is None:
@@ -191,7 +197,7 @@ class Workflow:
         self._estimate_changed(request, user, surface)
         return f"Your estimate for {request.reference}: {days} working days."
 
-    def _estimates(self, request: Request) -> dict[str, int]:
+    def _estimates(self, request: Request) -> dict[str, float]:
         return {e.estimator_id: e.days for e in request.estimates}
 
     def _refresh_estimate(self, request: Request) -> None:
@@ -298,6 +304,8 @@ class Workflow:
         self._require_requester_side(request, user, "escalate")
         if request.status is not Status.AT_RISK:
             raise Refusal(f"{request.reference} has no open negotiation.")
+        if self._recorded_since(request, "escalated", Status.AT_RISK):
+            return f"{request.reference} is already escalated: the leads have it."
         record_event(
             self.session,
             request=request,
@@ -351,22 +359,107 @@ class Workflow:
         )
         return f"I asked <@{request.requester_id}> and will tell you when they answer."
 
-    def thread_reply(self, request: Request, user: str, text: str) -> None:
-        """Someone wrote in the card's thread: an answer from the requester, or a decline
-        reason from the person who asked to decline. Anything else is conversation."""
-        if request.decline_pending_by == user and request.status.is_open:
+    def thread_reply(
+        self, request: Request, user: str, text: str, written_at: datetime | None = None
+    ) -> str | None:
+        """Someone wrote in the card's thread at `written_at`: an answer from the requester, or
+        a decline reason from the person who asked to decline. Anything else is conversation.
+        Only the decliner's first reply after the prompt is the reason, and only within
+        DECLINE_REPLY_WINDOW; a later one ends the wait with a private word instead. Without
+        `written_at` the reply is taken as written now."""
+        written_at = written_at or self.now
+        awaited = (
+            request.decline_pending_by == user
+            and request.decline_pending_since is not None
+            and _written_since(written_at, request.decline_pending_since)
+        )
+        if awaited and request.status.is_open:
+            if not self._decline_awaited(request):
+                request.decline_pending_by = request.decline_pending_since = None
+                minutes = _minutes(DECLINE_REPLY_WINDOW)
+                return (
+                    f"{request.reference} was not declined: the reason did not come within "
+                    f"{minutes} minutes. React again to decline it."
+                )
             self.decline(request, user, text, Surface.THREAD)
-        elif request.status is Status.NEEDS_INFO and user == request.requester_id:
-            asked_by = request.info_asked_by
-            request.info_asked_by = None
-            resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
-            request.resume_status = None
-            self._move(
-                request, resume, user, Surface.THREAD, "info_provided", data={"answer": text}
+        elif (
+            request.status is Status.NEEDS_INFO
+            and user == request.requester_id
+            and _written_since(written_at, request.status_changed_at)
+        ):
+            self.answer_question(request, user, text, Surface.THREAD)
+        return None
+
+    def require_open_question(self, request: Request, user: str) -> None:
+        """Refuse unless `user` is the requester and the request is waiting for their answer."""
+        if user != request.requester_id:
+            raise Refusal(
+                f"Only <@{request.requester_id}>, who filed {request.reference}, can answer "
+                "questions about it."
             )
-            if asked_by:
-                self._dm(asked_by, request, "answered", actor=user, answer=text)
-            self._estimate_changed(request, user, Surface.THREAD)
+        if request.status is not Status.NEEDS_INFO:
+            raise Refusal(
+                f"{request.reference} is no longer waiting for an answer: it is "
+                f"{request.status.value.replace('_', ' ')}."
+            )
+
+    def answer_question(self, request: Request, user: str, text: str, surface: Surface) -> str:
+        """The requester answers: the request resumes where it was and the asker is told. An
+        answer given anywhere but the card's thread is copied into the thread."""
+        self.require_open_question(request, user)
+        asked_by = request.info_asked_by
+        request.info_asked_by = None
+        resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
+        request.resume_status = None
+        self._move(request, resume, user, surface, "info_provided", data={"answer": text})
+        if surface is not Surface.THREAD:
+            self._note(request, "answer", actor=user, answer=text)
+        if asked_by:
+            self._dm(asked_by, request, "answered", actor=user, answer=text)
+        self._estimate_changed(request, user, surface)
+        told = f" and <@{asked_by}> is told" if asked_by else ""
+        return f"Your answer is in the thread of {request.reference}{told}."
+
+    def withdraw_question(self, request: Request, user: str, surface: Surface) -> None:
+        """The asker took the question reaction back before the requester answered: the request
+        no longer waits on the requester, and their next reply is conversation."""
+        if request.status is not Status.NEEDS_INFO or request.info_asked_by != user:
+            return
+        request.info_asked_by = None
+        resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
+        request.resume_status = None
+        self._move(request, resume, user, surface, "info_withdrawn")
+        self._note(request, "info_withdrawn", actor=user)
+        self._tell_requester(request, "info_withdrawn", actor=user)
+        self._estimate_changed(request, user, surface)
+
+    def _decline_awaited(self, request: Request) -> bool:
+        """Whether a decline reaction is still waiting for its reason at this moment."""
+        since = request.decline_pending_since
+        return (
+            request.decline_pending_by is not None
+            and since is not None
+            and self.now < since + DECLINE_REPLY_WINDOW
+        )
+
+    def withdraw_decline(self, request: Request, user: str) -> None:
+        """The decliner removed the decline reaction: their replies are conversation again."""
+        if request.decline_pending_by != user:
+            return
+        awaited = self._decline_awaited(request)
+        request.decline_pending_by = request.decline_pending_since = None
+        if awaited:
+            self._note(request, "decline_withdrawn", actor=user)
+
+    def _drop_pending_decline(self, request: Request, actor: str) -> None:
+        """Someone took the request on: a decline still waiting for its reason is off."""
+        decliner = request.decline_pending_by
+        if decliner is None:
+            return
+        awaited = self._decline_awaited(request)
+        request.decline_pending_by = request.decline_pending_since = None
+        if awaited:
+            self._note(request, "decline_dropped", actor=actor, decliner=decliner)
 
     # -- closing ---------------------------------------------------------------------------
 
@@ -393,15 +486,21 @@ class Workflow:
         """The decline reaction: ask for the reason in the thread, decline when it comes."""
         self.require_open(request)
         self.require_member(request, user, "decline")
-        request.decline_pending_by = user
-        self._enqueue(outbox.DECLINE_PROMPT, request, in_thread=True, actor=user)
-        return f"Reply in the thread of {request.reference} with the reason, and I'll decline it."
+        request.decline_pending_by, request.decline_pending_since = user, self.now
+        minutes = _minutes(DECLINE_REPLY_WINDOW)
+        self._enqueue(
+            outbox.DECLINE_PROMPT, request, in_thread=True, actor=user, within_minutes=minutes
+        )
+        return (
+            f"Reply in the thread of {request.reference} with the reason within {minutes} "
+            "minutes, and I'll decline it."
+        )
 
     def decline(self, request: Request, user: str, reason: str, surface: Surface) -> str:
         self.require_open(request)
         self.require_member(request, user, "decline")
         request.decline_reason = storable(reason)
-        request.decline_pending_by = None
+        request.decline_pending_by = request.decline_pending_since = None
         request.closed_at = self.now
         self._move(request, Status.DECLINED, user, surface, "declined", data={"reason": reason})
         self._note(request, "declined", actor=user, reason=reason)
@@ -426,6 +525,8 @@ class Workflow:
             raise Refusal("Only the requester can say whether it met the need.")
         if request.status is not Status.DELIVERED:
             raise Refusal(f"{request.reference} is not delivered.")
+        if self._recorded_since(request, "feedback", Status.DELIVERED):
+            raise Refusal(f"You already said whether {request.reference} met the need. Thanks!")
         record_event(
             self.session,
             request=request,
@@ -440,17 +541,22 @@ class Workflow:
         return "Thanks, noted." if helpful else "Thanks for saying so; I told the team."
 
     def snooze(self, request: Request, user: str, kind: str, days: int, surface: Surface) -> str:
-        """Silence one kind of reminder about this request for `days` days."""
-        requesting = self._requesting(request)
-        involved = (
-            user in (request.requester_id, request.claimer_id)
-            or self.directory.is_member(user, self._department(request))
-            or (requesting is not None and self.directory.is_member(user, requesting))
-        )
-        if not involved:
-            raise Refusal(f"Only people working on {request.reference} can snooze its reminders.")
+        """Silence one kind of reminder about this request for `days` days (one of the menu's
+        choices); only someone the reminder is for may."""
+        if not self._reminded(request, user, kind):
+            raise Refusal(
+                f"Only the people this reminder about {request.reference} is for can snooze it."
+            )
+        if days not in nudges.SNOOZE_DAYS:
+            *most, last = (str(n) for n in nudges.SNOOZE_DAYS)
+            raise Refusal(
+                f"Reminders can be snoozed for {', '.join(most)} or {last} days: "
+                "pick one in the menu."
+            )
         until = self.now + timedelta(days=days)
-        nudges.snooze(self.session, request=request, kind=kind, until=until)
+        # A DM is snoozed for the one who snoozed it: another lead still gets their own alert.
+        silenced = nudges.ANYONE if nudges.NudgeKind(kind) in nudges.IN_THREAD else user
+        nudges.snooze(self.session, request=request, kind=kind, until=until, recipient=silenced)
         record_event(
             self.session,
             request=request,
@@ -492,6 +598,8 @@ class Workflow:
         for name, value in changed.items():
             setattr(request, name, value)
         estimators = [e.estimator_id for e in request.estimates]
+        if not changed and not estimators:
+            return f"{request.reference} is unchanged."  # e.g. the same form sent again
         request.estimates.clear()
         request.estimate_days = request.projected_date = request.committed_date = None
         after = Status.CLAIMED if request.claimer_id else Status.NEW
@@ -520,6 +628,41 @@ class Workflow:
         """The request's requesting department as configured, if it still is."""
         row = request.requesting_department
         return self.config.find_department(row.key) if row is not None else None
+
+    def _recorded_since(self, request: Request, kind: str, entered: Status) -> bool:
+        """Whether an event `kind` was recorded since the request last moved to `entered`:
+        what may happen once per episode (an escalation while at risk) happens once."""
+        last_entry = (
+            select(func.coalesce(func.max(RequestEvent.id), 0))
+            .where(
+                RequestEvent.request_id == request.id,
+                RequestEvent.to_status == entered.value,
+            )
+            .scalar_subquery()
+        )
+        found = self.session.scalar(
+            select(RequestEvent.id)
+            .where(
+                RequestEvent.request_id == request.id,
+                RequestEvent.kind == kind,
+                RequestEvent.id > last_entry,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    def _reminded(self, request: Request, user: str, kind: str) -> bool:
+        """Whether reminders of `kind` about `request` go to `user`."""
+        try:
+            nudge_kind = nudges.NudgeKind(kind)
+        except ValueError:
+            return False
+        planner = nudges.NudgePlanner(self.session, config=self.config, now=self.now)
+        recipients = planner.recipients(nudge_kind, request)
+        if user in recipients:
+            return True
+        team_mentioned = any(r.startswith(nudges.TEAM) for r in recipients)
+        return team_mentioned and self.directory.is_member(user, self._department(request))
 
     def require_open(self, request: Request) -> None:
         if not request.status.is_open:
@@ -607,3 +750,12 @@ class Workflow:
 
 # Kinds whose event only matters when the status actually moved.
 STATUS_ONLY_KINDS = frozenset({"committed", "at_risk"})
+
+
+def _written_since(written_at: datetime, since: datetime | None) -> bool:
+    """Whether a reply written at `written_at` came after `since`."""
+    return since is None or written_at >= since
+
+
+def _minutes(window: timedelta) -> int:
+    return int(window.total_seconds() // 60)

@@ -17,6 +17,7 @@ DELIVER_OUTBOX = "deliver-outbox"
 SEND_NUDGES = "send-nudges"
 POST_WEEKLY_DIGEST = "post-weekly-digest"
 PRUNE_HANDLED_EVENTS = "prune-handled-events"
+RECHECK_CHANNELS = "recheck-channels"
 REFRESH_USERGROUPS = "refresh-usergroups"
 
 
@@ -48,6 +49,7 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
         (_send_nudges, SEND_NUDGES, {"minutes": 5}),
         (_post_digests, POST_WEEKLY_DIGEST, {"minutes": 5}),
         (_prune_handled_events, PRUNE_HANDLED_EVENTS, {"hours": 1}),
+        (_recheck_channels, RECHECK_CHANNELS, {"minutes": 10}),
         # Membership is read from the database while answering people; this keeps it fresh
         # (Slack's subteam events keep it fresher) and fills it on the first start.
         (_refresh_usergroups, REFRESH_USERGROUPS, {"minutes": 5}),
@@ -78,6 +80,13 @@ def _prune_handled_events(runtime: Runtime) -> None:
     deleted = prune_handled_events(runtime)
     if deleted:
         log.info("forgot %s handled event ids", deleted)
+
+
+def _recheck_channels(runtime: Runtime) -> None:
+    from bot.slack.membership import recheck_unusable_channels
+
+    for channel in recheck_unusable_channels(runtime):
+        log.info("Liaison is in %s now", channel)
 
 
 def _send_nudges(runtime: Runtime) -> None:

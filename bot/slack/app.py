@@ -11,7 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runtime import Runtime
 from bot.slack.inbox import FROM_INBOX, HANDLER_ERROR
-from bot.slack.listeners import actions, events, intake, modals, usergroups
+from bot.slack.listeners import actions, estimates, events, intake, modals, requester_dm, usergroups
 from bot.slack.payloads import payload_problem
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def create_bolt_app(
             log.info("event %s is already stored", event_id)
         return BoltResponse(status=200, body="")
 
-    for listeners in (intake, events, actions, modals, usergroups):
+    for listeners in (intake, events, actions, estimates, modals, requester_dm, usergroups):
         listeners.register(app, runtime)
     if process_before_response:
 

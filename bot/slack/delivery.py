@@ -41,6 +41,8 @@ from bot.config import LiaisonConfig
 from bot.db.models import OutboxMessage, Request, Workspace
 from bot.db.session import reading, transaction
 from bot.domain import outbox
+from bot.domain.numbers import whole_number
+from bot.slack import membership
 from bot.slack.messages import Rendering, render
 
 log = logging.getLogger(__name__)
@@ -55,6 +57,8 @@ LOOKBACK = timedelta(minutes=5)
 # posts cards through chat:write.public without being a member, or an install that predates
 # the history scopes.
 HISTORY_UNREADABLE = frozenset({"not_in_channel", "missing_scope"})
+# How a message waiting for Liaison to be invited into its channel says so in `last_error`.
+AWAITING_INVITE = "waiting for an invitation into"
 # Errors that the same call will hit again however often it is retried.
 PERMANENT_ERRORS = frozenset(
     {
@@ -267,6 +271,8 @@ class Deliverer:
             log.error("could not deliver %s message %s: %s", message.kind, message.id, failure)
             return True
         self._record_sent(ids, message.request_id, ts=ts, card_updates=card_updates)
+        if (message.last_error or "").startswith(AWAITING_INVITE):
+            self._note_usable(message, _channel_of(message, request))
         report.sent += 1
         return True
 
@@ -274,23 +280,58 @@ class Deliverer:
         self, client: WebClient, message: OutboxMessage, request: Request | None, rendered: dict
     ) -> tuple[str | None, dict]:
         try:
-            if message.kind == outbox.CARD:
-                assert request is not None
-                return self._send_card(client, message, request, rendered)
-            if "file" in rendered:
-                # At-least-once: an upload whose answer was lost is uploaded again.
-                client.files_upload_v2(channel=message.channel, **rendered)
-                return None, {}
-            channel, thread_ts = _destination(message, request)
-            earlier = self._earlier_post(client, message, channel, thread_ts)
-            if earlier is not None:
-                return earlier[1], {}
-            _, ts = self._post(client, message, channel=channel, thread_ts=thread_ts, **rendered)
-            return ts, {}
+            try:
+                return self._attempt(client, message, request, rendered)
+            except SlackApiError as error:
+                if error.response.get("error") != "not_in_channel":
+                    raise
+            # Slack hears nothing from a channel the bot is not in: join it, then post.
+            channel = _channel_of(message, request)
+            problem = membership.join(client, channel)
+            if problem is not None:
+                raise self._await_invite(message, channel, problem)
+            self._note_usable(message, channel)
+            return self._attempt(client, message, request, rendered)
         except SlackApiError as error:
             raise self._classify(error, message) from error
         except (OSError, TimeoutError) as error:  # network trouble: URLError is an OSError
             raise _Retry(f"network: {error}") from error
+
+    def _attempt(
+        self, client: WebClient, message: OutboxMessage, request: Request | None, rendered: dict
+    ) -> tuple[str | None, dict]:
+        """One try at sending the message; SlackApiError and network errors propagate."""
+        if message.kind == outbox.CARD:
+            assert request is not None
+            return self._send_card(client, message, request, rendered)
+        if "file" in rendered:
+            # At-least-once: an upload whose answer was lost is uploaded again.
+            client.files_upload_v2(channel=message.channel, **rendered)
+            return None, {}
+        channel, thread_ts = _destination(message, request)
+        earlier = self._earlier_post(client, message, channel, thread_ts)
+        if earlier is not None:
+            return earlier[1], {}
+        _, ts = self._post(client, message, channel=channel, thread_ts=thread_ts, **rendered)
+        return ts, {}
+
+    def _await_invite(self, message: OutboxMessage, channel: str, problem: str) -> _Retry:
+        """Liaison cannot join `channel` (private, most likely): its leads are told once, and
+        the message waits, tried again now and then, until someone invites Liaison."""
+        with transaction(self._sessions) as session:
+            membership.note_unusable(
+                session,
+                workspace_id=message.workspace_id,
+                channel=channel,
+                problem=problem,
+                config=self._config,
+                now=self._clock(),
+            )
+        return _Retry(f"{AWAITING_INVITE} {channel} ({problem})", membership.INVITE_WAIT)
+
+    def _note_usable(self, message: OutboxMessage, channel: str) -> None:
+        with transaction(self._sessions) as session:
+            membership.note_usable(session, workspace_id=message.workspace_id, channel=channel)
 
     def _send_card(
         self, client: WebClient, message: OutboxMessage, request: Request, rendered: dict
@@ -379,7 +420,9 @@ class Deliverer:
             after = error.response.headers.get("retry-after") or error.response.headers.get(
                 "Retry-After"
             )
-            wait = timedelta(seconds=int(after)) if str(after or "").isdigit() else None
+            # Read strictly: a header such as "²" or 10**30 seconds from a proxy is no answer.
+            seconds = whole_number(after, low=0, high=int(timedelta(days=1).total_seconds()))
+            wait = timedelta(seconds=seconds) if seconds is not None else None
             return _Retry(f"rate limited: {code}", wait)
         if code in PERMANENT_ERRORS:
             return _Failed(code)
@@ -471,6 +514,16 @@ def _destination(message: OutboxMessage, request: Request | None) -> tuple[str, 
     if not request.card_ts or not request.card_channel:
         raise _Failed("the request's card was never posted, so it has no thread")
     return request.card_channel, request.card_ts
+
+
+def _channel_of(message: OutboxMessage, request: Request | None) -> str:
+    """The conversation a message goes to (a user id for a DM)."""
+    if message.kind == outbox.CARD:
+        assert request is not None and request.card_channel
+        return request.card_channel
+    if not message.in_thread and message.channel:
+        return message.channel
+    return _destination(message, request)[0]
 
 
 def _conversation_of(client: WebClient, channel: str) -> str:

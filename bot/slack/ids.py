@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.domain.nudges import SNOOZE_DAYS
+
 COMMAND = "/request"
 
 
@@ -29,6 +31,8 @@ class Card:
     claim = "card_claim"
     release = "card_release"
     estimate = "card_estimate"
+    # The estimate menu's last option, "<request id>:other", opens the Estimate… modal.
+    estimate_other = "other"
     ask = "card_ask"
     deliver = "card_deliver"
     decline = "card_decline"
@@ -53,6 +57,16 @@ class Requester:
     not_helpful = "feedback_not_helpful"
 
 
+class Answer:
+    """The requester's answer to a question, given from the DM: a button and its modal."""
+
+    block = "question_actions"
+    button = "requester_answer"
+    callback = "requester_answer"
+    answer = "answer"
+    value = "value"
+
+
 class AskModal:
     callback = "ask_requester"
     question = "question"
@@ -65,6 +79,13 @@ class DeclineModal:
     value = "value"
 
 
+class EstimateModal:
+    """Any estimate the card's menu does not list; private_metadata carries the request id."""
+
+    callback = "estimate_request"
+    days = "days"
+
+
 class EditModal:
     """The intake modal reused for editing; private_metadata carries the request id."""
 
@@ -73,5 +94,8 @@ class EditModal:
 
 class Nudges:
     snooze = "nudge_snooze"
+    # Block ids of the buttons under a reminder that waits for a decision:
+    # "<decision>:<request id>:<nudge kind>".
+    decision = "nudge_decision"
     # Option values are "<request id>:<nudge kind>:<days>".
-    snooze_days = (1, 3, 7)
+    snooze_days = SNOOZE_DAYS

@@ -13,6 +13,7 @@ from bot.domain import outbox
 from bot.slack import text
 from bot.slack.blocks.card import card_message, days
 from bot.slack.blocks.common import (
+    MAX_MESSAGE_BLOCKS,
     actions,
     button,
     channel,
@@ -24,6 +25,7 @@ from bot.slack.blocks.common import (
     user,
 )
 from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.dm import answer_actions, decision_actions
 from bot.slack.ids import Negotiation, Nudges, Requester
 
 
@@ -114,7 +116,12 @@ _THREAD = {
     "delivered": "{actor} marked it delivered.",
     "declined": "{actor} declined it.{reason}",
     "cancelled": "{actor} cancelled the request.",
+    "answer": "*Answer from {actor}:*{answer}",
     "edited": "{actor} edited the request ({fields}).{cleared}",
+    "info_withdrawn": "{actor} withdrew the question: no answer is needed.",
+    "decline_withdrawn": "{actor} took back the decline: replies here are conversation again.",
+    "decline_dropped": "{actor} took it on, so the decline {decliner} asked for is off. React "
+    "again to decline it.",
 }
 
 # DMs about a change, to whoever the change concerns.
@@ -125,6 +132,7 @@ _DIRECT = {
     "committed": "Your request {request} is committed for {committed} (estimate {estimate}).",
     "declined": "{actor} declined your request {request}.{reason}",
     "assigned_to_you": "{actor} assigned {request} to you.",
+    "info_withdrawn": "{actor} withdrew their question about {request}: no answer is needed.",
     "accepted": "{actor} accepted the projected date for {request}: committed for {committed}.",
     "answered": "{actor} answered your question about {request}:{answer}",
     "cancelled": "{actor} cancelled {request}, which you had claimed: no need to go on with it.",
@@ -142,6 +150,7 @@ def _change_facts(r: Rendering) -> dict[str, str]:
     cleared = facts.get("estimators") if facts.get("change") == "edited" else None
     return {
         "actor": user(facts["actor"]) if facts.get("actor") else "Liaison",
+        "decliner": user(facts["decliner"]) if facts.get("decliner") else "",
         "request": _titled(request),
         "to": user(facts["to"]) if facts.get("to") else "",
         "days": str(facts.get("days", "")),
@@ -235,10 +244,10 @@ def _info_request(r: Rendering) -> dict[str, Any]:
             "Please reply in this thread."
         )
     else:
-        message = (
-            f"{asker} needs more information about your request {_titled(request)}:{question}\n"
-            f"Please answer in {link(request.card_permalink, 'the thread of its card')}."
+        message = f"{asker} needs more information about your request {_titled(request)}" + (
+            f":{question}" if question else "."
         )
+        return _simple(message, answer_actions(request.id))
     return _simple(message)
 
 
@@ -264,9 +273,12 @@ def _delivered(r: Rendering) -> dict[str, Any]:
 def _decline_prompt(r: Rendering) -> dict[str, Any]:
     request = r.request
     assert request is not None
+    minutes = r.facts.get("within_minutes")
+    within = f" within {minutes} minutes" if isinstance(minutes, int) else ""
     return _simple(
-        f"{user(r.facts['actor'])}, reply in this thread with the reason for declining, and I'll "
-        f"decline {request.reference} and pass it on to {user(request.requester_id)}."
+        f"{user(r.facts['actor'])}, reply in this thread with the reason for declining{within}, "
+        f"and I'll decline {request.reference} and pass it on to {user(request.requester_id)}. "
+        "Only your first reply counts; removing your reaction calls it off."
     )
 
 
@@ -274,8 +286,7 @@ _NUDGE_TEXT = {
     "unclaimed": "{mentions} {request} has waited {hours} business hours for someone to claim it.",
     "unestimated": "{request}: you claimed it {hours} business hours ago; how many days will it "
     "take? React with a number or use the card's Estimate menu.",
-    "needs_info": "{request} is waiting for your answer ({hours} business hours so far); reply "
-    "in the card's thread.",
+    "needs_info": "{request} is waiting for your answer ({hours} business hours so far).",
     "negotiation": "{request} is at risk and waiting for your decision ({hours} business "
     "hours): accept the projected date, cut scope or escalate.",
     "due_soon": "{mentions} {request} is due {due}.",
@@ -331,12 +342,18 @@ def _nudge_digest(r: Rendering) -> dict[str, Any]:
     items = r.facts.get("items") or []
     blocks = [section(f"*{len(items)} request{'s' if len(items) > 1 else ''} need you*")]
     lines = []
+    # Blocks left, once every item has its line, for the buttons of decisions asked of the reader.
+    spare = MAX_MESSAGE_BLOCKS - 1 - len(items[:45])
     for item in items[:45]:
         line = nudge_line(item, with_mentions=False)
         lines.append(line)
         block = section(line)
         block["accessory"] = snooze_menu(item)
         blocks.append(block)
+        decide = decision_actions(item)
+        if decide is not None and spare > 0:
+            blocks.append(decide)
+            spare -= 1
     return {"text": "Reminders: " + " · ".join(lines)[:3000], "blocks": blocks}
 
 
@@ -385,5 +402,25 @@ def _delivery_failed(r: Rendering) -> dict[str, Any]:
     message = (
         f":warning: Liaison could not deliver {what}{about} to {where}: Slack answered "
         f"`{text.mrkdwn(error, 200)}`{' (' + remedy + ')' if remedy else ''}."
+    )
+    return _simple(message)
+
+
+@renderer(outbox.CHANNEL_UNUSABLE)
+def _channel_unusable(r: Rendering) -> dict[str, Any]:
+    facts = r.facts
+    where = channel(facts.get("channel", ""))
+    purposes = " and ".join(facts.get("purposes") or []) or "a channel in the configuration"
+    places = ", ".join(f"`{text.mrkdwn(p, 200)}`" for p in facts.get("places") or [])
+    problem = facts.get("problem", "")
+    if problem in ("channel_not_found", "not_invited"):
+        why = "it is private (or it does not exist)"
+    else:
+        why = f"Slack answered `{text.mrkdwn(problem, 100)}`"
+    message = (
+        f":warning: Liaison cannot get into {where}, {purposes}: {why}. If it is a private "
+        "channel, open it and type `/invite @Liaison`; until then what Liaison has to post "
+        "there waits, and nothing is lost. If the channel is wrong, correct "
+        f"{places or 'it'} in the configuration."
     )
     return _simple(message)

@@ -13,7 +13,8 @@ import re
 ELLIPSIS = "…"
 # Word joiner: invisible, but stops Slack from reading "@channel" as a mention.
 _JOINER = "\u2060"
-_MASS_MENTION = re.compile(r"@(?=(channel|here|everyone)\b)", re.IGNORECASE)
+# No word boundary after the word: cutting "@everyone_x" to a limit would make one.
+_MASS_MENTION = re.compile(r"@(?=(channel|here|everyone))", re.IGNORECASE)
 # C0/C1 controls except tab and newline, and bidi overrides/isolates that can reorder our text.
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")

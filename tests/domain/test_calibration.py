@@ -91,3 +91,31 @@ def test_with_less_history_the_teams_ratio_applies_and_without_any_the_raw_estim
         flow.estimate(request, ENGINEER_2, 3, R)
         assert (request.forecast_ratio, request.forecast_basis) == (2.0, "department")
         assert "the team usually ×2" in estimate_line(request)
+
+
+def test_half_day_estimates_calibrate_and_project_in_half_days(
+    engine: Engine, config: LiaisonConfig
+) -> None:
+    sessions = make_session_factory(engine)
+    now = MONDAY
+    for _ in range(5):  # half a day estimated, a whole working day (09:00-17:00) taken
+        with transaction(sessions) as session:
+            request = file(session, config, now)
+            flow = workflow_at(session, config, now)
+            flow.claim(request, ENGINEER, R)
+            flow.estimate(request, ENGINEER, 0.5, R)
+            workflow_at(session, config, now + timedelta(hours=8)).deliver(request, ENGINEER, R)
+        now += timedelta(days=7)
+    with transaction(sessions) as session:
+        request = file(session, config, now)
+        flow = workflow_at(session, config, now)
+        flow.claim(request, ENGINEER, R)
+        flow.estimate(request, ENGINEER, 2.5, R)
+        assert request.estimate_days == 2.5
+        assert (request.forecast_ratio, request.forecast_basis) == (2.0, "personal")
+        # 2.5 days × 2 = 5 working days from Monday 7 Dec, 09:00: Friday 11 Dec.
+        assert request.projected_date == date(2026, 12, 11)
+        assert estimate_line(request) == "2.5 d · usually ×2 → 5 d"
+    with transaction(sessions) as session:
+        stored = session.get(Request, request.id)
+        assert [e.days for e in stored.estimates] == [2.5]

@@ -57,3 +57,45 @@ def test_judging_against_the_desired_date() -> None:
     late = judge(projected=projected, desired=date(2026, 12, 8))
     assert not late.feasible and late.projected == projected
     assert judge(projected=projected, desired=None).commit_to == projected
+
+
+def test_half_days_are_half_a_business_day() -> None:
+    monday = datetime(2026, 12, 7, 8, tzinfo=UTC)  # Monday 09:00 Berlin
+    calendar = BERLIN
+    assert calendar.project_completion(monday, 0.5) == datetime(2026, 12, 7, 13, tzinfo=BERLIN.zone)
+    assert project_delivery(calendar, now=monday, queued_days=0, estimate_days=0.5) == date(
+        2026, 12, 7
+    )
+    # 2.5 days: Monday, Tuesday and Wednesday morning; after 1.5 queued days, Thursday 13:00.
+    assert calendar.project_completion(monday, 2.5) == datetime(2026, 12, 9, 13, tzinfo=BERLIN.zone)
+    assert project_delivery(calendar, now=monday, queued_days=1.5, estimate_days=2.5) == date(
+        2026, 12, 10
+    )
+    # Half a day begun at 15:00 ends at 11:00 the next working day.
+    late = datetime(2026, 12, 11, 14, tzinfo=UTC)  # Friday 15:00 Berlin
+    assert calendar.project_completion(late, 0.5) == datetime(2026, 12, 14, 11, tzinfo=BERLIN.zone)
+
+
+def test_long_estimates_span_weeks_weekends_and_holidays() -> None:
+    monday = datetime(2026, 12, 7, 8, tzinfo=UTC)  # Monday 09:00 Berlin
+    # 15 working days from Mon 7 Dec: 7-11, 14-18, 21-24 (25th a holiday), 28 → Mon 28 Dec.
+    assert project_delivery(BERLIN, now=monday, queued_days=0, estimate_days=15) == date(
+        2026, 12, 28
+    )
+    assert project_delivery(BERLIN, now=monday, queued_days=0, estimate_days=15.5) == date(
+        2026, 12, 29
+    )
+    # A working year: 250 weekdays from 7 Dec 2026, one of them the holiday, end Mon 22 Nov 2027.
+    year = project_delivery(BERLIN, now=monday, queued_days=0, estimate_days=250)
+    assert BERLIN.workdays_until(date(2026, 12, 6), year) == 250
+    assert year == date(2027, 11, 22)
+    assert judge(projected=year, desired=date(2027, 6, 1)).feasible is False
+
+
+def test_fractional_estimates_in_the_median_and_disagreement() -> None:
+    assert effective_estimate({"A": 0.5, "B": 1.5}, None) == 1.0
+    assert effective_estimate({"A": 0.5, "B": 15, "C": 2.5}, None) == 2.5
+    assert effective_estimate({"A": 0.5, "B": 15}, "A") == 0.5
+    assert estimates_disagree({"A": 0.5, "B": 1.5})
+    assert not estimates_disagree({"A": 0.5, "B": 1})
+    assert estimates_disagree({"A": 15, "B": 60})

@@ -133,7 +133,7 @@ class History:
         actor, request.claimer_id, request.committed_date = request.claimer_id, None, None
         self.move(request, at, "unclaimed", Status.NEW, actor=actor or ENGINEER)
 
-    def estimate(self, request: Request, at: datetime, user: str, days: int) -> None:
+    def estimate(self, request: Request, at: datetime, user: str, days: float) -> None:
         self.session.add(
             Estimate(
                 request_id=request.id, estimator_id=user, days=days, created_at=at, updated_at=at
@@ -352,6 +352,27 @@ def test_only_the_workspace_asked_for(engine: Engine, config: LiaisonConfig) -> 
         [everyone] = compute_stats(session, config=config, start=WEEK[0], end=WEEK[1])
     assert (mine.opened, mine.open) == (1, 1)
     assert (everyone.opened, everyone.open) == (3, 3)
+
+
+def test_half_days_and_long_estimates_count_as_they_are(
+    engine: Engine, config: LiaisonConfig
+) -> None:
+    with Session(engine) as session, session.begin():
+        h = History(session, config)
+        # Half a day estimated, claimed Monday 09:00, delivered 17:00: a whole day, ×2.
+        quick = h.file(berlin(11, 23, 8))
+        h.claim(quick, berlin(11, 23, 9), ENGINEER)
+        h.estimate(quick, berlin(11, 23, 9, 30), ENGINEER, 0.5)
+        h.deliver(quick, berlin(11, 23, 17))
+        # Still open at the end: 2.5 and 15 days of load.
+        for days in (2.5, 15):
+            r = h.file(berlin(11, 24, 9))
+            h.claim(r, berlin(11, 24, 10), ENGINEER_2)
+            h.estimate(r, berlin(11, 24, 11), ENGINEER_2, days)
+    stats = stats_for(engine, config, WEEK)
+    assert stats.estimated == 3
+    assert stats.estimate_accuracy == 2.0
+    assert stats.load == {ENGINEER_2: 17.5}
 
 
 def test_every_pair_in_config_order_and_nothing_to_report(engine: Engine) -> None:

@@ -14,10 +14,13 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import httpx
+
+if TYPE_CHECKING:
+    from tests.fakes.slack_api import FakeSlack
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -57,6 +60,7 @@ class SlackClientSim:
         verification_token: str = "verification_token",
         response_url_base: str = "https://hooks.slack.com",
         now: Callable[[], float] = time.time,
+        workspace: FakeSlack | None = None,
     ) -> None:
         self.signing_secret = signing_secret
         self.team_id = team_id
@@ -66,6 +70,10 @@ class SlackClientSim:
         self.verification_token = verification_token
         self.response_url_base = response_url_base.rstrip("/")
         self.now = now
+        # The fake Web API this Slack belongs to: it says which channels the bot hears and
+        # learns when each trigger id was issued. Without one, every event is delivered.
+        self.workspace = workspace
+        self.withheld: list[Payload] = []  # events Slack did not send: the bot is not there
         self._serial = itertools.count(1)
         self._http = httpx.Client(base_url=app_url, timeout=10.0)
 
@@ -248,8 +256,15 @@ class SlackClientSim:
         event_id: str | None = None,
         retry_num: int | None = None,
         retry_reason: str = "http_timeout",
-    ) -> httpx.Response:
-        """Deliver ``event`` in an event_callback envelope; a retry adds Slack's headers."""
+    ) -> httpx.Response | None:
+        """Deliver ``event`` in an event_callback envelope; a retry adds Slack's headers.
+
+        Like Slack, sends nothing (None; the event is kept in ``withheld``) for an event in a
+        channel the bot is not a member of."""
+        channel = event.get("channel") or (event.get("item") or {}).get("channel")
+        if self.workspace is not None and channel and not self.workspace.bot_hears(channel):
+            self.withheld.append(copy.deepcopy(event))
+            return None
         now = self.now()
         inner = {**copy.deepcopy(event)}
         inner.setdefault("event_ts", f"{now:.6f}")
@@ -287,7 +302,7 @@ class SlackClientSim:
         removed: bool = False,
         item_user: str = "UBOT",
         **kw: Any,
-    ) -> httpx.Response:
+    ) -> httpx.Response | None:
         """A reaction_added (or _removed) event; ``kw`` goes to :meth:`event` (event_id...)."""
         event = {
             "type": "reaction_removed" if removed else "reaction_added",
@@ -298,7 +313,9 @@ class SlackClientSim:
         }
         return self.event(event, **kw)
 
-    def app_home_opened(self, user_id: str, *, tab: str = "home", **kw: Any) -> httpx.Response:
+    def app_home_opened(
+        self, user_id: str, *, tab: str = "home", **kw: Any
+    ) -> httpx.Response | None:
         """An app_home_opened event for ``user_id``; ``kw`` goes to :meth:`event`."""
         event = {"type": "app_home_opened", "user": user_id, "channel": "D" + user_id, "tab": tab}
         return self.event(event, **kw)
@@ -306,7 +323,11 @@ class SlackClientSim:
     # -- helpers ---------------------------------------------------------------------------
 
     def new_trigger_id(self) -> str:
-        return f"{int(self.now())}{next(self._serial):03d}.{uuid.uuid4().hex}"
+        """A trigger id as a user's click makes one; the fake Web API starts its 3 s then."""
+        trigger_id = f"{int(self.now())}{next(self._serial):03d}.{uuid.uuid4().hex}"
+        if self.workspace is not None:
+            self.workspace.issue_trigger(trigger_id)
+        return trigger_id
 
     def _ts(self) -> str:
         return f"{self.now():.6f}"

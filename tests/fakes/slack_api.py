@@ -3,6 +3,14 @@
 It records whole requests (method, decoded params, headers, raw body) and answers with the
 shapes Slack uses, including the Block Kit and view limits Slack enforces, so tests catch
 payloads the real API would reject.
+
+It is as strict as Slack where Slack is strict (see "Strictness" below): the token has the
+manifest's scopes and nothing more, the bot reads and posts only where it is a member, trigger
+ids expire, and methods are rate limited by Slack's tiers. A test that needs kindness asks for
+it explicitly (``invite``, ``raise_rate_limits``...).
+
+This module has grown past one concern; it should be split by concern (server and recorder,
+method handlers, strictness, Block Kit validation) once no one else is adding methods to it.
 """
 
 from __future__ import annotations
@@ -15,13 +23,16 @@ import json
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
+
+from bot.slack.manifest import bot_scopes
 
 # Fields slack_sdk may send as JSON strings inside a form body; decoded so tests see objects.
 JSON_STRING_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
@@ -30,10 +41,8 @@ MAX_VIEW_BLOCKS = 100
 MAX_TEXT = 40_000
 MAX_MODAL_TITLE = 24
 MAX_PAGE = 999  # conversations.history and .replies return at most this many messages a call
-DEFAULT_SCOPES = (
-    "chat:write,chat:write.public,commands,im:write,users:read,usergroups:read,"
-    "reactions:read,reactions:write,files:write"
-)
+# The token of an app installed from the project's manifest has exactly its scopes.
+DEFAULT_SCOPES = ",".join(bot_scopes())
 TRUNCATED_WARNING = {
     "warning": "message_truncated",
     "response_metadata": {
@@ -45,6 +54,70 @@ TRUNCATED_WARNING = {
     },
 }
 EDGE_500_BODY = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+
+# -- Strictness: what Slack refuses ---------------------------------------------------------
+
+# The scope a bot token needs for each method (any one of those listed), from Slack's method
+# docs. Methods that read or join a conversation need the scope of its kind (see
+# CONVERSATION_SCOPES); methods not listed need none.
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "chat.postMessage": ("chat:write",),
+    "chat.update": ("chat:write",),
+    "chat.delete": ("chat:write",),
+    "chat.postEphemeral": ("chat:write",),
+    "conversations.open": ("im:write", "mpim:write"),
+    "conversations.join": ("channels:join",),
+    "usergroups.list": ("usergroups:read",),
+    "usergroups.users.list": ("usergroups:read",),
+    "users.info": ("users:read",),
+    "reactions.add": ("reactions:write",),
+    "reactions.remove": ("reactions:write",),
+    "reactions.get": ("reactions:read",),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
+}
+_KINDS = (("public", "channels"), ("private", "groups"), ("im", "im"), ("mpim", "mpim"))
+# method -> {kind of conversation -> the scope it needs there}.
+CONVERSATION_SCOPES: dict[str, dict[str, str]] = {
+    method: {kind: f"{prefix}:{verb}" for kind, prefix in _KINDS}
+    for method, verb in (
+        ("conversations.history", "history"),
+        ("conversations.replies", "history"),
+        ("conversations.info", "read"),
+        ("conversations.members", "read"),
+    )
+}
+# Calls a minute per method (Slack's tiers 2, 3 and 4: "20+", "50+", "100+"); chat.postMessage
+# is limited per channel instead (POSTS_PER_SECOND, CHANNEL_BURST). Counted on the fake's clock.
+TIER_2, TIER_3, TIER_4 = 20, 50, 100
+METHOD_TIERS: dict[str, int] = {
+    "usergroups.list": TIER_2,
+    "usergroups.users.list": TIER_2,
+    "chat.update": TIER_3,
+    "chat.delete": TIER_3,
+    "conversations.history": TIER_3,
+    "conversations.replies": TIER_3,
+    "conversations.info": TIER_3,
+    "conversations.join": TIER_3,
+    "conversations.open": TIER_3,
+    "reactions.add": TIER_3,
+    "reactions.remove": TIER_3,
+    "reactions.get": TIER_3,
+    "users.info": TIER_4,
+    "conversations.members": TIER_4,
+    "views.open": TIER_4,
+    "views.push": TIER_4,
+    "views.update": TIER_4,
+    "views.publish": TIER_4,
+    "chat.postEphemeral": TIER_4,
+    "chat.getPermalink": TIER_4,
+    "files.getUploadURLExternal": TIER_4,
+    "files.completeUploadExternal": TIER_4,
+}
+RATE_WINDOW = timedelta(minutes=1)
+POSTS_PER_SECOND = 1
+CHANNEL_BURST = 10  # messages a channel takes at once before the one-a-second pace applies
+TRIGGER_LIFETIME = timedelta(seconds=3)
 
 Params = dict[str, Any]
 Matcher = Any  # a value compared with ==, or a predicate called with the param's value
@@ -121,8 +194,13 @@ class FakeSlack:
         # Message timestamps follow this clock (give tests' injected clock, so that Slack's time
         # and the app's agree); the real time by default.
         self.clock = clock or _real_time
-        # Conversations that exist: declared by tests, posted to, or opened as DMs.
+        # Conversations that exist: declared by tests (public unless in private_channels) or
+        # opened as DMs. Who is in each channel is in channel_members; the bot is in no channel
+        # until it joins (conversations.join) or a test invites it, as on a fresh install.
         self.channels: set[str] = set()
+        self.private_channels: set[str] = set()
+        self.channel_members: dict[str, set[str]] = {}
+        self.gone_users: set[str] = set()  # every other user id exists (users.info)
         self.usergroups: dict[str, list[str]] = {}
         # Who is in a channel, for the channels a test declares it for: chat.postEphemeral to
         # anyone else there answers user_not_in_channel, as Slack does.
@@ -134,6 +212,10 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._used_triggers: set[str] = set()
+        self._triggers: dict[str, datetime] = {}  # trigger id -> when the user clicked
+        self._rate_factor = 1
+        self._method_calls: dict[str, deque[datetime]] = {}
+        self._channel_posts: dict[str, tuple[float, datetime]] = {}  # tokens left, as of
         self._calls: list[Call] = []
         self._failures: dict[str, list[_Failure]] = {}
         self._cond = threading.Condition(threading.RLock())
@@ -149,6 +231,8 @@ class FakeSlack:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
+            "conversations.join": self._conversations_join,
+            "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
             "views.open": self._views_open,
@@ -156,6 +240,7 @@ class FakeSlack:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "usergroups.users.list": self._usergroups_users_list,
+            "usergroups.list": self._usergroups_list,
             "users.info": self._users_info,
             "reactions.add": lambda params: {"ok": True},
             "reactions.remove": lambda params: {"ok": True},
@@ -287,6 +372,55 @@ class FakeSlack:
             self.uploads.clear()
             self._pending_files.clear()
             self._used_triggers.clear()
+            self._method_calls.clear()
+            self._channel_posts.clear()
+
+    # -- the workspace: channels, members, triggers, limits --------------------------------
+
+    def add_channel(
+        self, channel: str, *, private: bool = False, members: tuple[str, ...] = ()
+    ) -> None:
+        """Declare a channel (public unless ``private``) with ``members``; the bot is not in it
+        unless named (or it joins, or ``invite`` adds it later)."""
+        with self._cond:
+            self.channels.add(channel)
+            if private:
+                self.private_channels.add(channel)
+            self.channel_members.setdefault(channel, set()).update(members)
+
+    def invite(self, channel: str, *users: str) -> None:
+        """Add ``users`` (the bot by default) to ``channel``, as ``/invite`` does."""
+        with self._cond:
+            if channel not in self.channels:
+                raise AssertionError(f"no channel {channel}; declare it with add_channel")
+            self.channel_members.setdefault(channel, set()).update(users or (self.bot_user_id,))
+
+    def bot_hears(self, channel: str) -> bool:
+        """Whether Slack sends the app events from ``channel``: only where the bot is a member."""
+        with self._cond:
+            return channel.startswith("D") or (channel in self.channels and self._bot_in(channel))
+
+    def issue_trigger(self, trigger_id: str) -> None:
+        """Note when a user's click made ``trigger_id`` (the signer calls this); it expires
+        TRIGGER_LIFETIME later on the fake's clock. Trigger ids never issued do not expire."""
+        with self._cond:
+            self._triggers.setdefault(trigger_id, self.clock())
+
+    def raise_rate_limits(self, factor: int = 100) -> None:
+        """Multiply every rate limit by ``factor``, for a test that needs volume."""
+        with self._cond:
+            self._rate_factor = factor
+            self._channel_posts.clear()  # every channel's burst allowance starts full again
+
+    def add_message(self, channel: str, user: str, text: str, **fields: Any) -> str:
+        """A message a person posted in ``channel`` (for shortcuts on it); returns its ts."""
+        with self._cond:
+            if channel not in self.channels:
+                raise AssertionError(f"no channel {channel}; declare it with add_channel")
+            ts = self._next_ts()
+            message = {"type": "message", "user": user, "text": text, "ts": ts, **fields}
+            self.messages[(channel, ts)] = message
+            return ts
 
     def message(self, channel: str, ts: str) -> dict[str, Any]:
         """The message as it currently stands (a copy); AssertionError if there is none."""
@@ -321,6 +455,8 @@ class FakeSlack:
     def _handle_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> _Answer:
         params = _parse_params(query, headers.get("content-type", ""), body)
         answer = self._check_auth(headers, params)
+        if answer is None:
+            answer = self._check_scope(method, params) or self._check_rate(method, params)
         failure = self._take_failure(method, params) if answer is None else None
         if failure is not None and not failure.handle_first:
             time.sleep(failure.delay)
@@ -364,6 +500,75 @@ class FakeSlack:
         if token != self.token:
             return _Answer(200, {"ok": False, "error": "invalid_auth"}, {})
         return None
+
+    def _check_scope(self, method: str, params: Params) -> _Answer | None:
+        if method in CONVERSATION_SCOPES:
+            kind = self._kind_of(str(params.get("channel") or ""))
+            needed: tuple[str, ...] = (CONVERSATION_SCOPES[method][kind],)
+        else:
+            needed = METHOD_SCOPES.get(method, ())
+        provided = [scope for scope in self.scopes.split(",") if scope]
+        if not needed or any(scope in provided for scope in needed):
+            return None
+        body = {
+            "ok": False,
+            "error": "missing_scope",
+            "needed": ",".join(needed),
+            "provided": self.scopes,
+        }
+        return _Answer(200, body, {})
+
+    def _check_rate(self, method: str, params: Params) -> _Answer | None:
+        """429 with Retry-After when the call would exceed its tier (or, for chat.postMessage,
+        its channel's pace); the call is counted when it is let through."""
+        now = self.clock()
+        with self._cond:
+            if method == "chat.postMessage" and params.get("channel"):
+                return self._check_channel_pace(_dm_channel(str(params["channel"])), now)
+            limit = METHOD_TIERS.get(method)
+            if limit is None:
+                return None
+            recent = self._method_calls.setdefault(method, deque())
+            while recent and not (now - RATE_WINDOW < recent[0] <= now):
+                recent.popleft()
+            if len(recent) >= limit * self._rate_factor:
+                wait = (recent[0] + RATE_WINDOW - now).total_seconds()
+                return _rate_limited(wait)
+            recent.append(now)
+            return None
+
+    def _check_channel_pace(self, channel: str, now: datetime) -> _Answer | None:
+        burst = CHANNEL_BURST * self._rate_factor
+        tokens, as_of = self._channel_posts.get(channel, (float(burst), now))
+        elapsed = max((now - as_of).total_seconds(), 0.0)
+        tokens = min(float(burst), tokens + elapsed * POSTS_PER_SECOND * self._rate_factor)
+        if tokens < 1:
+            self._channel_posts[channel] = (tokens, now)
+            return _rate_limited((1 - tokens) / POSTS_PER_SECOND)
+        self._channel_posts[channel] = (tokens - 1, now)
+        return None
+
+    def _kind_of(self, channel: str) -> str:
+        """public, private, im or mpim: which of a method's scopes a conversation needs."""
+        if channel[:1] in ("D", "U", "W"):
+            return "im"
+        if channel.startswith("G") and channel not in self.private_channels:
+            return "mpim"
+        return "private" if channel in self.private_channels else "public"
+
+    def _bot_in(self, channel: str) -> bool:
+        if channel.startswith("D"):
+            return True
+        return self.bot_user_id in self.channel_members.get(channel, set())
+
+    def _readable_channel(self, params: Params, key: str = "channel") -> str:
+        """A channel the bot may read or post in: it exists and the bot is a member."""
+        channel = str(params.get(key) or "")
+        if channel not in self.channels:
+            raise _SlackError("channel_not_found")
+        if not self._bot_in(channel):
+            raise _SlackError("not_in_channel")
+        return channel
 
     def _answer(self, method: str, params: Params) -> _Answer:
         handler = self._methods.get(method)
@@ -447,7 +652,7 @@ class FakeSlack:
     def _chat_post_message(self, params: Params) -> dict[str, Any]:
         if not params.get("channel"):
             raise _SlackError("channel_not_found")
-        channel = _dm_channel(str(params["channel"]))
+        channel = self._postable_channel(str(params["channel"]))
         fields, extra = self._message_content(params)
         _check_metadata(params.get("metadata"))
         ts = self._next_ts()
@@ -465,9 +670,22 @@ class FakeSlack:
             if params.get(key) is not None:
                 message[key] = params[key]
         self.messages[(channel, ts)] = message
-        self.channels.add(channel)
         answer = {"ok": True, "channel": channel, "ts": ts, "message": copy.deepcopy(message)}
         return {**answer, **extra}
+
+    def _postable_channel(self, channel: str) -> str:
+        """Where chat.postMessage may post: a DM, a channel the bot is in, or (with
+        chat:write.public only) a public channel it is not in."""
+        channel = _dm_channel(channel)
+        if channel.startswith("D"):
+            self.channels.add(channel)  # posting to a user opens the DM
+            return channel
+        if channel not in self.channels:
+            raise _SlackError("channel_not_found")
+        public = channel not in self.private_channels
+        if self._bot_in(channel) or (public and "chat:write.public" in self.scopes.split(",")):
+            return channel
+        raise _SlackError("not_in_channel")
 
     def _stored_message(self, params: Params, ts_key: str = "ts") -> tuple[str, str, Params]:
         channel = _dm_channel(str(params.get("channel") or ""))
@@ -513,6 +731,10 @@ class FakeSlack:
         ts = str(params.get("message_ts") or "")
         if not channel or not ts:
             raise _SlackError("message_not_found")
+        if channel in self.private_channels and not self._bot_in(channel):
+            raise _SlackError("channel_not_found")
+        if (channel, ts) not in self.messages:
+            raise _SlackError("message_not_found")
         permalink = self._permalink(channel, ts)
         thread_ts = self.messages.get((channel, ts), {}).get("thread_ts")
         if thread_ts and thread_ts != ts:
@@ -528,6 +750,7 @@ class FakeSlack:
         channel_id = "D" + users[0] if len(users) == 1 else "G" + "".join(sorted(users))
         already_open = channel_id in self.channels
         self.channels.add(channel_id)
+        self.channel_members.setdefault(channel_id, set()).update([*users, self.bot_user_id])
         return {
             "ok": True,
             "no_op": already_open,
@@ -535,9 +758,58 @@ class FakeSlack:
             "channel": {"id": channel_id},
         }
 
+    def _conversations_join(self, params: Params) -> dict[str, Any]:
+        """Join a public channel. A private channel the bot is not in is invisible to it."""
+        channel = str(params.get("channel") or "")
+        if channel not in self.channels or (
+            channel in self.private_channels and not self._bot_in(channel)
+        ):
+            raise _SlackError("channel_not_found")
+        if channel.startswith("D") or channel in self.private_channels:
+            raise _SlackError("method_not_supported_for_channel_type")
+        already = self._bot_in(channel)
+        self.channel_members.setdefault(channel, set()).add(self.bot_user_id)
+        answer: dict[str, Any] = {"ok": True, "channel": self._channel_info(channel)}
+        if already:
+            answer["warning"] = "already_in_channel"
+            answer["response_metadata"] = {"warnings": ["already_in_channel"]}
+        return answer
+
+    def _conversations_info(self, params: Params) -> dict[str, Any]:
+        channel = str(params.get("channel") or "")
+        if channel not in self.channels or (
+            channel in self.private_channels and not self._bot_in(channel)
+        ):
+            raise _SlackError("channel_not_found")
+        return {"ok": True, "channel": self._channel_info(channel)}
+
+    def _channel_info(self, channel: str) -> Params:
+        """A conversation object as conversations.info shows it to the bot."""
+        is_im = channel.startswith("D")
+        info: Params = {
+            "id": channel,
+            "created": 1_700_000_000,
+            "is_archived": False,
+            "is_im": is_im,
+            "is_mpim": self._kind_of(channel) == "mpim",
+            "is_private": is_im or channel in self.private_channels,
+            "context_team_id": self.team_id,
+        }
+        if is_im:
+            return {**info, "user": channel[1:], "is_user_deleted": False}
+        return {
+            **info,
+            "name": channel.lower(),
+            "is_channel": channel not in self.private_channels,
+            "is_group": False,
+            "is_general": False,
+            "is_member": self._bot_in(channel),
+            "num_members": len(self.channel_members.get(channel, set())),
+        }
+
     def _conversations_history(self, params: Params) -> dict[str, Any]:
         """Top-level messages (thread replies left out), newest first, a page at a time."""
-        channel = self._existing_channel(params)
+        channel = self._readable_channel(params)
         window = _TimeWindow.of(params)
         found = [
             m
@@ -556,7 +828,7 @@ class FakeSlack:
 
     def _conversations_replies(self, params: Params) -> dict[str, Any]:
         """A thread oldest first: its parent (on the first page only), then the replies."""
-        channel = self._existing_channel(params)
+        channel = self._readable_channel(params)
         if not params.get("ts"):
             raise _invalid_arguments("missing required field: ts")
         asked = self.messages.get((channel, str(params["ts"])))
@@ -575,12 +847,6 @@ class FakeSlack:
             "has_more": next_cursor is not None,
             **_cursor_metadata(next_cursor),
         }
-
-    def _existing_channel(self, params: Params) -> str:
-        channel = str(params.get("channel") or "")
-        if channel not in self.channels:
-            raise _SlackError("channel_not_found")
-        return channel
 
     def _replies_to(self, channel: str, ts: str) -> list[Params]:
         """The stored replies in the thread under ``ts``, oldest first."""
@@ -609,6 +875,9 @@ class FakeSlack:
         if not trigger_id:
             raise _invalid_arguments("missing required field: trigger_id")
         view = self._valid_view(params)
+        issued = self._triggers.get(trigger_id)
+        if issued is not None and self.clock() - issued > TRIGGER_LIFETIME:
+            raise _SlackError("expired_trigger_id")
         if trigger_id in self._used_triggers:
             raise _SlackError("exchanged_trigger_id")
         self._used_triggers.add(trigger_id)
@@ -684,9 +953,26 @@ class FakeSlack:
             raise _SlackError("no_such_subteam")
         return {"ok": True, "users": list(self.usergroups[usergroup])}
 
+    def _usergroups_list(self, params: Params) -> dict[str, Any]:
+        groups = []
+        for group_id, users in self.usergroups.items():
+            group: Params = {
+                "id": group_id,
+                "team_id": self.team_id,
+                "is_usergroup": True,
+                "name": f"Group {group_id}",
+                "handle": group_id.lower(),
+                "date_delete": 0,
+                "user_count": len(users),
+            }
+            if _flag(params.get("include_users")):
+                group["users"] = list(users)
+            groups.append(group)
+        return {"ok": True, "usergroups": groups}
+
     def _users_info(self, params: Params) -> dict[str, Any]:
         user_id = params.get("user")
-        if not user_id:
+        if not user_id or user_id in self.gone_users:
             raise _SlackError("user_not_found")
         return {"ok": True, "user": self._user_profile(str(user_id))}
 
@@ -733,6 +1019,8 @@ class FakeSlack:
         files = params.get("files")
         if not isinstance(files, list) or not files:
             raise _invalid_arguments("missing required field: files")
+        if params.get("channel_id"):
+            self._readable_channel(params, "channel_id")
         completed = []
         for item in files:
             file_id = item.get("id") if isinstance(item, dict) else None
@@ -979,6 +1267,12 @@ def _parse_params(query: str, content_type: str, body: bytes) -> Params:
             with contextlib.suppress(ValueError):
                 params[key] = json.loads(params[key])
     return params
+
+
+def _rate_limited(wait_seconds: float) -> _Answer:
+    retry_after = max(1, int(-(-wait_seconds // 1)))  # whole seconds, rounded up, as Slack does
+    body = {"ok": False, "error": "ratelimited"}
+    return _Answer(429, body, {"Retry-After": str(retry_after)})
 
 
 def _failure_answer(failure: _Failure) -> _Answer:

@@ -124,9 +124,11 @@ def thread_message_with(liaison: Liaison, card: Card, action_id: str) -> dict[st
 _reply_serial = itertools.count(1)
 
 
-def reply_in_thread(liaison: Liaison, card: Card, user: str, text: str, **kw: Any) -> None:
-    """``user`` writes ``text`` in the card's thread (a ``message`` event)."""
-    ts = f"1800000000.{next(_reply_serial):06d}"
+def reply_in_thread(
+    liaison: Liaison, card: Card, user: str, text: str, *, ts: str | None = None, **kw: Any
+) -> None:
+    """``user`` writes ``text`` in the card's thread (a ``message`` event), at ``ts`` if given."""
+    ts = ts or f"1800000000.{next(_reply_serial):06d}"
     event = {
         "type": "message",
         "channel": card.channel,
@@ -161,4 +163,13 @@ def card_actions(liaison: Liaison, card: Card) -> list[str]:
         for block in card_blocks(liaison, card)
         if block.get("type") == "actions"
         for element in block.get("elements") or []
+    ]
+
+
+def private_answers(liaison: Liaison) -> list[str]:
+    """What the app said privately through clicks' response_urls (the answers in a DM)."""
+    return [
+        c.params.get("text", "")
+        for c in liaison.fake.calls_to("response_url")
+        if c.params.get("response_type") == "ephemeral" and not c.params.get("replace_original")
     ]

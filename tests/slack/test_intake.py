@@ -186,6 +186,8 @@ def test_status_shows_the_request_and_its_timeline(liaison: Liaison) -> None:
 
 def test_message_shortcut_prefills_text_and_link(liaison: Liaison, db) -> None:
     message = {"text": "Client asks for SSO\nThey use Okta.", "user": SALES_REP_2}
+    liaison.fake.add_channel("CDEALS", members=(SALES_REP, SALES_REP_2))
+    message["ts"] = liaison.fake.add_message("CDEALS", **message)
     response = liaison.slack.message_shortcut(SALES_REP, message, channel_id="CDEALS")
     assert response.status_code == 200
     # The modal opens at once; the link back to the message follows (it takes a look-up).

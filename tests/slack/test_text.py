@@ -30,3 +30,8 @@ def test_quote_keeps_user_formatting_inside_the_quote() -> None:
     quoted = text.quote("line one\n*not ours*", 3000)
     assert quoted == "> line one\n> *not ours*"
     assert len(text.quote("x\n" * 5000, 3000)) <= 3000
+
+
+def test_cutting_after_a_mass_mention_word_never_makes_it_one() -> None:
+    shown = text.mrkdwn("@everyone<@everyone_<", 24)
+    assert "@everyone" not in shown.replace("@\u2060everyone", "")

@@ -25,7 +25,10 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.ids import Card
 
-ESTIMATE_CHOICES = range(1, 11)
+# The card's menu: the usual sizes; "Other…" opens a modal for any other (bot/domain/estimates.py).
+ESTIMATE_CHOICES = (0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20, 30, 40, 60)
+# Each choice as the menu's option value names it; a value not here is not from the menu.
+ESTIMATE_OPTIONS = {f"{n:g}": n for n in ESTIMATE_CHOICES}
 
 
 def card_title(request: Request) -> str:
@@ -128,14 +131,14 @@ def _situation(request: Request) -> list[Block]:
     blocks: list[Block] = []
     estimates = {e.estimator_id: e.days for e in request.estimates}
     if len(estimates) > 1:
-        listed = " · ".join(f"{user(who)} {n} d" for who, n in sorted(estimates.items()))
+        listed = " · ".join(f"{user(who)} {days(n)}" for who, n in sorted(estimates.items()))
         blocks.append(context(f"Estimates: {listed}"))
     if estimates_disagree(estimates):
         names = " ".join(user(who) for who in sorted(estimates))
         blocks.append(
             section(
-                f":warning: *The estimates disagree widely* ({min(estimates.values())} d vs "
-                f"{max(estimates.values())} d). {names}, please talk it through in the thread."
+                f":warning: *The estimates disagree widely* ({days(min(estimates.values()))} vs "
+                f"{days(max(estimates.values()))}). {names}, please talk it through in the thread."
             )
         )
     if request.status is Status.AT_RISK:
@@ -176,8 +179,11 @@ def card_actions(request: Request) -> Block:
                 "action_id": Card.estimate,
                 "placeholder": plain("Estimate"),
                 "options": [
-                    option(f"{n} working day{'s' if n > 1 else ''}", f"{request.id}:{n}")
-                    for n in ESTIMATE_CHOICES
+                    *(
+                        option(f"{key} working day{'s' if n > 1 else ''}", f"{request.id}:{key}")
+                        for key, n in ESTIMATE_OPTIONS.items()
+                    ),
+                    option("Other…", f"{request.id}:{Card.estimate_other}"),
                 ],
             },
             button("Ask the requester", Card.ask, value),

@@ -92,6 +92,7 @@ EVENT_LABELS = {
     "escalated": "Escalated to the leads",
     "needs_info": "Asked the requester",
     "info_provided": "Requester answered",
+    "info_withdrawn": "Question withdrawn",
     "delivered": "Delivered",
     "declined": "Declined",
     "cancelled": "Cancelled",

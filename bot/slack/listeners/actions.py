@@ -11,10 +11,13 @@ from slack_sdk import WebClient
 from bot.db.models import Request
 from bot.domain.lifecycle import Surface
 from bot.domain.nudges import NudgeKind
+from bot.domain.numbers import whole_number
 from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
+from bot.slack.intents import intent_key
 from bot.slack.listeners.operations import answer_click, apply, by_id
+from bot.slack.listeners.requester_dm import answer_in_dm, answer_privately, in_dm
 
 Button = Callable[[Workflow, Request, str], str | None]
 B = Surface.BUTTON
@@ -43,8 +46,20 @@ def clicked(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def request_id_of(value: object) -> int | None:
-    head = str(value or "").split(":", 1)[0]
-    return int(head) if head.isdigit() else None
+    """The request id a button's value (or a value's first `:` part) names; None when it is
+    not one."""
+    head = value.split(":", 1)[0] if isinstance(value, str) else value
+    return whole_number(head)
+
+
+def selected_parts(body: dict[str, Any]) -> list[str]:
+    """The `:`-separated parts of the chosen option's value ([] when there is none)."""
+    value = (clicked(body).get("selected_option") or {}).get("value")
+    return value.split(":") if isinstance(value, str) else []
+
+
+# Numbers the menus offer are small; anything longer is not from a menu.
+MAX_MENU_NUMBER = 10_000
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -57,9 +72,20 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         user = body["user"]["id"]
         if request_id is None:
+            if in_dm(body):
+                answer_privately(client, body, NOT_UNDERSTOOD)
+            else:
+                answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
             return
-        outcome = apply(runtime, by_id(request_id), lambda wf, r: button(wf, r, user))
-        if outcome is None:
+        outcome = apply(
+            runtime, by_id(request_id), lambda wf, r: button(wf, r, user), intent=intent_key(body)
+        )
+        if outcome is not None and outcome.repeated:
+            return
+        if in_dm(body):
+            answered = clicked(body).get("action_id") in _ANSWERED
+            answer_in_dm(client, body, outcome, tell_success=answered)
+        elif outcome is None:
             answer_click(respond, client, where(body), user, "That request no longer exists.")
         elif outcome.refused or clicked(body).get("action_id") in _ANSWERED:
             answer_click(respond, client, where(body), user, outcome.message or "")
@@ -75,31 +101,21 @@ def register(app: App, runtime: Runtime) -> None:
     for action_id, button in _SIMPLE.items():
         app.action(action_id)(simple(button))
 
-    @app.action(Card.estimate)
-    def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        value = str((clicked(body).get("selected_option") or {}).get("value", ""))
-        request_id, _, days = value.partition(":")
-        if not request_id.isdigit() or not days.isdigit():
-            return
-        run(
-            body, client, respond, int(request_id), lambda wf, r, u: wf.estimate(r, u, int(days), B)
-        )
-
     @app.action(Nudges.snooze)
     def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        value = str((clicked(body).get("selected_option") or {}).get("value", ""))
-        request_id, _, rest = value.partition(":")
-        kind, _, days = rest.partition(":")
-        if not request_id.isdigit() or kind not in NUDGE_KINDS or not days.isdigit():
+        parts = selected_parts(body)
+        days = whole_number(parts[2], high=MAX_MENU_NUMBER) if len(parts) == 3 else None
+        if days is None or parts[1] not in NUDGE_KINDS:
+            answer_click(respond, client, where(body), body["user"]["id"], NOT_UNDERSTOOD)
             return
+        kind = parts[1]
         run(
             body,
             client,
             respond,
-            int(request_id),
-            lambda wf, r, u: wf.snooze(r, u, kind, int(days), B),
+            request_id_of(parts[0]),
+            lambda wf, r, u: wf.snooze(r, u, kind, days, B),
         )
 
     @app.action(Card.reassign)
@@ -129,6 +145,7 @@ _ANSWERED = frozenset(
     }
 )
 NUDGE_KINDS = frozenset(kind.value for kind in NudgeKind)
+NOT_UNDERSTOOD = "Sorry, I couldn't read that choice. Please use the menus and buttons I posted."
 
 
 def refuse_early(check: Callable[[], None]) -> str | None:

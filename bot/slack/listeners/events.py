@@ -3,6 +3,7 @@ card's thread (answers from the requester, decline reasons)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_bolt import App
@@ -10,9 +11,10 @@ from slack_sdk import WebClient
 
 from bot.db.models import Request
 from bot.domain.lifecycle import Surface
+from bot.domain.numbers import whole_number
 from bot.domain.workflow import Workflow, find_by_card
 from bot.runtime import Runtime
-from bot.slack.listeners.operations import apply, tell_reactor
+from bot.slack.listeners.operations import apply, tell, tell_reactor
 
 # Message subtypes that are a person writing (thread_broadcast: "also send to channel").
 _PERSON_WRITING = (None, "thread_broadcast", "file_share")
@@ -57,10 +59,19 @@ def register(app: App, runtime: Runtime) -> None:
         item = event.get("item") or {}
         action = reactions.action_for(str(event.get("reaction", "")))
         user = event.get("user")
-        if item.get("type") != "message" or action is None or action.kind != "claim":
+        if item.get("type") != "message" or action is None or not user:
+            return
+        if action.kind not in ("claim", "decline", "needs_info"):
             return
 
         def operate(workflow: Workflow, request: Request) -> str | None:
+            # Taking the reaction back takes back what still waits for someone's reply.
+            if action.kind == "decline":
+                workflow.withdraw_decline(request, user)
+                return None
+            if action.kind == "needs_info":
+                workflow.withdraw_question(request, user, Surface.REACTION)
+                return None
             # Only the claimer's own reaction un-claims; others removing theirs changes nothing.
             if request.claimer_id != user:
                 return None
@@ -75,7 +86,7 @@ def register(app: App, runtime: Runtime) -> None:
         )
 
     @app.event("message")
-    def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
+    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         thread_ts, user = event.get("thread_ts"), event.get("user")
         if (
             not thread_ts
@@ -86,14 +97,33 @@ def register(app: App, runtime: Runtime) -> None:
         ):
             return
         channel, text = event.get("channel"), event.get("text") or ""
+        written_at = slack_time(event.get("ts"))
+        if written_at is None:
+            return  # no time to tell whether it answers what was asked: not a reply we read
 
         def operate(workflow: Workflow, request: Request) -> str | None:
-            workflow.thread_reply(request, user, text)
-            return None
+            return workflow.thread_reply(request, user, text, written_at)
 
-        apply(
+        outcome = apply(
             runtime,
             lambda session: find_by_card(session, channel=channel, ts=thread_ts),
             operate,
             event_id=body.get("event_id"),
         )
+        if outcome is not None and outcome.message:
+            tell(client, channel, user, outcome.message)
+
+
+# Ten digits of seconds: any message written before the year 2286.
+SLACK_TS_MAX_SECONDS = 10**10 - 1
+
+
+def slack_time(ts: object) -> datetime | None:
+    """When a Slack message was written, from its `ts` ("1733065200.000100"); None when `ts`
+    is not one."""
+    seconds, _, fraction = ts.partition(".") if isinstance(ts, str) else ("", "", "")
+    whole = whole_number(seconds, low=0, high=SLACK_TS_MAX_SECONDS)
+    if whole is None or (fraction and whole_number(fraction[:6], low=0) is None):
+        return None
+    micros = int(fraction[:6].ljust(6, "0")) if fraction else 0
+    return datetime.fromtimestamp(whole, UTC) + timedelta(microseconds=micros)

@@ -25,8 +25,10 @@ from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
+from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners.operations import MEMBERSHIP_LOADING, apply, by_id, first_delivery
+from bot.slack.names import SlackNames, at_most
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +37,20 @@ NOT_A_REQUESTER = (
     "Ask your lead or the Liaison admin to add you to the `members` of your department in the "
     "Liaison configuration."
 )
+# Names a prefill may ask Slack for; any more mentions read from their labels.
+MAX_LOOKUPS = 10
 SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try again in a minute."
 
 
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
+    names = SlackNames(runtime.client_for)
+
+    def people(team_id: str) -> Lookup:
+        return at_most(names.users_of(team_id), MAX_LOOKUPS)
+
+    def channels(team_id: str) -> Lookup:
+        return at_most(names.channels_of(team_id), MAX_LOOKUPS)
 
     @app.command(COMMAND)
     def handle_request_command(
@@ -79,12 +90,23 @@ def register(app: App, runtime: Runtime) -> None:
             if department is None:
                 respond(**replies.reply(NOT_A_REQUESTER))
                 return
-            view = intake_modal(
-                config=config,
-                draft=RequestDraft(title=text.truncate(words, requests.MAX_TITLE)),
-                metadata={"surface": Surface.MODAL.value},
+            # As for the shortcut: the modal opens at once with the names already known, and
+            # those that need a look-up follow with views.update.
+            team, metadata = _team(context), {"surface": Surface.MODAL.value}
+            first = prefill_title(words, names.known_users_of(team))
+            opened = open_modal(
+                client,
+                command["trigger_id"],
+                intake_modal(config=config, draft=RequestDraft(title=first), metadata=metadata),
             )
-            open_modal(client, command["trigger_id"], view)
+            if opened is None:
+                return
+            title = prefill_title(words, people(team))
+            if title != first:
+                draft = RequestDraft(title=title)
+                update_modal(
+                    client, opened, intake_modal(config=config, draft=draft, metadata=metadata)
+                )
 
     @app.shortcut(Intake.shortcut)
     def handle_create_request_shortcut(
@@ -105,27 +127,33 @@ def register(app: App, runtime: Runtime) -> None:
             open_modal(client, body["trigger_id"], _notice_modal(NOT_A_REQUESTER))
             return
         message = body.get("message") or {}
-        message_text = message.get("text") or ""
+        team = _team(context)
         metadata: dict[str, Any] = {"surface": Surface.SHORTCUT.value}
-        # The modal opens at once, while the trigger is fresh; what needs another look-up in
-        # Slack (the link back to the message) is filled in afterwards with views.update.
+        # The modal opens at once, while the trigger is fresh, with the names already known;
+        # what needs a look-up in Slack (the link back to the message, other people's and
+        # channels' names) is filled in afterwards with views.update.
+        first = draft_from_message(
+            message,
+            None,
+            user_name=names.known_users_of(team),
+            channel_name=names.known_channels_of(team),
+        )
         opened = open_modal(
-            client,
-            body["trigger_id"],
-            intake_modal(
-                config=config, draft=draft_from_message(message_text, None), metadata=metadata
-            ),
+            client, body["trigger_id"], intake_modal(config=config, draft=first, metadata=metadata)
         )
         if opened is None:
             return
         channel_id = (body.get("channel") or {}).get("id")
         source = _permalink(client, channel_id, message.get("ts") or body.get("message_ts"))
-        if source is None:
+        draft = draft_from_message(
+            message, source, user_name=people(team), channel_name=channels(team)
+        )
+        if draft == first and source is None:
             return
         view = intake_modal(
             config=config,
-            draft=draft_from_message(message_text, source),
-            metadata={**metadata, "source": source},
+            draft=draft,
+            metadata={**metadata, "source": source} if source else metadata,
         )
         update_modal(client, opened, view)
 
@@ -182,12 +210,31 @@ def register(app: App, runtime: Runtime) -> None:
         runtime.deliver_soon(request.id)
 
 
-def draft_from_message(message_text: str, source: str | None) -> RequestDraft:
-    """A draft from a message: its first line as the title, the whole text as details."""
-    first_line = next((line.strip() for line in message_text.splitlines() if line.strip()), "")
+def prefill_title(words: str, user_name: Lookup) -> str:
+    """The words after `/request`, decoded into what the person typed, as a title."""
+    return text.truncate(decode(words, user_name=user_name).strip(), requests.MAX_TITLE)
+
+
+def draft_from_message(
+    message: dict[str, Any], source: str | None, *, user_name: Lookup, channel_name: Lookup
+) -> RequestDraft:
+    """A draft from a message, decoded for a person: its first line as the title, the whole text
+    as details, with a link to each file shared in it."""
+    # Only what can fit in the details is decoded (names make it longer, entities shorter).
+    encoded = message_text(message)[: 2 * requests.MAX_DETAILS]
+    body = decode(encoded, user_name=user_name, channel_name=channel_name).strip()
+    files = message_files(message)
+    listed = "\n".join(f"• {name}: {link}" for name, link in files)
+    if listed:
+        listed = "Files:\n" + listed
+        room = requests.MAX_DETAILS - len(listed) - 2
+        body = text.truncate(body, room) if room > 0 else ""
+    details = "\n\n".join(part for part in (body, listed) if part)
+    first_line = next((line.strip() for line in body.splitlines() if line.strip()), "")
+    title = first_line or (files[0][0] if files else "")
     return RequestDraft(
-        title=text.truncate(first_line, requests.MAX_TITLE),
-        details=message_text[: requests.MAX_DETAILS],
+        title=text.truncate(title, requests.MAX_TITLE),
+        details=text.truncate(details, requests.MAX_DETAILS),
         source_permalink=source,
     )
 

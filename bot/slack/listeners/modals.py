@@ -27,9 +27,11 @@ from bot.slack.blocks.intake import (
     view_metadata,
 )
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
-from bot.slack.listeners.actions import clicked, request_id_of, where
+from bot.slack.intents import intent_key
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import answer_click, apply, by_id
+from bot.slack.listeners.requester_dm import origin_of, settle_origin
 
 MAX_NOTE = 2000
 
@@ -85,6 +87,7 @@ def register(app: App, runtime: Runtime) -> None:
         user = body["user"]["id"]
         request_id = request_id_of(clicked(body).get("value"))
         if request_id is None:
+            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
             return None
         found: list[Request] = []
 
@@ -157,7 +160,7 @@ def register(app: App, runtime: Runtime) -> None:
             view = intake_modal(
                 config=config,
                 draft=draft_of(request),
-                metadata={"request_id": request.id},
+                metadata={"request_id": request.id, **origin_of(body)},
                 editing=request.reference,
             )
             open_modal(client, body["trigger_id"], view)
@@ -166,20 +169,29 @@ def register(app: App, runtime: Runtime) -> None:
         app.action(action_id)(on_edit)
 
     def submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], operate: Any, error_block: str
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        operate: Any,
+        error_block: str,
+        client: WebClient | None = None,
     ) -> None:
-        request_id = view_metadata(view).get("request_id")
-        if not isinstance(request_id, int):
+        request_id = request_id_of(view_metadata(view).get("request_id"))
+        if request_id is None:
             ack(response_action="errors", errors={error_block: "This form has expired."})
             return
-        outcome = apply(runtime, by_id(request_id), operate, deliver=False)
-        if outcome is None:
+        outcome = apply(runtime, by_id(request_id), operate, intent=intent_key(body), deliver=False)
+        if outcome is not None and outcome.repeated:
+            ack()  # the same form, sent again: it was handled the first time
+        elif outcome is None:
             ack(response_action="errors", errors={error_block: "That request no longer exists."})
         elif outcome.refused:
             ack(response_action="errors", errors={error_block: text.plain(outcome.message, 150)})
         else:
             ack()
             runtime.deliver_soon(request_id)
+            if client is not None:  # the DM prompt the modal was opened from is decided
+                settle_origin(client, view_metadata(view), outcome.message)
 
     def note_submission(block_id: str, missing: str, operate: Any) -> Any:
         """The submission of a modal from `note_opener`: the note is required."""
@@ -209,7 +221,9 @@ def register(app: App, runtime: Runtime) -> None:
     )
 
     @app.view(EditModal.callback)
-    def on_edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_edit_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         user = body["user"]["id"]
         draft = read_intake(view, config=config)
         today = runtime.clock().astimezone(ZoneInfo(config.organization.timezone)).date()
@@ -223,4 +237,5 @@ def register(app: App, runtime: Runtime) -> None:
             view,
             lambda wf, r: wf.edit(r, user, draft, Surface.MODAL),
             "title",
+            client,
         )

@@ -39,6 +39,11 @@ class Outcome:
     message: str | None
     refused: bool = False
     request_id: int | None = None
+    # The same click or submission was handled before (a replay): nothing was done or said.
+    repeated: bool = False
+
+
+REPEATED = Outcome(None, repeated=True)
 
 
 def by_id(request_id: int) -> Finder:
@@ -51,18 +56,24 @@ def apply(
     operate: Operation,
     *,
     event_id: str | None = None,
+    intent: str | None = None,
     deliver: bool = True,
 ) -> Outcome | None:
     """Run `operate` on the request `find` returns, in one transaction, and deliver what it
     queued (unless `deliver` is false: a modal submission acknowledges first). None when there
     is no such request or the event was already handled (`event_id` is recorded in the same
-    transaction as the change, so a retried event does nothing)."""
+    transaction as the change, so a retried event does nothing). `intent` names one click or
+    submission (see bot/slack/intents.py): recorded with the change, not with a refusal, so a
+    replay of it is REPEATED and does nothing."""
     now = runtime.clock()
     try:
         with transaction(runtime.sessions) as session:
             if event_id is not None and not first_delivery(session, event_id, now):
                 log.info("event %s was already handled", event_id)
                 return None
+            if intent is not None and not first_delivery(session, intent, now):
+                log.info("a click or submission was sent again; ignored")
+                return REPEATED
             request = find(session)
             if request is None:
                 return None

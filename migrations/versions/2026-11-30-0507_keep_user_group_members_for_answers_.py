@@ -1,7 +1,7 @@
 """keep user group members for answers that cannot wait for Slack
 
 Revision ID: 1aa6f64ed25b
-Revises: 8edbe7ef7f78
+Revises: 584c6bafb7ed
 Create Date: 2026-11-30 05:03:26.742479+00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "1aa6f64ed25b"
-down_revision: str | None = "8edbe7ef7f78"
+down_revision: str | None = "584c6bafb7ed"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

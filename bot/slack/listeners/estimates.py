@@ -1,0 +1,115 @@
+"""Estimating from the card: the menu's usual sizes at once, or any other through the
+*Estimate…* modal (whole or half working days; reactions keep their own 1–10)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.db.models import Request
+from bot.domain.estimates import InvalidEstimate, parse_estimate_days
+from bot.domain.lifecycle import Surface
+from bot.domain.workflow import Workflow
+from bot.runtime import Runtime
+from bot.slack import text
+from bot.slack.blocks.card import ESTIMATE_OPTIONS
+from bot.slack.blocks.estimate import estimate_modal
+from bot.slack.blocks.intake import typed_value, view_metadata
+from bot.slack.ids import Card, EstimateModal
+from bot.slack.intents import intent_key
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
+from bot.slack.listeners.intake import open_modal
+from bot.slack.listeners.operations import answer_click, apply, by_id
+
+GONE = "That request no longer exists."
+
+
+def _menu_choice(body: dict[str, Any]) -> tuple[int | None, str]:
+    """The request id and the option the estimate menu's value names (`<id>:<choice>`)."""
+    value = (clicked(body).get("selected_option") or {}).get("value")
+    head, _, choice = value.partition(":") if isinstance(value, str) else ("", "", "")
+    return request_id_of(head), choice
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(Card.estimate)
+    def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        user = body["user"]["id"]
+        request_id, choice = _menu_choice(body)
+        if request_id is None:
+            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            return
+        if choice == Card.estimate_other:
+            open_estimate_modal(body, client, respond, request_id)
+            return
+        days = ESTIMATE_OPTIONS.get(choice)
+        if days is None:  # not an option the card offers
+            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            return
+        outcome = apply(
+            runtime,
+            by_id(request_id),
+            lambda wf, r: wf.estimate(r, user, days, Surface.BUTTON),
+            intent=intent_key(body),
+        )
+        if outcome is not None and outcome.repeated:
+            return
+        if outcome is None or outcome.refused:
+            answer_click(
+                respond, client, where(body), user, (outcome.message or "") if outcome else GONE
+            )
+
+    def open_estimate_modal(
+        body: dict[str, Any], client: WebClient, respond: Respond | None, request_id: int
+    ) -> None:
+        """Open the modal only for someone who may estimate; tell anyone else why not."""
+        user = body["user"]["id"]
+        found: list[dict[str, Any]] = []
+
+        def check(workflow: Workflow, request: Request) -> None:
+            workflow.require_open(request)
+            workflow.require_member(request, user, "estimate")
+            mine = next((e.days for e in request.estimates if e.estimator_id == user), None)
+            found.append(
+                estimate_modal(request_id=request.id, reference=request.reference, current=mine)
+            )
+
+        outcome = apply(runtime, by_id(request_id), check, deliver=False)
+        if outcome is None or outcome.refused:
+            answer_click(
+                respond, client, where(body), user, (outcome.message or "") if outcome else GONE
+            )
+        elif found:
+            open_modal(client, body["trigger_id"], found[0])
+
+    @app.view(EstimateModal.callback)
+    def on_estimate_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        user = body["user"]["id"]
+        try:
+            days = parse_estimate_days(typed_value(view, EstimateModal.days))
+        except InvalidEstimate as problem:
+            ack(response_action="errors", errors={EstimateModal.days: str(problem)})
+            return
+        request_id = request_id_of(view_metadata(view).get("request_id"))
+        if request_id is None:
+            ack(response_action="errors", errors={EstimateModal.days: "This form has expired."})
+            return
+        outcome = apply(
+            runtime,
+            by_id(request_id),
+            lambda wf, r: wf.estimate(r, user, days, Surface.MODAL),
+            intent=intent_key(body),
+            deliver=False,
+        )
+        if outcome is not None and outcome.repeated:
+            ack()
+            return
+        if outcome is None or outcome.refused:
+            message = text.plain(outcome.message, 150) if outcome else GONE
+            ack(response_action="errors", errors={EstimateModal.days: message})
+            return
+        ack()
+        runtime.deliver_soon(request_id)

@@ -1,0 +1,188 @@
+"""Decisions a requester takes in the bot's DM, who may be in none of the team's channels:
+answering a question (a button and a modal; the answer is copied into the card's thread), and
+the answers to clicks there. A decided prompt's buttons give way to the outcome; refusals reach
+the clicker through the click's response_url, the only private answer that works in someone
+else's DM."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.db.models import Request
+from bot.domain.lifecycle import Surface
+from bot.domain.requests import open_question
+from bot.domain.workflow import Workflow
+from bot.runtime import Runtime
+from bot.slack import text
+from bot.slack.blocks.dm import answer_modal, origin, settled, settled_prompt
+from bot.slack.blocks.intake import typed_value, view_metadata
+from bot.slack.ids import Answer, Negotiation, Requester
+from bot.slack.listeners.intake import open_modal
+from bot.slack.listeners.operations import Outcome, apply, by_id, tell
+
+log = logging.getLogger(__name__)
+
+# Clicks that decide the prompt they sit in, and the buttons that stay once they did: after an
+# escalation the requester may still accept the date or cut scope.
+DECIDING: dict[str, frozenset[str]] = {
+    Negotiation.accept: frozenset(),
+    Negotiation.escalate: frozenset({Negotiation.accept, Negotiation.cut_scope}),
+    Requester.helpful: frozenset(),
+    Requester.not_helpful: frozenset(),
+    Requester.cancel: frozenset(),
+}
+# Prompts a modal decides: the clicked block, when it is the whole prompt (not one item of a
+# reminder listing several requests), is replaced once the modal is submitted.
+DECIDED_BY_MODAL = frozenset({Answer.block, Negotiation.block})
+GONE = "That request no longer exists."
+
+
+def in_dm(body: dict[str, Any]) -> bool:
+    """Whether the click happened in a message of the bot's DM with someone."""
+    container = body.get("container") or {}
+    return container.get("type") == "message" and str(container.get("channel_id", ""))[:1] == "D"
+
+
+def _clicked(body: dict[str, Any]) -> dict[str, Any]:
+    return (body.get("actions") or [{}])[0]
+
+
+def answer_in_dm(
+    client: WebClient, body: dict[str, Any], outcome: Outcome | None, *, tell_success: bool
+) -> None:
+    """Answer a click in a DM: a deciding click replaces the prompt's buttons with its outcome;
+    a refusal (a stale prompt, or someone who may not decide) is said privately."""
+    action = _clicked(body)
+    if outcome is None:
+        answer_privately(client, body, GONE)
+    elif outcome.refused:
+        answer_privately(client, body, outcome.message or "")
+    elif action.get("action_id") in DECIDING:
+        message = body.get("message") or {}
+        container = body.get("container") or {}
+        blocks = settled(
+            message.get("blocks") or [],
+            block_id=str(action.get("block_id", "")),
+            outcome=outcome.message or "Done.",
+            keep=DECIDING[action["action_id"]],
+        )
+        update_prompt(client, container.get("channel_id"), container.get("message_ts"), blocks)
+    elif tell_success and outcome.message:
+        answer_privately(client, body, outcome.message)
+
+
+def answer_privately(client: WebClient, body: dict[str, Any], message: str) -> None:
+    """A message only the clicker sees, through the click's response_url."""
+    url = body.get("response_url")
+    if not isinstance(url, str) or not url:
+        container = body.get("container") or {}
+        tell(client, container.get("channel_id"), body["user"]["id"], message)
+        return
+    try:
+        WebhookClient(url, timeout=client.timeout).send(
+            text=message, response_type="ephemeral", replace_original=False
+        )
+    except OSError as error:  # URLError and timeouts are OSErrors
+        log.info("could not answer a click privately: %s", error)
+
+
+def update_prompt(
+    client: WebClient, channel: object, ts: object, blocks: list[dict[str, Any]]
+) -> None:
+    """Show a decided prompt without its buttons (best effort: a click on a button left behind
+    is refused with an explanation)."""
+    if not isinstance(channel, str) or not isinstance(ts, str) or not channel or not ts:
+        return
+    fallback = next(
+        (b["text"]["text"] for b in blocks if b.get("type") == "section" and b.get("text")), ""
+    )
+    try:
+        client.chat_update(channel=channel, ts=ts, text=fallback or "Decided.", blocks=blocks)
+    except SlackApiError as error:
+        log.info("could not update a decided prompt: %s", error.response.get("error"))
+    except OSError as error:
+        log.info("could not update a decided prompt: %s", error)
+
+
+def origin_of(body: dict[str, Any]) -> dict[str, Any]:
+    """For a modal opened from a DM prompt it decides: {"origin": …} to put in its metadata."""
+    container = body.get("container") or {}
+    if not in_dm(body) or _clicked(body).get("block_id") not in DECIDED_BY_MODAL:
+        return {}
+    message = body.get("message") or {}
+    return {
+        "origin": origin(
+            str(container.get("channel_id")), str(container.get("message_ts")), message.get("text")
+        )
+    }
+
+
+def settle_origin(client: WebClient, metadata: dict[str, Any], outcome: str | None) -> None:
+    """After a modal's successful submission: the prompt it was opened from shows the outcome."""
+    found = metadata.get("origin")
+    if not isinstance(found, dict):
+        return
+    prompt = found.get("text") if isinstance(found.get("text"), str) else ""
+    blocks = settled_prompt(prompt, outcome or "Done.")
+    update_prompt(client, found.get("channel"), found.get("ts"), blocks)
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(Answer.button)
+    def on_answer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        value = str(_clicked(body).get("value", ""))
+        if not value.isdigit():
+            return
+        shown: list[dict[str, Any]] = []
+
+        def check(workflow: Workflow, request: Request) -> None:
+            workflow.require_open_question(request, user)
+            shown.append(
+                answer_modal(
+                    reference=request.reference,
+                    asker=request.info_asked_by,
+                    question=open_question(workflow.session, request=request),
+                    metadata={"request_id": request.id, **origin_of(body)},
+                )
+            )
+
+        outcome = apply(runtime, by_id(int(value)), check, deliver=False)
+        if outcome is None or outcome.refused:
+            answer_privately(client, body, (outcome.message or "") if outcome else GONE)
+        elif shown:
+            open_modal(client, body["trigger_id"], shown[0])
+
+    @app.view(Answer.callback)
+    def on_answer_submitted(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        user, answer = body["user"]["id"], typed_value(view, Answer.answer)
+        metadata = view_metadata(view)
+        request_id = metadata.get("request_id")
+        if not answer:
+            ack(response_action="errors", errors={Answer.answer: "Write your answer."})
+            return
+        if not isinstance(request_id, int):
+            ack(response_action="errors", errors={Answer.answer: "This form has expired."})
+            return
+        outcome = apply(
+            runtime,
+            by_id(request_id),
+            lambda wf, r: wf.answer_question(r, user, answer, Surface.MODAL),
+            deliver=False,
+        )
+        if outcome is None or outcome.refused:
+            problem = (outcome.message or "") if outcome else GONE
+            ack(response_action="errors", errors={Answer.answer: text.plain(problem, 150)})
+            return
+        ack()
+        runtime.deliver_soon(request_id)
+        settle_origin(client, metadata, outcome.message)
