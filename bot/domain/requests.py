@@ -16,7 +16,7 @@ from bot.config import LiaisonConfig
 from bot.db.models import Department, Request, RequestEvent, Workspace
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
-from bot.domain.lifecycle import CLOSED, Status, Surface
+from bot.domain.lifecycle import CLOSED, EventKind, Status, Surface
 from bot.domain.numbers import whole_number
 
 # What the database keeps is never cut; these bound what a person may type in the modal.
@@ -185,7 +185,7 @@ def file_request(
         session,
         request=request,
         actor=requester_id,
-        kind="created",
+        kind=EventKind.CREATED,
         surface=surface,
         now=now,
         to_status=Status.NEW,
@@ -208,19 +208,20 @@ def record_event(
     *,
     request: Request,
     actor: str,
-    kind: str,
+    kind: EventKind,
     surface: Surface,
     now: datetime,
     from_status: Status | None = None,
     to_status: Status | None = None,
     data: dict[str, Any] | None = None,
 ) -> RequestEvent:
-    """Append one entry to the request's history."""
+    """Append one entry to the request's history. A kind that is not an EventKind raises
+    ValueError: nothing is recorded that the timeline and the figures cannot read."""
     event = RequestEvent(
         request_id=request.id,
         at=now,
         actor=actor,
-        kind=kind,
+        kind=EventKind(kind).value,
         from_status=from_status.value if from_status else None,
         to_status=to_status.value if to_status else None,
         surface=surface.value,
@@ -294,7 +295,9 @@ def open_question(session: Session, *, request: Request) -> str | None:
     reaction, in no words)."""
     data = session.scalar(
         select(RequestEvent.data)
-        .where(RequestEvent.request_id == request.id, RequestEvent.kind == "needs_info")
+        .where(
+            RequestEvent.request_id == request.id, RequestEvent.kind == EventKind.NEEDS_INFO.value
+        )
         .order_by(RequestEvent.id.desc())
         .limit(1)
     )
