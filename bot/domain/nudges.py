@@ -38,9 +38,9 @@ from bot.db.models import NudgeLog, NudgeMark, Request
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.calendar import BusinessCalendar, calendar_for
-from bot.domain.definitions import is_overdue
+from bot.domain.definitions import is_open_sql, is_overdue
 from bot.domain.durations import BusinessDuration
-from bot.domain.lifecycle import CLOSED, Status
+from bot.domain.lifecycle import Status
 
 # "Once per request" is a cool-down that never ends.
 FOREVER = timedelta(days=365 * 100)
@@ -147,7 +147,7 @@ class NudgePlanner:
             for row in self.session.execute(
                 select(NudgeMark.request_id, NudgeMark.kind, NudgeMark.recipient)
                 .join(Request, Request.id == NudgeMark.request_id)
-                .where(NudgeMark.next_allowed_at > self.now, Request.status.not_in(CLOSED))
+                .where(NudgeMark.next_allowed_at > self.now, is_open_sql(Request.status))
             )
         }
         found: list[Nudge] = []
@@ -159,7 +159,7 @@ class NudgePlanner:
                 select(Request)
                 .options(lazyload(Request.estimates))
                 .where(
-                    Request.status.not_in(CLOSED),
+                    is_open_sql(Request.status),
                     Request.created_at <= self.now,
                     or_(Request.status.in_(tuple(_WAITING)), Request.committed_date.is_not(None)),
                 )

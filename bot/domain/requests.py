@@ -16,7 +16,8 @@ from bot.config import LiaisonConfig
 from bot.db.models import Department, Request, RequestEvent, Workspace
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
-from bot.domain.lifecycle import CLOSED, EventKind, Status, Surface
+from bot.domain.definitions import is_open_sql
+from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.numbers import whole_number
 
 # What the database keeps is never cut; these bound what a person may type in the modal.
@@ -267,7 +268,7 @@ def open_requests_of(
     mine = (
         Request.workspace_id == workspace_id,
         Request.requester_id == requester_id,
-        Request.status.not_in(CLOSED),
+        is_open_sql(Request.status),
     )
     newest = session.scalars(
         select(Request).where(*mine).order_by(Request.number.desc()).limit(limit)
