@@ -3,7 +3,8 @@
 A person's ratio is the median of actual ÷ estimated working days over their most recent
 delivered requests with an estimate, once they have at least `MIN_HISTORY`; with less, the
 department's ratio over its recent deliveries; with none, 1 (the raw estimate). Actual working
-days run from the first claim to delivery, in the fulfilling department's business calendar.
+days run from the first claim (bot/domain/definitions.py) to delivery, in the fulfilling
+department's business calendar.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.db.models import Request, RequestEvent
 from bot.domain.calendar import BusinessCalendar
+from bot.domain.definitions import Milestone, first_at_sql, marks_sql
 from bot.domain.lifecycle import Status
 
 MIN_HISTORY = 5
@@ -48,12 +50,7 @@ def _ratios(
 ) -> list[float]:
     # Per candidate row, newest first, through (request_id, at): only `window` requests' events
     # are read, not every claim ever made.
-    claims = RequestEvent.kind.in_(("claimed", "reassigned"))
-    first_claim = (
-        select(func.min(RequestEvent.at))
-        .where(RequestEvent.request_id == Request.id, claims)
-        .scalar_subquery()
-    )
+    first_claim = first_at_sql(Milestone.CLAIMED, Request.id)
     query = (
         select(first_claim, Request.delivered_at, Request.estimate_days)
         .where(
@@ -61,7 +58,9 @@ def _ratios(
             Request.status == Status.DELIVERED,
             Request.estimate_days > 0,
             Request.delivered_at < before,
-            exists().where(RequestEvent.request_id == Request.id, claims),
+            exists().where(
+                RequestEvent.request_id == Request.id, marks_sql(Milestone.CLAIMED, RequestEvent)
+            ),
         )
         .order_by(Request.delivered_at.desc())
         .limit(window)

@@ -18,10 +18,21 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.config import Digest, LiaisonConfig
 from bot.db.models import Department, Request, RequestEvent
-from bot.domain.calendar import calendar_for
+from bot.domain.calendar import BusinessCalendar, calendar_for
 from bot.domain.calibration import department_ratio
-from bot.domain.lifecycle import CLOSED, Status
+from bot.domain.definitions import (
+    DepartmentDates,
+    delivered_on_time_sql,
+    is_open_sql,
+    is_overdue,
+    is_overdue_sql,
+)
+from bot.domain.lifecycle import Status
 from bot.domain.metrics import compute_stats
+
+# Each department's business calendar by key: its dates are the ones its requests are judged by.
+Calendars = dict[str, BusinessCalendar]
+_FULFILLING = aliased(Department, name="fulfilling")
 
 WEEK = timedelta(days=7)
 CHART_WEEKS = 8
@@ -62,17 +73,18 @@ def build_digest(
     ]
     names = {d.key: d.name for d in config.departments}
     in_scope = _pair_filter(session, keys)
+    calendars = {d.key: calendar_for(d, config.organization) for d in config.departments}
     promised, infeasible = _promised(session, in_scope, start, end)
     payload = {
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
         "names": names,
         "pairs": pairs,
-        "urgent": _urgent(session, in_scope, end),
+        "urgent": _urgent(session, in_scope, calendars, end),
         "oldest_unclaimed": _oldest_unclaimed(session, in_scope),
         "promised": promised,
         "promised_infeasible": infeasible,
-        "weeks": _weekly(session, in_scope, end),
+        "weeks": _weekly(session, in_scope, calendars, end),
         "calibration": _calibration(session, config, keys, end),
     }
     return DigestFacts(channel=digest.channel, scheduled_for=scheduled_for, payload=payload)
@@ -100,23 +112,34 @@ def _brief(request: Request) -> dict[str, Any]:
     }
 
 
-def _urgent(session: Session, in_scope: Any, end: datetime) -> list[dict[str, Any]]:
-    """Open requests at risk or past their committed date, the most pressing first."""
-    today = end.date()
+def _urgent(
+    session: Session, in_scope: Any, calendars: Calendars, end: datetime
+) -> list[dict[str, Any]]:
+    """Open requests at risk or overdue at `end`, the most pressing first."""
     due = func.coalesce(Request.committed_date, Request.desired_date, date.max)
+    dates = DepartmentDates(calendars, _FULFILLING.key)
     rows = session.scalars(
         select(Request)
+        .join(_FULFILLING, _FULFILLING.id == Request.fulfilling_department_id)
         .where(
             in_scope,
-            Request.status.not_in(CLOSED),
-            or_(Request.status == Status.AT_RISK, Request.committed_date < today),
+            is_open_sql(Request.status),
+            or_(
+                Request.status == Status.AT_RISK,
+                is_overdue_sql(Request.status, Request.committed_date, now=end, dates=dates),
+            ),
         )
         .order_by(due, Request.created_at)
         .limit(URGENT_SHOWN)
     )
-    return [
-        _brief(r) | {"overdue": bool(r.committed_date and r.committed_date < today)} for r in rows
-    ]
+    return [_brief(r) | {"overdue": _overdue(r, calendars, end)} for r in rows]
+
+
+def _overdue(request: Request, calendars: Calendars, end: datetime) -> bool:
+    calendar = calendars.get(request.fulfilling_department.key)
+    return calendar is not None and is_overdue(
+        request.status, request.committed_date, now=end, calendar=calendar
+    )
 
 
 def _oldest_unclaimed(session: Session, in_scope: Any) -> dict[str, Any] | None:
@@ -173,10 +196,13 @@ def _calibration(
     return found
 
 
-def _weekly(session: Session, in_scope: Any, end: datetime) -> list[dict[str, Any]]:
+def _weekly(
+    session: Session, in_scope: Any, calendars: Calendars, end: datetime
+) -> list[dict[str, Any]]:
     """Opened and delivered per week for the chart, oldest week first, and the on-time rate."""
     weeks = []
     delivered = aliased(RequestEvent)
+    dates = DepartmentDates(calendars, _FULFILLING.key)
     for back in range(CHART_WEEKS, 0, -1):
         week_start, week_end = end - back * WEEK, end - (back - 1) * WEEK
         opened = session.scalar(
@@ -189,12 +215,18 @@ def _weekly(session: Session, in_scope: Any, end: datetime) -> list[dict[str, An
                 func.count(),
                 func.count().filter(Request.committed_date.is_not(None)),
                 func.count().filter(
-                    Request.committed_date.is_not(None),
-                    func.date(Request.delivered_at) <= Request.committed_date,
+                    delivered_on_time_sql(
+                        Request.committed_date,
+                        Request.delivered_at,
+                        dates,
+                        start=week_start,
+                        end=week_end,
+                    )
                 ),
             )
             .select_from(delivered)
             .join(Request, Request.id == delivered.request_id)
+            .join(_FULFILLING, _FULFILLING.id == Request.fulfilling_department_id)
             .where(
                 in_scope,
                 delivered.to_status == Status.DELIVERED.value,

@@ -1,4 +1,5 @@
-"""The request lifecycle: its states, and the surfaces a change can come from."""
+"""The request lifecycle: its states, the kinds of change in its history, and the surfaces a
+change can come from."""
 
 from __future__ import annotations
 
@@ -23,6 +24,30 @@ class Status(StrEnum):
     @property
     def is_open(self) -> bool:
         return self not in CLOSED
+
+
+class EventKind(StrEnum):
+    """What an entry of a request's history records. Only these can be recorded; each has a label
+    in the request's timeline (bot/slack/blocks/replies.py)."""
+
+    CREATED = "created"
+    CLAIMED = "claimed"
+    UNCLAIMED = "unclaimed"
+    REASSIGNED = "reassigned"
+    ESTIMATED = "estimated"
+    COMMITTED = "committed"
+    AT_RISK = "at_risk"
+    ACCEPTED = "accepted"
+    ESCALATED = "escalated"
+    NEEDS_INFO = "needs_info"
+    INFO_PROVIDED = "info_provided"
+    INFO_WITHDRAWN = "info_withdrawn"
+    DELIVERED = "delivered"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    EDITED = "edited"
+    FEEDBACK = "feedback"
+    SNOOZED = "snoozed"
 
 
 class Surface(StrEnum):

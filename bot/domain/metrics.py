@@ -5,14 +5,13 @@ Definitions, for the period [start, end) and the requests of one pair:
 
 - opened: requests created in the period; promised_before_estimate: those of them filed with a
   date already promised to the client.
-- claimed / estimated / committed: requests whose *first* claim (the earliest event of kind
-  "claimed" or "reassigned") / first "estimated" event / first event moving the status to
-  "committed" happened in the period.
+- claimed / estimated / committed: requests whose *first* claim / estimate / commitment
+  (bot/domain/definitions.py) happened in the period.
 - delivered / declined / cancelled: requests with an event moving the status to that state in
   the period.
-- delivered_on_time: delivered requests with a committed_date whose delivered_at, as a date in
-  the fulfilling department's zone, is on or before it. on_time_rate: delivered_on_time / the
-  delivered requests with a committed_date; None when there are none.
+- delivered_on_time: delivered requests delivered on time (bot/domain/definitions.py: on or
+  before their committed_date, in the fulfilling department's zone). on_time_rate:
+  delivered_on_time / the delivered requests with a committed_date; None when there are none.
 - median_hours_to_claim / median_hours_to_estimate: over the requests first claimed / first
   estimated in the period, the median business hours (fulfilling department's calendar) from
   created_at to that first claim / estimate; None when there are none.
@@ -20,11 +19,11 @@ Definitions, for the period [start, end) and the requests of one pair:
   median of (working days from the first claim to delivered_at) / estimate_days; None when none.
 - open / at_risk / overdue / load: the state at `end`, replayed from the log. A request's status
   at `end` is the to_status of its latest status-moving event at or before `end`; requests
-  created later have no such event and are left out. open: not delivered, declined or cancelled.
-  at_risk: status at_risk. overdue: open with a committed_date (the current column) before
-  `end`'s date in the fulfilling department's zone. load: per person claiming a request at `end`
-  (its latest claimed / reassigned / unclaimed event at or before `end` names the claimer, the new
-  assignee, or nobody), the sum of the current estimate_days of their open requests that have one.
+  created later have no such event and are left out. open and overdue (with the current
+  committed_date) as bot/domain/definitions.py defines them, at `end`. at_risk: status at_risk.
+  load: per person claiming a request at `end` (its latest claimed / reassigned / unclaimed event
+  at or before `end` names the claimer, the new assignee, or nobody), the sum of the current
+  estimate_days of their open requests that have one.
 
 "Latest" means the highest event id: events are appended in time order. A request belongs to a
 pair through its requesting and fulfilling departments' keys; one filed without a requesting
@@ -35,13 +34,11 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Date,
     FromClause,
     Select,
     String,
@@ -61,22 +58,21 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.config import LiaisonConfig
 from bot.db.models import Department, Request, RequestEvent
 from bot.domain.calendar import BusinessCalendar, calendar_for
-from bot.domain.lifecycle import CLOSED, Status
+from bot.domain.definitions import (
+    HOLDER_KINDS,
+    DepartmentDates,
+    Milestone,
+    delivered_on_time_sql,
+    first_at_sql,
+    is_open_sql,
+    is_overdue_sql,
+    marks_sql,
+)
+from bot.domain.lifecycle import EventKind, Status
 
 Pair = tuple[str, str]
 
-CLAIM_KINDS = ("claimed", "reassigned")
-# The events that change who holds a request.
-HOLDER_KINDS = (*CLAIM_KINDS, "unclaimed")
 CLOSING_STATES = tuple(s.value for s in (Status.DELIVERED, Status.DECLINED, Status.CANCELLED))
-_CLOSED = tuple(sorted(s.value for s in CLOSED))
-
-# The milestones counted at their first occurrence, and the events that mark them.
-_MILESTONES: dict[str, Callable[[Any], ColumnElement[bool]]] = {
-    "claimed": lambda event: event.kind.in_(CLAIM_KINDS),
-    "estimated": lambda event: event.kind == "estimated",
-    "committed": lambda event: event.to_status == Status.COMMITTED.value,
-}
 
 _REQUESTING = aliased(Department, name="requesting")
 _FULFILLING = aliased(Department, name="fulfilling")
@@ -204,6 +200,7 @@ class _Period:
         self.calendars: dict[str, BusinessCalendar] = {
             d.key: calendar_for(d, config.organization) for d in config.fulfilling_departments()
         }
+        self.dates = DepartmentDates(self.calendars, _FULFILLING.key)
 
     # -- counts ----------------------------------------------------------------------------
 
@@ -219,7 +216,7 @@ class _Period:
         ):
             counts[requesting, fulfilling].update(opened=opened, promised_before_estimate=promised)
 
-        firsts = self._first_milestones(_MILESTONES)
+        firsts = self._first_milestones(list(Milestone))
         by_milestone = self._by_pair(firsts, firsts.c.milestone, func.count()).group_by(
             *_PAIR, firsts.c.milestone
         )
@@ -235,7 +232,16 @@ class _Period:
         dated = and_(
             closings.c.to_status == Status.DELIVERED.value, Request.committed_date.is_not(None)
         )
-        on_time = and_(dated, Request.committed_date >= self._local_date(Request.delivered_at))
+        on_time = and_(
+            dated,
+            delivered_on_time_sql(
+                Request.committed_date,
+                Request.delivered_at,
+                self.dates,
+                start=self.start,
+                end=self.end,
+            ),
+        )
         by_state = self._by_pair(
             closings,
             closings.c.to_status,
@@ -258,19 +264,14 @@ class _Period:
         samples: defaultdict[Pair, defaultdict[str, list[float]]] = defaultdict(
             lambda: defaultdict(list)
         )
-        names = {"claimed": "hours_to_claim", "estimated": "hours_to_estimate"}
-        firsts = self._first_milestones({name: _MILESTONES[name] for name in names})
+        names = {Milestone.CLAIMED: "hours_to_claim", Milestone.ESTIMATED: "hours_to_estimate"}
+        firsts = self._first_milestones(list(names))
         waits = self._by_pair(firsts, firsts.c.milestone, Request.created_at, firsts.c.at)
         for requesting, fulfilling, milestone, created_at, at in self.session.execute(waits):
             minutes = self.calendars[fulfilling].business_minutes_between(created_at, at)
-            samples[requesting, fulfilling][names[milestone]].append(minutes / 60)
+            samples[requesting, fulfilling][names[Milestone(milestone)]].append(minutes / 60)
 
-        claim = aliased(RequestEvent, name="claim")
-        first_claim = (
-            select(func.min(claim.at))
-            .where(claim.request_id == Request.id, claim.kind.in_(CLAIM_KINDS))
-            .scalar_subquery()
-        )
+        first_claim = first_at_sql(Milestone.CLAIMED, Request.id)
         delivered = (
             select(RequestEvent.request_id)
             .where(
@@ -309,9 +310,9 @@ class _Period:
                 func.max(case((RequestEvent.to_status.is_not(None), RequestEvent.id))).label(
                     "move_id"
                 ),
-                func.max(case((RequestEvent.kind.in_(HOLDER_KINDS), RequestEvent.id))).label(
-                    "hand_id"
-                ),
+                func.max(
+                    case((RequestEvent.kind.in_([k.value for k in HOLDER_KINDS]), RequestEvent.id))
+                ).label("hand_id"),
             )
             .where(RequestEvent.at <= self.end, RequestEvent.request_id.in_(still_open))
             .group_by(RequestEvent.request_id)
@@ -320,21 +321,12 @@ class _Period:
         move = aliased(RequestEvent, name="move")
         hand = aliased(RequestEvent, name="hand")
         holder = case(
-            (hand.kind == "claimed", hand.actor),
-            (hand.kind == "reassigned", hand.data["to"].as_string()),
+            (hand.kind == EventKind.CLAIMED.value, hand.actor),
+            (hand.kind == EventKind.REASSIGNED.value, hand.data["to"].as_string()),
         )
-        is_open = move.to_status.not_in(_CLOSED)
-        overdue = and_(
-            is_open,
-            or_(
-                *(
-                    and_(
-                        _FULFILLING.key == key,
-                        Request.committed_date < calendar.local_date(self.end),
-                    )
-                    for key, calendar in self.calendars.items()
-                )
-            ),
+        is_open = is_open_sql(move.to_status)
+        overdue = is_overdue_sql(
+            move.to_status, Request.committed_date, now=self.end, dates=self.dates
         )
         carried = and_(is_open, Request.estimate_days.is_not(None))
         state = (
@@ -386,55 +378,27 @@ class _Period:
             statement = statement.where(Request.workspace_id == self.workspace_id)
         return statement
 
-    def _first_milestones(
-        self, milestones: dict[str, Callable[[Any], ColumnElement[bool]]]
-    ) -> Subquery:
+    def _first_milestones(self, milestones: list[Milestone]) -> Subquery:
         """(milestone, request_id, at) for each request whose first milestone event fell in the
         period: it has one in the period and none before. Only the period's events are read,
         plus an indexed look back per request."""
         selects = []
-        for name, marks in milestones.items():
+        for milestone in milestones:
             earlier = aliased(RequestEvent, name="earlier")
             selects.append(
                 select(
-                    literal(name, String).label("milestone"),
+                    literal(milestone.value, String).label("milestone"),
                     RequestEvent.request_id,
                     func.min(RequestEvent.at).label("at"),
                 )
-                .where(marks(RequestEvent), self._in_period(RequestEvent.at))
+                .where(marks_sql(milestone, RequestEvent), self._in_period(RequestEvent.at))
                 .where(
                     ~exists().where(
                         earlier.request_id == RequestEvent.request_id,
-                        marks(earlier),
+                        marks_sql(milestone, earlier),
                         earlier.at < self.start,
                     )
                 )
                 .group_by(RequestEvent.request_id)
             )
         return union_all(*selects).subquery("firsts")
-
-    def _local_date(self, moment: Any) -> ColumnElement[date]:
-        """`moment`, a time within the period, as a date in its fulfilling department's zone
-        (NULL outside the period). SQLite knows no time zones, so the local midnights are
-        computed here: one CASE branch per department and day of the period."""
-        branches = []
-        for key, calendar in self.calendars.items():
-            day, last = calendar.local_date(self.start), calendar.local_date(self.end)
-            while day <= last:
-                after = day + timedelta(days=1)
-                branches.append(
-                    (
-                        and_(
-                            _FULFILLING.key == key,
-                            moment >= _midnight(day, calendar),
-                            moment < _midnight(after, calendar),
-                        ),
-                        literal(day, Date),
-                    )
-                )
-                day = after
-        return case(*branches)
-
-
-def _midnight(day: date, calendar: BusinessCalendar) -> datetime:
-    return datetime.combine(day, time(), tzinfo=calendar.zone)

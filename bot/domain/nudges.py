@@ -8,8 +8,9 @@ request entered its current status; see `[nudges]` in the config):
 - negotiation: `at_risk` (undecided) past `negotiation_after` → DM to the requester;
 - due_soon: `committed` with the committed date within `due_soon_within` workdays → the thread,
   mentioning the claimer;
-- overdue: open after its committed date → the thread, mentioning claimer and requester; and,
-  once per request, a DM to the leads of both departments (overdue_leads).
+- overdue: overdue (bot/domain/definitions.py) and not waiting on the requester → the thread,
+  mentioning claimer and requester; and, once per request, a DM to the leads of both
+  departments (overdue_leads).
 
 A nudge is only sent while it is business time for its recipient: a DM within the recipient's
 own working hours (their department's hours in their own Slack time zone), a thread nudge within
@@ -37,8 +38,9 @@ from bot.db.models import NudgeLog, NudgeMark, Request
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.calendar import BusinessCalendar, calendar_for
+from bot.domain.definitions import is_open_sql, is_overdue
 from bot.domain.durations import BusinessDuration
-from bot.domain.lifecycle import CLOSED, Status
+from bot.domain.lifecycle import Status
 
 # "Once per request" is a cool-down that never ends.
 FOREVER = timedelta(days=365 * 100)
@@ -145,7 +147,7 @@ class NudgePlanner:
             for row in self.session.execute(
                 select(NudgeMark.request_id, NudgeMark.kind, NudgeMark.recipient)
                 .join(Request, Request.id == NudgeMark.request_id)
-                .where(NudgeMark.next_allowed_at > self.now, Request.status.not_in(CLOSED))
+                .where(NudgeMark.next_allowed_at > self.now, is_open_sql(Request.status))
             )
         }
         found: list[Nudge] = []
@@ -157,7 +159,7 @@ class NudgePlanner:
                 select(Request)
                 .options(lazyload(Request.estimates))
                 .where(
-                    Request.status.not_in(CLOSED),
+                    is_open_sql(Request.status),
                     Request.created_at <= self.now,
                     or_(Request.status.in_(tuple(_WAITING)), Request.committed_date.is_not(None)),
                 )
@@ -182,7 +184,7 @@ class NudgePlanner:
                 nudges.append(self._waiting_nudge(kind, request, since))
         committed = request.committed_date
         if committed is not None and request.status is not Status.NEEDS_INFO:
-            if committed < today:
+            if is_overdue(request.status, committed, now=self.now, calendar=calendar):
                 nudges.append(
                     self._nudge(
                         NudgeKind.OVERDUE,

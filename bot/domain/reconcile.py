@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from bot.config import Department, Reactions
 from bot.db.models import Request, RequestEvent
-from bot.domain.lifecycle import Status, Surface
+from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.people import Directory, MembershipUnknown
 
 # Surfaces whose claim events stand for a reaction on the card.
@@ -123,7 +123,7 @@ def missed(
         if member(user) and not _estimated(history, user, days):
             found.append(Missed(MissedKind.ESTIMATE, user, days=days))
     if request.status is Status.NEEDS_INFO:
-        asked_at = _last(history, "needs_info")
+        asked_at = _last(history, EventKind.NEEDS_INFO)
         answer = _first_reply(card.replies, request.requester_id, after=asked_at)
         if answer is not None:
             found.append(Missed(MissedKind.ANSWER, answer.user, text=answer.text, at=answer.at))
@@ -151,7 +151,7 @@ def missed(
     return found
 
 
-def _by(history: list[RequestEvent], user: str, *kinds: str) -> list[RequestEvent]:
+def _by(history: list[RequestEvent], user: str, *kinds: EventKind) -> list[RequestEvent]:
     return [e for e in history if e.actor == user and e.kind in kinds]
 
 
@@ -159,19 +159,19 @@ def _claim_missed(history: list[RequestEvent], user: str) -> bool:
     """`user`'s claim reaction is on the card and nobody has the request. It was missed unless
     they claimed and let go since: a release by reaction means the reaction came back after it;
     a release another way (a button) leaves an old reaction behind that means nothing now."""
-    changes = _by(history, user, "claimed", "unclaimed")
+    changes = _by(history, user, EventKind.CLAIMED, EventKind.UNCLAIMED)
     if not changes:
         return True
     last = changes[-1]
-    return last.kind == "unclaimed" and last.surface in REACTION_SURFACES
+    return last.kind == EventKind.UNCLAIMED and last.surface in REACTION_SURFACES
 
 
 def _claimed_by_reaction(history: list[RequestEvent], user: str) -> bool:
     """`user` holds the request through a claim reaction that is gone: its removal was missed."""
-    changes = _by(history, user, "claimed", "unclaimed")
+    changes = _by(history, user, EventKind.CLAIMED, EventKind.UNCLAIMED)
     return (
         bool(changes)
-        and changes[-1].kind == "claimed"
+        and changes[-1].kind == EventKind.CLAIMED
         and changes[-1].surface in (REACTION_SURFACES)
     )
 
@@ -179,14 +179,14 @@ def _claimed_by_reaction(history: list[RequestEvent], user: str) -> bool:
 def _estimated(history: list[RequestEvent], user: str, days: int) -> bool:
     """`user` once estimated these days: the reaction was seen, even if a later estimate (or an
     edit that cleared the estimates) replaced it."""
-    return any((e.data or {}).get("days") == days for e in _by(history, user, "estimated"))
+    return any((e.data or {}).get("days") == days for e in _by(history, user, EventKind.ESTIMATED))
 
 
 def _asked(history: list[RequestEvent], user: str) -> bool:
-    return bool(_by(history, user, "needs_info"))
+    return bool(_by(history, user, EventKind.NEEDS_INFO))
 
 
-def _last(history: list[RequestEvent], kind: str) -> datetime | None:
+def _last(history: list[RequestEvent], kind: EventKind) -> datetime | None:
     moments = [e.at for e in history if e.kind == kind]
     return _aware(max(moments)) if moments else None
 

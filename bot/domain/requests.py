@@ -16,7 +16,8 @@ from bot.config import LiaisonConfig
 from bot.db.models import Department, Request, RequestEvent, Workspace
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
-from bot.domain.lifecycle import CLOSED, Status, Surface
+from bot.domain.definitions import is_open_sql
+from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.numbers import whole_number
 
 # What the database keeps is never cut; these bound what a person may type in the modal.
@@ -185,7 +186,7 @@ def file_request(
         session,
         request=request,
         actor=requester_id,
-        kind="created",
+        kind=EventKind.CREATED,
         surface=surface,
         now=now,
         to_status=Status.NEW,
@@ -208,19 +209,20 @@ def record_event(
     *,
     request: Request,
     actor: str,
-    kind: str,
+    kind: EventKind,
     surface: Surface,
     now: datetime,
     from_status: Status | None = None,
     to_status: Status | None = None,
     data: dict[str, Any] | None = None,
 ) -> RequestEvent:
-    """Append one entry to the request's history."""
+    """Append one entry to the request's history. A kind that is not an EventKind raises
+    ValueError: nothing is recorded that the timeline and the figures cannot read."""
     event = RequestEvent(
         request_id=request.id,
         at=now,
         actor=actor,
-        kind=kind,
+        kind=EventKind(kind).value,
         from_status=from_status.value if from_status else None,
         to_status=to_status.value if to_status else None,
         surface=surface.value,
@@ -266,7 +268,7 @@ def open_requests_of(
     mine = (
         Request.workspace_id == workspace_id,
         Request.requester_id == requester_id,
-        Request.status.not_in(CLOSED),
+        is_open_sql(Request.status),
     )
     newest = session.scalars(
         select(Request).where(*mine).order_by(Request.number.desc()).limit(limit)
@@ -294,7 +296,9 @@ def open_question(session: Session, *, request: Request) -> str | None:
     reaction, in no words)."""
     data = session.scalar(
         select(RequestEvent.data)
-        .where(RequestEvent.request_id == request.id, RequestEvent.kind == "needs_info")
+        .where(
+            RequestEvent.request_id == request.id, RequestEvent.kind == EventKind.NEEDS_INFO.value
+        )
         .order_by(RequestEvent.id.desc())
         .limit(1)
     )

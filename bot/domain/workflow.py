@@ -20,6 +20,7 @@ from bot.db.models import Estimate, Request, RequestEvent, Workspace
 from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
 from bot.domain.calibration import calibration_for
+from bot.domain.definitions import delivered_on_time
 from bot.domain.estimates import whole_or_half
 from bot.domain.feasibility import (
     effective_estimate,
@@ -27,7 +28,7 @@ from bot.domain.feasibility import (
     judge,
     project_delivery,
 )
-from bot.domain.lifecycle import Status, Surface
+from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.people import Directory
 from bot.domain.requests import RequestDraft, record_event, storable
 
@@ -117,7 +118,7 @@ class Workflow:
             Status.CLAIMED if request.status is Status.NEW else None,
             user,
             surface,
-            "claimed",
+            EventKind.CLAIMED,
         )
         self._note(request, "claimed", actor=user)
         self._tell_requester(request, "claimed", actor=user)
@@ -137,7 +138,7 @@ class Workflow:
             Status.NEW if request.status is not Status.NEEDS_INFO else None,
             user,
             surface,
-            "unclaimed",
+            EventKind.UNCLAIMED,
         )
         if request.status is Status.NEEDS_INFO:
             request.resume_status = Status.NEW
@@ -163,7 +164,7 @@ class Workflow:
             Status.CLAIMED if request.status is Status.NEW else None,
             lead,
             surface,
-            "reassigned",
+            EventKind.REASSIGNED,
             data={"from": previous, "to": to_user},
         )
         self._note(request, "reassigned", actor=lead, to=to_user, previous=previous)
@@ -194,7 +195,7 @@ class Workflow:
             Status.ESTIMATED if request.status is Status.CLAIMED else None,
             user,
             surface,
-            "estimated",
+            EventKind.ESTIMATED,
             data={"days": days, "previous": previous, "estimate": request.estimate_days},
         )
         self._note(
@@ -254,7 +255,7 @@ class Workflow:
             "desired": request.desired_date.isoformat() if request.desired_date else None,
         }
         if request.status is Status.CLAIMED:
-            self._move(request, Status.ESTIMATED, actor, surface, "estimated", data=facts)
+            self._move(request, Status.ESTIMATED, actor, surface, EventKind.ESTIMATED, data=facts)
         if verdict.feasible:
             if request.status is Status.COMMITTED and request.committed_date == verdict.commit_to:
                 return
@@ -264,7 +265,7 @@ class Workflow:
                 Status.COMMITTED,
                 actor,
                 surface,
-                "committed",
+                EventKind.COMMITTED,
                 data={**facts, "committed": verdict.commit_to.isoformat()},
             )
             self._note(request, "committed", committed=verdict.commit_to.isoformat())
@@ -273,7 +274,7 @@ class Workflow:
         was_at_risk = request.status is Status.AT_RISK
         if was_at_risk and previous_projection == projected:
             return  # the open negotiation still says the right thing
-        self._move(request, Status.AT_RISK, actor, surface, "at_risk", data=facts)
+        self._move(request, Status.AT_RISK, actor, surface, EventKind.AT_RISK, data=facts)
         negotiation = {"projected": projected.isoformat(), "desired": facts["desired"]}
         self._enqueue(outbox.NEGOTIATION, request, in_thread=True, **negotiation)
         self._enqueue(outbox.NEGOTIATION, request, channel=request.requester_id, **negotiation)
@@ -304,7 +305,7 @@ class Workflow:
             Status.COMMITTED,
             user,
             surface,
-            "accepted",
+            EventKind.ACCEPTED,
             data={"committed": request.committed_date.isoformat()},
         )
         self._note(request, "accepted", actor=user, committed=request.committed_date.isoformat())
@@ -316,13 +317,13 @@ class Workflow:
         self._require_requester_side(request, user, "escalate")
         if request.status is not Status.AT_RISK:
             raise Refusal(f"{request.reference} has no open negotiation.")
-        if self._recorded_since(request, "escalated", Status.AT_RISK):
+        if self._recorded_since(request, EventKind.ESCALATED, Status.AT_RISK):
             return f"{request.reference} is already escalated: the leads have it."
         record_event(
             self.session,
             request=request,
             actor=user,
-            kind="escalated",
+            kind=EventKind.ESCALATED,
             surface=surface,
             now=self.now,
         )
@@ -357,7 +358,7 @@ class Workflow:
             Status.NEEDS_INFO,
             user,
             surface,
-            "needs_info",
+            EventKind.NEEDS_INFO,
             data={"question": question},
             always=True,
         )
@@ -429,7 +430,7 @@ class Workflow:
         request.info_asked_by = None
         resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
         request.resume_status = None
-        self._move(request, resume, user, surface, "info_provided", data={"answer": text})
+        self._move(request, resume, user, surface, EventKind.INFO_PROVIDED, data={"answer": text})
         # One found in the thread by reconciliation is there already.
         if surface not in (Surface.THREAD, Surface.RECONCILE):
             self._note(request, "answer", actor=user, answer=text)
@@ -447,7 +448,7 @@ class Workflow:
         request.info_asked_by = None
         resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
         request.resume_status = None
-        self._move(request, resume, user, surface, "info_withdrawn")
+        self._move(request, resume, user, surface, EventKind.INFO_WITHDRAWN)
         self._note(request, "info_withdrawn", actor=user)
         self._tell_requester(request, "info_withdrawn", actor=user)
         self._estimate_changed(request, user, surface)
@@ -491,12 +492,12 @@ class Workflow:
                 f"{department.name} can mark it delivered."
             )
         request.delivered_at = request.closed_at = self.now
-        on_time = (
-            request.committed_date is None
-            or calendar_for(department, self.config.organization).local_date(self.now)
-            <= request.committed_date
+        on_time = delivered_on_time(
+            request.committed_date, self.now, calendar_for(department, self.config.organization)
         )
-        self._move(request, Status.DELIVERED, user, surface, "delivered", data={"on_time": on_time})
+        self._move(
+            request, Status.DELIVERED, user, surface, EventKind.DELIVERED, data={"on_time": on_time}
+        )
         self._note(request, "delivered", actor=user)
         self._enqueue(outbox.DELIVERED, request, channel=request.requester_id, actor=user)
         return f"{request.reference} is delivered; I asked <@{request.requester_id}> for feedback."
@@ -521,7 +522,9 @@ class Workflow:
         request.decline_reason = storable(reason)
         request.decline_pending_by = request.decline_pending_since = None
         request.closed_at = self.now
-        self._move(request, Status.DECLINED, user, surface, "declined", data={"reason": reason})
+        self._move(
+            request, Status.DECLINED, user, surface, EventKind.DECLINED, data={"reason": reason}
+        )
         self._note(request, "declined", actor=user, reason=reason)
         self._tell_requester(request, "declined", actor=user, reason=reason)
         return f"{request.reference} is declined; I passed your reason on."
@@ -533,7 +536,7 @@ class Workflow:
             )
         self.require_open(request)
         request.closed_at = self.now
-        self._move(request, Status.CANCELLED, user, surface, "cancelled")
+        self._move(request, Status.CANCELLED, user, surface, EventKind.CANCELLED)
         self._note(request, "cancelled", actor=user)
         if request.claimer_id:
             self._dm(request.claimer_id, request, "cancelled", actor=user)
@@ -544,13 +547,13 @@ class Workflow:
             raise Refusal("Only the requester can say whether it met the need.")
         if request.status is not Status.DELIVERED:
             raise Refusal(f"{request.reference} is not delivered.")
-        if self._recorded_since(request, "feedback", Status.DELIVERED):
+        if self._recorded_since(request, EventKind.FEEDBACK, Status.DELIVERED):
             raise Refusal(f"You already said whether {request.reference} met the need. Thanks!")
         record_event(
             self.session,
             request=request,
             actor=user,
-            kind="feedback",
+            kind=EventKind.FEEDBACK,
             surface=surface,
             now=self.now,
             data={"helpful": helpful},
@@ -580,7 +583,7 @@ class Workflow:
             self.session,
             request=request,
             actor=user,
-            kind="snoozed",
+            kind=EventKind.SNOOZED,
             surface=surface,
             now=self.now,
             data={"nudge": kind, "days": days, "until": until.isoformat()},
@@ -625,7 +628,7 @@ class Workflow:
         if request.status is Status.NEEDS_INFO:
             request.resume_status, after = after, None  # type: ignore[assignment]
         data = {"fields": sorted(changed), "estimates_cleared": estimators}
-        self._move(request, after, user, surface, "edited", data=data, always=True)
+        self._move(request, after, user, surface, EventKind.EDITED, data=data, always=True)
         self._note(request, "edited", actor=user, fields=sorted(changed), estimators=estimators)
         for estimator in estimators:
             self._dm(estimator, request, "reestimate", actor=user)
@@ -648,7 +651,7 @@ class Workflow:
         row = request.requesting_department
         return self.config.find_department(row.key) if row is not None else None
 
-    def _recorded_since(self, request: Request, kind: str, entered: Status) -> bool:
+    def _recorded_since(self, request: Request, kind: EventKind, entered: Status) -> bool:
         """Whether an event `kind` was recorded since the request last moved to `entered`:
         what may happen once per episode (an escalation while at risk) happens once."""
         last_entry = (
@@ -663,7 +666,7 @@ class Workflow:
             select(RequestEvent.id)
             .where(
                 RequestEvent.request_id == request.id,
-                RequestEvent.kind == kind,
+                RequestEvent.kind == kind.value,
                 RequestEvent.id > last_entry,
             )
             .limit(1)
@@ -709,7 +712,7 @@ class Workflow:
         to: Status | None,
         actor: str,
         surface: Surface,
-        kind: str,
+        kind: EventKind,
         *,
         data: dict[str, Any] | None = None,
         always: bool = False,
@@ -768,7 +771,7 @@ class Workflow:
 
 
 # Kinds whose event only matters when the status actually moved.
-STATUS_ONLY_KINDS = frozenset({"committed", "at_risk"})
+STATUS_ONLY_KINDS = frozenset({EventKind.COMMITTED, EventKind.AT_RISK})
 
 
 def _written_since(written_at: datetime, since: datetime | None) -> bool:

@@ -27,7 +27,8 @@ from sqlalchemy.orm import Session
 from bot.db.models import InboxEvent, OutboxMessage, Request, RequestEvent, Workspace
 from bot.db.session import reading
 from bot.domain import outbox
-from bot.domain.lifecycle import CLOSED, Status, Surface
+from bot.domain.definitions import is_open_sql
+from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.reconcile import CardInSlack, Missed, MissedKind, Reply, missed
 from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow
@@ -99,7 +100,7 @@ def _recent_cards(session: Session, now: datetime) -> list[_Card]:
         select(Request, Workspace.team_id)
         .join(Workspace, Workspace.id == Request.workspace_id)
         .where(
-            Request.status.not_in(CLOSED),
+            is_open_sql(Request.status),
             Request.card_ts.is_not(None),
             Request.updated_at >= now - WINDOW,
         )
@@ -142,7 +143,8 @@ def _reply_wanted_since(session: Session, request: Request) -> datetime | None:
     if request.status is Status.NEEDS_INFO:
         return session.scalar(
             select(func.max(RequestEvent.at)).where(
-                RequestEvent.request_id == request.id, RequestEvent.kind == "needs_info"
+                RequestEvent.request_id == request.id,
+                RequestEvent.kind == EventKind.NEEDS_INFO.value,
             )
         )
     return None

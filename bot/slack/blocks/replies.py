@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.db.models import Request, RequestEvent
+from bot.domain.lifecycle import EventKind
 from bot.domain.requests import Page
 from bot.slack import text
 from bot.slack.blocks.card import card_title, desired_date_line
@@ -90,44 +91,45 @@ def _event_line(event: RequestEvent, zone: ZoneInfo) -> str:
     return f"{when} · {what}{move} by {user(event.actor)} via {via}"
 
 
-EVENT_LABELS = {
-    "created": "Filed",
-    "claimed": "Claimed",
-    "unclaimed": "Released",
-    "reassigned": "Reassigned",
-    "estimated": "Estimated",
-    "committed": "Committed",
-    "at_risk": "At risk",
-    "accepted": "Projected date accepted",
-    "escalated": "Escalated to the leads",
-    "needs_info": "Asked the requester",
-    "info_provided": "Requester answered",
-    "info_withdrawn": "Question withdrawn",
-    "delivered": "Delivered",
-    "declined": "Declined",
-    "cancelled": "Cancelled",
-    "edited": "Edited",
-    "feedback": "Feedback",
-    "snoozed": "Snoozed reminders",
+# Every kind has one (a test checks it): the timeline never shows a raw kind.
+EVENT_LABELS: dict[EventKind, str] = {
+    EventKind.CREATED: "Filed",
+    EventKind.CLAIMED: "Claimed",
+    EventKind.UNCLAIMED: "Released",
+    EventKind.REASSIGNED: "Reassigned",
+    EventKind.ESTIMATED: "Estimated",
+    EventKind.COMMITTED: "Committed",
+    EventKind.AT_RISK: "At risk",
+    EventKind.ACCEPTED: "Projected date accepted",
+    EventKind.ESCALATED: "Escalated to the leads",
+    EventKind.NEEDS_INFO: "Asked the requester",
+    EventKind.INFO_PROVIDED: "Requester answered",
+    EventKind.INFO_WITHDRAWN: "Question withdrawn",
+    EventKind.DELIVERED: "Delivered",
+    EventKind.DECLINED: "Declined",
+    EventKind.CANCELLED: "Cancelled",
+    EventKind.EDITED: "Edited",
+    EventKind.FEEDBACK: "Feedback",
+    EventKind.SNOOZED: "Snoozed reminders",
 }
 
 
 def _event_detail(event: RequestEvent) -> str:
     data = event.data or {}
-    if event.kind == "estimated" and data.get("days"):
+    if event.kind == EventKind.ESTIMATED and data.get("days"):
         return f": {data['days']} d"
-    if event.kind in ("committed", "accepted") and data.get("committed"):
+    if event.kind in (EventKind.COMMITTED, EventKind.ACCEPTED) and data.get("committed"):
         return f": {_iso_day(data['committed'])}"
-    if event.kind == "at_risk" and data.get("projected"):
+    if event.kind == EventKind.AT_RISK and data.get("projected"):
         desired = _iso_day(data["desired"]) if data.get("desired") else "—"
         return f": projected {_iso_day(data['projected'])}, desired {desired}"
-    if event.kind == "reassigned" and data.get("to"):
+    if event.kind == EventKind.REASSIGNED and data.get("to"):
         return f" to {user(data['to'])}"
-    if event.kind == "snoozed":
+    if event.kind == EventKind.SNOOZED:
         return (
             f" ({str(data.get('nudge', '')).replace('_', ' ')}) until {data.get('until', '')[:10]}"
         )
-    if event.kind == "feedback":
+    if event.kind == EventKind.FEEDBACK:
         return ": met the need" if data.get("helpful") else ": did not fully meet the need"
     return ""
 
