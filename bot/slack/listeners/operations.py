@@ -83,7 +83,7 @@ def apply(
                 first_delivery(session, event_id, now)
         return Outcome(str(refusal), refused=True)
     if deliver:
-        runtime.deliver_soon(request_id)
+        runtime.send_soon(request_id)
     return Outcome(message, request_id=request_id)
 
 
