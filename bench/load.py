@@ -45,6 +45,9 @@ from sqlalchemy.engine import make_url
 from bot.db.migrate import upgrade
 from bot.db.models import InboxEvent, OutboxMessage
 from bot.db.session import make_engine
+from bot.jobs.usergroups import refresh_usergroups
+from bot.runtime import build_runtime
+from bot.settings import Settings
 from tests.fakes import slack_api
 from tests.fakes.signer import SlackClientSim
 from tests.fakes.slack_api import FakeSlack
@@ -434,6 +437,24 @@ class Server:
         ]
 
 
+def read_usergroups(fake: FakeSlack, database_url: str, config_path: Path) -> None:
+    """Read the teams' user groups into the database, as the scheduler of `liaison run` or
+    `liaison worker` does when it starts (`liaison web` alone answers from what is stored)."""
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_url=fake.base_url,
+        database_url=database_url,
+        liaison_config=config_path,
+    )
+    runtime = build_runtime(settings)
+    try:
+        refresh_usergroups(runtime)
+    finally:
+        runtime.engine.dispose()
+
+
 def start_server(
     kind: str,
     *,
@@ -464,6 +485,7 @@ def start_server(
     )
     if kind == "liaison":
         assert database_url and config_path
+        read_usergroups(fake, database_url, config_path)
         env.update(DATABASE_URL=database_url, LIAISON_CONFIG=str(config_path))
         command = [sys.executable, "-m", "bot.cli", "web"]
     else:

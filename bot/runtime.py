@@ -24,9 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig, load_config
 from bot.db.session import make_engine, make_session_factory
-from bot.domain.people import Directory
 from bot.settings import Settings
-from bot.slack.directory import UsergroupCache
 from bot.slack.people import TimeZones
 from bot.slack.sending import Outbox
 
@@ -49,7 +47,6 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock
     client_for: Callable[[str], WebClient]
-    directory: Directory
     outbox: Outbox
     # Where the outbox is sent once a handler has committed, so the threads that answer Slack
     # (and must acknowledge within 3 s) are never held up by Slack's own API.
@@ -133,9 +130,9 @@ def _retry_after(response: HttpResponse) -> float:
 
 
 def listener_client(settings: Settings) -> WebClient:
-    """For calls made while answering someone (opening modals, private replies, reading user
-    groups): a dropped connection, or a rate limit with a short wait, is retried once on the
-    spot."""
+    """For calls made while answering someone (opening modals, private replies) and by jobs
+    that read from Slack (user groups): a dropped connection, or a rate limit with a short wait,
+    is retried once on the spot."""
     return make_client(
         settings,
         retry_handlers=[ConnectionErrorRetryHandler(), _BriefRateLimitRetry()],
@@ -161,7 +158,6 @@ def build_runtime(
     sessions = make_session_factory(engine)
     client = listener_client(settings)
     sender = delivery_client(settings)
-    usergroups = UsergroupCache(client)
 
     # One bot token per process for now; OAuth installs would look the tokens up here.
     def client_for(team_id: str) -> WebClient:
@@ -177,7 +173,6 @@ def build_runtime(
         sessions=sessions,
         clock=clock,
         client_for=client_for,
-        directory=Directory(config, usergroups.members),
         outbox=Outbox(sessions=sessions, client_for=sender_for, config=config, clock=clock),
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
     )

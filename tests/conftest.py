@@ -22,6 +22,7 @@ from bot.config import LiaisonConfig, parse_config
 from bot.db.base import Base
 from bot.db.migrate import downgrade, upgrade
 from bot.db.session import make_engine
+from bot.jobs.usergroups import refresh_usergroups
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
@@ -29,6 +30,7 @@ from bot.slack.membership import join_channels_at_start
 from bot.web import create_wsgi_app
 from tests.fakes.signer import SlackClientSim
 from tests.fakes.slack_api import FakeSlack
+from tests.guards import no_slack_call_in_a_transaction  # noqa: F401 (an autouse fixture)
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test"
@@ -255,12 +257,19 @@ def app_engine(engine: Engine) -> Engine:
 
 
 @pytest.fixture
+def read_usergroups_at_start() -> bool:
+    """Whether the app reads its user groups before the test, as `liaison run` does first."""
+    return True
+
+
+@pytest.fixture
 def liaison(
     database_url: str,
     app_engine: Engine,
     fake_slack: FakeSlack,
     clock: Clock,
     config: LiaisonConfig,
+    read_usergroups_at_start: bool,
 ) -> Iterator[Liaison]:
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -275,6 +284,8 @@ def liaison(
         settings, config=config, clock=clock, engine=app_engine, background=executor
     )
     join_channels_at_start(runtime)  # as `liaison run` does before it serves
+    if read_usergroups_at_start:
+        refresh_usergroups(runtime)
     wsgi = create_wsgi_app(runtime, create_bolt_app(runtime, listener_executor=executor))
     server = make_server(
         "127.0.0.1", 0, wsgi, server_class=_ThreadingServer, handler_class=_QuietHandler

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
 from bot.db.migrate import alembic_config, downgrade, upgrade
@@ -19,7 +20,10 @@ def test_models_match_migrations(database_url: str, engine: Engine) -> None:
 def test_queued_messages_keep_their_template_as_effects(tmp_path: Path) -> None:
     # Rows queued before effect kinds existed named their template in `kind`.
     url = f"sqlite:///{tmp_path / 'outbox.db'}"
-    upgrade(url, "584c6bafb7ed")
+    script = ScriptDirectory.from_config(alembic_config(url))
+    before = script.get_revision("7d3e1f0a9b21").down_revision
+    assert isinstance(before, str)
+    upgrade(url, before)
     engine = make_engine(url)
     try:
         with engine.begin() as connection:
@@ -47,7 +51,7 @@ def test_queued_messages_keep_their_template_as_effects(tmp_path: Path) -> None:
                 ("message", "nudge"),
                 ("file", "digest_chart"),
             ]
-        downgrade(url, "584c6bafb7ed")
+        downgrade(url, before)
         with engine.connect() as connection:
             kinds = connection.execute(text("SELECT kind FROM outbox ORDER BY id")).scalars()
             assert list(kinds) == ["card", "nudge", "digest_chart"]

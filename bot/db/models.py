@@ -275,6 +275,29 @@ class OutboxMessage(Base):
     unconfirmed_since: Mapped[datetime | None]
 
 
+class UsergroupRead(Base):
+    """A Slack user group whose members Liaison keeps (per workspace), and when they were last
+    read from Slack. No row means never read: membership through it is not known yet."""
+
+    __tablename__ = "usergroup_reads"
+
+    team_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    usergroup_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    read_at: Mapped[datetime]
+    # Why the last read failed, when it did (the members kept are then the last known ones).
+    last_error: Mapped[str | None] = mapped_column(String(64))
+
+
+class UsergroupMember(Base):
+    """One member of a user group, as last read from Slack or told by a subteam event."""
+
+    __tablename__ = "usergroup_members"
+
+    team_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    usergroup_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+
+
 class ChannelAccess(Base):
     """A configured channel Liaison could not get into (a private channel it was not invited to,
     or one that does not exist), and when that department's leads were told how to fix it."""

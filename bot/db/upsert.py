@@ -23,3 +23,18 @@ def insert_ignoring_conflicts(
         .returning(table.c[conflict_columns[0]])
     )
     return session.execute(statement).first() is not None
+
+
+def insert_many_ignoring_conflicts(
+    session: Session, model: type[Any], rows: list[dict[str, Any]], conflict_columns: list[str]
+) -> None:
+    """Insert `rows` in one statement, skipping those whose `conflict_columns` already exist."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(model.__table__)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+    )
+    session.execute(statement)

@@ -18,7 +18,7 @@ from enum import StrEnum
 from bot.config import Department, Reactions
 from bot.db.models import Request, RequestEvent
 from bot.domain.lifecycle import Status, Surface
-from bot.domain.people import Directory
+from bot.domain.people import Directory, MembershipUnknown
 
 # Surfaces whose claim events stand for a reaction on the card.
 REACTION_SURFACES = frozenset({Surface.REACTION.value, Surface.RECONCILE.value})
@@ -105,7 +105,10 @@ def missed(
             by_kind.setdefault(action.kind, []).extend(users)
 
     def member(user: str) -> bool:
-        return directory.is_member(user, department)
+        try:
+            return directory.is_member(user, department)
+        except MembershipUnknown:  # the group is not read yet: a later run decides
+            return False
 
     found: list[Missed] = []
     claimers = by_kind.get("claim", [])

@@ -29,6 +29,7 @@ from bot.db.session import reading
 from bot.domain import outbox
 from bot.domain.lifecycle import CLOSED, Status, Surface
 from bot.domain.reconcile import CardInSlack, Missed, MissedKind, Reply, missed
+from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack.listeners.operations import apply, by_id
@@ -78,7 +79,6 @@ def reconcile_cards(runtime: Runtime, *, dry_run: bool = False) -> ReconcileRepo
         if card.request_id not in in_slack:
             continue
         if dry_run:
-            _know_members(runtime, card, in_slack[card.request_id])
             with reading(runtime.sessions) as session:
                 request = session.get(Request, card.request_id)
                 if request is not None:
@@ -221,14 +221,15 @@ def _missed(
         card,
         reactions=runtime.config.reactions,
         department=runtime.config.find_department(request.fulfilling_department.key),
-        directory=runtime.directory,
+        directory=directory_for_workspace(
+            session, config=runtime.config, workspace_id=request.workspace_id
+        ),
         decline_asked_at=_decline_asked_at(session, request),
     )
 
 
 def _apply(runtime: Runtime, card: _Card, in_slack: CardInSlack) -> list[Missed]:
     """Apply what was missed on one card, deciding again on the locked request."""
-    _know_members(runtime, card, in_slack)
     applied: list[Missed] = []
 
     def operate(workflow: Workflow, request: Request) -> str | None:
@@ -246,16 +247,6 @@ def _apply(runtime: Runtime, card: _Card, in_slack: CardInSlack) -> list[Missed]
     if outcome is not None and outcome.refused:
         return []  # the database failed; nothing was changed
     return applied
-
-
-def _know_members(runtime: Runtime, card: _Card, in_slack: CardInSlack) -> None:
-    """Ask about everyone who reacted before the transaction opens: a department's user group is
-    read from Slack (then cached), and no Slack call may wait inside a transaction."""
-    department = runtime.config.find_department(card.department)
-    if department is None:
-        return
-    for user in {u for users in in_slack.reactions.values() for u in users}:
-        runtime.directory.is_member(user, department)
 
 
 def _do(workflow: Workflow, request: Request, change: Missed) -> None:

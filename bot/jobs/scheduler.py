@@ -19,6 +19,7 @@ POST_WEEKLY_DIGEST = "post-weekly-digest"
 PRUNE_HANDLED_EVENTS = "prune-handled-events"
 RECHECK_CHANNELS = "recheck-channels"
 RECONCILE_CARDS = "reconcile-cards"
+REFRESH_USERGROUPS = "refresh-usergroups"
 
 
 def deliver_outbox(runtime: Runtime) -> None:
@@ -51,6 +52,9 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
         (_prune_handled_events, PRUNE_HANDLED_EVENTS, {"hours": 1}),
         (_recheck_channels, RECHECK_CHANNELS, {"minutes": 10}),
         (_reconcile_cards, RECONCILE_CARDS, {"minutes": 10}),
+        # Membership is read from the database while answering people; this keeps it fresh
+        # (Slack's subteam events keep it fresher) and fills it on the first start.
+        (_refresh_usergroups, REFRESH_USERGROUPS, {"minutes": 5}),
     )
     for job, job_id, every in jobs:
         scheduler.add_job(
@@ -97,3 +101,11 @@ def _reconcile_cards(runtime: Runtime) -> None:
     from bot.jobs.reconcile import reconcile_cards
 
     reconcile_cards(runtime)
+
+
+def _refresh_usergroups(runtime: Runtime) -> None:
+    from bot.jobs.usergroups import refresh_usergroups
+
+    report = refresh_usergroups(runtime)
+    if report.failed:
+        log.info("user groups: %s read, %s failed", len(report.read), len(report.failed))

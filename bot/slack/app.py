@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.logs import quiet_slack_libraries
 from bot.runtime import Runtime
 from bot.slack.inbox import FROM_INBOX, HANDLER_ERROR
-from bot.slack.listeners import actions, estimates, events, intake, modals, requester_dm
+from bot.slack.listeners import actions, estimates, events, intake, modals, requester_dm, usergroups
 from bot.slack.payloads import payload_problem
 from bot.slack.teams import refuse_other_teams
 
@@ -81,7 +81,7 @@ def create_bolt_app(
             log.info("event %s is already stored", event_id)
         return BoltResponse(status=200, body="")
 
-    for listeners in (intake, events, actions, estimates, modals, requester_dm):
+    for listeners in (intake, events, actions, estimates, modals, requester_dm, usergroups):
         listeners.register(app, runtime)
     if process_before_response:
 

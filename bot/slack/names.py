@@ -60,6 +60,19 @@ class SlackNames:
         """A look-up (channel id → name) for one workspace."""
         return lambda channel_id: self.channel_name(team_id, channel_id)
 
+    def known_users_of(self, team_id: str) -> Lookup:
+        """Like `users_of`, from the names already kept only: it never asks Slack."""
+        return lambda user_id: self._known(team_id, "user", user_id)
+
+    def known_channels_of(self, team_id: str) -> Lookup:
+        """Like `channels_of`, from the names already kept only."""
+        return lambda channel_id: self._known(team_id, "channel", channel_id)
+
+    def _known(self, team_id: str, kind: str, key: str) -> str | None:
+        with self._lock:
+            cached = self._cache.get((team_id, kind, key))
+        return cached[1] if cached and self._monotonic() - cached[0] < self._ttl else None
+
     def user_name(self, team_id: str, user_id: str) -> str | None:
         return self._name(team_id, "user", user_id, self._ask_user)
 

@@ -1,7 +1,7 @@
 """outbox effect kinds apart from message templates
 
 Revision ID: 7d3e1f0a9b21
-Revises: 584c6bafb7ed
+Revises: 1aa6f64ed25b
 Create Date: 2026-11-30 06:00:00.000000+00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "7d3e1f0a9b21"
-down_revision: str | None = "584c6bafb7ed"
+down_revision: str | None = "1aa6f64ed25b"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -203,6 +203,9 @@ class FakeSlack:
         self.channel_members: dict[str, set[str]] = {}
         self.gone_users: set[str] = set()  # every other user id exists (users.info)
         self.usergroups: dict[str, list[str]] = {}
+        # Who is in a channel, for the channels a test declares it for: chat.postEphemeral to
+        # anyone else there answers user_not_in_channel, as Slack does.
+        self.channel_members: dict[str, set[str]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
@@ -764,6 +767,9 @@ class FakeSlack:
             raise _SlackError("channel_not_found")
         if not params.get("user"):
             raise _SlackError("user_not_found")
+        members = self.channel_members.get(str(params["channel"]))
+        if members is not None and params["user"] not in members:
+            raise _SlackError("user_not_in_channel")
         _, extra = self._message_content(params)
         return {"ok": True, "message_ts": self._next_ts(), **extra}
 

@@ -21,7 +21,7 @@ from tests.conftest import (
     SALES_REP_2,
     Liaison,
 )
-from tests.slack.helpers import Card, file_request, react
+from tests.slack.helpers import Card, click_answers, file_request, react
 
 
 def at(text: str) -> datetime:
@@ -44,11 +44,13 @@ def snooze(liaison: Liaison, user: str, value: str, channel: str = INTAKE_CHANNE
 
 
 def snoozes(db) -> list[RequestEvent]:
-    return db.scalars(select(RequestEvent).where(RequestEvent.kind == "snoozed")).all()
+    query = select(RequestEvent).where(RequestEvent.kind == "snoozed").order_by(RequestEvent.id)
+    return db.scalars(query).all()
 
 
 def answers_to(liaison: Liaison, user: str) -> list[str]:
-    return [c.params["text"] for c in liaison.fake.calls_to("chat.postEphemeral", user=user)]
+    # A click is answered through its response_url; these tests click as one person at a time.
+    return click_answers(liaison)
 
 
 def unclaimed_nudge(liaison: Liaison, db) -> Card:

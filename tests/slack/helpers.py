@@ -68,6 +68,17 @@ def ephemerals_to(liaison: Liaison, user: str) -> list[str]:
     ]
 
 
+def click_answers(liaison: Liaison) -> list[str]:
+    """What the app told people privately about their clicks, through the clicks' response_urls,
+    in order (as ephemeral messages that leave the clicked message alone)."""
+    answers = liaison.fake.calls_to("response_url")
+    answers = [c for c in answers if c.headers["path"].startswith("/actions/")]
+    for call in answers:
+        assert call.params.get("response_type") == "ephemeral", call.params
+        assert call.params.get("replace_original") is False, call.params
+    return [c.params.get("text", "") for c in answers]
+
+
 # -- added for the lifecycle tests (negotiation, questions, closing, claim rules) -------------
 
 

@@ -12,6 +12,7 @@ from tests.conftest import ENG_LEAD, ENGINEER, ENGINEER_2, SALES_REP, Liaison
 from tests.slack.helpers import (
     Card,
     click,
+    click_answers,
     current,
     dms_to,
     ephemerals_to,
@@ -87,7 +88,9 @@ def test_the_second_engineer_to_claim_is_told_privately_who_has_it(liaison: Liai
     react(liaison, card, ENGINEER_2, "raising_hand")
     click(liaison, card, ENGINEER_2, "card_claim", value=str(card.request_id))
 
-    assert ephemerals_to(liaison, ENGINEER_2) == [f"<@{ENGINEER}> has already claimed REQ-1."] * 2
+    refusal = f"<@{ENGINEER}> has already claimed REQ-1."
+    assert ephemerals_to(liaison, ENGINEER_2) == [refusal]  # the reaction
+    assert click_answers(liaison) == [refusal]  # the click
     assert current(db, card).claimer_id == ENGINEER
     assert len(events_of(db, card, "claimed")) == 1
 
@@ -108,9 +111,7 @@ def test_only_the_claimer_may_release(liaison: Liaison, db) -> None:
 
     click(liaison, card, ENGINEER_2, "card_release", value=str(card.request_id))
 
-    assert ephemerals_to(liaison, ENGINEER_2) == [
-        "Only the person who claimed REQ-1 can release it."
-    ]
+    assert click_answers(liaison) == ["Only the person who claimed REQ-1 can release it."]
     assert current(db, card).claimer_id == ENGINEER
 
 
@@ -159,7 +160,7 @@ def test_a_non_lead_may_not_reassign(liaison: Liaison, db) -> None:
 
     reassign(liaison, card, ENGINEER, ENGINEER_2)
 
-    assert ephemerals_to(liaison, ENGINEER) == ["Only a lead of Engineering can reassign requests."]
+    assert click_answers(liaison) == ["Only a lead of Engineering can reassign requests."]
     assert current(db, card).claimer_id == ENGINEER
     assert events_of(db, card, "reassigned") == []
     assert dms_to(liaison, ENGINEER_2) == []
@@ -170,7 +171,7 @@ def test_a_request_cannot_be_reassigned_outside_the_department(liaison: Liaison,
 
     reassign(liaison, card, ENG_LEAD, SALES_REP)
 
-    assert "is not in Engineering" in ephemerals_to(liaison, ENG_LEAD)[0]
+    assert "is not in Engineering" in click_answers(liaison)[0]
     assert current(db, card).claimer_id == ENGINEER
 
 

@@ -20,6 +20,7 @@ from tests.slack.helpers import (
     card_actions,
     card_blocks,
     click,
+    click_answers,
     click_in_dm,
     current,
     dm_with,
@@ -87,7 +88,7 @@ def test_another_engineer_may_not_deliver(liaison: Liaison, db) -> None:
     react(liaison, card, ENGINEER_2, "white_check_mark")
     click(liaison, card, ENGINEER_2, "card_deliver", value=str(card.request_id))
 
-    refusals = ephemerals_to(liaison, ENGINEER_2)
+    refusals = ephemerals_to(liaison, ENGINEER_2) + click_answers(liaison)
     assert len(refusals) == 2
     assert all("Only the person who claimed REQ-1" in t for t in refusals)
     request = current(db, card)
@@ -188,7 +189,7 @@ def test_a_stranger_may_not_decline(liaison: Liaison, db) -> None:
     react(liaison, card, STRANGER, "no_entry_sign")
     click(liaison, card, STRANGER, "card_decline", value=str(card.request_id))
 
-    refusals = ephemerals_to(liaison, STRANGER)
+    refusals = ephemerals_to(liaison, STRANGER) + click_answers(liaison)
     assert len(refusals) == 2 and all("Only members of Engineering" in t for t in refusals)
     liaison.fake.assert_no_call("views.open", view=lambda v: v["callback_id"] == "decline_request")
     request = current(db, card)

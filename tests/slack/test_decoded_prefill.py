@@ -35,8 +35,26 @@ def shortcut_view(liaison: Liaison, message: dict) -> dict:
     liaison.fake.channels.add("CSUPPORT")
     response = liaison.slack.message_shortcut(SALES_REP, message, channel_id="CDEALS")
     assert response.status_code == 200
-    view = liaison.fake.wait_for("views.open")[0].params["view"]
+    view = completed_view(liaison)
     return {b.get("block_id"): b for b in view["blocks"]} | {"view": view}
+
+
+def completed_view(liaison: Liaison) -> dict:
+    """The modal as it stands once complete: it opens at once with the names already known,
+    and what needed a look-up in Slack follows with views.update."""
+    liaison.fake.wait_for("views.open")
+    liaison.settle()
+    shown = liaison.fake.calls_to("views.update") or liaison.fake.calls_to("views.open")
+    return shown[-1].response["view"]
+
+
+def test_the_modal_opens_before_any_name_is_looked_up(liaison: Liaison) -> None:
+    shortcut_view(liaison, {"text": ENCODED, "user": SALES_REP_2})
+    methods = [c.method for c in liaison.fake.calls]
+    assert methods.index("views.open") < methods.index("users.info")
+    assert methods.index("views.update") > methods.index("users.info")
+    opened = liaison.fake.calls_to("views.open")[0].params["view"]
+    assert "Ana Bell" not in json.dumps(opened)
 
 
 def test_the_shortcut_decodes_every_entity_and_mention(liaison: Liaison) -> None:
@@ -104,7 +122,7 @@ def test_files_of_the_message_are_linked_in_the_details(liaison: Liaison, db) ->
 def test_request_words_are_decoded_in_the_title(liaison: Liaison) -> None:
     liaison.fake.users["UANA"] = {"profile": {"display_name": "Ana Bell"}}
     liaison.slack.command(SALES_REP, "SSO &amp; SCIM for <@UANA|ana> &lt;urgent&gt;")
-    view = liaison.fake.wait_for("views.open")[0].params["view"]
+    view = completed_view(liaison)
     title = next(b for b in view["blocks"] if b["block_id"] == "title")
     assert title["element"]["initial_value"] == "SSO & SCIM for @Ana Bell <urgent>"
 

@@ -14,9 +14,9 @@ from tests.conftest import ENGINEER, ENGINEER_2, STRANGER, Liaison
 from tests.slack.helpers import (
     Card,
     click,
+    click_answers,
     current,
     dms_to,
-    ephemerals_to,
     file_request,
     react,
     thread_texts,
@@ -114,7 +114,7 @@ def test_only_the_team_may_open_or_submit_the_modal(liaison: Liaison, db) -> Non
     card = file_request(liaison, db)
     opened = len(liaison.fake.calls_to("views.open"))
     pick(liaison, card, STRANGER, "other")
-    assert any("Only members of Engineering" in t for t in ephemerals_to(liaison, STRANGER))
+    assert any("Only members of Engineering" in t for t in click_answers(liaison))
     assert len(liaison.fake.calls_to("views.open")) == opened
 
     view = open_estimate_modal(liaison, card, ENGINEER_2)

@@ -22,10 +22,10 @@ from tests.conftest import (
 
 
 def open_modal(liaison: Liaison, user: str = SALES_REP, text: str = "") -> dict:
-    # The modal opens after the answer: wait for this command's, not an earlier one's.
     before = len(liaison.fake.calls_to("views.open"))
     response = liaison.slack.command(user, text)
     assert response.status_code == 200
+    # The modal opens after the acknowledgement: wait for this one, not an earlier one.
     return liaison.fake.wait_for("views.open", count=before + 1)[-1].response["view"]
 
 
@@ -195,7 +195,12 @@ def test_message_shortcut_prefills_text_and_link(liaison: Liaison, db) -> None:
     message["ts"] = liaison.fake.add_message("CDEALS", **message)
     response = liaison.slack.message_shortcut(SALES_REP, message, channel_id="CDEALS")
     assert response.status_code == 200
-    view = liaison.fake.wait_for("views.open")[0].response["view"]
+    # The modal opens at once; the link back to the message follows (it takes a look-up).
+    opened = liaison.fake.wait_for("views.open")[0].response["view"]
+    assert "archives/CDEALS/p" not in json.dumps(opened["blocks"])
+    [update] = liaison.fake.wait_for("views.update")
+    assert update.params["view_id"] == opened["id"] and update.params["hash"] == opened["hash"]
+    view = update.response["view"]
     blocks = {b.get("block_id"): b for b in view["blocks"]}
     assert blocks["title"]["element"]["initial_value"] == "Client asks for SSO"
     assert blocks["details"]["element"]["initial_value"] == message["text"]

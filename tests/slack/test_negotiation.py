@@ -17,6 +17,7 @@ from tests.conftest import (
 )
 from tests.slack.helpers import (
     Card,
+    click_answers,
     click_in_dm,
     current,
     dm_with,
@@ -153,7 +154,7 @@ def test_a_stranger_clicking_accept_is_refused_privately(liaison: Liaison, db) -
     assert response.status_code == 200
     liaison.settle()
 
-    refusal = ephemerals_to(liaison, STRANGER)
+    refusal = click_answers(liaison)
     assert len(refusal) == 1 and f"Only <@{SALES_REP}>" in refusal[0]
     request = current(db, card)
     assert request.status is Status.AT_RISK and request.committed_date is None

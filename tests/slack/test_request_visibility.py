@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.db.models import Request
 from bot.domain.lifecycle import Status
+from bot.jobs.usergroups import refresh_usergroups
 from tests.conftest import (
     DEFAULT_CONFIG,
     ENG_LEAD,
@@ -58,6 +59,7 @@ def status(liaison: Liaison, user: str, reference: str) -> dict:
 )
 def test_the_people_involved_see_a_request(liaison: Liaison, db, user: str) -> None:
     liaison.fake.usergroups["SENG"] = [IN_ENG_GROUP]
+    refresh_usergroups(liaison.runtime)  # as the scheduler keeps it
     file_request(liaison, db, title="Pricing for ACME renewal")
     answer = json.dumps(status(liaison, user, "REQ-1"))
     assert "Pricing for ACME renewal" in answer and "Filed" in answer

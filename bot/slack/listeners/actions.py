@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.db.models import Request
@@ -16,7 +16,7 @@ from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.intents import intent_key
-from bot.slack.listeners.operations import apply, by_id, tell
+from bot.slack.listeners.operations import answer_click, apply, by_id
 from bot.slack.listeners.requester_dm import answer_in_dm, answer_privately, in_dm
 from bot.slack.teams import team_of
 
@@ -65,14 +65,18 @@ MAX_MENU_NUMBER = 10_000
 
 def register(app: App, runtime: Runtime) -> None:
     def run(
-        body: dict[str, Any], client: WebClient, request_id: int | None, button: Button
+        body: dict[str, Any],
+        client: WebClient,
+        respond: Respond | None,
+        request_id: int | None,
+        button: Button,
     ) -> None:
         user = body["user"]["id"]
         if request_id is None:
             if in_dm(body):
                 answer_privately(client, body, NOT_UNDERSTOOD)
             else:
-                tell(client, where(body), user, NOT_UNDERSTOOD)
+                answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
             return
         outcome = apply(
             runtime,
@@ -86,15 +90,15 @@ def register(app: App, runtime: Runtime) -> None:
             answered = clicked(body).get("action_id") in _ANSWERED
             answer_in_dm(client, body, outcome, tell_success=answered)
         elif outcome is None:
-            tell(client, where(body), user, "That request no longer exists.")
+            answer_click(respond, client, where(body), user, "That request no longer exists.")
         elif outcome.refused or clicked(body).get("action_id") in _ANSWERED:
-            tell(client, where(body), user, outcome.message or "")
+            answer_click(respond, client, where(body), user, outcome.message or "")
 
     def simple(button: Button) -> Callable[..., None]:
         # Bolt passes listener arguments by name, so the button is bound in a closure.
-        def handle(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
             ack()
-            run(body, client, request_id_of(clicked(body).get("value")), button)
+            run(body, client, respond, request_id_of(clicked(body).get("value")), button)
 
         return handle
 
@@ -102,18 +106,24 @@ def register(app: App, runtime: Runtime) -> None:
         app.action(action_id)(simple(button))
 
     @app.action(Nudges.snooze)
-    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         parts = selected_parts(body)
         days = whole_number(parts[2], high=MAX_MENU_NUMBER) if len(parts) == 3 else None
         if days is None or parts[1] not in NUDGE_KINDS:
-            tell(client, where(body), body["user"]["id"], NOT_UNDERSTOOD)
+            answer_click(respond, client, where(body), body["user"]["id"], NOT_UNDERSTOOD)
             return
         kind = parts[1]
-        run(body, client, request_id_of(parts[0]), lambda wf, r, u: wf.snooze(r, u, kind, days, B))
+        run(
+            body,
+            client,
+            respond,
+            request_id_of(parts[0]),
+            lambda wf, r, u: wf.snooze(r, u, kind, days, B),
+        )
 
     @app.action(Card.reassign)
-    def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         action = clicked(body)
         to_user = action.get("selected_user")
@@ -124,7 +134,7 @@ def register(app: App, runtime: Runtime) -> None:
         def reassign(wf: Workflow, r: Request, u: str) -> str:
             return wf.reassign(r, u, to_user, B)
 
-        run(body, client, request_id, reassign)
+        run(body, client, respond, request_id, reassign)
 
 
 # Clicks whose success is worth a private word (the others show on the card or in the thread).

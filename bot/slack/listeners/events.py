@@ -14,7 +14,7 @@ from bot.domain.lifecycle import Surface
 from bot.domain.numbers import whole_number
 from bot.domain.workflow import Workflow, find_by_card
 from bot.runtime import Runtime
-from bot.slack.listeners.operations import apply, tell
+from bot.slack.listeners.operations import apply, tell, tell_reactor
 from bot.slack.teams import team_of
 
 # Message subtypes that are a person writing (thread_broadcast: "also send to channel").
@@ -53,7 +53,7 @@ def register(app: App, runtime: Runtime) -> None:
             event_id=body.get("event_id"),
         )
         if outcome is not None and outcome.refused:
-            tell(client, channel, user, outcome.message or "")
+            tell_reactor(client, channel, user, outcome.message or "")
 
     @app.event("reaction_removed")
     def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:

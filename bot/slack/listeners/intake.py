@@ -14,18 +14,21 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from bot.config import Department
 from bot.db.models import Request, Workspace
 from bot.db.session import reading, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
+from bot.domain.people import MembershipUnknown
 from bot.domain.requests import RequestDraft
+from bot.domain.usergroups import directory_for_team
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
-from bot.slack.listeners.operations import apply, by_id, first_delivery
+from bot.slack.listeners.operations import MEMBERSHIP_LOADING, apply, by_id, first_delivery
 from bot.slack.names import SlackNames, at_most
 from bot.slack.permalinks import WorkspaceHosts, own_permalink
 
@@ -77,17 +80,36 @@ def register(app: App, runtime: Runtime) -> None:
             if changed is not None:
                 runtime.send_soon(changed)
         else:
-            # Acknowledge first: the membership check may have to ask Slack for user groups.
             ack()
-            if runtime.directory.requesting_department_for(user_id) is None:
+            try:
+                department = _requesting_department(runtime, _team(context), user_id)
+            except MembershipUnknown:
+                respond(**replies.reply(MEMBERSHIP_LOADING))
+                return
+            except SQLAlchemyError:
+                log.exception("the database failed while checking who may file")
+                respond(**replies.reply(replies.UNAVAILABLE))
+                return
+            if department is None:
                 respond(**replies.reply(NOT_A_REQUESTER))
                 return
-            view = intake_modal(
-                config=config,
-                draft=RequestDraft(title=prefill_title(words, people(_team(context)))),
-                metadata={"surface": Surface.MODAL.value},
+            # As for the shortcut: the modal opens at once with the names already known, and
+            # those that need a look-up follow with views.update.
+            team, metadata = _team(context), {"surface": Surface.MODAL.value}
+            first = prefill_title(words, names.known_users_of(team))
+            opened = open_modal(
+                client,
+                command["trigger_id"],
+                intake_modal(config=config, draft=RequestDraft(title=first), metadata=metadata),
             )
-            open_modal(client, command["trigger_id"], view)
+            if opened is None:
+                return
+            title = prefill_title(words, people(team))
+            if title != first:
+                draft = RequestDraft(title=title)
+                update_modal(
+                    client, opened, intake_modal(config=config, draft=draft, metadata=metadata)
+                )
 
     @app.shortcut(Intake.shortcut)
     def handle_create_request_shortcut(
@@ -95,24 +117,51 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         ack()
         user_id = body["user"]["id"]
-        if runtime.directory.requesting_department_for(user_id) is None:
+        try:
+            department = _requesting_department(runtime, _team(context), user_id)
+        except MembershipUnknown:
+            open_modal(client, body["trigger_id"], _notice_modal(MEMBERSHIP_LOADING))
+            return
+        except SQLAlchemyError:
+            log.exception("the database failed while checking who may file")
+            open_modal(client, body["trigger_id"], _notice_modal(replies.UNAVAILABLE))
+            return
+        if department is None:
             open_modal(client, body["trigger_id"], _notice_modal(NOT_A_REQUESTER))
             return
         message = body.get("message") or {}
-        channel_id = (body.get("channel") or {}).get("id")
         team = _team(context)
+        metadata: dict[str, Any] = {"surface": Surface.SHORTCUT.value}
+        # The modal opens at once, while the trigger is fresh, with the names already known;
+        # what needs a look-up in Slack (the link back to the message, other people's and
+        # channels' names) is filled in afterwards with views.update.
+        first = draft_from_message(
+            message,
+            None,
+            user_name=names.known_users_of(team),
+            channel_name=names.known_channels_of(team),
+        )
+        opened = open_modal(
+            client, body["trigger_id"], intake_modal(config=config, draft=first, metadata=metadata)
+        )
+        if opened is None:
+            return
+        channel_id = (body.get("channel") or {}).get("id")
         source = own_permalink(
             _permalink(client, channel_id, message.get("ts") or body.get("message_ts")),
             host=hosts.host(team),
         )
+        draft = draft_from_message(
+            message, source, user_name=people(team), channel_name=channels(team)
+        )
+        if draft == first and source is None:
+            return
         view = intake_modal(
             config=config,
-            draft=draft_from_message(
-                message, source, user_name=people(team), channel_name=channels(team)
-            ),
-            metadata={"surface": Surface.SHORTCUT.value, "source": source},
+            draft=draft,
+            metadata={**metadata, "source": source} if source else metadata,
         )
-        open_modal(client, body["trigger_id"], view)
+        update_modal(client, opened, view)
 
     @app.view(Intake.callback)
     def handle_intake_submission(
@@ -133,7 +182,15 @@ def register(app: App, runtime: Runtime) -> None:
         if problems:
             ack(response_action="errors", errors=field_errors(problems))
             return
-        department = runtime.directory.requesting_department_for(user_id)
+        try:
+            department = _requesting_department(runtime, _team(context), user_id)
+        except MembershipUnknown:
+            ack(response_action="errors", errors={Intake.title: MEMBERSHIP_LOADING[:150]})
+            return
+        except SQLAlchemyError:
+            log.exception("the database failed while checking who may file")
+            ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
+            return
         if department is None:
             ack(response_action="errors", errors={Intake.title: NOT_A_REQUESTER[:150]})
             return
@@ -199,6 +256,14 @@ def _team(context: BoltContext) -> str:
     return context.team_id or context.enterprise_id or "unknown"
 
 
+def _requesting_department(runtime: Runtime, team_id: str, user_id: str) -> Department | None:
+    """The department `user_id` files for, from the configuration and the user groups Liaison
+    keeps in the database (never asking Slack: this runs before the answer)."""
+    with reading(runtime.sessions) as session:
+        directory = directory_for_team(session, config=runtime.config, team_id=team_id)
+        return directory.requesting_department_for(user_id)
+
+
 def _surface(view: dict[str, Any]) -> str | None:
     surface = view_metadata(view).get("surface")
     return surface if isinstance(surface, str) else None
@@ -221,11 +286,20 @@ def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[st
         return replies.list_reply(mine)
 
 
-def _departments_of(runtime: Runtime, user_id: str) -> frozenset[str]:
-    """The keys of the departments `user_id` belongs to. Called before a transaction opens:
-    membership may have to be read from Slack's user groups."""
-    directory = runtime.directory
-    return frozenset(d.key for d in runtime.config.departments if directory.is_member(user_id, d))
+def _departments_of(
+    session: Session, runtime: Runtime, context: BoltContext, user_id: str
+) -> frozenset[str]:
+    """The keys of the departments `user_id` belongs to, from the configuration and the user
+    groups kept in the database (a group not read yet counts as not naming them)."""
+    directory = directory_for_team(session, config=runtime.config, team_id=_team(context))
+
+    def belongs(department: Department) -> bool:
+        try:
+            return directory.is_member(user_id, department)
+        except MembershipUnknown:
+            return False
+
+    return frozenset(d.key for d in runtime.config.departments if belongs(d))
 
 
 def _not_found(number: int) -> str:
@@ -240,8 +314,8 @@ def _status_reply(
     number = requests.parse_reference(argument)
     if number is None:
         return replies.help_reply(f"Which request? Try `{COMMAND} status REQ-12`.")
-    departments = _departments_of(runtime, user_id)
     with reading(runtime.sessions) as session:
+        departments = _departments_of(session, runtime, context, user_id)
         request = _find_visible(session, context, user_id, departments, number)
         if request is None:
             return replies.reply(_not_found(number))
@@ -276,8 +350,8 @@ def _cancel(
     number = requests.parse_reference(argument)
     if number is None:
         return replies.help_reply(f"Which request? Try `{COMMAND} cancel REQ-12`."), None
-    departments = _departments_of(runtime, user_id)
     with reading(runtime.sessions) as session:
+        departments = _departments_of(session, runtime, context, user_id)
         request = _find_visible(session, context, user_id, departments, number)
         request_id = request.id if request else None
     if request_id is None:
@@ -293,12 +367,24 @@ def _cancel(
     return replies.reply(outcome.message or ""), None if outcome.refused else request_id
 
 
-def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
+def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> dict[str, Any] | None:
+    """Open `view`; the view as Slack opened it (its id and hash), or None when it could not."""
     try:
-        client.views_open(trigger_id=trigger_id, view=view)
+        opened = client.views_open(trigger_id=trigger_id, view=view).get("view")
     except SlackApiError as error:
         # The trigger expires after 3 s; there is nothing to show the person but a log line.
         log.warning("could not open a modal: %s", error.response.get("error"))
+        return None
+    return opened if isinstance(opened, dict) else None
+
+
+def update_modal(client: WebClient, opened: dict[str, Any], view: dict[str, Any]) -> None:
+    """Replace an open modal with `view` (what the person typed meanwhile stays, since input
+    blocks keep their ids); skipped when the modal changed since it was opened (`hash`)."""
+    try:
+        client.views_update(view_id=opened.get("id"), hash=opened.get("hash"), view=view)
+    except SlackApiError as error:
+        log.info("could not complete a modal: %s", error.response.get("error"))
 
 
 def _notice_modal(message: str) -> dict[str, Any]:

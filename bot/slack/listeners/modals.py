@@ -8,7 +8,7 @@ import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.db.models import Request
@@ -30,7 +30,7 @@ from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, 
 from bot.slack.intents import intent_key
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import apply, by_id, tell
+from bot.slack.listeners.operations import answer_click, apply, by_id
 from bot.slack.listeners.requester_dm import origin_of, settle_origin
 from bot.slack.teams import team_of
 
@@ -81,12 +81,14 @@ def draft_of(request: Request) -> RequestDraft:
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
 
-    def precheck(body: dict[str, Any], client: WebClient, check: Any) -> Request | None:
+    def precheck(
+        body: dict[str, Any], client: WebClient, respond: Respond | None, check: Any
+    ) -> Request | None:
         """Open a modal only for someone allowed to use it; tell anyone else why not."""
         user = body["user"]["id"]
         request_id = request_id_of(clicked(body).get("value"))
         if request_id is None:
-            tell(client, where(body), user, NOT_UNDERSTOOD)
+            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
             return None
         found: list[Request] = []
 
@@ -96,7 +98,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         outcome = apply(runtime, by_id(request_id, team_of(body)), operate, deliver=False)
         if outcome is not None and outcome.refused:
-            tell(client, where(body), user, outcome.message or "")
+            answer_click(respond, client, where(body), user, outcome.message or "")
         return found[0] if found else None
 
     def note_opener(
@@ -104,14 +106,14 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> Any:
         """A button that opens a modal asking for a few words, for members of the team."""
 
-        def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        def on_click(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
             ack()
 
             def check(wf: Workflow, r: Request, user: str) -> None:
                 wf.require_open(r)
                 wf.require_member(r, user, verb)
 
-            request = precheck(body, client, check)
+            request = precheck(body, client, respond, check)
             if request is not None:
                 view = note_modal(
                     callback,
@@ -146,7 +148,7 @@ def register(app: App, runtime: Runtime) -> None:
         )
     )
 
-    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
 
         def check(wf: Workflow, r: Request, user: str) -> None:
@@ -154,7 +156,7 @@ def register(app: App, runtime: Runtime) -> None:
                 raise Refusal(f"Only <@{r.requester_id}>, who filed {r.reference}, can edit it.")
             wf.require_open(r)
 
-        request = precheck(body, client, check)
+        request = precheck(body, client, respond, check)
         if request is not None:
             view = intake_modal(
                 config=config,

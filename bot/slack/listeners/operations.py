@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,11 +16,19 @@ from sqlalchemy.orm import Session
 from bot.db.models import ProcessedEvent, Request
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
+from bot.domain.people import MembershipUnknown
+from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow, lock_request
 from bot.runtime import Runtime
 from bot.slack.blocks.replies import UNAVAILABLE
 
 log = logging.getLogger(__name__)
+
+# The answer while a department's user group has not been read from Slack yet (just after the
+# first start): asking Slack now could make the person wait past Slack's 3 seconds.
+MEMBERSHIP_LOADING = (
+    "Liaison is still loading who is in which team from Slack. Please try again in a minute."
+)
 
 Finder = Callable[[Session], Request | None]
 Operation = Callable[[Workflow, Request], str | None]
@@ -69,9 +78,10 @@ def apply(
             request = find(session)
             if request is None:
                 return None
-            workflow = Workflow(
-                session, config=runtime.config, directory=runtime.directory, now=now
+            directory = directory_for_workspace(
+                session, config=runtime.config, workspace_id=request.workspace_id
             )
+            workflow = Workflow(session, config=runtime.config, directory=directory, now=now)
             message = operate(workflow, request)
             request_id = request.id
     except SQLAlchemyError:
@@ -82,6 +92,10 @@ def apply(
             with transaction(runtime.sessions) as session:
                 first_delivery(session, event_id, now)
         return Outcome(str(refusal), refused=True)
+    except MembershipUnknown:
+        if event_id is not None:
+            raise  # the inbox handles the event again after a backoff, once the group is read
+        return Outcome(MEMBERSHIP_LOADING, refused=True)
     if deliver:
         runtime.send_soon(request_id)
     return Outcome(message, request_id=request_id)
@@ -102,3 +116,39 @@ def tell(client: WebClient, channel: str | None, user: str, message: str) -> Non
         client.chat_postEphemeral(channel=channel, user=user, text=message)
     except SlackApiError as error:
         log.info("could not answer %s privately: %s", user, error.response.get("error"))
+
+
+def answer_click(
+    respond: Respond | None, client: WebClient, channel: str | None, user: str, message: str
+) -> None:
+    """The private answer to a click: through the click's response_url, which needs no Web API
+    call and reaches the person wherever they clicked (a DM, a channel they are not in); as an
+    ephemeral message only for a click that came without one."""
+    if respond is None or respond.response_url is None:
+        tell(client, channel, user, message)
+        return
+    try:
+        respond(text=message, response_type="ephemeral", replace_original=False)
+    except (SlackApiError, OSError) as error:
+        log.info("could not answer a click by %s: %s", user, error)
+
+
+# chat.postEphemeral's answers when the person (or the bot) is not in the conversation.
+_NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})
+
+
+def tell_reactor(client: WebClient, channel: str | None, user: str, message: str) -> None:
+    """The private answer to a reaction: an ephemeral message where the person reacted when
+    they are in that channel, else a DM (Slack shows no ephemeral to someone not in it)."""
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=message)
+            return
+        except SlackApiError as error:
+            if error.response.get("error") not in _NOT_THERE:
+                log.info("could not answer %s privately: %s", user, error.response.get("error"))
+                return
+    try:
+        client.chat_postMessage(channel=user, text=message)
+    except SlackApiError as error:
+        log.info("could not answer %s by DM: %s", user, error.response.get("error"))
