@@ -10,7 +10,7 @@ random moments, or posts the message but answers after the app's timeout (a lost
 clients send `/request` commands, submit the modals the app opened, and react
 on cards (claim, estimate, ask, deliver, decline) from realistic ids; some reactions are sent
 again with the same event_id (a duplicate, at once or in parallel) or as Slack's retries
-(X-Slack-Retry-Num). Once the app is idle it is stopped and its outbox drained by the deliverer
+(X-Slack-Retry-Num). Once the app is idle it is stopped and what its outbox still holds is sent
 (run here with a clock moved ahead past every backoff). Then the database and the fake's record
 are checked; each check prints PASS or FAIL. Every loop is bounded; all traffic stays on
 127.0.0.1.
@@ -304,7 +304,7 @@ def drain(settings: Settings, engine: Any) -> tuple[int, int]:
     for passes in range(1, DRAIN_PASSES + 1):
         offset[0] += DRAIN_STEP
         runtime.inbox.handle_due()
-        sent += runtime.deliverer.deliver_due(limit=5000).sent
+        sent += runtime.outbox.send_due(limit=5000).sent
         with Session(engine) as session:
             pending = session.scalar(
                 select(func.count())

@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import LiaisonConfig, load_config
 from bot.db.session import make_engine, make_session_factory
 from bot.settings import Settings
-from bot.slack.delivery import Deliverer
 from bot.slack.people import TimeZones
+from bot.slack.sending import Outbox
 
 if TYPE_CHECKING:
     from bot.slack.inbox import EventInbox
@@ -47,8 +47,8 @@ class Runtime:
     sessions: sessionmaker[Session]
     clock: Clock
     client_for: Callable[[str], WebClient]
-    deliverer: Deliverer
-    # Where Slack deliveries run once a handler has committed, so the threads that answer Slack
+    outbox: Outbox
+    # Where the outbox is sent once a handler has committed, so the threads that answer Slack
     # (and must acknowledge within 3 s) are never held up by Slack's own API.
     background: Executor
 
@@ -68,11 +68,11 @@ class Runtime:
         """Handle a stored event in the background (or leave it to the worker process)."""
         self._soon(lambda: self.inbox.handle(event_id), f"handling event {event_id}")
 
-    def deliver_soon(self, request_id: int) -> None:
+    def send_soon(self, request_id: int) -> None:
         """Send what a change queued for this request, in the background (or leave it to the
         worker process)."""
         self._soon(
-            lambda: self.deliverer.deliver_request(request_id), f"delivery for request {request_id}"
+            lambda: self.outbox.send_request(request_id), f"sending for request {request_id}"
         )
 
     def _soon(self, work: Callable[[], object], what: str) -> None:
@@ -141,7 +141,7 @@ def listener_client(settings: Settings) -> WebClient:
 
 def delivery_client(settings: Settings) -> WebClient:
     """For the outbox: no retries inside the client. A connection dropped after a message was
-    sent may mean Slack posted it; the deliverer retries later and knows how to check first."""
+    sent may mean Slack posted it; the outbox retries later and knows how to check first."""
     return make_client(settings, retry_handlers=[])
 
 
@@ -173,6 +173,6 @@ def build_runtime(
         sessions=sessions,
         clock=clock,
         client_for=client_for,
-        deliverer=Deliverer(sessions=sessions, client_for=sender_for, config=config, clock=clock),
+        outbox=Outbox(sessions=sessions, client_for=sender_for, config=config, clock=clock),
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
     )

@@ -10,12 +10,12 @@ from sqlalchemy import Engine, select, text
 
 from bot.db.models import OutboxMessage, Request
 from bot.runtime import delivery_client
-from bot.slack.delivery import Deliverer
+from bot.slack.sending import Outbox
 from tests.conftest import ENGINEER, INTAKE_CHANNEL, SALES_REP, Inspector, Liaison
 from tests.fakes import FakeSlack
 from tests.slack.helpers import file_request, react
 
-# The deliverer's client gives up after CLIENT_TIMEOUT; a late answer comes after LATE.
+# The outbox's client gives up after CLIENT_TIMEOUT; a late answer comes after LATE.
 CLIENT_TIMEOUT = 0.5
 LATE = 1.5
 
@@ -33,7 +33,7 @@ def retry_deliveries(liaison: Liaison, times: int = 1) -> None:
     """The scheduler's passes, with time moving on instead of sleeping."""
     for _ in range(times):
         liaison.clock.advance(minutes=2)
-        liaison.runtime.deliverer.deliver_due()
+        liaison.runtime.outbox.send_due()
 
 
 def top_level(fake: FakeSlack, channel: str) -> list[dict[str, Any]]:
@@ -86,19 +86,19 @@ def test_slack_failing_in_every_way_loses_and_doubles_nothing(liaison: Liaison, 
 
 @pytest.fixture
 def impatient(liaison: Liaison, monkeypatch: pytest.MonkeyPatch) -> Liaison:
-    """The app, delivering through its delivery client set to stop waiting after
+    """The app, sending through its delivery client set to stop waiting after
     CLIENT_TIMEOUT (SLACK_TIMEOUT_SECONDS)."""
     runtime = liaison.runtime
     client = delivery_client(
         runtime.settings.model_copy(update={"slack_timeout_seconds": CLIENT_TIMEOUT})
     )
-    deliverer = Deliverer(
+    outbox = Outbox(
         sessions=runtime.sessions,
         client_for=lambda team_id: client,
         config=runtime.config,
         clock=runtime.clock,
     )
-    monkeypatch.setattr(runtime, "deliverer", deliverer)
+    monkeypatch.setattr(runtime, "outbox", outbox)
     return liaison
 
 

@@ -183,6 +183,6 @@ def test_a_forged_retry_after_from_the_web_api_is_read_strictly(
     liaison.settle()
     for _ in range(3):
         liaison.clock.advance(minutes=2)
-        liaison.runtime.deliverer.deliver_due()
+        liaison.runtime.outbox.send_due()
     posted = [c for c in liaison.fake.calls_to("chat.postMessage") if c.response.get("ok")]
     assert [c.params["channel"] for c in posted][:1] == [INTAKE_CHANNEL]

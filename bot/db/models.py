@@ -115,7 +115,7 @@ class Request(Base):
     card_channel: Mapped[str | None] = mapped_column(SLACK_ID)
     card_ts: Mapped[str | None] = mapped_column(String(32))
     card_permalink: Mapped[str | None] = mapped_column(Text)
-    # One deliverer at a time sends a request's messages, in order (see bot/slack/delivery.py).
+    # One sender at a time sends a request's effects, in order (see bot/slack/sending/).
     outbox_lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -246,7 +246,8 @@ class RequestEvent(Base):
 
 
 class OutboxMessage(Base):
-    """A message the bot owes Slack, written in the transaction of the change that caused it."""
+    """An effect the bot owes the world (a Slack message, a card update, a file), written in the
+    transaction of the change that caused it."""
 
     __tablename__ = "outbox"
     __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
@@ -254,8 +255,10 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
-    # What to render: "card" posts or refreshes the request's card; other kinds are messages.
+    # The effect kind, which picks its sender: "card" posts or refreshes the request's card,
+    # "message" and "file" are rendered from `template` (see bot/domain/outbox.py).
     kind: Mapped[str] = mapped_column(String(40))
+    template: Mapped[str | None] = mapped_column(String(40))
     # A user id (DM), a channel id, or None for the request's card (and its thread).
     channel: Mapped[str | None] = mapped_column(SLACK_ID)
     in_thread: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -268,7 +271,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     sent_ts: Mapped[str | None] = mapped_column(String(32))
     # When a post's answer was lost (a timeout: Slack may have posted it), the start of the
-    # first such attempt; before posting again the deliverer looks for it in Slack.
+    # first such attempt; before posting again the outbox looks for it in Slack.
     unconfirmed_since: Mapped[datetime | None]
 
 

@@ -364,10 +364,10 @@ def run_nudges(
             continue
         _log(session, nudge, now)
         if nudge.in_thread:
-            outbox.enqueue(
+            outbox.enqueue_message(
                 session,
                 workspace_id=nudge.workspace_id,
-                kind=outbox.NUDGE,
+                template=outbox.NUDGE,
                 request=request,
                 in_thread=True,
                 payload=_payload(nudge),
@@ -382,10 +382,10 @@ def run_nudges(
         result.messages = threads + len({n.recipient for n in result.nudges if not n.in_thread})
     for (workspace_id, recipient), nudges in direct.items():
         result.messages += 1
-        outbox.enqueue(
+        outbox.enqueue_message(
             session,
             workspace_id=workspace_id,
-            kind=outbox.NUDGE_DIGEST,
+            template=outbox.NUDGE_DIGEST,
             channel=recipient,
             payload={"items": [_payload(n) for n in nudges]},
             now=now,

@@ -1,6 +1,7 @@
-"""Queueing messages for Slack. The domain says *what* must be told to *whom*; the Slack layer
-renders and delivers it (bot/slack/delivery.py). Rows are written in the caller's transaction, so
-a message exists exactly when the change that caused it was committed."""
+"""Queueing effects: what a change owes the world outside the database. The domain says *what*
+must happen (post the card, tell someone, upload a chart); a sender per effect kind does it
+(bot/slack/sending/). Rows are written in the caller's transaction, so an effect exists exactly
+when the change that caused it was committed."""
 
 from __future__ import annotations
 
@@ -11,8 +12,19 @@ from sqlalchemy.orm import Session
 
 from bot.db.models import OutboxMessage, Request
 
-# Message kinds; each has a renderer in bot/slack/messages.py.
-CARD = "card"
+
+class UnknownEffect(ValueError):
+    """An effect kind or message template nothing can send: refused when it is queued, not
+    found out when it is sent."""
+
+
+# Effect kinds, each sent by one sender. A new kind is a name here, a builder and a sender.
+CARD = "card"  # post the request's card, or update it in place to the request's current state
+MESSAGE = "message"  # a message from a template: in a channel, in the card's thread, or a DM
+FILE = "file"  # a file from a template, uploaded into a channel
+EFFECT_KINDS = frozenset({CARD, MESSAGE, FILE})
+
+# Message templates; each has a renderer in bot/slack/messages.py.
 FILED_CONFIRMATION = "filed_confirmation"
 THREAD_NOTE = "thread_note"  # a short entry in the card's thread about a change
 DIRECT_NOTE = "direct_note"  # a DM telling someone about a change
@@ -25,8 +37,26 @@ NUDGE = "nudge"  # a reminder in the card's thread
 NUDGE_DIGEST = "nudge_digest"  # one DM listing every reminder for its recipient in a pass
 WEEKLY_DIGEST = "weekly_digest"  # the weekly cross-team digest in a shared channel
 DIGEST_CHART = "digest_chart"  # its chart, uploaded as an image right after it
-DELIVERY_FAILED = "delivery_failed"  # tells a lead that Slack refused a message for good
+DELIVERY_FAILED = "delivery_failed"  # tells a lead that Slack refused an effect for good
 CHANNEL_UNUSABLE = "channel_unusable"  # tells a lead how to let Liaison into a channel
+
+# The effect kind each template is sent as.
+TEMPLATES: dict[str, str] = {
+    FILED_CONFIRMATION: MESSAGE,
+    THREAD_NOTE: MESSAGE,
+    DIRECT_NOTE: MESSAGE,
+    NEGOTIATION: MESSAGE,
+    LEAD_ALERT: MESSAGE,
+    INFO_REQUEST: MESSAGE,
+    DELIVERED: MESSAGE,
+    DECLINE_PROMPT: MESSAGE,
+    NUDGE: MESSAGE,
+    NUDGE_DIGEST: MESSAGE,
+    WEEKLY_DIGEST: MESSAGE,
+    DIGEST_CHART: FILE,
+    DELIVERY_FAILED: MESSAGE,
+    CHANNEL_UNUSABLE: MESSAGE,
+}
 
 
 def enqueue(
@@ -35,19 +65,25 @@ def enqueue(
     workspace_id: int,
     kind: str,
     now: datetime,
+    template: str | None = None,
     request: Request | None = None,
     channel: str | None = None,
     in_thread: bool = False,
     payload: dict[str, Any] | None = None,
     due: datetime | None = None,
 ) -> OutboxMessage:
-    """Queue one message. `channel` is a user id (a DM) or a channel id; with `in_thread` the
-    message is a reply in the request card's thread. It is sent from `due` on (default `now`;
-    a job run "as if" at another instant still sends at once)."""
-    message = OutboxMessage(
+    """Queue one effect of `kind`. Effects about one request are sent in the order they were
+    queued. It is sent from `due` on (default `now`; a job run "as if" at another instant still
+    sends at once). Raises UnknownEffect for a kind or template nothing can send."""
+    if kind not in EFFECT_KINDS:
+        raise UnknownEffect(f"no effect kind {kind!r}")
+    if template is not None and TEMPLATES.get(template) != kind:
+        raise UnknownEffect(f"no {kind} template {template!r}")
+    effect = OutboxMessage(
         workspace_id=workspace_id,
         request_id=request.id if request is not None else None,
         kind=kind,
+        template=template,
         channel=channel,
         in_thread=in_thread,
         payload=payload or {},
@@ -56,8 +92,39 @@ def enqueue(
         next_attempt_at=due or now,
         created_at=now,
     )
-    session.add(message)
-    return message
+    session.add(effect)
+    return effect
+
+
+def enqueue_message(
+    session: Session,
+    *,
+    workspace_id: int,
+    template: str,
+    now: datetime,
+    request: Request | None = None,
+    channel: str | None = None,
+    in_thread: bool = False,
+    payload: dict[str, Any] | None = None,
+    due: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a message (or, for the chart, a file) rendered from `template` and `payload`.
+    `channel` is a user id (a DM) or a channel id; with `in_thread` the message is a reply in the
+    request card's thread."""
+    if template not in TEMPLATES:
+        raise UnknownEffect(f"no message template {template!r}")
+    return enqueue(
+        session,
+        workspace_id=workspace_id,
+        kind=TEMPLATES[template],
+        template=template,
+        now=now,
+        request=request,
+        channel=channel,
+        in_thread=in_thread,
+        payload=payload,
+        due=due,
+    )
 
 
 def refresh_card(session: Session, request: Request, *, now: datetime) -> None:

@@ -193,10 +193,10 @@ def file_request(
         data={"desired_date": draft.desired_date.isoformat() if draft.desired_date else None},
     )
     outbox.refresh_card(session, request, now=now)
-    outbox.enqueue(
+    outbox.enqueue_message(
         session,
         workspace_id=workspace.id,
-        kind=outbox.FILED_CONFIRMATION,
+        template=outbox.FILED_CONFIRMATION,
         request=request,
         channel=requester_id,
         now=now,

@@ -741,17 +741,17 @@ class Workflow:
 
     def _enqueue(
         self,
-        kind: str,
+        template: str,
         request: Request,
         *,
         channel: str | None = None,
         in_thread: bool = False,
         **payload: Any,
     ) -> None:
-        outbox.enqueue(
+        outbox.enqueue_message(
             self.session,
             workspace_id=request.workspace_id,
-            kind=kind,
+            template=template,
             request=request,
             channel=channel,
             in_thread=in_thread,

@@ -67,11 +67,11 @@ def post_digests(
                 session, config=runtime.config, digest=digest, scheduled_for=scheduled
             )
             if not dry_run:
-                for kind in (outbox.WEEKLY_DIGEST, outbox.DIGEST_CHART):
-                    outbox.enqueue(
+                for template in (outbox.WEEKLY_DIGEST, outbox.DIGEST_CHART):
+                    outbox.enqueue_message(
                         session,
                         workspace_id=workspace_id,
-                        kind=kind,
+                        template=template,
                         channel=digest.channel,
                         payload=facts.payload,
                         now=now,
@@ -79,5 +79,5 @@ def post_digests(
                     )
         outcomes.append(DigestOutcome(facts=facts, posted=not dry_run))
     if any(o.posted for o in outcomes):
-        runtime.deliverer.deliver_due()
+        runtime.outbox.send_due()
     return outcomes

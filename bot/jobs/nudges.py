@@ -34,7 +34,7 @@ def send_nudges(
         if dry_run:
             session.rollback()
     if not dry_run and result.messages:
-        runtime.deliverer.deliver_due()
+        runtime.outbox.send_due()
         log.info("nudges: %s sent in %s messages", len(result.nudges), result.messages)
     return result
 

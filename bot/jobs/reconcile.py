@@ -90,7 +90,7 @@ def reconcile_cards(runtime: Runtime, *, dry_run: bool = False) -> ReconcileRepo
                 (card.reference, m) for m in _apply(runtime, card, in_slack[card.request_id])
             ]
     if report.changes and not dry_run:
-        runtime.deliverer.deliver_due()
+        runtime.outbox.send_due()
         log.info("reconcile: applied %s missed changes", len(report.changes))
     return report
 
@@ -154,7 +154,7 @@ def _decline_asked_at(session: Session, request: Request) -> datetime | None:
     return session.scalar(
         select(func.max(OutboxMessage.created_at)).where(
             OutboxMessage.request_id == request.id,
-            OutboxMessage.kind == outbox.DECLINE_PROMPT,
+            OutboxMessage.template == outbox.DECLINE_PROMPT,
         )
     )
 

@@ -29,7 +29,7 @@ def deliver_outbox(runtime: Runtime) -> None:
     handled = runtime.inbox.handle_due()
     if handled:
         log.info("inbox: %s events handled", handled)
-    report = runtime.deliverer.deliver_due()
+    report = runtime.outbox.send_due()
     if report.sent or report.retrying or report.failed:
         log.info(
             "outbox: %s sent, %s retrying, %s failed",

@@ -24,7 +24,7 @@ from sqlalchemy import ColumnElement, delete, or_, select, update
 from bot.db.models import InboxEvent
 from bot.db.session import reading, transaction
 from bot.db.upsert import insert_ignoring_conflicts
-from bot.slack.delivery import backoff
+from bot.slack.sending import backoff
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

@@ -173,10 +173,10 @@ def note_unusable(
     uses = uses_of(config, channel)
     leads = dict.fromkeys(lead for use in uses for lead in use.leads)
     for lead in leads:
-        outbox.enqueue(
+        outbox.enqueue_message(
             session,
             workspace_id=workspace_id,
-            kind=outbox.CHANNEL_UNUSABLE,
+            template=outbox.CHANNEL_UNUSABLE,
             channel=lead,
             payload={
                 "channel": channel,

@@ -1,4 +1,4 @@
-"""Rendering queued outbox messages into Slack message arguments, one renderer per kind."""
+"""Rendering queued outbox messages into Slack message arguments, one renderer per template."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from bot.config import LiaisonConfig
 from bot.db.models import OutboxMessage, Request
 from bot.domain import outbox
 from bot.slack import text
-from bot.slack.blocks.card import card_message, days
+from bot.slack.blocks.card import days
 from bot.slack.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     actions,
@@ -44,9 +44,9 @@ Renderer = Callable[[Rendering], dict[str, Any]]
 _RENDERERS: dict[str, Renderer] = {}
 
 
-def renderer(kind: str) -> Callable[[Renderer], Renderer]:
+def renderer(template: str) -> Callable[[Renderer], Renderer]:
     def register(function: Renderer) -> Renderer:
-        _RENDERERS[kind] = function
+        _RENDERERS[template] = function
         return function
 
     return register
@@ -54,7 +54,8 @@ def renderer(kind: str) -> Callable[[Renderer], Renderer]:
 
 def render(rendering: Rendering) -> dict[str, Any]:
     """`text` and `blocks` for a queued message."""
-    return _RENDERERS[rendering.message.kind](rendering)
+    assert rendering.message.template is not None
+    return _RENDERERS[rendering.message.template](rendering)
 
 
 def _simple(message: str, *extra: dict[str, Any]) -> dict[str, Any]:
@@ -75,12 +76,6 @@ def _date(value: str | None) -> str:
 
 def _quoted(value: str | None) -> str:
     return "\n" + text.quote(value, 2000) if value else ""
-
-
-@renderer(outbox.CARD)
-def _card(r: Rendering) -> dict[str, Any]:
-    assert r.request is not None
-    return card_message(r.request, reactions=r.config.reactions)
 
 
 @renderer(outbox.FILED_CONFIRMATION)
@@ -364,7 +359,7 @@ def _weekly_digest(r: Rendering) -> dict[str, Any]:
 
 @renderer(outbox.DIGEST_CHART)
 def _digest_chart(r: Rendering) -> dict[str, Any]:
-    # A file, not a message: the deliverer uploads it (files_upload_v2) into the channel.
+    # A file, not a message: the outbox uploads it (files_upload_v2) into the channel.
     # Imported here: matplotlib costs ~50 MB, which web workers that never draw should not pay.
     from bot.slack.chart import weekly_chart
 

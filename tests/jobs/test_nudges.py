@@ -145,7 +145,7 @@ def test_dry_run_sends_and_records_nothing(liaison: Liaison, db) -> None:
     result = send_nudges(liaison.runtime, at=at("2026-12-02T11:00:00"), dry_run=True)
     liaison.settle()
     assert [n.kind.value for n in result.nudges] == ["unclaimed"]
-    liaison.runtime.deliverer.deliver_due()
+    liaison.runtime.outbox.send_due()
     liaison.fake.assert_no_call("chat.postMessage")
     assert db.scalars(select(NudgeLog)).all() == []
     assert len(nudged(liaison, "2026-12-02T11:00:00").nudges) == 1  # not used up by the dry run

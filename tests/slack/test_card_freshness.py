@@ -1,4 +1,4 @@
-"""A card is drawn from the request as it stands: a change committed while the deliverer is
+"""A card is drawn from the request as it stands: a change committed while the outbox is
 reading what to send still reaches Slack, however the reads interleave."""
 
 from __future__ import annotations
@@ -25,14 +25,14 @@ def test_a_change_committed_while_the_card_is_read_is_on_the_card(liaison: Liais
     estimated = []
 
     def estimate_meanwhile(conn, cursor, statement, parameters, context, executemany) -> None:
-        # Just before the deliverer reads the card refreshes it will send, someone estimates.
+        # Just before the outbox reads the card refreshes it will send, someone estimates.
         if not estimated and "outbox.kind = " in statement and statement.startswith("SELECT"):
             estimated.append(True)
             change(lambda wf, r: wf.estimate(r, ENGINEER, 3, Surface.REACTION))
 
     event.listen(runtime.engine, "before_cursor_execute", estimate_meanwhile)
     try:
-        runtime.deliverer.deliver_request(card.request_id)
+        runtime.outbox.send_request(card.request_id)
     finally:
         event.remove(runtime.engine, "before_cursor_execute", estimate_meanwhile)
     assert estimated

@@ -76,7 +76,7 @@ class TestAPrivateIntakeChannel:
         assert health.status_code == 200
         assert health.json()["channels"] == {"unusable": [INTAKE_CHANNEL]}
 
-        liaison.runtime.deliverer.deliver_due()
+        liaison.runtime.outbox.send_due()
         (notice,) = dms_to(liaison, ENG_LEAD)
         assert "/invite @Liaison" in notice and f"<#{INTAKE_CHANNEL}>" in notice
         assert dms_to(liaison, SALES_LEAD) == []  # the digest channel is public: joined
@@ -87,10 +87,10 @@ class TestAPrivateIntakeChannel:
         view = fake.wait_for("views.open")[-1].response["view"]
         liaison.slack.view_submission(view, SALES_REP, {"title": "Export invoices as CSV"})
         liaison.settle()
-        liaison.runtime.deliverer.deliver_due()
+        liaison.runtime.outbox.send_due()
         assert len(dms_to(liaison, ENG_LEAD)) == 1
         notices = db.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == outbox.CHANNEL_UNUSABLE)
+            select(OutboxMessage).where(OutboxMessage.template == outbox.CHANNEL_UNUSABLE)
         )
         assert len(notices) == 1
 
@@ -102,7 +102,7 @@ class TestAPrivateIntakeChannel:
 
         fake.invite(INTAKE_CHANNEL)
         liaison.clock.advance(seconds=INVITE_WAIT.total_seconds())
-        liaison.runtime.deliverer.deliver_due()
+        liaison.runtime.outbox.send_due()
         request = db.get(Request, request.id)
         assert request.card_ts and request.card_channel == INTAKE_CHANNEL
         assert fake.message(INTAKE_CHANNEL, request.card_ts)

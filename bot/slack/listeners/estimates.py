@@ -113,4 +113,4 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={EstimateModal.days: message})
             return
         ack()
-        runtime.deliver_soon(request_id)
+        runtime.send_soon(request_id)

@@ -78,7 +78,7 @@ def register(app: App, runtime: Runtime) -> None:
                 answer, changed = replies.reply(replies.UNAVAILABLE), None
             ack(**answer)
             if changed is not None:
-                runtime.deliver_soon(changed)
+                runtime.send_soon(changed)
         else:
             ack()
             try:
@@ -220,7 +220,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
             return
         ack()
-        runtime.deliver_soon(request.id)
+        runtime.send_soon(request.id)
 
 
 def prefill_title(words: str, user_name: Lookup) -> str:

@@ -196,7 +196,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={error_block: text.plain(outcome.message, 150)})
         else:
             ack()
-            runtime.deliver_soon(request_id)
+            runtime.send_soon(request_id)
             if client is not None:  # the DM prompt the modal was opened from is decided
                 settle_origin(client, view_metadata(view), outcome.message)
 

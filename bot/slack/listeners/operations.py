@@ -97,7 +97,7 @@ def apply(
             raise  # the inbox handles the event again after a backoff, once the group is read
         return Outcome(MEMBERSHIP_LOADING, refused=True)
     if deliver:
-        runtime.deliver_soon(request_id)
+        runtime.send_soon(request_id)
     return Outcome(message, request_id=request_id)
 
 

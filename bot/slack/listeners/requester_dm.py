@@ -192,5 +192,5 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={Answer.answer: text.plain(problem, 150)})
             return
         ack()
-        runtime.deliver_soon(request_id)
+        runtime.send_soon(request_id)
         settle_origin(client, metadata, outcome.message)

@@ -1,0 +1,134 @@
+"""One sender per effect kind, and the registry the outbox loop picks them from. A new kind
+(publishing a Home tab, calling a tracker) is a sender here, its builder, and its name in
+bot/domain/outbox.py; everything around the call is shared (bot/slack/sending/loop.py)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.config import LiaisonConfig
+from bot.domain import outbox
+from bot.slack.blocks.card import card_message
+from bot.slack.messages import Rendering, render
+from bot.slack.sending import recovery
+from bot.slack.sending.effects import Effect, Sender, SendResult
+from bot.slack.sending.transport import NETWORK_ERRORS, Failed, error_code
+
+log = logging.getLogger(__name__)
+
+
+class CardSender:
+    """Posts the request's card the first time, then updates it in place. It is drawn from the
+    request as it is when sent, so every refresh queued meanwhile is served by one call."""
+
+    coalesces = True
+
+    def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
+        assert effect.request is not None
+        return card_message(effect.request, reactions=config.reactions)
+
+    def conversation(self, effect: Effect) -> str | None:
+        assert effect.request is not None and effect.request.card_channel
+        return effect.request.card_channel
+
+    def send(self, effect: Effect, client: WebClient) -> SendResult:
+        request = effect.request
+        assert request is not None
+        if not request.card_channel:
+            raise Failed("the fulfilling department has no intake channel")
+        if request.card_ts:
+            try:  # an update whose answer was lost is harmless to repeat: same content
+                client.chat_update(
+                    channel=request.card_channel, ts=request.card_ts, **effect.content
+                )
+                return SendResult(request.card_ts)
+            except SlackApiError as error:
+                if error_code(error) != "message_not_found":
+                    raise
+                # Someone deleted the card: post it again rather than lose the live view.
+        earlier = recovery.earlier_post(client, effect, request.card_channel, None)
+        if earlier is not None:
+            channel, ts = earlier
+            # Rendered from an older state back then: bring it up to date.
+            client.chat_update(channel=channel, ts=ts, **effect.content)
+        else:
+            channel, ts = recovery.post(
+                client, effect, channel=request.card_channel, **effect.content
+            )
+        return SendResult(ts, _card_fields(client, request.id, channel, ts))
+
+
+class MessageSender:
+    """Posts a message rendered from its template: in a channel, a DM, or the card's thread."""
+
+    coalesces = False
+
+    def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
+        return render(Rendering(message=effect.row, request=effect.request, config=config))
+
+    def conversation(self, effect: Effect) -> str | None:
+        return _destination(effect)[0]
+
+    def send(self, effect: Effect, client: WebClient) -> SendResult:
+        channel, thread_ts = _destination(effect)
+        earlier = recovery.earlier_post(client, effect, channel, thread_ts)
+        if earlier is not None:
+            return SendResult(earlier[1])
+        _, ts = recovery.post(
+            client, effect, channel=channel, thread_ts=thread_ts, **effect.content
+        )
+        return SendResult(ts)
+
+
+class FileSender:
+    """Uploads a file rendered from its template (the digest's chart) into a channel.
+    At-least-once: an upload whose answer was lost is uploaded again."""
+
+    coalesces = False
+
+    def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
+        return render(Rendering(message=effect.row, request=effect.request, config=config))
+
+    def conversation(self, effect: Effect) -> str | None:
+        return effect.row.channel
+
+    def send(self, effect: Effect, client: WebClient) -> SendResult:
+        client.files_upload_v2(channel=effect.row.channel, **effect.content)
+        return SendResult()
+
+
+# The registry: one sender per effect kind in bot/domain/outbox.py.
+SENDERS: Mapping[str, Sender] = {
+    outbox.CARD: CardSender(),
+    outbox.MESSAGE: MessageSender(),
+    outbox.FILE: FileSender(),
+}
+
+
+def _destination(effect: Effect) -> tuple[str, str | None]:
+    """(channel, thread_ts) a message is posted to."""
+    row, request = effect.row, effect.request
+    if not row.in_thread:
+        if not row.channel:
+            raise Failed("the message has no channel")
+        return row.channel, None
+    if request is None or not request.card_ts or not request.card_channel:
+        raise Failed("the request's card was never posted, so it has no thread")
+    return request.card_channel, request.card_ts
+
+
+def _card_fields(client: WebClient, request_id: int, channel: str, ts: str) -> dict[str, Any]:
+    """What the request remembers of its posted card."""
+    permalink = None
+    try:
+        permalink = client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    except (SlackApiError, *NETWORK_ERRORS):
+        # The card is posted: retrying for its link would post it again.
+        log.warning("no permalink for the card of request %s", request_id)
+    return {"card_ts": ts, "card_channel": channel, "card_permalink": permalink}
