@@ -1,0 +1,1 @@
+"""The fake Slack Web API, by concern."""
