@@ -15,7 +15,6 @@ method handlers, strictness, Block Kit validation) once no one else is adding me
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import copy
 import itertools
@@ -33,13 +32,22 @@ from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.slack.manifest import bot_scopes
+from tests.fakes.slack.base import (
+    Matcher,
+    Params,
+    _Answer,
+    _dm_channel,
+    _flag,
+    _invalid_arguments,
+    _SlackError,
+)
 from tests.fakes.slack.blockkit import MAX_MESSAGE_BLOCKS, block_errors, view_errors
+from tests.fakes.slack.paging import MAX_PAGE, _cursor_metadata, _page, _TimeWindow, _ts_key
 
 # Fields slack_sdk may send as JSON strings inside a form body; decoded so tests see objects.
 JSON_STRING_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
 MAX_TEXT = 40_000
 PARTIAL_REACTION_USERS = 3  # users listed per reaction by reactions.get without full=true
-MAX_PAGE = 999  # conversations.history and .replies return at most this many messages a call
 # The token of an app installed from the project's manifest has exactly its scopes.
 DEFAULT_SCOPES = ",".join(bot_scopes())
 TRUNCATED_WARNING = {
@@ -118,9 +126,6 @@ POSTS_PER_SECOND = 1
 CHANNEL_BURST = 10  # messages a channel takes at once before the one-a-second pace applies
 TRIGGER_LIFETIME = timedelta(seconds=3)
 
-Params = dict[str, Any]
-Matcher = Any  # a value compared with ==, or a predicate called with the param's value
-
 
 @dataclass
 class Call:
@@ -143,29 +148,6 @@ class _Failure:
     remaining: int
     match: dict[str, Matcher]  # only calls whose params match are affected
     handle_first: bool = False  # handle the call at once and hold only the answer back
-
-
-@dataclass
-class _Answer:
-    status: int
-    body: dict[str, Any]
-    headers: dict[str, str]
-    raw: bytes | None = None  # a non-JSON body (Slack's edge on 5xx)
-
-
-class _SlackError(Exception):
-    """Raised by a method handler to answer ``{"ok": false, "error": ...}``."""
-
-    def __init__(self, error: str, **extra: Any) -> None:
-        super().__init__(error)
-        self.body: dict[str, Any] = {"ok": False, "error": error, **extra}
-
-
-def _invalid_arguments(*messages: str) -> _SlackError:
-    return _SlackError(
-        "invalid_arguments",
-        response_metadata={"messages": [f"[ERROR] {m}" for m in messages]},
-    )
 
 
 class FakeSlack:
@@ -1110,24 +1092,8 @@ class FakeSlack:
 # -- HTTP plumbing -------------------------------------------------------------------------
 
 
-def _dm_channel(channel: str) -> str:
-    """Posting to a user id lands in the bot's DM with that user."""
-    return "D" + channel if channel[:1] in ("U", "W") else channel
-
-
 def _real_time() -> datetime:
     return datetime.now(UTC)
-
-
-def _ts_key(ts: str) -> tuple[int, int]:
-    """A Slack timestamp ("1700000000.000100", or fewer decimals) as (seconds, microseconds)."""
-    seconds, _, fraction = ts.partition(".")
-    return int(seconds), int(fraction.ljust(6, "0")[:6])
-
-
-def _flag(value: object) -> bool:
-    """A boolean argument as clients send it: true, "true" or "1"."""
-    return value is True or str(value).lower() in ("1", "true")
 
 
 def _check_metadata(metadata: object) -> None:
@@ -1140,73 +1106,6 @@ def _check_metadata(metadata: object) -> None:
         metadata.get("event_payload"), dict
     ):
         raise _SlackError("invalid_metadata_schema")
-
-
-@dataclass(frozen=True)
-class _TimeWindow:
-    """The ``oldest``/``latest``/``inclusive`` arguments of conversations.history/.replies."""
-
-    oldest: tuple[int, int]
-    latest: tuple[int, int] | None
-    inclusive: bool
-
-    @classmethod
-    def of(cls, params: Params) -> _TimeWindow:
-        try:
-            oldest = _ts_key(str(params.get("oldest") or "0"))
-        except ValueError:
-            raise _SlackError("invalid_ts_oldest") from None
-        try:
-            latest = _ts_key(str(params["latest"])) if params.get("latest") else None
-        except ValueError:
-            raise _SlackError("invalid_ts_latest") from None
-        return cls(oldest, latest, _flag(params.get("inclusive")))
-
-    def holds(self, ts: str) -> bool:
-        key = _ts_key(ts)
-        if self.inclusive:
-            return self.oldest <= key and (self.latest is None or key <= self.latest)
-        return self.oldest < key and (self.latest is None or key < self.latest)
-
-
-def _page(
-    messages: list[Params], params: Params, *, default_limit: int, newest_first: bool
-) -> tuple[list[Params], str | None]:
-    """The page of ``messages`` (in the order listed) that ``cursor`` and ``limit`` ask for, and
-    the cursor of the next page (None on the last). Cursors are opaque to clients; like Slack's
-    they encode "next_ts:" and the first ts of the next page."""
-    start = _resume_at(messages, str(params["cursor"]), newest_first) if params.get("cursor") else 0
-    limit = str(params.get("limit") or default_limit)
-    if not limit.isdigit() or int(limit) < 1:
-        raise _SlackError("invalid_limit")
-    end = start + min(int(limit), MAX_PAGE)
-    if end >= len(messages):
-        return messages[start:], None
-    return messages[start:end], base64.b64encode(f"next_ts:{messages[end]['ts']}".encode()).decode()
-
-
-def _resume_at(messages: list[Params], cursor: str, newest_first: bool) -> int:
-    """Where the page a cursor points to starts (where its message was, if it was deleted)."""
-    resume = _cursor_ts(cursor)
-    for i, message in enumerate(messages):
-        key = _ts_key(message["ts"])
-        if (key <= resume) if newest_first else (key >= resume):
-            return i
-    return len(messages)
-
-
-def _cursor_ts(cursor: str) -> tuple[int, int]:
-    try:
-        kind, _, ts = base64.b64decode(cursor, validate=True).decode().partition(":")
-        if kind != "next_ts":
-            raise ValueError(kind)
-        return _ts_key(ts)
-    except ValueError:  # bad base64 and bad UTF-8 are ValueErrors too
-        raise _SlackError("invalid_cursor") from None
-
-
-def _cursor_metadata(next_cursor: str | None) -> dict[str, Any]:
-    return {"response_metadata": {"next_cursor": next_cursor}} if next_cursor else {}
 
 
 def _matches(params: Params, match: dict[str, Matcher]) -> bool:
