@@ -24,7 +24,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,7 +32,6 @@ from zoneinfo import ZoneInfo
 
 from bot.slack.manifest import bot_scopes
 from tests.fakes.slack.base import (
-    Matcher,
     Params,
     _Answer,
     _dm_channel,
@@ -43,6 +41,7 @@ from tests.fakes.slack.base import (
 )
 from tests.fakes.slack.blockkit import MAX_MESSAGE_BLOCKS, block_errors, view_errors
 from tests.fakes.slack.paging import MAX_PAGE, _cursor_metadata, _page, _TimeWindow, _ts_key
+from tests.fakes.slack.recorder import Call, Recorder, _Failure, _failure_answer
 
 # Fields slack_sdk may send as JSON strings inside a form body; decoded so tests see objects.
 JSON_STRING_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
@@ -60,7 +59,6 @@ TRUNCATED_WARNING = {
         "warnings": ["message_truncated"],
     },
 }
-EDGE_500_BODY = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
 
 # -- Strictness: what Slack refuses ---------------------------------------------------------
 
@@ -127,30 +125,7 @@ CHANNEL_BURST = 10  # messages a channel takes at once before the one-a-second p
 TRIGGER_LIFETIME = timedelta(seconds=3)
 
 
-@dataclass
-class Call:
-    """One answered Web API request."""
-
-    method: str
-    params: Params
-    headers: dict[str, str]  # lower-cased names
-    raw_body: bytes
-    status: int
-    response: dict[str, Any]
-
-
-@dataclass
-class _Failure:
-    error: str | None  # None: answer normally, only later
-    status: int
-    retry_after: int | None
-    delay: float
-    remaining: int
-    match: dict[str, Matcher]  # only calls whose params match are affected
-    handle_first: bool = False  # handle the call at once and hold only the answer back
-
-
-class FakeSlack:
+class FakeSlack(Recorder):
     """Fake Slack Web API server; see the module docstring."""
 
     def __init__(
@@ -262,85 +237,6 @@ class FakeSlack:
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/api/"
-
-    # -- what tests read and steer --------------------------------------------------------
-
-    @property
-    def calls(self) -> list[Call]:
-        with self._cond:
-            return list(self._calls)
-
-    def calls_to(self, method: str, **match: Matcher) -> list[Call]:
-        """Recorded calls of ``method`` whose params match (== or a predicate) every ``match``."""
-        return [c for c in self.calls if c.method == method and _matches(c.params, match)]
-
-    def wait_for(
-        self, method: str, count: int = 1, timeout: float = 5.0, **match: Matcher
-    ) -> list[Call]:
-        """Block until at least ``count`` matching calls were recorded; return them all."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                found = self.calls_to(method, **match)
-                remaining = deadline - time.monotonic()
-                if len(found) >= count or remaining <= 0:
-                    break
-                self._cond.wait(remaining)
-        if len(found) < count:
-            calls = self.calls
-            same_method = [c.params for c in calls if c.method == method]
-            raise AssertionError(
-                f"expected {count} call(s) to {method} matching {match} within {timeout}s, "
-                f"got {len(found)}; methods seen: {[c.method for c in calls]}; "
-                f"params of calls to {method}: {same_method}"
-            )
-        return found
-
-    def assert_no_call(self, method: str, **match: Matcher) -> None:
-        found = self.calls_to(method, **match)
-        if found:
-            raise AssertionError(
-                f"expected no call to {method} matching {match}, got {len(found)}: "
-                f"{[c.params for c in found]}"
-            )
-
-    def fail(
-        self,
-        method: str,
-        error: str | None = None,
-        *,
-        status: int = 200,
-        times: int = 1,
-        retry_after: int | None = None,
-        delay: float = 0.0,
-        **match: Matcher,
-    ) -> None:
-        """Make the next ``times`` calls of ``method`` (whose params match ``match``, as in
-        ``calls_to``) fail, after ``delay`` seconds; nothing they ask for is done.
-
-        ``error`` defaults to "ratelimited" for 429 and "internal_error" otherwise; 429 sends
-        Retry-After (default 1); 5xx answers a non-JSON page like Slack's edge does.
-        """
-        if error is None:
-            error = "ratelimited" if status == 429 else "internal_error"
-        if status == 429 and retry_after is None:
-            retry_after = 1
-        self._add_failure(method, _Failure(error, status, retry_after, delay, times, match))
-
-    def slow_down(self, method: str, seconds: float, *, times: int = 1, **match: Matcher) -> None:
-        """Answer the next ``times`` matching calls of ``method`` normally, but only after
-        ``seconds`` (the call takes effect then too)."""
-        self._add_failure(method, _Failure(None, 200, None, seconds, times, match))
-
-    def accept_then_time_out(
-        self, method: str, seconds: float, *, times: int = 1, **match: Matcher
-    ) -> None:
-        """Carry out the next ``times`` matching calls of ``method`` at once (a message is
-        posted) but answer only after ``seconds``: a client with a shorter timeout gives up
-        without learning that Slack did what it asked, as when an answer is lost."""
-        self._add_failure(
-            method, _Failure(None, 200, None, seconds, times, match, handle_first=True)
-        )
 
     def reset(self) -> None:
         """Forget calls, failures, messages, views and files (keeps users, usergroups and
@@ -464,21 +360,6 @@ class FakeSlack:
 
     # -- request plumbing (called from server threads) ------------------------------------
 
-    def _add_failure(self, method: str, failure: _Failure) -> None:
-        with self._cond:
-            self._failures.setdefault(method, []).append(failure)
-
-    def _take_failure(self, method: str, params: Params) -> _Failure | None:
-        with self._cond:
-            queue = self._failures.get(method, [])
-            failure = next((f for f in queue if _matches(params, f.match)), None)
-            if failure is None:
-                return None
-            failure.remaining -= 1
-            if failure.remaining <= 0:
-                queue.remove(failure)
-            return failure
-
     def _handle_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> _Answer:
         params = _parse_params(query, headers.get("content-type", ""), body)
         answer = self._check_auth(headers, params)
@@ -500,16 +381,6 @@ class FakeSlack:
         if failure is not None and failure.handle_first:
             time.sleep(failure.delay)
         return answer
-
-    def _record_response_url(self, path: str, body: bytes) -> None:
-        try:
-            params = json.loads(body or b"{}")
-        except ValueError:
-            params = {"raw": body.decode(errors="replace")}
-        call = Call("response_url", params, {"path": path}, body, 200, {"ok": True})
-        with self._cond:
-            self._calls.append(call)
-            self._cond.notify_all()
 
     @property
     def root_url(self) -> str:
@@ -1108,17 +979,6 @@ def _check_metadata(metadata: object) -> None:
         raise _SlackError("invalid_metadata_schema")
 
 
-def _matches(params: Params, match: dict[str, Matcher]) -> bool:
-    for key, expected in match.items():
-        actual = params.get(key)
-        if callable(expected):
-            if not expected(actual):
-                return False
-        elif actual != expected:
-            return False
-    return True
-
-
 def _parse_params(query: str, content_type: str, body: bytes) -> Params:
     params: Params = dict(parse_qsl(query, keep_blank_values=True))
     if content_type.startswith("application/json"):
@@ -1142,15 +1002,6 @@ def _rate_limited(wait_seconds: float) -> _Answer:
     retry_after = max(1, int(-(-wait_seconds // 1)))  # whole seconds, rounded up, as Slack does
     body = {"ok": False, "error": "ratelimited"}
     return _Answer(429, body, {"Retry-After": str(retry_after)})
-
-
-def _failure_answer(failure: _Failure) -> _Answer:
-    headers = {}
-    if failure.retry_after is not None:
-        headers["Retry-After"] = str(failure.retry_after)
-    body = {"ok": False, "error": failure.error}
-    raw = EDGE_500_BODY if failure.status >= 500 else None
-    return _Answer(failure.status, body, headers, raw)
 
 
 class _Server(ThreadingHTTPServer):
