@@ -24,13 +24,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.slack.manifest import bot_scopes
 from tests.fakes.slack.base import (
     Params,
     _Answer,
@@ -42,13 +41,21 @@ from tests.fakes.slack.base import (
 from tests.fakes.slack.blockkit import MAX_MESSAGE_BLOCKS, block_errors, view_errors
 from tests.fakes.slack.paging import MAX_PAGE, _cursor_metadata, _page, _TimeWindow, _ts_key
 from tests.fakes.slack.recorder import Call, Recorder, _Failure, _failure_answer
+from tests.fakes.slack.strictness import (
+    CHANNEL_BURST,
+    DEFAULT_SCOPES,
+    TIER_2,
+    TRIGGER_LIFETIME,
+    Strictness,
+)
+
+# What tests and bench scripts import from here.
+__all__ = ["CHANNEL_BURST", "TIER_2", "Call", "FakeSlack", "block_errors", "view_errors"]
 
 # Fields slack_sdk may send as JSON strings inside a form body; decoded so tests see objects.
 JSON_STRING_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
 MAX_TEXT = 40_000
 PARTIAL_REACTION_USERS = 3  # users listed per reaction by reactions.get without full=true
-# The token of an app installed from the project's manifest has exactly its scopes.
-DEFAULT_SCOPES = ",".join(bot_scopes())
 TRUNCATED_WARNING = {
     "warning": "message_truncated",
     "response_metadata": {
@@ -60,72 +67,8 @@ TRUNCATED_WARNING = {
     },
 }
 
-# -- Strictness: what Slack refuses ---------------------------------------------------------
 
-# The scope a bot token needs for each method (any one of those listed), from Slack's method
-# docs. Methods that read or join a conversation need the scope of its kind (see
-# CONVERSATION_SCOPES); methods not listed need none.
-METHOD_SCOPES: dict[str, tuple[str, ...]] = {
-    "chat.postMessage": ("chat:write",),
-    "chat.update": ("chat:write",),
-    "chat.delete": ("chat:write",),
-    "chat.postEphemeral": ("chat:write",),
-    "conversations.open": ("im:write", "mpim:write"),
-    "conversations.join": ("channels:join",),
-    "usergroups.list": ("usergroups:read",),
-    "usergroups.users.list": ("usergroups:read",),
-    "users.info": ("users:read",),
-    "reactions.add": ("reactions:write",),
-    "reactions.remove": ("reactions:write",),
-    "reactions.get": ("reactions:read",),
-    "files.getUploadURLExternal": ("files:write",),
-    "files.completeUploadExternal": ("files:write",),
-}
-_KINDS = (("public", "channels"), ("private", "groups"), ("im", "im"), ("mpim", "mpim"))
-# method -> {kind of conversation -> the scope it needs there}.
-CONVERSATION_SCOPES: dict[str, dict[str, str]] = {
-    method: {kind: f"{prefix}:{verb}" for kind, prefix in _KINDS}
-    for method, verb in (
-        ("conversations.history", "history"),
-        ("conversations.replies", "history"),
-        ("conversations.info", "read"),
-        ("conversations.members", "read"),
-    )
-}
-# Calls a minute per method (Slack's tiers 2, 3 and 4: "20+", "50+", "100+"); chat.postMessage
-# is limited per channel instead (POSTS_PER_SECOND, CHANNEL_BURST). Counted on the fake's clock.
-TIER_2, TIER_3, TIER_4 = 20, 50, 100
-METHOD_TIERS: dict[str, int] = {
-    "usergroups.list": TIER_2,
-    "usergroups.users.list": TIER_2,
-    "chat.update": TIER_3,
-    "chat.delete": TIER_3,
-    "conversations.history": TIER_3,
-    "conversations.replies": TIER_3,
-    "conversations.info": TIER_3,
-    "conversations.join": TIER_3,
-    "conversations.open": TIER_3,
-    "reactions.add": TIER_3,
-    "reactions.remove": TIER_3,
-    "reactions.get": TIER_3,
-    "users.info": TIER_4,
-    "conversations.members": TIER_4,
-    "views.open": TIER_4,
-    "views.push": TIER_4,
-    "views.update": TIER_4,
-    "views.publish": TIER_4,
-    "chat.postEphemeral": TIER_4,
-    "chat.getPermalink": TIER_4,
-    "files.getUploadURLExternal": TIER_4,
-    "files.completeUploadExternal": TIER_4,
-}
-RATE_WINDOW = timedelta(minutes=1)
-POSTS_PER_SECOND = 1
-CHANNEL_BURST = 10  # messages a channel takes at once before the one-a-second pace applies
-TRIGGER_LIFETIME = timedelta(seconds=3)
-
-
-class FakeSlack(Recorder):
+class FakeSlack(Recorder, Strictness):
     """Fake Slack Web API server; see the module docstring."""
 
     def __init__(
@@ -273,23 +216,6 @@ class FakeSlack(Recorder):
                 raise AssertionError(f"no channel {channel}; declare it with add_channel")
             self.channel_members.setdefault(channel, set()).update(users or (self.bot_user_id,))
 
-    def bot_hears(self, channel: str) -> bool:
-        """Whether Slack sends the app events from ``channel``: only where the bot is a member."""
-        with self._cond:
-            return channel.startswith("D") or (channel in self.channels and self._bot_in(channel))
-
-    def issue_trigger(self, trigger_id: str) -> None:
-        """Note when a user's click made ``trigger_id`` (the signer calls this); it expires
-        TRIGGER_LIFETIME later on the fake's clock. Trigger ids never issued do not expire."""
-        with self._cond:
-            self._triggers.setdefault(trigger_id, self.clock())
-
-    def raise_rate_limits(self, factor: int = 100) -> None:
-        """Multiply every rate limit by ``factor``, for a test that needs volume."""
-        with self._cond:
-            self._rate_factor = factor
-            self._channel_posts.clear()  # every channel's burst allowance starts full again
-
     def add_message(self, channel: str, user: str, text: str, **fields: Any) -> str:
         """A message a person posted in ``channel`` (for shortcuts on it); returns its ts."""
         with self._cond:
@@ -386,87 +312,6 @@ class FakeSlack(Recorder):
     def root_url(self) -> str:
         """Where response_urls point in tests: `http://127.0.0.1:{port}`."""
         return f"http://127.0.0.1:{self.port}"
-
-    def _check_auth(self, headers: dict[str, str], params: Params) -> _Answer | None:
-        authorization = headers.get("authorization", "")
-        if authorization:
-            token = authorization.removeprefix("Bearer").strip()
-        else:
-            token = str(params.get("token") or "")
-        if not token:
-            return _Answer(200, {"ok": False, "error": "not_authed"}, {})
-        if token != self.token:
-            return _Answer(200, {"ok": False, "error": "invalid_auth"}, {})
-        return None
-
-    def _check_scope(self, method: str, params: Params) -> _Answer | None:
-        if method in CONVERSATION_SCOPES:
-            kind = self._kind_of(str(params.get("channel") or ""))
-            needed: tuple[str, ...] = (CONVERSATION_SCOPES[method][kind],)
-        else:
-            needed = METHOD_SCOPES.get(method, ())
-        provided = [scope for scope in self.scopes.split(",") if scope]
-        if not needed or any(scope in provided for scope in needed):
-            return None
-        body = {
-            "ok": False,
-            "error": "missing_scope",
-            "needed": ",".join(needed),
-            "provided": self.scopes,
-        }
-        return _Answer(200, body, {})
-
-    def _check_rate(self, method: str, params: Params) -> _Answer | None:
-        """429 with Retry-After when the call would exceed its tier (or, for chat.postMessage,
-        its channel's pace); the call is counted when it is let through."""
-        now = self.clock()
-        with self._cond:
-            if method == "chat.postMessage" and params.get("channel"):
-                return self._check_channel_pace(_dm_channel(str(params["channel"])), now)
-            limit = METHOD_TIERS.get(method)
-            if limit is None:
-                return None
-            recent = self._method_calls.setdefault(method, deque())
-            while recent and not (now - RATE_WINDOW < recent[0] <= now):
-                recent.popleft()
-            if len(recent) >= limit * self._rate_factor:
-                wait = (recent[0] + RATE_WINDOW - now).total_seconds()
-                return _rate_limited(wait)
-            recent.append(now)
-            return None
-
-    def _check_channel_pace(self, channel: str, now: datetime) -> _Answer | None:
-        burst = CHANNEL_BURST * self._rate_factor
-        tokens, as_of = self._channel_posts.get(channel, (float(burst), now))
-        elapsed = max((now - as_of).total_seconds(), 0.0)
-        tokens = min(float(burst), tokens + elapsed * POSTS_PER_SECOND * self._rate_factor)
-        if tokens < 1:
-            self._channel_posts[channel] = (tokens, now)
-            return _rate_limited((1 - tokens) / POSTS_PER_SECOND)
-        self._channel_posts[channel] = (tokens - 1, now)
-        return None
-
-    def _kind_of(self, channel: str) -> str:
-        """public, private, im or mpim: which of a method's scopes a conversation needs."""
-        if channel[:1] in ("D", "U", "W"):
-            return "im"
-        if channel.startswith("G") and channel not in self.private_channels:
-            return "mpim"
-        return "private" if channel in self.private_channels else "public"
-
-    def _bot_in(self, channel: str) -> bool:
-        if channel.startswith("D"):
-            return True
-        return self.bot_user_id in self.channel_members.get(channel, set())
-
-    def _readable_channel(self, params: Params, key: str = "channel") -> str:
-        """A channel the bot may read or post in: it exists and the bot is a member."""
-        channel = str(params.get(key) or "")
-        if channel not in self.channels:
-            raise _SlackError("channel_not_found")
-        if not self._bot_in(channel):
-            raise _SlackError("not_in_channel")
-        return channel
 
     def _answer(self, method: str, params: Params) -> _Answer:
         handler = self._methods.get(method)
@@ -996,12 +841,6 @@ def _parse_params(query: str, content_type: str, body: bytes) -> Params:
             with contextlib.suppress(ValueError):
                 params[key] = json.loads(params[key])
     return params
-
-
-def _rate_limited(wait_seconds: float) -> _Answer:
-    retry_after = max(1, int(-(-wait_seconds // 1)))  # whole seconds, rounded up, as Slack does
-    body = {"ok": False, "error": "ratelimited"}
-    return _Answer(429, body, {"Retry-After": str(retry_after)})
 
 
 class _Server(ThreadingHTTPServer):
