@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from tests.fakes.slack.base import Params
 
 if TYPE_CHECKING:
-    from tests.fakes.slack_api import FakeSlack
+    from tests.fakes.slack.fake import FakeSlack
 
 # Fields slack_sdk may send as JSON strings inside a form body; decoded so tests see objects.
 JSON_STRING_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
