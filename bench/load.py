@@ -43,8 +43,8 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.db.migrate import upgrade
-from bot.db.models import InboxEvent, OutboxMessage
 from bot.db.session import make_engine
+from bot.domain.models import InboxEvent, OutboxMessage
 from bot.jobs.usergroups import refresh_usergroups
 from bot.runtime import build_runtime
 from bot.settings import Settings

@@ -52,9 +52,9 @@ from bench.load import (
 )
 from bot.config import load_config
 from bot.db.migrate import upgrade
-from bot.db.models import InboxEvent, OutboxMessage, ProcessedEvent, Request, RequestEvent
 from bot.db.session import make_engine
 from bot.domain import outbox
+from bot.domain.models import InboxEvent, OutboxMessage, ProcessedEvent, Request, RequestEvent
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from bot.slack.blocks.card import card_message

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, text
 
-from bot.db.models import OutboxMessage, Request
+from bot.domain.models import OutboxMessage, Request
 from bot.runtime import delivery_client
 from bot.slack.delivery import Deliverer
 from tests.conftest import ENGINEER, INTAKE_CHANNEL, SALES_REP, Inspector, Liaison

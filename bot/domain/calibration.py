@@ -15,9 +15,9 @@ from statistics import median
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Request, RequestEvent
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.lifecycle import Status
+from bot.domain.models import Request, RequestEvent
 
 MIN_HISTORY = 5
 PERSONAL_WINDOW = 20

@@ -17,11 +17,11 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.config import Digest, LiaisonConfig
-from bot.db.models import Department, Request, RequestEvent
 from bot.domain.calendar import calendar_for
 from bot.domain.calibration import department_ratio
 from bot.domain.lifecycle import CLOSED, Status
 from bot.domain.metrics import compute_stats
+from bot.domain.models import Department, Request, RequestEvent
 
 WEEK = timedelta(days=7)
 CHART_WEEKS = 8

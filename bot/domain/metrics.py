@@ -59,9 +59,9 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.config import LiaisonConfig
-from bot.db.models import Department, Request, RequestEvent
 from bot.domain.calendar import BusinessCalendar, calendar_for
 from bot.domain.lifecycle import CLOSED, Status
+from bot.domain.models import Department, Request, RequestEvent
 
 Pair = tuple[str, str]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.db.models import OutboxMessage, Request
+from bot.domain.models import OutboxMessage, Request
 
 # Message kinds; each has a renderer in bot/slack/messages.py.
 CARD = "card"

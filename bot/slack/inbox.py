@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App, BoltRequest
 from sqlalchemy import ColumnElement, delete, or_, select, update
 
-from bot.db.models import InboxEvent
 from bot.db.session import reading, transaction
 from bot.db.upsert import insert_ignoring_conflicts
+from bot.domain.models import InboxEvent
 from bot.slack.delivery import backoff
 
 if TYPE_CHECKING:

@@ -20,10 +20,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
-from bot.db.models import ChannelAccess
 from bot.db.session import reading, transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
+from bot.domain.models import ChannelAccess
 from bot.domain.requests import ensure_workspace
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import InboxEvent
 from bot.domain.lifecycle import Status
+from bot.domain.models import InboxEvent
 from bot.domain.workflow import Workflow
 from bot.jobs.scheduler import deliver_outbox
 from bot.slack.inbox import MAX_ATTEMPTS

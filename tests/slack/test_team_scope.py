@@ -12,9 +12,9 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.base import Base
-from bot.db.models import Request
 from bot.domain import requests
 from bot.domain.lifecycle import Status, Surface
+from bot.domain.models import Request
 from bot.domain.requests import RequestDraft
 from bot.domain.workflow import find_by_card, lock_request
 from bot.slack.ids import Card, Nudges

@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.db.models import Request
 from bot.domain.lifecycle import Surface
+from bot.domain.models import Request
 from bot.domain.numbers import whole_number
 from bot.domain.workflow import Workflow, find_by_card
 from bot.runtime import Runtime

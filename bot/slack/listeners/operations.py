@@ -13,9 +13,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.db.models import ProcessedEvent, Request
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
+from bot.domain.models import ProcessedEvent, Request
 from bot.domain.people import MembershipUnknown
 from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow, lock_request
