@@ -55,9 +55,9 @@ from bot.db.migrate import upgrade
 from bot.db.session import make_engine
 from bot.domain import outbox
 from bot.domain.models import InboxEvent, OutboxMessage, ProcessedEvent, Request, RequestEvent
-from bot.runtime import build_runtime
 from bot.settings import Settings
 from bot.slack.blocks.card import card_message
+from bot.wiring import build_runtime
 from tests.fakes.slack_api import FakeSlack
 
 SEED = 20261202

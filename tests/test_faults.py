@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Engine, select, text
 
 from bot.domain.models import OutboxMessage, Request
-from bot.runtime import delivery_client
 from bot.slack.delivery import Deliverer
+from bot.wiring import delivery_client
 from tests.conftest import ENGINEER, INTAKE_CHANNEL, SALES_REP, Inspector, Liaison
 from tests.fakes import FakeSlack
 from tests.slack.helpers import file_request, react

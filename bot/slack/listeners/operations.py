@@ -90,7 +90,8 @@ def apply(
     except Refusal as refusal:
         if event_id is not None:
             with transaction(runtime.sessions) as session:
-                first_delivery(session, event_id, now)
+                if not first_delivery(session, event_id, now):
+                    return None  # a twin of this event, handled at the same time, said it
         return Outcome(str(refusal), refused=True)
     except MembershipUnknown:
         if event_id is not None:
