@@ -23,7 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from bench.history import History, Simulator
 from bench.scenario import HISTORY, NOW, REQUESTS, SEED, TEAM_ID, TEAMS, bench_config
 from bot.db.migrate import upgrade
-from bot.db.models import (
+from bot.db.session import make_engine
+from bot.domain.digest import WEEK, last_scheduled
+from bot.domain.models import (
     Department,
     DigestRun,
     Estimate,
@@ -32,8 +34,6 @@ from bot.db.models import (
     RequestEvent,
     Workspace,
 )
-from bot.db.session import make_engine
-from bot.domain.digest import WEEK, last_scheduled
 
 DEFAULT_SQLITE = Path(__file__).resolve().parent / "data" / "liaison_bench.sqlite3"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/liaison_bench"

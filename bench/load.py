@@ -43,11 +43,11 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.db.migrate import upgrade
-from bot.db.models import InboxEvent, OutboxMessage
 from bot.db.session import make_engine
+from bot.domain.models import InboxEvent, OutboxMessage
 from bot.jobs.usergroups import refresh_usergroups
-from bot.runtime import build_runtime
 from bot.settings import Settings
+from bot.wiring import build_runtime
 from tests.fakes import slack_api
 from tests.fakes.signer import SlackClientSim
 from tests.fakes.slack_api import FakeSlack
@@ -881,7 +881,7 @@ def run_liaison(
 ) -> tuple[Figures, list[dict[str, Any]], list[tuple[str, str]]]:
     """One run against `liaison web`; also returns modals and cards for the bare app's run.
     With `worker_delivery`, web workers only answer and commit, and a `liaison worker` process
-    sends the outbox (LIAISON_DELIVERY=worker)."""
+    sends the outbox (LIAISON_BACKGROUND=worker)."""
     fake.forget()
     upgrade(database_url)
     server = start_server(
@@ -892,7 +892,7 @@ def run_liaison(
         config_path=config_path,
         workers=workers,
         log_name=f"liaison-{label.lower()}",
-        extra_env={"LIAISON_DELIVERY": "worker"} if worker_delivery else None,
+        extra_env={"LIAISON_BACKGROUND": "worker"} if worker_delivery else None,
     )
     worker = start_worker(fake, workdir, database_url, config_path) if worker_delivery else None
     try:
@@ -935,7 +935,7 @@ def start_worker(
         "SLACK_API_URL": fake.base_url,
         "DATABASE_URL": database_url,
         "LIAISON_CONFIG": str(config_path),
-        "WORKER_DELIVERY_SECONDS": "1",
+        "BACKGROUND_POLL_SECONDS": "1",
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     with (workdir / "worker.log").open("wb") as log:
@@ -1019,7 +1019,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--worker-delivery",
         action="store_true",
-        help="web workers only answer; a `liaison worker` sends the outbox (LIAISON_DELIVERY)",
+        help="web workers only answer; `liaison worker` does the rest (LIAISON_BACKGROUND)",
     )
     return parser.parse_args(argv)
 

@@ -52,12 +52,12 @@ from bench.load import (
 )
 from bot.config import load_config
 from bot.db.migrate import upgrade
-from bot.db.models import InboxEvent, OutboxMessage, ProcessedEvent, Request, RequestEvent
 from bot.db.session import make_engine
 from bot.domain import outbox
-from bot.runtime import build_runtime
+from bot.domain.models import InboxEvent, OutboxMessage, ProcessedEvent, Request, RequestEvent
 from bot.settings import Settings
 from bot.slack.blocks.card import card_message
+from bot.wiring import build_runtime
 from tests.fakes.slack_api import FakeSlack
 
 SEED = 20261202

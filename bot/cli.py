@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime, timedelta
 
 from bot.config import ConfigError, LiaisonConfig, load_config
+from bot.db.migrate import upgrade
+from bot.db.session import make_engine, make_session_factory, transaction
+from bot.domain.metrics import compute_stats
+from bot.jobs.digest import post_digests
+from bot.jobs.nudges import describe, send_nudges
+from bot.jobs.reconcile import reconcile_cards
+from bot.jobs.scheduler import build_scheduler
 from bot.logs import configure_logging
+from bot.runtime import Runtime
+from bot.serve import serve_http, serve_socket_mode
 from bot.settings import MissingCredentials, Settings
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.slack.blocks.digest import digest_message
+from bot.slack.manifest import bot_scopes
+from bot.slack.online_check import check_online
+from bot.wiring import build_runtime, listener_client
 
 log = logging.getLogger("liaison")
 
@@ -88,17 +98,12 @@ def _add_at(parser: argparse.ArgumentParser) -> None:
 
 
 def _job_runtime(settings: Settings, dry_run: bool) -> Runtime:
-    from bot.runtime import build_runtime
-
     if not dry_run:
         settings.require_slack_credentials()
     return build_runtime(settings)
 
 
 def _digest(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.jobs.digest import post_digests
-    from bot.slack.blocks.digest import digest_message
-
     runtime = _job_runtime(settings, args.dry_run)
     outcomes = post_digests(runtime, at=args.at, channel=args.channel, dry_run=args.dry_run)
     for outcome in outcomes:
@@ -113,12 +118,6 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
-    import json
-    from datetime import timedelta
-
-    from bot.db.session import make_engine, make_session_factory, transaction
-    from bot.domain.metrics import compute_stats
-
     config = load_config(settings.liaison_config)
     end = args.at or datetime.now(UTC)
     engine = make_engine(settings.database_url)
@@ -139,8 +138,6 @@ def _stats(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _nudge(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.jobs.nudges import describe, send_nudges
-
     result = send_nudges(_job_runtime(settings, args.dry_run), at=args.at, dry_run=args.dry_run)
     for line in describe(result):
         print(line)
@@ -150,8 +147,6 @@ def _nudge(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.jobs.reconcile import reconcile_cards
-
     # Even a dry run reads the cards' reactions from Slack.
     settings.require_slack_credentials()
     report = reconcile_cards(_job_runtime(settings, args.dry_run), dry_run=args.dry_run)
@@ -164,8 +159,6 @@ def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.db.migrate import upgrade
-
     upgrade(settings.database_url)
     print("Database is up to date.")
     return 0
@@ -184,10 +177,6 @@ def _check_config(settings: Settings, args: argparse.Namespace) -> int:
 
 def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
     """Raise ConfigError naming every problem Slack reveals; print what is fine."""
-    from bot.runtime import listener_client
-    from bot.slack.manifest import bot_scopes
-    from bot.slack.online_check import check_online
-
     settings.require_slack_credentials()
     try:
         report = check_online(listener_client(settings), config, bot_scopes())
@@ -206,33 +195,22 @@ def _prepare(settings: Settings) -> None:
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.db.migrate import upgrade
-
     _prepare(settings)
     upgrade(settings.database_url)
     if settings.socket_mode:
-        from bot.serve import serve_socket_mode
-
         serve_socket_mode(settings)
     else:
-        from bot.serve import serve_http
-
         serve_http(settings, workers=1, with_scheduler=True)
     return 0
 
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.serve import serve_http
-
     _prepare(settings)
     serve_http(settings, workers=settings.web_concurrency, with_scheduler=False)
     return 0
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.jobs.scheduler import build_scheduler
-    from bot.runtime import build_runtime
-
     settings.require_slack_credentials()
     runtime = build_runtime(settings)
     log.info("scheduler started")

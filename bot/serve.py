@@ -15,9 +15,16 @@ from typing import Any
 
 from hypercorn.config import Config
 from hypercorn.run import run
+from slack_bolt.adapter.socket_mode import SocketModeHandler
 
 from bot.asgi import BufferedWsgi
+from bot.jobs.scheduler import build_scheduler
+from bot.logs import configure_logging
 from bot.settings import Settings
+from bot.slack.app import create_bolt_app
+from bot.slack.membership import join_channels_at_start
+from bot.web import MAX_BODY, MAX_DISCARD, create_wsgi_app
+from bot.wiring import build_runtime
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +35,6 @@ REQUEST_THREADS = 8
 
 def build_wsgi(settings: Settings, *, with_scheduler: bool = False) -> Any:
     """The WSGI app for this process (built in each worker)."""
-    from bot.jobs.scheduler import build_scheduler
-    from bot.runtime import build_runtime
-    from bot.slack.app import create_bolt_app
-    from bot.slack.membership import join_channels_at_start
-    from bot.web import create_wsgi_app
 
     runtime = build_runtime(settings)
     join_channels_at_start(runtime)
@@ -48,7 +50,6 @@ def build_wsgi(settings: Settings, *, with_scheduler: bool = False) -> Any:
 
 def buffered(wsgi: Any, settings: Settings) -> BufferedWsgi:
     """`wsgi` served from an event loop, with this deployment's limits."""
-    from bot.web import MAX_BODY, MAX_DISCARD
 
     return BufferedWsgi(
         wsgi,
@@ -61,8 +62,6 @@ def buffered(wsgi: Any, settings: Settings) -> BufferedWsgi:
 
 def worker_app(*, with_scheduler: bool) -> BufferedWsgi:
     """What each worker process serves (hypercorn calls this by name, see `serve_http`)."""
-    from bot.logs import configure_logging
-
     settings = Settings()
     configure_logging(settings.log_level)
     return buffered(build_wsgi(settings, with_scheduler=with_scheduler), settings)
@@ -94,12 +93,6 @@ def serve_http(settings: Settings, *, workers: int, with_scheduler: bool) -> Non
 
 def serve_socket_mode(settings: Settings) -> None:
     """Socket Mode: Slack connects out over a WebSocket, so no public URL is needed."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-    from bot.jobs.scheduler import build_scheduler
-    from bot.runtime import build_runtime
-    from bot.slack.app import create_bolt_app
-    from bot.slack.membership import join_channels_at_start
 
     runtime = build_runtime(settings)
     join_channels_at_start(runtime)

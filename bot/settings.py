@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -63,12 +63,20 @@ class Settings(BaseSettings):
     http_body_timeout_seconds: float = Field(default=10, gt=0)
     # A digest missed while no scheduler ran is still posted within this many hours.
     digest_grace_hours: float = 24
-    # "inline": the process that handled a Slack request sends the messages it caused, right
-    # after answering. "worker": web processes only answer and commit, and `liaison worker`
-    # sends everything from the outbox (every `worker_delivery_seconds`), which keeps web
-    # workers' answers fast under load.
-    liaison_delivery: Literal["inline", "worker"] = "inline"
-    worker_delivery_seconds: float = 20
+    # The work that follows an answer to Slack: handling the events it stored and sending the
+    # messages changes left in the outbox. "inline": the process that answered does it at once.
+    # "worker": web processes only answer and commit, and `liaison worker` does it (every
+    # `background_poll_seconds`), which keeps web workers' answers fast under load.
+    # LIAISON_DELIVERY and WORKER_DELIVERY_SECONDS are the deprecated names of the two.
+    liaison_background: Literal["inline", "worker"] = Field(
+        default="inline",
+        validation_alias=AliasChoices("liaison_background", "liaison_delivery"),
+    )
+    background_poll_seconds: float = Field(
+        default=20,
+        gt=0,
+        validation_alias=AliasChoices("background_poll_seconds", "worker_delivery_seconds"),
+    )
 
     @field_validator("database_url")
     @classmethod

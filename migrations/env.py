@@ -6,9 +6,9 @@ from logging.config import fileConfig
 
 from alembic import context
 
-from bot.db import models  # noqa: F401  (registers every table on the metadata)
 from bot.db.base import Base, UTCDateTime
 from bot.db.session import make_engine
+from bot.domain import models  # noqa: F401  (registers every table on the metadata)
 from bot.settings import Settings
 
 config = context.config

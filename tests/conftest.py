@@ -23,11 +23,12 @@ from bot.db.base import Base
 from bot.db.migrate import downgrade, upgrade
 from bot.db.session import make_engine
 from bot.jobs.usergroups import refresh_usergroups
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
 from bot.slack.membership import join_channels_at_start
 from bot.web import create_wsgi_app
+from bot.wiring import build_runtime
 from tests.fakes.signer import SlackClientSim
 from tests.fakes.slack_api import FakeSlack
 from tests.guards import no_slack_call_in_a_transaction  # noqa: F401 (an autouse fixture)

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select, text
 
-from bot.db.models import OutboxMessage, Request
-from bot.runtime import delivery_client
+from bot.domain.models import OutboxMessage, Request
 from bot.slack.sending import Outbox
+from bot.wiring import delivery_client
 from tests.conftest import ENGINEER, INTAKE_CHANNEL, SALES_REP, Inspector, Liaison
 from tests.fakes import FakeSlack
 from tests.slack.helpers import file_request, react

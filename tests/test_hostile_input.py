@@ -17,7 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import Request
+from bot.domain.models import Request
 from bot.slack.app import create_bolt_app
 from bot.web import create_wsgi_app
 from tests.conftest import INTAKE_CHANNEL, SALES_REP, Inspector, Liaison

@@ -16,10 +16,10 @@ from statistics import median
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import Request, RequestEvent
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.definitions import Milestone, first_at_sql, marks_sql
 from bot.domain.lifecycle import Status
+from bot.domain.models import Request, RequestEvent
 
 MIN_HISTORY = 5
 PERSONAL_WINDOW = 20

@@ -17,9 +17,9 @@ from sqlalchemy import Date, ScalarSelect, and_, case, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from bot.db.models import RequestEvent
 from bot.domain.calendar import BusinessCalendar
 from bot.domain.lifecycle import CLOSED, EventKind, Status
+from bot.domain.models import RequestEvent
 
 # The events that give a request a claimer (a first claim is the earliest of them), and those
 # that change who holds it.

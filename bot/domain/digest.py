@@ -17,7 +17,6 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.config import Digest, LiaisonConfig
-from bot.db.models import Department, Request, RequestEvent
 from bot.domain.calendar import BusinessCalendar, calendar_for
 from bot.domain.calibration import department_ratio
 from bot.domain.definitions import (
@@ -29,6 +28,7 @@ from bot.domain.definitions import (
 )
 from bot.domain.lifecycle import Status
 from bot.domain.metrics import compute_stats
+from bot.domain.models import Department, Request, RequestEvent
 
 # Each department's business calendar by key: its dates are the ones its requests are judged by.
 Calendars = dict[str, BusinessCalendar]

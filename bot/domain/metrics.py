@@ -56,7 +56,6 @@ from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.config import LiaisonConfig
-from bot.db.models import Department, Request, RequestEvent
 from bot.domain.calendar import BusinessCalendar, calendar_for
 from bot.domain.definitions import (
     HOLDER_KINDS,
@@ -69,6 +68,7 @@ from bot.domain.definitions import (
     marks_sql,
 )
 from bot.domain.lifecycle import EventKind, Status
+from bot.domain.models import Department, Request, RequestEvent
 
 Pair = tuple[str, str]
 

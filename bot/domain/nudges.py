@@ -34,13 +34,13 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, lazyload
 
 from bot.config import LiaisonConfig
-from bot.db.models import NudgeLog, NudgeMark, Request
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.calendar import BusinessCalendar, calendar_for
 from bot.domain.definitions import is_open_sql, is_overdue
 from bot.domain.durations import BusinessDuration
 from bot.domain.lifecycle import Status
+from bot.domain.models import NudgeLog, NudgeMark, Request
 
 # "Once per request" is a cool-down that never ends.
 FOREVER = timedelta(days=365 * 100)

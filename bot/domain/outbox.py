@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.db.models import OutboxMessage, Request
+from bot.domain.models import OutboxMessage, Request
 
 
 class UnknownEffect(ValueError):

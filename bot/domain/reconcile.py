@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 
 from bot.config import Department, Reactions
-from bot.db.models import Request, RequestEvent
 from bot.domain.lifecycle import EventKind, Status, Surface
+from bot.domain.models import Request, RequestEvent
 from bot.domain.people import Directory, MembershipUnknown
 
 # Surfaces whose claim events stand for a reaction on the card.

@@ -13,11 +13,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
-from bot.db.models import Department, Request, RequestEvent, Workspace
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.definitions import is_open_sql
 from bot.domain.lifecycle import EventKind, Status, Surface
+from bot.domain.models import Department, Request, RequestEvent, Workspace
 from bot.domain.numbers import whole_number
 
 # What the database keeps is never cut; these bound what a person may type in the modal.

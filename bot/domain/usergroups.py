@@ -18,8 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
-from bot.db.models import UsergroupMember, UsergroupRead, Workspace
 from bot.db.upsert import insert_many_ignoring_conflicts
+from bot.domain.models import UsergroupMember, UsergroupRead, Workspace
 from bot.domain.people import Directory
 
 

@@ -16,7 +16,6 @@ from sqlalchemy import ScalarSelect, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig, Role
-from bot.db.models import Estimate, Request, RequestEvent, Workspace
 from bot.domain import nudges, outbox
 from bot.domain.calendar import calendar_for
 from bot.domain.calibration import calibration_for
@@ -29,6 +28,7 @@ from bot.domain.feasibility import (
     project_delivery,
 )
 from bot.domain.lifecycle import EventKind, Status, Surface
+from bot.domain.models import Estimate, Request, RequestEvent, Workspace
 from bot.domain.people import Directory
 from bot.domain.requests import RequestDraft, record_event, storable
 

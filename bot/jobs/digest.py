@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import DigestRun, Workspace
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.digest import DigestFacts, build_digest, last_scheduled
+from bot.domain.models import DigestRun, Workspace
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

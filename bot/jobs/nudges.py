@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.db.models import Workspace
 from bot.db.session import reading, transaction
+from bot.domain.models import Workspace
 from bot.domain.nudges import NudgePass, Recipient, direct_recipients, run_nudges
 from bot.runtime import Runtime
 

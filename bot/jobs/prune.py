@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from bot.db.models import ProcessedEvent
 from bot.db.session import transaction
+from bot.domain.models import ProcessedEvent
 from bot.runtime import Runtime
 
 KEPT_FOR = timedelta(days=7)

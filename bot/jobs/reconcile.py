@@ -24,11 +24,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bot.db.models import InboxEvent, OutboxMessage, Request, RequestEvent, Workspace
 from bot.db.session import reading
 from bot.domain import outbox
 from bot.domain.definitions import is_open_sql
 from bot.domain.lifecycle import EventKind, Status, Surface
+from bot.domain.models import InboxEvent, OutboxMessage, Request, RequestEvent, Workspace
 from bot.domain.reconcile import CardInSlack, Missed, MissedKind, Reply, missed
 from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow

@@ -9,11 +9,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.jobs.digest import post_digests
+from bot.jobs.nudges import send_nudges
+from bot.jobs.prune import prune_handled_events
+from bot.jobs.reconcile import reconcile_cards
+from bot.jobs.usergroups import refresh_usergroups
 from bot.runtime import Runtime
+from bot.slack.membership import recheck_unusable_channels
 
 log = logging.getLogger(__name__)
 
-DELIVER_OUTBOX = "deliver-outbox"
+HANDLE_EVENTS = "handle-events"
+SEND_OUTBOX = "send-outbox"
 SEND_NUDGES = "send-nudges"
 POST_WEEKLY_DIGEST = "post-weekly-digest"
 PRUNE_HANDLED_EVENTS = "prune-handled-events"
@@ -22,13 +29,18 @@ RECONCILE_CARDS = "reconcile-cards"
 REFRESH_USERGROUPS = "refresh-usergroups"
 
 
-def deliver_outbox(runtime: Runtime) -> None:
-    """Handle the stored Slack events that are due, then send whatever is due: retries after
-    failures, anything a crash left behind, and everything when web processes leave it to the
-    worker (LIAISON_DELIVERY=worker)."""
+def handle_events(runtime: Runtime) -> None:
+    """Handle the stored Slack events that are due: retries after failures, anything a crash
+    left behind, and everything when web processes leave it to the worker
+    (LIAISON_BACKGROUND=worker)."""
     handled = runtime.inbox.handle_due()
     if handled:
         log.info("inbox: %s events handled", handled)
+
+
+def send_outbox(runtime: Runtime) -> None:
+    """Send what is due in the outbox: retries after failures, anything a crash left behind,
+    and everything when web processes leave it to the worker (LIAISON_BACKGROUND=worker)."""
     report = runtime.outbox.send_due()
     if report.sent or report.retrying or report.failed:
         log.info(
@@ -46,12 +58,13 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
     # several processes is safe. A digest is posted on the first pass after its moment (or,
     # after a restart, within the grace period), once.
     jobs = (
-        (deliver_outbox, DELIVER_OUTBOX, {"seconds": runtime.settings.worker_delivery_seconds}),
-        (_send_nudges, SEND_NUDGES, {"minutes": 5}),
-        (_post_digests, POST_WEEKLY_DIGEST, {"minutes": 5}),
+        (handle_events, HANDLE_EVENTS, {"seconds": runtime.settings.background_poll_seconds}),
+        (send_outbox, SEND_OUTBOX, {"seconds": runtime.settings.background_poll_seconds}),
+        (send_nudges, SEND_NUDGES, {"minutes": 5}),
+        (post_digests, POST_WEEKLY_DIGEST, {"minutes": 5}),
         (_prune_handled_events, PRUNE_HANDLED_EVENTS, {"hours": 1}),
         (_recheck_channels, RECHECK_CHANNELS, {"minutes": 10}),
-        (_reconcile_cards, RECONCILE_CARDS, {"minutes": 10}),
+        (reconcile_cards, RECONCILE_CARDS, {"minutes": 10}),
         # Membership is read from the database while answering people; this keeps it fresh
         # (Slack's subteam events keep it fresher) and fills it on the first start.
         (_refresh_usergroups, REFRESH_USERGROUPS, {"minutes": 5}),
@@ -70,42 +83,18 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
     return scheduler
 
 
-def _post_digests(runtime: Runtime) -> None:
-    from bot.jobs.digest import post_digests
-
-    post_digests(runtime)
-
-
 def _prune_handled_events(runtime: Runtime) -> None:
-    from bot.jobs.prune import prune_handled_events
-
     deleted = prune_handled_events(runtime)
     if deleted:
         log.info("forgot %s handled event ids", deleted)
 
 
 def _recheck_channels(runtime: Runtime) -> None:
-    from bot.slack.membership import recheck_unusable_channels
-
     for channel in recheck_unusable_channels(runtime):
         log.info("Liaison is in %s now", channel)
 
 
-def _send_nudges(runtime: Runtime) -> None:
-    from bot.jobs.nudges import send_nudges
-
-    send_nudges(runtime)
-
-
-def _reconcile_cards(runtime: Runtime) -> None:
-    from bot.jobs.reconcile import reconcile_cards
-
-    reconcile_cards(runtime)
-
-
 def _refresh_usergroups(runtime: Runtime) -> None:
-    from bot.jobs.usergroups import refresh_usergroups
-
     report = refresh_usergroups(runtime)
     if report.failed:
         log.info("user groups: %s read, %s failed", len(report.read), len(report.failed))

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError
 
-from bot.db.models import UsergroupRead
 from bot.db.session import transaction
 from bot.domain import usergroups
+from bot.domain.models import UsergroupRead
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -1,17 +1,18 @@
-"""The Bolt app: one factory that wires every listener to the runtime."""
+"""The Bolt app that answers Slack, and the routes of stored events to their listeners: one
+factory for each, which wire every listener to the runtime."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import quiet_slack_libraries
 from bot.runtime import Runtime
-from bot.slack.inbox import FROM_INBOX, HANDLER_ERROR
+from bot.slack.inbox import EventListener
 from bot.slack.listeners import actions, estimates, events, intake, modals, requester_dm, usergroups
 from bot.slack.payloads import payload_problem
 from bot.slack.teams import refuse_other_teams
@@ -23,13 +24,11 @@ def create_bolt_app(
     runtime: Runtime,
     *,
     listener_executor: Executor | None = None,
-    process_before_response: bool = False,
 ) -> App:
     """A Bolt app whose listeners share `runtime`; nothing is global. Listeners finish their work
-    on `listener_executor` after acknowledging (Bolt makes a thread pool when none is given);
-    with `process_before_response`, before `dispatch` returns (how stored events are handled).
-    Events reach the listeners only from the inbox (bot/slack/inbox.py): the app that answers
-    Slack stores them and acknowledges."""
+    on `listener_executor` after acknowledging (Bolt makes a thread pool when none is given).
+    Events are stored in the inbox and acknowledged here; their listeners are called by the inbox
+    (`event_listeners`), never by Bolt."""
     settings = runtime.settings
     extra = {"listener_executor": listener_executor} if listener_executor else {}
     app = App(
@@ -38,7 +37,6 @@ def create_bolt_app(
         logger=quiet_slack_libraries(),  # at DEBUG, Bolt would log whole bodies
         client=runtime.client_for(""),
         signing_secret=settings.slack_signing_secret,
-        process_before_response=process_before_response,
         raise_error_for_unhandled_request=False,
     )
 
@@ -63,7 +61,7 @@ def create_bolt_app(
         req: BoltRequest, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         body = req.body
-        if body.get("type") != "event_callback" or req.context.get(FROM_INBOX):
+        if body.get("type") != "event_callback":
             return next()
         event_id = body.get("event_id")
         if not isinstance(event_id, str) or not event_id:
@@ -75,23 +73,16 @@ def create_bolt_app(
             # lose it.
             log.warning("database unavailable: asking Slack to retry event %s", event_id)
             return BoltResponse(status=503, body="database unavailable, please retry")
-        if stored:
-            runtime.handle_event_soon(event_id)
-        else:
-            log.info("event %s is already stored", event_id)
+        runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
-    for listeners in (intake, events, actions, estimates, modals, requester_dm, usergroups):
+    for listeners in (intake, actions, estimates, modals, requester_dm):
         listeners.register(app, runtime)
-    if process_before_response:
-
-        @app.error
-        def keep_the_error(error: Exception, context: BoltContext) -> None:
-            # Bolt answers 500 and logs it; the inbox keeps it on the event's row as well.
-            context[HANDLER_ERROR] = repr(error)
-
-    else:
-        # Build the app that handles stored events now: like this one, it asks Slack who the
-        # bot is when it is made, which belongs to start-up rather than to the first event.
-        runtime.inbox.prepare()
     return app
+
+
+def event_listeners(runtime: Runtime) -> Mapping[str, EventListener]:
+    """The listener for each type of event Liaison reads, called by the inbox once the event is
+    stored and answered. Bolt has already checked the request (signature, workspace, shape, and
+    that the bot did not cause the event itself) before the event was stored."""
+    return {**events.listeners(runtime), **usergroups.listeners(runtime)}

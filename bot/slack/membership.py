@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -20,14 +19,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
-from bot.db.models import ChannelAccess
 from bot.db.session import reading, transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
+from bot.domain.models import ChannelAccess
 from bot.domain.requests import ensure_workspace
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
+from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from datetime import date
 from typing import Any
 
 from bot.config import LiaisonConfig
-from bot.db.models import OutboxMessage, Request
 from bot.domain import outbox
+from bot.domain.models import OutboxMessage, Request
 from bot.slack import text
 from bot.slack.blocks.card import days
 from bot.slack.blocks.common import (

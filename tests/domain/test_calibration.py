@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import Engine
 
 from bot.config import LiaisonConfig
-from bot.db.models import Request
 from bot.db.session import make_session_factory, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
+from bot.domain.models import Request
 from bot.domain.people import Directory
 from bot.domain.requests import RequestDraft
 from bot.domain.workflow import Workflow

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 import bot.domain
 from bot.config import LiaisonConfig
-from bot.db.models import Department, Request, RequestEvent
 from bot.domain.calendar import calendar_for
 from bot.domain.definitions import (
     DepartmentDates,
@@ -30,6 +29,7 @@ from bot.domain.definitions import (
     marks,
 )
 from bot.domain.lifecycle import EventKind, Status, Surface
+from bot.domain.models import Department, Request, RequestEvent
 from bot.domain.requests import record_event
 from bot.slack import messages
 from bot.slack.blocks.replies import EVENT_LABELS

@@ -17,9 +17,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig, parse_config
-from bot.db.models import Department, Estimate, Request, RequestEvent
 from bot.domain.lifecycle import Status
 from bot.domain.metrics import PairStats, compute_stats
+from bot.domain.models import Department, Estimate, Request, RequestEvent
 from bot.domain.requests import ensure_workspace
 from tests.conftest import ENG_LEAD, ENGINEER, ENGINEER_2, SALES_REP
 

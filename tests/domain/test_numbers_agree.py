@@ -16,12 +16,12 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
-from bot.db.models import Request, RequestEvent
 from bot.domain.calendar import calendar_for
 from bot.domain.definitions import Milestone, first_at, is_open, is_overdue
 from bot.domain.digest import DigestFacts, build_digest
 from bot.domain.lifecycle import Status
 from bot.domain.metrics import PairStats, compute_stats
+from bot.domain.models import Request, RequestEvent
 from bot.domain.nudges import NudgeKind, NudgePlanner
 from bot.slack.blocks.digest import digest_message
 from bot.slack.chart import weekly_chart

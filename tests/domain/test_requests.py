@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Engine, select
 
 from bot.config import LiaisonConfig
-from bot.db.models import Request
 from bot.db.session import make_session_factory, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
+from bot.domain.models import Request
 from bot.domain.requests import RequestDraft, validate_draft
 
 NOW = datetime(2026, 12, 1, 15, tzinfo=UTC)

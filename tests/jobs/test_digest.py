@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.db.models import DigestRun
+from bot.domain.models import DigestRun
 from bot.jobs.digest import post_digests
 from tests.conftest import DIGEST_CHANNEL, ENGINEER, Liaison
 from tests.slack.helpers import file_request, react

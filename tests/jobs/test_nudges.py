@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from bot.db.models import NudgeLog, RequestEvent
+from bot.domain.models import NudgeLog, RequestEvent
 from bot.jobs.nudges import send_nudges
 from tests.conftest import ENG_LEAD, ENGINEER, INTAKE_CHANNEL, SALES_LEAD, SALES_REP, Liaison
 from tests.slack.helpers import file_request, react, thread_texts

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import ProcessedEvent
 from bot.db.session import transaction
+from bot.domain.models import ProcessedEvent
 from bot.jobs import prune
 from bot.jobs.prune import KEPT_FOR, prune_handled_events
 from tests.conftest import Liaison

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from bot import cli
-from bot.db.models import InboxEvent
 from bot.domain.lifecycle import Status
+from bot.domain.models import InboxEvent
 from bot.jobs import reconcile as reconcile_job
 from bot.jobs.reconcile import reconcile_cards
 from bot.jobs.scheduler import RECONCILE_CARDS, build_scheduler

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import NudgeMark, RequestEvent
+from bot.domain.models import NudgeMark, RequestEvent
 from bot.jobs.nudges import send_nudges
 from tests.conftest import (
     ENG_LEAD,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import UsergroupMember, UsergroupRead
+from bot.domain.models import UsergroupMember, UsergroupRead
 from bot.jobs.scheduler import REFRESH_USERGROUPS, build_scheduler
 from bot.jobs.usergroups import refresh_usergroups
 from tests.conftest import TEAM_ID, Liaison

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.db.models import Request
+from bot.domain.models import Request
 from tests.conftest import INTAKE_CHANNEL, SALES_REP, Inspector, Liaison
 
 
@@ -84,7 +84,7 @@ def click_answers(liaison: Liaison) -> list[str]:
 
 def events_of(db: Inspector, card: Card, kind: str | None = None) -> list[Any]:
     """The request's recorded events, oldest first; only those of ``kind`` when given."""
-    from bot.db.models import RequestEvent
+    from bot.domain.models import RequestEvent
 
     query = select(RequestEvent).where(RequestEvent.request_id == card.request_id)
     if kind is not None:

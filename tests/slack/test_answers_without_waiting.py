@@ -13,8 +13,8 @@ import threading
 import pytest
 from sqlalchemy import select, text
 
-from bot.db.models import Request
 from bot.db.session import transaction
+from bot.domain.models import Request
 from bot.jobs.usergroups import refresh_usergroups
 from tests import guards
 from tests.conftest import DEFAULT_CONFIG, INTAKE_CHANNEL, Liaison

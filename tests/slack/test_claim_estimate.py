@@ -6,8 +6,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from bot.db.models import RequestEvent
 from bot.domain.lifecycle import Status
+from bot.domain.models import RequestEvent
 from tests.conftest import ENGINEER, ENGINEER_2, SALES_REP, STRANGER, Liaison
 from tests.slack.helpers import (
     click,

@@ -7,7 +7,7 @@ import threading
 import httpx
 from sqlalchemy import func, select
 
-from bot.db.models import RequestEvent
+from bot.domain.models import RequestEvent
 from tests.conftest import ENGINEER, ENGINEER_2, Liaison
 from tests.slack.helpers import Card, current, ephemerals_to, file_request
 

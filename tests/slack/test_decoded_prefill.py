@@ -7,7 +7,7 @@ import json
 
 from sqlalchemy import select
 
-from bot.db.models import Request
+from bot.domain.models import Request
 from tests.conftest import DIGEST_CHANNEL, INTAKE_CHANNEL, SALES_REP, SALES_REP_2, Liaison
 
 ENCODED = (

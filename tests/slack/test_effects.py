@@ -14,16 +14,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
-from bot.db.models import OutboxMessage, Request
 from bot.db.session import transaction
 from bot.domain import outbox
+from bot.domain.models import OutboxMessage, Request
 from bot.domain.outbox import UnknownEffect
-from bot.runtime import delivery_client
 from bot.slack import messages
 from bot.slack.sending import Outbox
 from bot.slack.sending.effects import Effect, SendResult
 from bot.slack.sending.senders import SENDERS, CardSender
 from bot.slack.sending.transport import Failed
+from bot.wiring import delivery_client
 from tests.conftest import ENG_LEAD, ENGINEER, Inspector, Liaison
 from tests.slack.helpers import Card, dms_to, file_request, react, thread_texts
 

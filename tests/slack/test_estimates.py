@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Estimate, RequestEvent
 from bot.domain.lifecycle import Status
+from bot.domain.models import Estimate, RequestEvent
 from tests.conftest import ENGINEER, ENGINEER_2, STRANGER, Liaison
 from tests.slack.helpers import (
     Card,

@@ -6,13 +6,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import InboxEvent
 from bot.domain.lifecycle import Status
+from bot.domain.models import InboxEvent
 from bot.domain.workflow import Workflow
-from bot.jobs.scheduler import deliver_outbox
+from bot.jobs.scheduler import handle_events, send_outbox
 from bot.slack.inbox import MAX_ATTEMPTS
 from tests.conftest import ENGINEER, Liaison
 from tests.slack.helpers import current, file_request, react
+
+
+def worker_pass(liaison: Liaison) -> None:
+    handle_events(liaison.runtime)
+    send_outbox(liaison.runtime)
 
 
 def stored(db) -> list[InboxEvent]:
@@ -21,13 +26,14 @@ def stored(db) -> list[InboxEvent]:
 
 def test_an_acknowledged_event_is_kept_until_the_worker_handles_it(liaison: Liaison, db) -> None:
     card = file_request(liaison, db)
-    liaison.runtime.settings.liaison_delivery = "worker"  # web processes only answer
+    liaison.runtime.settings.liaison_background = "worker"  # web processes only answer
     react(liaison, card, ENGINEER, "raising_hand", event_id="EvKEPT")
     react(liaison, card, ENGINEER, "raising_hand", event_id="EvKEPT")  # Slack's duplicate
     assert current(db, card).status is Status.NEW
-    assert [e.event_id for e in stored(db)] == ["EvKEPT"]
+    # Both are kept; the event id recorded with the claim keeps the second from acting again.
+    assert [e.event_id for e in stored(db)] == ["EvKEPT", "EvKEPT"]
 
-    deliver_outbox(liaison.runtime)  # the worker's pass
+    worker_pass(liaison)
     liaison.settle()
     request = current(db, card)
     assert request.status is Status.CLAIMED and request.claimer_id == ENGINEER
@@ -54,10 +60,10 @@ def test_an_event_whose_handling_fails_is_retried_later(
     assert "the handler crashed" in (kept.last_error or "")
     assert current(db, card).status is Status.NEW
 
-    deliver_outbox(liaison.runtime)  # not due yet: the backoff holds it
+    worker_pass(liaison)  # not due yet: the backoff holds it
     assert current(db, card).status is Status.NEW
     liaison.clock.advance(minutes=1)
-    deliver_outbox(liaison.runtime)
+    worker_pass(liaison)
     liaison.settle()
     assert current(db, card).status is Status.CLAIMED
     assert stored(db) == []
@@ -75,6 +81,6 @@ def test_an_event_that_always_fails_is_kept_and_no_longer_retried(
     react(liaison, card, ENGINEER, "raising_hand", event_id="EvBROKEN")
     for _ in range(MAX_ATTEMPTS + 2):
         liaison.clock.advance(hours=2)
-        deliver_outbox(liaison.runtime)
+        worker_pass(liaison)
     [kept] = stored(db)
     assert kept.attempts == MAX_ATTEMPTS and kept.gave_up_at is not None

@@ -8,8 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from bot.db.models import OutboxMessage, Request, RequestEvent
 from bot.domain.lifecycle import Status
+from bot.domain.models import OutboxMessage, Request, RequestEvent
 from tests.conftest import (
     ENG_LEAD,
     ENGINEER,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Request
+from bot.domain.models import Request
 from tests.conftest import DEFAULT_CONFIG, INTAKE_CHANNEL, SALES_REP, Liaison
 
 DATA_INTAKE = "CDATAINTAKE"

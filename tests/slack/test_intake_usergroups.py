@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import delete, select
 
-from bot.db.models import Request, UsergroupMember, UsergroupRead
+from bot.domain.models import Request, UsergroupMember, UsergroupRead
 from bot.jobs.usergroups import refresh_usergroups
 from tests.conftest import DEFAULT_CONFIG, Liaison
 

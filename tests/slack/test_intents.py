@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from bot.db.models import ProcessedEvent
+from bot.domain.models import ProcessedEvent
 from bot.slack.intents import intent_key
 
 CLICK: dict[str, Any] = {

@@ -7,8 +7,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import OutboxMessage, Request
 from bot.domain import outbox
+from bot.domain.models import OutboxMessage, Request
 from bot.slack.membership import INVITE_WAIT, join_channels_at_start, recheck_unusable_channels
 from tests.conftest import (
     DIGEST_CHANNEL,

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Engine, event, insert, select
 
-from bot.db.models import Request, RequestEvent
 from bot.domain.lifecycle import Status
+from bot.domain.models import Request, RequestEvent
 from tests.conftest import SALES_REP, Liaison
 from tests.slack.helpers import file_request
 

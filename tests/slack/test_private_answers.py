@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import InboxEvent
+from bot.domain.models import InboxEvent
 from bot.jobs.usergroups import refresh_usergroups
 from tests.conftest import ENGINEER, INTAKE_CHANNEL, STRANGER, Liaison
 from tests.slack.helpers import click, click_answers, current, dms_to, file_request, react

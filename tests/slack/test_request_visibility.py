@@ -9,8 +9,8 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Request
 from bot.domain.lifecycle import Status
+from bot.domain.models import Request
 from bot.jobs.usergroups import refresh_usergroups
 from tests.conftest import (
     DEFAULT_CONFIG,

@@ -9,8 +9,8 @@ from typing import Any
 from slack_bolt import App, BoltRequest
 from sqlalchemy import func, select
 
-from bot.db.models import ProcessedEvent
 from bot.domain.lifecycle import Status
+from bot.domain.models import ProcessedEvent
 from bot.slack.app import create_bolt_app
 from tests.conftest import ENGINEER, TEAM_ID, Liaison
 from tests.slack.helpers import Card, current, file_request

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import Request
+from bot.domain.models import Request
 from bot.slack.permalinks import own_permalink
 from tests.conftest import INTAKE_CHANNEL, SALES_REP, Liaison
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.db.models import UsergroupRead
+from bot.domain.models import UsergroupRead
 from tests.conftest import TEAM_ID, Liaison
 from tests.jobs.test_usergroups import members
 from tests.slack.helpers import current, ephemerals_to, file_request, react

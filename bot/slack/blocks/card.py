@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import Reactions
-from bot.db.models import Request
 from bot.domain.feasibility import estimates_disagree
 from bot.domain.lifecycle import Status
+from bot.domain.models import Request
 from bot.slack import text
 from bot.slack.blocks.common import (
     Block,

@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.db.models import Request, RequestEvent
 from bot.domain.lifecycle import EventKind
+from bot.domain.models import Request, RequestEvent
 from bot.domain.requests import Page
 from bot.slack import text
 from bot.slack.blocks.card import card_title, desired_date_line

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.db.models import Request
 from bot.domain.lifecycle import Surface
+from bot.domain.models import Request
 from bot.domain.nudges import NudgeKind
 from bot.domain.numbers import whole_number
 from bot.domain.workflow import Refusal, Workflow

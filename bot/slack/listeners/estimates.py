@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.db.models import Request
 from bot.domain.estimates import InvalidEstimate, parse_estimate_days
 from bot.domain.lifecycle import Surface
+from bot.domain.models import Request
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack import text

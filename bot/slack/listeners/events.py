@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from slack_bolt import App
-from slack_sdk import WebClient
-
-from bot.db.models import Request
 from bot.domain.lifecycle import Surface
+from bot.domain.models import Request
 from bot.domain.numbers import whole_number
 from bot.domain.workflow import Workflow, find_by_card
 from bot.runtime import Runtime
+from bot.slack.inbox import EventListener
 from bot.slack.listeners.operations import apply, tell, tell_reactor
 from bot.slack.teams import team_of
 
@@ -21,11 +19,11 @@ from bot.slack.teams import team_of
 _PERSON_WRITING = (None, "thread_broadcast", "file_share")
 
 
-def register(app: App, runtime: Runtime) -> None:
+def listeners(runtime: Runtime) -> dict[str, EventListener]:
+    """The listener of each event type this module reads, for the inbox."""
     reactions = runtime.config.reactions
 
-    @app.event("reaction_added")
-    def on_reaction_added(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def on_reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
         item = event.get("item") or {}
         action = reactions.action_for(str(event.get("reaction", "")))
         user = event.get("user")
@@ -53,9 +51,8 @@ def register(app: App, runtime: Runtime) -> None:
             event_id=body.get("event_id"),
         )
         if outcome is not None and outcome.refused:
-            tell_reactor(client, channel, user, outcome.message or "")
+            tell_reactor(runtime.client_for(team), channel, user, outcome.message or "")
 
-    @app.event("reaction_removed")
     def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
         item = event.get("item") or {}
         action = reactions.action_for(str(event.get("reaction", "")))
@@ -86,8 +83,7 @@ def register(app: App, runtime: Runtime) -> None:
             event_id=body.get("event_id"),
         )
 
-    @app.event("message")
-    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    def on_message(event: dict[str, Any], body: dict[str, Any]) -> None:
         thread_ts, user = event.get("thread_ts"), event.get("user")
         if (
             not thread_ts
@@ -112,7 +108,13 @@ def register(app: App, runtime: Runtime) -> None:
             event_id=body.get("event_id"),
         )
         if outcome is not None and outcome.message:
-            tell(client, channel, user, outcome.message)
+            tell(runtime.client_for(team), channel, user, outcome.message)
+
+    return {
+        "reaction_added": on_reaction_added,
+        "reaction_removed": on_reaction_removed,
+        "message": on_message,
+    }
 
 
 # Ten digits of seconds: any message written before the year 2286.

@@ -15,10 +15,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.config import Department
-from bot.db.models import Request, Workspace
 from bot.db.session import reading, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
+from bot.domain.models import Request, Workspace
 from bot.domain.people import MembershipUnknown
 from bot.domain.requests import RequestDraft
 from bot.domain.usergroups import directory_for_team

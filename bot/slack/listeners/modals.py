@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.db.models import Request
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
+from bot.domain.models import Request
 from bot.domain.requests import RequestDraft
 from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime

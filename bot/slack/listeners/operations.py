@@ -13,9 +13,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.db.models import ProcessedEvent, Request
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
+from bot.domain.models import ProcessedEvent, Request
 from bot.domain.people import MembershipUnknown
 from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow, lock_request
@@ -90,7 +90,8 @@ def apply(
     except Refusal as refusal:
         if event_id is not None:
             with transaction(runtime.sessions) as session:
-                first_delivery(session, event_id, now)
+                if not first_delivery(session, event_id, now):
+                    return None  # a twin of this event, handled at the same time, said it
         return Outcome(str(refusal), refused=True)
     except MembershipUnknown:
         if event_id is not None:

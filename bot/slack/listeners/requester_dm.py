@@ -14,8 +14,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.db.models import Request
 from bot.domain.lifecycle import Surface
+from bot.domain.models import Request
 from bot.domain.numbers import whole_number
 from bot.domain.requests import open_question
 from bot.domain.workflow import Workflow

@@ -6,11 +6,10 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App
-
 from bot.db.session import transaction
 from bot.domain import usergroups
 from bot.runtime import Runtime
+from bot.slack.inbox import EventListener
 from bot.slack.listeners.operations import first_delivery
 
 log = logging.getLogger(__name__)
@@ -20,13 +19,14 @@ def _user_ids(value: object) -> list[str]:
     return [u for u in value if isinstance(u, str)] if isinstance(value, list) else []
 
 
-def register(app: App, runtime: Runtime) -> None:
+def listeners(runtime: Runtime) -> dict[str, EventListener]:
+    """The listener of each event type this module reads, for the inbox."""
+
     def configured(usergroup: object) -> bool:
         return isinstance(usergroup, str) and any(
             d.usergroup == usergroup for d in runtime.config.departments
         )
 
-    @app.event("subteam_members_changed")
     def on_members_changed(event: dict[str, Any], body: dict[str, Any]) -> None:
         usergroup, team_id = event.get("subteam_id"), body.get("team_id")
         if not configured(usergroup) or not isinstance(team_id, str):
@@ -44,7 +44,6 @@ def register(app: App, runtime: Runtime) -> None:
         if not applied:
             log.info("user group %s changed before it was first read", usergroup)
 
-    @app.event("subteam_updated")
     def on_updated(event: dict[str, Any], body: dict[str, Any]) -> None:
         subteam = event.get("subteam")
         team_id = body.get("team_id")
@@ -82,3 +81,5 @@ def register(app: App, runtime: Runtime) -> None:
                 usergroups.apply_change(
                     session, team_id=team_id, usergroup=str(usergroup), added=users
                 )
+
+    return {"subteam_members_changed": on_members_changed, "subteam_updated": on_updated}

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
-from bot.db.models import OutboxMessage, Request
+from bot.domain.models import OutboxMessage, Request
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
-from bot.db.models import OutboxMessage, Request, Workspace
 from bot.db.session import reading, transaction
 from bot.domain import outbox
+from bot.domain.models import OutboxMessage, Request, Workspace
 from bot.slack import membership
 from bot.slack.sending.effects import Effect, Sender, SendResult
 from bot.slack.sending.senders import SENDERS

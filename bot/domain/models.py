@@ -172,7 +172,9 @@ class InboxEvent(Base):
     __table_args__ = (Index("ix_inbox_events_due", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # Not unique: a retry or a twin is stored again, and recognised by `processed_events` in
+    # the transaction of the change it would make.
+    event_id: Mapped[str] = mapped_column(String(64))
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,122 @@
+"""Builds the parts once per process and hands them over: the engine, the Slack clients, the
+outbox's sender, the inbox of stored events and the routes from an event's type to its listener.
+Only the entry points (bot/cli.py, bot/serve.py, and whoever builds the app in tests and benches)
+import this module; everything else is handed a `Runtime`."""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from slack_sdk import WebClient
+from slack_sdk.http_retry import (
+    ConnectionErrorRetryHandler,
+    HttpRequest,
+    HttpResponse,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+    RetryState,
+)
+from sqlalchemy import Engine
+
+from bot.config import LiaisonConfig, load_config
+from bot.db.session import make_engine, make_session_factory
+from bot.runtime import Clock, Runtime, system_clock
+from bot.settings import Settings
+from bot.slack.app import event_listeners
+from bot.slack.inbox import EventInbox
+from bot.slack.people import TimeZones
+from bot.slack.sending import Outbox
+
+
+def make_client(settings: Settings, *, retry_handlers: list[RetryHandler]) -> WebClient:
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=settings.slack_timeout_seconds,
+        retry_handlers=retry_handlers,
+    )
+
+
+# The longest rate-limit wait a listener sits out before retrying; past it the call fails now.
+MAX_LISTENER_WAIT = 3.0
+
+
+class _BriefRateLimitRetry(RateLimitErrorRetryHandler):
+    """slack_sdk's rate-limit retry, when Slack asks for a short wait only: a listener thread
+    asleep for a minute is one fewer to acknowledge the next person in time."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        retryable = super()._can_retry(state=state, request=request, response=response, error=error)
+        return retryable and response is not None and _retry_after(response) <= MAX_LISTENER_WAIT
+
+
+def _retry_after(response: HttpResponse) -> float:
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after" and values:
+            try:
+                return float(values[0])
+            except ValueError:
+                return float("inf")
+    return 1.0  # what slack_sdk waits without the header
+
+
+def listener_client(settings: Settings) -> WebClient:
+    """For calls made while answering someone (opening modals, private replies) and by jobs
+    that read from Slack (user groups): a dropped connection, or a rate limit with a short wait,
+    is retried once on the spot."""
+    return make_client(
+        settings,
+        retry_handlers=[ConnectionErrorRetryHandler(), _BriefRateLimitRetry()],
+    )
+
+
+def delivery_client(settings: Settings) -> WebClient:
+    """For the outbox: no retries inside the client. A connection dropped after a message was
+    sent may mean Slack posted it; the outbox retries later and knows how to check first."""
+    return make_client(settings, retry_handlers=[])
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    config: LiaisonConfig | None = None,
+    clock: Clock = system_clock,
+    engine: Engine | None = None,
+    background: Executor | None = None,
+) -> Runtime:
+    config = config or load_config(settings.liaison_config)
+    engine = engine or make_engine(settings.database_url)
+    sessions = make_session_factory(engine)
+    client = listener_client(settings)
+    sender = delivery_client(settings)
+
+    # One bot token per process for now; OAuth installs would look the tokens up here.
+    def client_for(team_id: str) -> WebClient:
+        return client
+
+    def sender_for(team_id: str) -> WebClient:
+        return sender
+
+    inbox = EventInbox(sessions=sessions, clock=clock)
+    runtime = Runtime(
+        settings=settings,
+        config=config,
+        engine=engine,
+        sessions=sessions,
+        clock=clock,
+        client_for=client_for,
+        outbox=Outbox(sessions=sessions, client_for=sender_for, config=config, clock=clock),
+        inbox=inbox,
+        time_zones=TimeZones(client_for),
+        background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
+    )
+    # The listeners are handed the runtime, and the inbox hands them the events it stored.
+    inbox.route(event_listeners(runtime))
+    return runtime
