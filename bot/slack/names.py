@@ -4,15 +4,14 @@ workspace, in a bounded cache that forgets them after a while (names change)."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.cache import ExpiringCache
 from bot.slack.decode import Lookup
 
 log = logging.getLogger(__name__)
@@ -46,11 +45,9 @@ class SlackNames:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client_for = client_for
-        self._ttl = ttl
-        self._max_entries = max_entries
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, str, str], tuple[float, str]] = OrderedDict()
+        self._cache: ExpiringCache[tuple[str, str, str], str] = ExpiringCache(
+            ttl=ttl, max_entries=max_entries, monotonic=monotonic
+        )
 
     def users_of(self, team_id: str) -> Lookup:
         """A look-up (user id → display name) for one workspace, as bot/slack/decode.py takes."""
@@ -69,9 +66,7 @@ class SlackNames:
         return lambda channel_id: self._known(team_id, "channel", channel_id)
 
     def _known(self, team_id: str, kind: str, key: str) -> str | None:
-        with self._lock:
-            cached = self._cache.get((team_id, kind, key))
-        return cached[1] if cached and self._monotonic() - cached[0] < self._ttl else None
+        return self._cache.fresh((team_id, kind, key))[1]
 
     def user_name(self, team_id: str, user_id: str) -> str | None:
         return self._name(team_id, "user", user_id, self._ask_user)
@@ -90,24 +85,16 @@ class SlackNames:
         self, team_id: str, kind: str, key: str, ask: Callable[[WebClient, str], str | None]
     ) -> str | None:
         entry = (team_id, kind, key)
-        now = self._monotonic()
-        with self._lock:
-            cached = self._cache.get(entry)
-            if cached and now - cached[0] < self._ttl:
-                self._cache.move_to_end(entry)
-                return cached[1]
+        known, name = self._cache.fresh(entry)
+        if known:
+            return name
         try:
             name = ask(self._client_for(team_id), key)
         except (SlackApiError, OSError) as error:
             log.info("no name for %s %s: %s", kind, key, _reason(error))
             return None
-        if name is None:
-            return None
-        with self._lock:
-            self._cache[entry] = (now, name)
-            self._cache.move_to_end(entry)
-            while len(self._cache) > self._max_entries:
-                self._cache.popitem(last=False)
+        if name is not None:
+            self._cache.put(entry, name)
         return name
 
 

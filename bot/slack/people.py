@@ -5,14 +5,14 @@ are. These calls are made before a job opens its transaction, never inside one."
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.slack.cache import ExpiringCache
 
 log = logging.getLogger(__name__)
 
@@ -34,31 +34,23 @@ class TimeZones:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client_for = client_for
-        self._ttl = ttl
-        self._max_entries = max_entries
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._cache: OrderedDict[tuple[str, str], tuple[float, ZoneInfo | None]] = OrderedDict()
+        self._cache: ExpiringCache[tuple[str, str], ZoneInfo | None] = ExpiringCache(
+            ttl=ttl, max_entries=max_entries, monotonic=monotonic
+        )
 
     def zone(self, team_id: str, user_id: str) -> ZoneInfo | None:
         """`user_id`'s zone in workspace `team_id`; may ask Slack."""
-        now = self._monotonic()
         key = (team_id, user_id)
-        with self._lock:
-            cached = self._cache.get(key)
-        if cached and now - cached[0] < self._ttl:
-            return cached[1]
+        known, zone = self._cache.fresh(key)
+        if known:
+            return zone
         try:
             profile = self._client_for(team_id).users_info(user=user_id).get("user") or {}
         except (SlackApiError, OSError) as error:
             log.warning("could not read the time zone of %s: %s", user_id, error)
-            return cached[1] if cached else None
+            return self._cache.last(key)
         found = _zone(profile.get("tz"))
-        with self._lock:
-            self._cache[key] = (now, found)
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._max_entries:
-                self._cache.popitem(last=False)  # the longest unrefreshed
+        self._cache.put(key, found)
         return found
 
     def zones(self, team_id: str, user_ids: Iterable[str]) -> dict[str, ZoneInfo]:
