@@ -26,6 +26,7 @@ from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
+from bot.slack.blocks.notes import notice_modal
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners.operations import MEMBERSHIP_LOADING, apply, by_id, first_delivery
@@ -120,14 +121,14 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             department = _requesting_department(runtime, _team(context), user_id)
         except MembershipUnknown:
-            open_modal(client, body["trigger_id"], _notice_modal(MEMBERSHIP_LOADING))
+            open_modal(client, body["trigger_id"], notice_modal(MEMBERSHIP_LOADING))
             return
         except SQLAlchemyError:
             log.exception("the database failed while checking who may file")
-            open_modal(client, body["trigger_id"], _notice_modal(replies.UNAVAILABLE))
+            open_modal(client, body["trigger_id"], notice_modal(replies.UNAVAILABLE))
             return
         if department is None:
-            open_modal(client, body["trigger_id"], _notice_modal(NOT_A_REQUESTER))
+            open_modal(client, body["trigger_id"], notice_modal(NOT_A_REQUESTER))
             return
         message = body.get("message") or {}
         team = _team(context)
@@ -385,15 +386,6 @@ def update_modal(client: WebClient, opened: dict[str, Any], view: dict[str, Any]
         client.views_update(view_id=opened.get("id"), hash=opened.get("hash"), view=view)
     except SlackApiError as error:
         log.info("could not complete a modal: %s", error.response.get("error"))
-
-
-def _notice_modal(message: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Liaison"},
-        "close": {"type": "plain_text", "text": "OK"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": message}}],
-    }
 
 
 def _permalink(client: WebClient, channel_id: str | None, ts: str | None) -> str | None:

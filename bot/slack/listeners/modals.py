@@ -4,7 +4,6 @@ workflow and shows a refusal as an error inside the modal."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,6 @@ from bot.domain.requests import RequestDraft
 from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack import text
-from bot.slack.blocks.common import plain, section
 from bot.slack.blocks.intake import (
     field_errors,
     intake_modal,
@@ -26,6 +24,7 @@ from bot.slack.blocks.intake import (
     typed_value,
     view_metadata,
 )
+from bot.slack.blocks.notes import note_modal
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
 from bot.slack.intents import intent_key
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
@@ -33,35 +32,6 @@ from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import answer_click, apply, by_id
 from bot.slack.listeners.requester_dm import origin_of, settle_origin
 from bot.slack.teams import team_of
-
-MAX_NOTE = 2000
-
-
-def note_modal(
-    callback_id: str, title: str, intro: str, label: str, block_id: str, metadata: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title),
-        "submit": plain("Send"),
-        "close": plain("Cancel"),
-        "private_metadata": json.dumps(metadata),
-        "blocks": [
-            section(intro),
-            {
-                "type": "input",
-                "block_id": block_id,
-                "label": plain(label),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": MAX_NOTE,
-                },
-            },
-        ],
-    }
 
 
 def draft_of(request: Request) -> RequestDraft:
