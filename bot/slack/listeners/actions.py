@@ -96,11 +96,11 @@ def register(app: App, runtime: Runtime) -> None:
 
     def simple(button: Button) -> Callable[..., None]:
         # Bolt passes listener arguments by name, so the button is bound in a closure.
-        def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        def on_click(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
             ack()
             run(body, client, respond, request_id_of(clicked(body).get("value")), button)
 
-        return handle
+        return on_click
 
     for action_id, button in _SIMPLE.items():
         app.action(action_id)(simple(button))

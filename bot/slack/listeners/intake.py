@@ -57,7 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
         return at_most(names.channels_of(team_id), MAX_LOOKUPS)
 
     @app.command(COMMAND)
-    def handle_request_command(
+    def on_request_command(
         ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
     ) -> None:
         words = (command.get("text") or "").strip()
@@ -113,7 +113,7 @@ def register(app: App, runtime: Runtime) -> None:
                 )
 
     @app.shortcut(Intake.shortcut)
-    def handle_create_request_shortcut(
+    def on_create_request_shortcut(
         ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         ack()
@@ -165,7 +165,7 @@ def register(app: App, runtime: Runtime) -> None:
         update_modal(client, opened, view)
 
     @app.view(Intake.callback)
-    def handle_intake_submission(
+    def on_intake_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:
         user_id = body["user"]["id"]
