@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot.config.models import _ACTIONS, LiaisonConfig, Reactions, Role, _q
+from bot.config.models import ACTION_KINDS, LiaisonConfig, Reactions, Role, quoted
 
 
 class ConfigError(Exception):
@@ -110,7 +110,9 @@ def _relation_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
     for i, dept in departments:
         key = dept.get("key")
         if isinstance(key, str) and key in keys:
-            found.append((("departments", i, "key"), f"{_q(key)} is used by #{keys[key] + 1} too"))
+            found.append(
+                (("departments", i, "key"), f"{quoted(key)} is used by #{keys[key] + 1} too")
+            )
         elif isinstance(key, str):
             keys[key] = i
         if dept.get("role") in (Role.FULFILLER, Role.BOTH) and "intake_channel" not in dept:
@@ -124,16 +126,16 @@ def _relation_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
         names = digest.get("departments")
         for name in names if isinstance(names, list) else []:
             if isinstance(name, str) and name not in keys:
-                found.append((("digests", i, "departments"), f"unknown department {_q(name)}"))
+                found.append((("digests", i, "departments"), f"unknown department {quoted(name)}"))
     reactions = data.get("reactions")
     owners: dict[str, str] = {}
-    for action in (*_ACTIONS, "estimate_days"):
+    for action in (*ACTION_KINDS, "estimate_days"):
         raw = reactions.get(action) if isinstance(reactions, dict) else None
         names = raw if isinstance(raw, list | dict) else getattr(Reactions(), action)
         for name in names:
             other = owners.setdefault(name, action) if isinstance(name, str) else action
             if other != action:
-                found.append((("reactions", action), f"{_q(name)} is already used for {other}"))
+                found.append((("reactions", action), f"{quoted(name)} is already used for {other}"))
     return found
 
 

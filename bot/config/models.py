@@ -26,7 +26,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
-def _q(value: object) -> str:
+def quoted(value: object) -> str:
+    """A value as the config file would spell it, for messages."""
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
@@ -40,7 +41,7 @@ def _check(test: Callable[[Any], object], message: str) -> AfterValidator:
 
     def check(value: Any) -> Any:
         if not test(value):
-            raise ValueError(message.format(_q(value)))
+            raise ValueError(message.format(quoted(value)))
         return value
 
     return AfterValidator(check)
@@ -62,19 +63,19 @@ def _holiday(value: Any) -> Any:
             pass
     elif isinstance(value, date) and not isinstance(value, datetime):
         return value
-    raise ValueError(f'not a date like "2026-12-25": {_q(value)}')
+    raise ValueError(f'not a date like "2026-12-25": {quoted(value)}')
 
 
 def _role(value: Any) -> Any:
     if value not in tuple(Role):
-        raise ValueError(f'must be "requester", "fulfiller" or "both", not {_q(value)}')
+        raise ValueError(f'must be "requester", "fulfiller" or "both", not {quoted(value)}')
     return value
 
 
 def _duration(value: Any) -> BusinessDuration:
     duration = value if isinstance(value, BusinessDuration) else parse_duration(value)
     if duration == BusinessDuration():
-        raise ValueError(f"{_q(value)} must be longer than zero")
+        raise ValueError(f"{quoted(value)} must be longer than zero")
     return duration
 
 
@@ -189,7 +190,7 @@ class Digest(BaseModel):
 
 
 ReactionKind = Literal["claim", "needs_info", "deliver", "decline", "estimate"]
-_ACTIONS: tuple[ReactionKind, ...] = ("claim", "needs_info", "deliver", "decline")
+ACTION_KINDS: tuple[ReactionKind, ...] = ("claim", "needs_info", "deliver", "decline")
 _NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten")
 EstimateDays = Annotated[int, _check(lambda d: 1 <= d <= 100, "days must be 1 to 100, not {}")]
 
@@ -217,7 +218,7 @@ class Reactions(BaseModel):
     def action_for(self, reaction: str) -> ReactionAction | None:
         """The action a reaction name stands for (skin-tone variants included), or None."""
         name = reaction.split("::", 1)[0]
-        for kind in _ACTIONS:
+        for kind in ACTION_KINDS:
             if name in getattr(self, kind):
                 return ReactionAction(kind)
         days = self.estimate_days.get(name)
