@@ -43,7 +43,7 @@ class Closing(ChangeContext):
         self.require_open(request)
         self.require_member(request, user, "decline")
         request.decline_pending_by, request.decline_pending_since = user, self.now
-        minutes = _minutes(DECLINE_REPLY_WINDOW)
+        minutes = whole_minutes(DECLINE_REPLY_WINDOW)
         self._enqueue(
             outbox.DECLINE_PROMPT, request, in_thread=True, actor=user, within_minutes=minutes
         )
@@ -127,5 +127,6 @@ class Closing(ChangeContext):
         return "Thanks, noted." if helpful else "Thanks for saying so; I told the team."
 
 
-def _minutes(window: timedelta) -> int:
+def whole_minutes(window: timedelta) -> int:
+    """The window in whole minutes, as the prompt and the refusal say it."""
     return int(window.total_seconds() // 60)

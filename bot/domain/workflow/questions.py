@@ -7,7 +7,7 @@ from datetime import datetime
 from bot.domain import outbox
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
-from bot.domain.workflow.closing import DECLINE_REPLY_WINDOW, Closing, _minutes
+from bot.domain.workflow.closing import DECLINE_REPLY_WINDOW, Closing, whole_minutes
 from bot.domain.workflow.context import Refusal
 from bot.domain.workflow.estimating import Estimating
 
@@ -65,7 +65,7 @@ class Questions(Estimating, Closing):
         if awaited and request.status.is_open:
             if not self._decline_awaited(request):
                 request.decline_pending_by = request.decline_pending_since = None
-                minutes = _minutes(DECLINE_REPLY_WINDOW)
+                minutes = whole_minutes(DECLINE_REPLY_WINDOW)
                 return (
                     f"{request.reference} was not declined: the reason did not come within "
                     f"{minutes} minutes. React again to decline it."
