@@ -7,8 +7,8 @@ from sqlalchemy import update
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.workflow.closing import Closing
-from bot.domain.workflow.context import Refusal
 from bot.domain.workflow.estimating import Estimating
+from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 
 class Claiming(Estimating, Closing):
@@ -21,11 +21,13 @@ class Claiming(Estimating, Closing):
 
     def claim(self, request: Request, user: str, surface: Surface) -> str:
         self.require_open(request)
-        self.require_member(request, user, "claim")
+        self.require_member(request, user, Attempt.CLAIM)
         if request.claimer_id == user:
             return f"You already have {request.reference}."
         if request.claimer_id is not None:
-            raise Refusal(f"<@{request.claimer_id}> has already claimed {request.reference}.")
+            raise Refusal(
+                RefusalCode.ALREADY_CLAIMED, reference=request.reference, claimer=request.claimer_id
+            )
         # The database decides between two people claiming at the same instant.
         won = self.session.execute(
             update(Request)
@@ -36,7 +38,9 @@ class Claiming(Estimating, Closing):
         ).first()
         self.session.refresh(request)
         if not won:
-            raise Refusal(f"<@{request.claimer_id}> has already claimed {request.reference}.")
+            raise Refusal(
+                RefusalCode.ALREADY_CLAIMED, reference=request.reference, claimer=request.claimer_id
+            )
         self._claimed_while_waiting(request)
         self._drop_pending_decline(request, user)
         self._move(
@@ -54,7 +58,7 @@ class Claiming(Estimating, Closing):
     def unclaim(self, request: Request, user: str, surface: Surface) -> str:
         self.require_open(request)
         if request.claimer_id != user:
-            raise Refusal(f"Only the person who claimed {request.reference} can release it.")
+            raise Refusal(RefusalCode.CLAIMER_ONLY, reference=request.reference)
         request.claimer_id = None
         request.projected_date = None
         request.committed_date = None
@@ -76,9 +80,9 @@ class Claiming(Estimating, Closing):
         self.require_open(request)
         department = self._department(request)
         if not self.directory.is_lead(lead, department):
-            raise Refusal(f"Only a lead of {department.name} can reassign requests.")
+            raise Refusal(RefusalCode.LEADS_ONLY, department=department.name)
         if not self.directory.is_member(to_user, department):
-            raise Refusal(f"<@{to_user}> is not in {department.name}, so they can't take it.")
+            raise Refusal(RefusalCode.NOT_IN_DEPARTMENT, user=to_user, department=department.name)
         previous = request.claimer_id
         if previous == to_user:
             return f"<@{to_user}> already has {request.reference}."

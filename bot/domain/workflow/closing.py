@@ -10,7 +10,8 @@ from bot.domain.definitions import delivered_on_time
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.requests import record_event, storable
-from bot.domain.workflow.context import ChangeContext, Refusal
+from bot.domain.workflow.context import ChangeContext
+from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 # How long the decline reaction waits for its reason in the thread; the prompt says so.
 DECLINE_REPLY_WINDOW = timedelta(minutes=30)
@@ -24,8 +25,9 @@ class Closing(ChangeContext):
         department = self._department(request)
         if user != request.claimer_id and not self.directory.is_lead(user, department):
             raise Refusal(
-                f"Only the person who claimed {request.reference} or a lead of "
-                f"{department.name} can mark it delivered."
+                RefusalCode.CLAIMER_OR_LEADS_ONLY,
+                reference=request.reference,
+                department=department.name,
             )
         request.delivered_at = request.closed_at = self.now
         on_time = delivered_on_time(
@@ -41,7 +43,7 @@ class Closing(ChangeContext):
     def request_decline(self, request: Request, user: str, surface: Surface) -> str:
         """The decline reaction: ask for the reason in the thread, decline when it comes."""
         self.require_open(request)
-        self.require_member(request, user, "decline")
+        self.require_member(request, user, Attempt.DECLINE)
         request.decline_pending_by, request.decline_pending_since = user, self.now
         minutes = whole_minutes(DECLINE_REPLY_WINDOW)
         self._enqueue(
@@ -54,7 +56,7 @@ class Closing(ChangeContext):
 
     def decline(self, request: Request, user: str, reason: str, surface: Surface) -> str:
         self.require_open(request)
-        self.require_member(request, user, "decline")
+        self.require_member(request, user, Attempt.DECLINE)
         request.decline_reason = storable(reason)
         request.decline_pending_by = request.decline_pending_since = None
         request.closed_at = self.now
@@ -94,10 +96,7 @@ class Closing(ChangeContext):
             self._note(request, "decline_dropped", actor=actor, decliner=decliner)
 
     def cancel(self, request: Request, user: str, surface: Surface) -> str:
-        if user != request.requester_id:
-            raise Refusal(
-                f"Only <@{request.requester_id}>, who filed {request.reference}, can cancel it."
-            )
+        self.require_requester(request, user, Attempt.CANCEL)
         self.require_open(request)
         request.closed_at = self.now
         self._move(request, Status.CANCELLED, user, surface, EventKind.CANCELLED)
@@ -108,11 +107,11 @@ class Closing(ChangeContext):
 
     def record_feedback(self, request: Request, user: str, helpful: bool, surface: Surface) -> str:
         if user != request.requester_id:
-            raise Refusal("Only the requester can say whether it met the need.")
+            raise Refusal(RefusalCode.FEEDBACK_REQUESTER_ONLY)
         if request.status is not Status.DELIVERED:
-            raise Refusal(f"{request.reference} is not delivered.")
+            raise Refusal(RefusalCode.NOT_DELIVERED, reference=request.reference)
         if self._recorded_since(request, EventKind.FEEDBACK, Status.DELIVERED):
-            raise Refusal(f"You already said whether {request.reference} met the need. Thanks!")
+            raise Refusal(RefusalCode.FEEDBACK_GIVEN, reference=request.reference)
         record_event(
             self.session,
             request=request,

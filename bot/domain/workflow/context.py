@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
@@ -17,10 +17,7 @@ from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request, RequestEvent, Workspace
 from bot.domain.people import Directory
 from bot.domain.requests import record_event
-
-
-class Refusal(Exception):
-    """The actor may not do this now; `str(refusal)` tells them why, in a sentence."""
+from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 
 def lock_request(session: Session, request_id: int, *, team_id: str) -> Request | None:
@@ -104,23 +101,38 @@ class ChangeContext:
 
     def require_open(self, request: Request) -> None:
         if not request.status.is_open:
-            raise Refusal(f"{request.reference} is already {request.status.value}.")
+            raise Refusal(
+                RefusalCode.ALREADY_CLOSED, reference=request.reference, status=request.status
+            )
 
-    def require_member(self, request: Request, user: str, verb: str) -> None:
+    def require_member(self, request: Request, user: str, attempt: Attempt) -> None:
         department = self._department(request)
         if not self.directory.is_member(user, department):
             raise Refusal(
-                f"Only members of {department.name} can {verb} {request.reference}. "
-                "If you should be one, ask a lead to add you to the department."
+                RefusalCode.MEMBERS_ONLY,
+                reference=request.reference,
+                department=department.name,
+                attempt=attempt,
             )
 
-    def _require_requester_side(self, request: Request, user: str, verb: str) -> None:
+    def _require_requester_side(self, request: Request, user: str, attempt: Attempt) -> None:
         requesting = self._requesting(request)
         leads: Iterable[str] = requesting.leads if requesting is not None else ()
         if user != request.requester_id and user not in leads:
-            raise Refusal(
-                f"Only <@{request.requester_id}>, who filed {request.reference}, can {verb} it."
-            )
+            self._refuse_all_but_requester(request, attempt)
+
+    def require_requester(self, request: Request, user: str, attempt: Attempt) -> None:
+        """Refuse unless `user` filed the request."""
+        if user != request.requester_id:
+            self._refuse_all_but_requester(request, attempt)
+
+    def _refuse_all_but_requester(self, request: Request, attempt: Attempt) -> NoReturn:
+        raise Refusal(
+            RefusalCode.REQUESTER_ONLY,
+            reference=request.reference,
+            requester=request.requester_id,
+            attempt=attempt,
+        )
 
     def _move(
         self,

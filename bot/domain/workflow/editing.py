@@ -8,7 +8,8 @@ from bot.domain import nudges
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.requests import RequestDraft, record_event
-from bot.domain.workflow.context import ChangeContext, Refusal
+from bot.domain.workflow.context import ChangeContext
+from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 
 class Editing(ChangeContext):
@@ -17,10 +18,7 @@ class Editing(ChangeContext):
     def edit(self, request: Request, user: str, draft: RequestDraft, surface: Surface) -> str:
         """The requester changes the request. Estimates made against the old text are dropped
         and feasibility waits for a new one: a changed spec never keeps a stale promise."""
-        if user != request.requester_id:
-            raise Refusal(
-                f"Only <@{request.requester_id}>, who filed {request.reference}, can edit it."
-            )
+        self.require_requester(request, user, Attempt.EDIT)
         self.require_open(request)
         changed = {
             name: getattr(draft, name)
@@ -58,15 +56,9 @@ class Editing(ChangeContext):
         """Silence one kind of reminder about this request for `days` days (one of the menu's
         choices); only someone the reminder is for may."""
         if not self._reminded(request, user, kind):
-            raise Refusal(
-                f"Only the people this reminder about {request.reference} is for can snooze it."
-            )
+            raise Refusal(RefusalCode.NOT_REMINDED, reference=request.reference)
         if days not in nudges.SNOOZE_DAYS:
-            *most, last = (str(n) for n in nudges.SNOOZE_DAYS)
-            raise Refusal(
-                f"Reminders can be snoozed for {', '.join(most)} or {last} days: "
-                "pick one in the menu."
-            )
+            raise Refusal(RefusalCode.SNOOZE_CHOICE, choices=nudges.SNOOZE_DAYS)
         until = self.now + timedelta(days=days)
         # A DM is snoozed for the one who snoozed it: another lead still gets their own alert.
         silenced = nudges.ANYONE if nudges.NudgeKind(kind) in nudges.IN_THREAD else user

@@ -19,7 +19,8 @@ from bot.domain.feasibility import (
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Estimate, Request
 from bot.domain.requests import record_event
-from bot.domain.workflow.context import ChangeContext, Refusal
+from bot.domain.workflow.context import ChangeContext
+from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 # States in which the claimer is working on (or waiting to work on) the request.
 ACTIVE = (Status.CLAIMED, Status.ESTIMATED, Status.AT_RISK, Status.COMMITTED, Status.NEEDS_INFO)
@@ -30,7 +31,7 @@ class Estimating(ChangeContext):
 
     def estimate(self, request: Request, user: str, days: float, surface: Surface) -> str:
         self.require_open(request)
-        self.require_member(request, user, "estimate")
+        self.require_member(request, user, Attempt.ESTIMATE)
         days = whole_or_half(days)
         existing = next((e for e in request.estimates if e.estimator_id == user), None)
         previous = whole_or_half(existing.days) if existing else None
@@ -147,9 +148,9 @@ class Estimating(ChangeContext):
         return float(total or 0)
 
     def accept_projection(self, request: Request, user: str, surface: Surface) -> str:
-        self._require_requester_side(request, user, "accept a new date for")
+        self._require_requester_side(request, user, Attempt.ACCEPT)
         if request.status is not Status.AT_RISK or request.projected_date is None:
-            raise Refusal(f"{request.reference} has no open negotiation.")
+            raise Refusal(RefusalCode.NO_NEGOTIATION, reference=request.reference)
         request.committed_date = request.projected_date
         self._move(
             request,
@@ -165,9 +166,9 @@ class Estimating(ChangeContext):
         return f"Agreed: {request.reference} is committed for {request.committed_date:%a %-d %b}."
 
     def escalate(self, request: Request, user: str, surface: Surface) -> str:
-        self._require_requester_side(request, user, "escalate")
+        self._require_requester_side(request, user, Attempt.ESCALATE)
         if request.status is not Status.AT_RISK:
-            raise Refusal(f"{request.reference} has no open negotiation.")
+            raise Refusal(RefusalCode.NO_NEGOTIATION, reference=request.reference)
         if self._recorded_since(request, EventKind.ESCALATED, Status.AT_RISK):
             return f"{request.reference} is already escalated: the leads have it."
         record_event(

@@ -8,8 +8,8 @@ from bot.domain import outbox
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.workflow.closing import DECLINE_REPLY_WINDOW, Closing, whole_minutes
-from bot.domain.workflow.context import Refusal
 from bot.domain.workflow.estimating import Estimating
+from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 
 class Questions(Estimating, Closing):
@@ -19,7 +19,7 @@ class Questions(Estimating, Closing):
         self, request: Request, user: str, question: str | None, surface: Surface
     ) -> str:
         self.require_open(request)
-        self.require_member(request, user, "ask about")
+        self.require_member(request, user, Attempt.ASK)
         if request.status is not Status.NEEDS_INFO:
             request.resume_status = request.status
         request.info_asked_by = user
@@ -81,15 +81,12 @@ class Questions(Estimating, Closing):
 
     def require_open_question(self, request: Request, user: str) -> None:
         """Refuse unless `user` is the requester and the request is waiting for their answer."""
-        if user != request.requester_id:
-            raise Refusal(
-                f"Only <@{request.requester_id}>, who filed {request.reference}, can answer "
-                "questions about it."
-            )
+        self.require_requester(request, user, Attempt.ANSWER)
         if request.status is not Status.NEEDS_INFO:
             raise Refusal(
-                f"{request.reference} is no longer waiting for an answer: it is "
-                f"{request.status.value.replace('_', ' ')}."
+                RefusalCode.NOT_WAITING_FOR_ANSWER,
+                reference=request.reference,
+                status=request.status,
             )
 
     def answer_question(self, request: Request, user: str, text: str, surface: Surface) -> str:

@@ -14,7 +14,7 @@ from bot.domain import requests
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.requests import RequestDraft
-from bot.domain.workflow import Refusal, Workflow
+from bot.domain.workflow import Attempt, Workflow
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks.intake import (
@@ -72,7 +72,7 @@ def register(app: App, runtime: Runtime) -> None:
         return found[0] if found else None
 
     def note_opener(
-        verb: str, callback: str, title: str, intro: str, label: str, block_id: str
+        attempt: Attempt, callback: str, title: str, intro: str, label: str, block_id: str
     ) -> Any:
         """A button that opens a modal asking for a few words, for members of the team."""
 
@@ -81,7 +81,7 @@ def register(app: App, runtime: Runtime) -> None:
 
             def check(wf: Workflow, r: Request, user: str) -> None:
                 wf.require_open(r)
-                wf.require_member(r, user, verb)
+                wf.require_member(r, user, attempt)
 
             request = precheck(body, client, respond, check)
             if request is not None:
@@ -99,7 +99,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     app.action(Card.ask)(
         note_opener(
-            "ask about",
+            Attempt.ASK,
             AskModal.callback,
             "Ask about {reference}",
             "Your question goes to <@{requester}> in the card's thread and by DM.",
@@ -109,7 +109,7 @@ def register(app: App, runtime: Runtime) -> None:
     )
     app.action(Card.decline)(
         note_opener(
-            "decline",
+            Attempt.DECLINE,
             DeclineModal.callback,
             "Decline {reference}",
             "The reason goes to <@{requester}>, who filed it.",
@@ -122,8 +122,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
 
         def check(wf: Workflow, r: Request, user: str) -> None:
-            if user != r.requester_id:
-                raise Refusal(f"Only <@{r.requester_id}>, who filed {r.reference}, can edit it.")
+            wf.require_requester(r, user, Attempt.EDIT)
             wf.require_open(r)
 
         request = precheck(body, client, respond, check)
