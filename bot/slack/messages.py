@@ -19,14 +19,13 @@ from bot.slack.blocks.common import (
     channel,
     day,
     link,
-    option,
-    plain,
     section,
     user,
 )
 from bot.slack.blocks.digest import digest_message
 from bot.slack.blocks.dm import answer_actions, decision_actions
-from bot.slack.ids import Negotiation, Nudges, Requester
+from bot.slack.blocks.nudges import snooze_menu
+from bot.slack.ids import Negotiation, Requester
 
 
 @dataclass(frozen=True)
@@ -309,19 +308,6 @@ def nudge_line(item: dict[str, Any], *, with_mentions: bool) -> str:
         )
         .strip()
     )
-
-
-def snooze_menu(item: dict[str, Any]) -> dict[str, Any]:
-    labels = {1: "Snooze 1 day", 3: "Snooze 3 days", 7: "Snooze 1 week"}
-    return {
-        "type": "static_select",
-        "action_id": Nudges.snooze,
-        "placeholder": plain("Snooze"),
-        "options": [
-            option(labels[n], f"{item['request_id']}:{item['kind']}:{n}")
-            for n in Nudges.snooze_days
-        ],
-    }
 
 
 @renderer(outbox.NUDGE)

@@ -18,6 +18,7 @@ from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import extract_team_id
 
 from bot.runtime import Runtime
+from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.replies import reply
 from bot.slack.payloads import payload_kind
 
@@ -65,7 +66,9 @@ def refuse_other_teams(runtime: Runtime) -> Middleware:
         if "command" in body:
             return BoltResponse(status=200, body=reply(NOT_SERVED))
         if body.get("type") == "view_submission":
-            return BoltResponse(status=200, body={"response_action": "update", "view": _notice()})
+            return BoltResponse(
+                status=200, body={"response_action": "update", "view": notice_modal(NOT_SERVED)}
+            )
         respond = req.context.respond
         if body.get("type") == "block_actions" and respond is not None:
             # Slack signed the payload, so its response_url is Slack's own.
@@ -80,12 +83,3 @@ def _answer_quietly(respond: Callable[..., Any]) -> None:
         respond(text=NOT_SERVED, response_type="ephemeral", replace_original=False)
     except Exception as error:  # best effort: an answer to a click nobody is waiting on
         log.info("could not answer a click from another workspace: %r", error)
-
-
-def _notice() -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Liaison"},
-        "close": {"type": "plain_text", "text": "OK"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": NOT_SERVED}}],
-    }

@@ -12,7 +12,7 @@ from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.nudges import NudgeKind
 from bot.domain.numbers import whole_number
-from bot.domain.workflow import Refusal, Workflow
+from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.intents import intent_key
@@ -96,11 +96,11 @@ def register(app: App, runtime: Runtime) -> None:
 
     def simple(button: Button) -> Callable[..., None]:
         # Bolt passes listener arguments by name, so the button is bound in a closure.
-        def handle(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        def on_click(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
             ack()
             run(body, client, respond, request_id_of(clicked(body).get("value")), button)
 
-        return handle
+        return on_click
 
     for action_id, button in _SIMPLE.items():
         app.action(action_id)(simple(button))
@@ -150,12 +150,3 @@ _ANSWERED = frozenset(
 )
 NUDGE_KINDS = frozenset(kind.value for kind in NudgeKind)
 NOT_UNDERSTOOD = "Sorry, I couldn't read that choice. Please use the menus and buttons I posted."
-
-
-def refuse_early(check: Callable[[], None]) -> str | None:
-    """Run a permission check before opening a modal; the refusal text, or None when allowed."""
-    try:
-        check()
-    except Refusal as refusal:
-        return str(refusal)
-    return None

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.domain.estimates import InvalidEstimate, parse_estimate_days
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
-from bot.domain.workflow import Workflow
+from bot.domain.workflow import Attempt, Workflow
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks.card import ESTIMATE_OPTIONS
@@ -72,7 +72,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         def check(workflow: Workflow, request: Request) -> None:
             workflow.require_open(request)
-            workflow.require_member(request, user, "estimate")
+            workflow.require_member(request, user, Attempt.ESTIMATE)
             mine = next((e.days for e in request.estimates if e.estimator_id == user), None)
             found.append(
                 estimate_modal(request_id=request.id, reference=request.reference, current=mine)

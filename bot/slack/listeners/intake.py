@@ -26,6 +26,7 @@ from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
+from bot.slack.blocks.notes import notice_modal
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners.operations import MEMBERSHIP_LOADING, apply, by_id, first_delivery
@@ -56,7 +57,7 @@ def register(app: App, runtime: Runtime) -> None:
         return at_most(names.channels_of(team_id), MAX_LOOKUPS)
 
     @app.command(COMMAND)
-    def handle_request_command(
+    def on_request_command(
         ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
     ) -> None:
         words = (command.get("text") or "").strip()
@@ -112,7 +113,7 @@ def register(app: App, runtime: Runtime) -> None:
                 )
 
     @app.shortcut(Intake.shortcut)
-    def handle_create_request_shortcut(
+    def on_create_request_shortcut(
         ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         ack()
@@ -120,14 +121,14 @@ def register(app: App, runtime: Runtime) -> None:
         try:
             department = _requesting_department(runtime, _team(context), user_id)
         except MembershipUnknown:
-            open_modal(client, body["trigger_id"], _notice_modal(MEMBERSHIP_LOADING))
+            open_modal(client, body["trigger_id"], notice_modal(MEMBERSHIP_LOADING))
             return
         except SQLAlchemyError:
             log.exception("the database failed while checking who may file")
-            open_modal(client, body["trigger_id"], _notice_modal(replies.UNAVAILABLE))
+            open_modal(client, body["trigger_id"], notice_modal(replies.UNAVAILABLE))
             return
         if department is None:
-            open_modal(client, body["trigger_id"], _notice_modal(NOT_A_REQUESTER))
+            open_modal(client, body["trigger_id"], notice_modal(NOT_A_REQUESTER))
             return
         message = body.get("message") or {}
         team = _team(context)
@@ -164,7 +165,7 @@ def register(app: App, runtime: Runtime) -> None:
         update_modal(client, opened, view)
 
     @app.view(Intake.callback)
-    def handle_intake_submission(
+    def on_intake_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:
         user_id = body["user"]["id"]
@@ -385,15 +386,6 @@ def update_modal(client: WebClient, opened: dict[str, Any], view: dict[str, Any]
         client.views_update(view_id=opened.get("id"), hash=opened.get("hash"), view=view)
     except SlackApiError as error:
         log.info("could not complete a modal: %s", error.response.get("error"))
-
-
-def _notice_modal(message: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "title": {"type": "plain_text", "text": "Liaison"},
-        "close": {"type": "plain_text", "text": "OK"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": message}}],
-    }
 
 
 def _permalink(client: WebClient, channel_id: str | None, ts: str | None) -> str | None:

@@ -4,7 +4,6 @@ workflow and shows a refusal as an error inside the modal."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,10 +14,9 @@ from bot.domain import requests
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.requests import RequestDraft
-from bot.domain.workflow import Refusal, Workflow
+from bot.domain.workflow import Attempt, Workflow
 from bot.runtime import Runtime
 from bot.slack import text
-from bot.slack.blocks.common import plain, section
 from bot.slack.blocks.intake import (
     field_errors,
     intake_modal,
@@ -26,6 +24,7 @@ from bot.slack.blocks.intake import (
     typed_value,
     view_metadata,
 )
+from bot.slack.blocks.notes import note_modal
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
 from bot.slack.intents import intent_key
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
@@ -33,35 +32,6 @@ from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import answer_click, apply, by_id
 from bot.slack.listeners.requester_dm import origin_of, settle_origin
 from bot.slack.teams import team_of
-
-MAX_NOTE = 2000
-
-
-def note_modal(
-    callback_id: str, title: str, intro: str, label: str, block_id: str, metadata: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "title": plain(title),
-        "submit": plain("Send"),
-        "close": plain("Cancel"),
-        "private_metadata": json.dumps(metadata),
-        "blocks": [
-            section(intro),
-            {
-                "type": "input",
-                "block_id": block_id,
-                "label": plain(label),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "value",
-                    "multiline": True,
-                    "max_length": MAX_NOTE,
-                },
-            },
-        ],
-    }
 
 
 def draft_of(request: Request) -> RequestDraft:
@@ -102,7 +72,7 @@ def register(app: App, runtime: Runtime) -> None:
         return found[0] if found else None
 
     def note_opener(
-        verb: str, callback: str, title: str, intro: str, label: str, block_id: str
+        attempt: Attempt, callback: str, title: str, intro: str, label: str, block_id: str
     ) -> Any:
         """A button that opens a modal asking for a few words, for members of the team."""
 
@@ -111,7 +81,7 @@ def register(app: App, runtime: Runtime) -> None:
 
             def check(wf: Workflow, r: Request, user: str) -> None:
                 wf.require_open(r)
-                wf.require_member(r, user, verb)
+                wf.require_member(r, user, attempt)
 
             request = precheck(body, client, respond, check)
             if request is not None:
@@ -129,7 +99,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     app.action(Card.ask)(
         note_opener(
-            "ask about",
+            Attempt.ASK,
             AskModal.callback,
             "Ask about {reference}",
             "Your question goes to <@{requester}> in the card's thread and by DM.",
@@ -139,7 +109,7 @@ def register(app: App, runtime: Runtime) -> None:
     )
     app.action(Card.decline)(
         note_opener(
-            "decline",
+            Attempt.DECLINE,
             DeclineModal.callback,
             "Decline {reference}",
             "The reason goes to <@{requester}>, who filed it.",
@@ -152,8 +122,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
 
         def check(wf: Workflow, r: Request, user: str) -> None:
-            if user != r.requester_id:
-                raise Refusal(f"Only <@{r.requester_id}>, who filed {r.reference}, can edit it.")
+            wf.require_requester(r, user, Attempt.EDIT)
             wf.require_open(r)
 
         request = precheck(body, client, respond, check)

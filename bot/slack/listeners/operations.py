@@ -21,6 +21,7 @@ from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow, lock_request
 from bot.runtime import Runtime
 from bot.slack.blocks.replies import UNAVAILABLE
+from bot.slack.refusals import refusal_text
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def apply(
             with transaction(runtime.sessions) as session:
                 if not first_delivery(session, event_id, now):
                     return None  # a twin of this event, handled at the same time, said it
-        return Outcome(str(refusal), refused=True)
+        return Outcome(refusal_text(refusal), refused=True)
     except MembershipUnknown:
         if event_id is not None:
             raise  # the inbox handles the event again after a backoff, once the group is read

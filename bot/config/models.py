@@ -1,18 +1,17 @@
-"""The config file (`config/liaison.toml`): departments, digests, reactions and nudge timings."""
+"""The configuration's models: departments, digests, reactions and nudge timings, each
+validated field by field."""
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from bot.domain.durations import BusinessDuration, parse_duration
 
@@ -27,20 +26,8 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
-class ConfigError(Exception):
-    """The config file is missing, unreadable or invalid; `problems` lists every finding."""
-
-    def __init__(self, problems: list[str], source: str) -> None:
-        self.problems = problems
-        self.source = source
-        if len(problems) == 1:
-            text = f"{source}: {problems[0]}"
-        else:
-            text = f"{source}: {len(problems)} problems\n" + "\n".join(f"  {p}" for p in problems)
-        super().__init__(text)
-
-
-def _q(value: object) -> str:
+def quoted(value: object) -> str:
+    """A value as the config file would spell it, for messages."""
     return f'"{value}"' if isinstance(value, str) else repr(value)
 
 
@@ -54,7 +41,7 @@ def _check(test: Callable[[Any], object], message: str) -> AfterValidator:
 
     def check(value: Any) -> Any:
         if not test(value):
-            raise ValueError(message.format(_q(value)))
+            raise ValueError(message.format(quoted(value)))
         return value
 
     return AfterValidator(check)
@@ -76,19 +63,19 @@ def _holiday(value: Any) -> Any:
             pass
     elif isinstance(value, date) and not isinstance(value, datetime):
         return value
-    raise ValueError(f'not a date like "2026-12-25": {_q(value)}')
+    raise ValueError(f'not a date like "2026-12-25": {quoted(value)}')
 
 
 def _role(value: Any) -> Any:
     if value not in tuple(Role):
-        raise ValueError(f'must be "requester", "fulfiller" or "both", not {_q(value)}')
+        raise ValueError(f'must be "requester", "fulfiller" or "both", not {quoted(value)}')
     return value
 
 
 def _duration(value: Any) -> BusinessDuration:
     duration = value if isinstance(value, BusinessDuration) else parse_duration(value)
     if duration == BusinessDuration():
-        raise ValueError(f"{_q(value)} must be longer than zero")
+        raise ValueError(f"{quoted(value)} must be longer than zero")
     return duration
 
 
@@ -203,7 +190,7 @@ class Digest(BaseModel):
 
 
 ReactionKind = Literal["claim", "needs_info", "deliver", "decline", "estimate"]
-_ACTIONS: tuple[ReactionKind, ...] = ("claim", "needs_info", "deliver", "decline")
+ACTION_KINDS: tuple[ReactionKind, ...] = ("claim", "needs_info", "deliver", "decline")
 _NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten")
 EstimateDays = Annotated[int, _check(lambda d: 1 <= d <= 100, "days must be 1 to 100, not {}")]
 
@@ -231,7 +218,7 @@ class Reactions(BaseModel):
     def action_for(self, reaction: str) -> ReactionAction | None:
         """The action a reaction name stands for (skin-tone variants included), or None."""
         name = reaction.split("::", 1)[0]
-        for kind in _ACTIONS:
+        for kind in ACTION_KINDS:
             if name in getattr(self, kind):
                 return ReactionAction(kind)
         days = self.estimate_days.get(name)
@@ -278,153 +265,3 @@ class LiaisonConfig(BaseModel):
     def fulfilling_departments(self) -> tuple[Department, ...]:
         """Departments that receive and work on requests."""
         return tuple(d for d in self.departments if d.is_fulfiller)
-
-
-# --- turning findings into "[[departments]] #2 (key "eng") → timezone: ..." -------------------
-
-Loc = tuple[str | int, ...]
-_SECTIONS = ("organization", "departments", "digests", "reactions", "nudges")
-
-
-def _items(data: dict[str, Any], name: str) -> list[tuple[int, dict[str, Any]]]:
-    value = data.get(name)
-    if not isinstance(value, list):
-        return []
-    return [(i, item) for i, item in enumerate(value) if isinstance(item, dict)]
-
-
-def _index(loc: Loc) -> int:
-    return loc[1] if len(loc) > 1 and isinstance(loc[1], int) else -1
-
-
-def _place(loc: Loc, data: dict[str, Any]) -> str:
-    head, rest = loc[0], list(loc[1:])
-    if head in ("departments", "digests"):
-        place = f"[[{head}]]"
-        if rest and isinstance(rest[0], int):
-            index = rest.pop(0)
-            place += f" #{index + 1}"
-            key = dict(_items(data, head)).get(index, {}).get("key")
-            if head == "departments" and isinstance(key, str) and key:
-                place += f' (key "{key}")'
-    elif head in _SECTIONS:
-        place = f"[{head}]"
-    else:
-        place, rest = "", list(loc)
-    if "[key]" in rest:  # pydantic's marker for a bad dict key; the message quotes the key
-        rest = rest[: rest.index("[key]") - 1]
-    path = ""
-    for part in rest:
-        path += f" #{part + 1}" if isinstance(part, int) else f".{part}" if path else str(part)
-    return f"{place} → {path}" if place and path else place or path
-
-
-_MESSAGES = {
-    "extra_forbidden": "unknown key",
-    "missing": "required key is missing",
-    "too_short": "must not be empty",
-    "string_too_short": "must not be empty",
-    "model_type": "must be a table",
-    "tuple_type": "must be a list",
-    "dict_type": "must be a table",
-    "string_type": "must be a string",
-}
-
-
-def _pydantic_problems(error: ValidationError) -> list[tuple[Loc, str]]:
-    found = []
-    errors = error.errors(include_url=False)
-    for item in errors:
-        loc = item["loc"]
-        if item["type"] == "too_short" and any(
-            e["loc"][: len(loc)] == loc != e["loc"] for e in errors
-        ):
-            continue  # pydantic counts only the valid items, so bad items also make a list "short"
-        if item["type"] == "value_error":
-            message = str(item["ctx"]["error"])
-        elif loc == ("departments",) and item["type"] in ("missing", "too_short"):
-            message = "at least one department is required"
-        else:
-            message = _MESSAGES.get(item["type"], item["msg"])
-        found.append((loc, message))
-    return found
-
-
-_NEEDS_INTAKE = "required for a fulfilling department: it is where request cards are posted"
-_NOT_FOUND = (
-    "config file not found; copy config/liaison.toml and edit it,"
-    " or set LIAISON_CONFIG to the path of your config file"
-)
-
-
-def _relation_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
-    """Checks across entries, run on the raw data so they report even when fields are wrong."""
-    found: list[tuple[Loc, str]] = []
-    departments = _items(data, "departments")
-    keys: dict[str, int] = {}
-    for i, dept in departments:
-        key = dept.get("key")
-        if isinstance(key, str) and key in keys:
-            found.append((("departments", i, "key"), f"{_q(key)} is used by #{keys[key] + 1} too"))
-        elif isinstance(key, str):
-            keys[key] = i
-        if dept.get("role") in (Role.FULFILLER, Role.BOTH) and "intake_channel" not in dept:
-            found.append((("departments", i, "intake_channel"), _NEEDS_INTAKE))
-    roles = {role for _, dept in departments if isinstance(role := dept.get("role"), str)}
-    if departments and not roles & {Role.REQUESTER, Role.BOTH}:
-        found.append((("departments",), 'no department can request (role "requester"/"both")'))
-    if departments and not roles & {Role.FULFILLER, Role.BOTH}:
-        found.append((("departments",), 'no department can fulfil (role "fulfiller"/"both")'))
-    for i, digest in _items(data, "digests"):
-        names = digest.get("departments")
-        for name in names if isinstance(names, list) else []:
-            if isinstance(name, str) and name not in keys:
-                found.append((("digests", i, "departments"), f"unknown department {_q(name)}"))
-    reactions = data.get("reactions")
-    owners: dict[str, str] = {}
-    for action in (*_ACTIONS, "estimate_days"):
-        raw = reactions.get(action) if isinstance(reactions, dict) else None
-        names = raw if isinstance(raw, list | dict) else getattr(Reactions(), action)
-        for name in names:
-            other = owners.setdefault(name, action) if isinstance(name, str) else action
-            if other != action:
-                found.append((("reactions", action), f"{_q(name)} is already used for {other}"))
-    return found
-
-
-def parse_config(data: dict[str, Any], source: str = "<config>") -> LiaisonConfig:
-    """Validate parsed TOML data; raise ConfigError listing every problem with its place."""
-    config: LiaisonConfig | None = None
-    found: list[tuple[Loc, str]] = []
-    try:
-        config = LiaisonConfig.model_validate(data)
-    except ValidationError as error:
-        found = _pydantic_problems(error)
-    found += _relation_problems(data)
-    if found or config is None:
-        order = {name: rank for rank, name in enumerate(_SECTIONS)}
-        found.sort(key=lambda p: (order.get(str(p[0][0]), -1), _index(p[0])))
-        raise ConfigError([f"{_place(loc, data)}: {message}" for loc, message in found], source)
-    # Departments and digests without a time zone of their own take the organization's.
-    zone = {"timezone": config.organization.timezone}
-    return config.model_copy(
-        update={
-            name: tuple(item if item.timezone else item.model_copy(update=zone) for item in items)
-            for name, items in (("departments", config.departments), ("digests", config.digests))
-        }
-    )
-
-
-def load_config(path: str | Path) -> LiaisonConfig:
-    """Read and validate the TOML config file at `path`; raise ConfigError if anything is wrong."""
-    path = Path(path)
-    try:
-        with path.open("rb") as file:
-            data = tomllib.load(file)
-    except FileNotFoundError:
-        raise ConfigError([_NOT_FOUND], str(path)) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([f"not valid TOML: {error}"], str(path)) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError([f"cannot read the config file: {error}"], str(path)) from None
-    return parse_config(data, str(path))

@@ -1,0 +1,104 @@
+"""Claiming a request, releasing it, and a lead handing it to someone else."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from bot.domain.lifecycle import EventKind, Status, Surface
+from bot.domain.models import Request
+from bot.domain.workflow.closing import Closing
+from bot.domain.workflow.estimating import Estimating
+from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
+
+
+class Claiming(Estimating, Closing):
+    """Claim, unclaim and reassign."""
+
+    def _claimed_while_waiting(self, request: Request) -> None:
+        """A request waiting for the requester's answer resumes as claimed once it has a claimer."""
+        if request.status is Status.NEEDS_INFO and request.resume_status in (None, Status.NEW):
+            request.resume_status = Status.CLAIMED
+
+    def claim(self, request: Request, user: str, surface: Surface) -> str:
+        self.require_open(request)
+        self.require_member(request, user, Attempt.CLAIM)
+        if request.claimer_id == user:
+            return f"You already have {request.reference}."
+        if request.claimer_id is not None:
+            raise Refusal(
+                RefusalCode.ALREADY_CLAIMED, reference=request.reference, claimer=request.claimer_id
+            )
+        # The database decides between two people claiming at the same instant.
+        won = self.session.execute(
+            update(Request)
+            .where(Request.id == request.id, Request.claimer_id.is_(None))
+            .values(claimer_id=user)
+            .returning(Request.id)
+            .execution_options(synchronize_session=False)
+        ).first()
+        self.session.refresh(request)
+        if not won:
+            raise Refusal(
+                RefusalCode.ALREADY_CLAIMED, reference=request.reference, claimer=request.claimer_id
+            )
+        self._claimed_while_waiting(request)
+        self._drop_pending_decline(request, user)
+        self._move(
+            request,
+            Status.CLAIMED if request.status is Status.NEW else None,
+            user,
+            surface,
+            EventKind.CLAIMED,
+        )
+        self._note(request, "claimed", actor=user)
+        self._tell_requester(request, "claimed", actor=user)
+        self._estimate_changed(request, user, surface)
+        return f"You claimed {request.reference}."
+
+    def unclaim(self, request: Request, user: str, surface: Surface) -> str:
+        self.require_open(request)
+        if request.claimer_id != user:
+            raise Refusal(RefusalCode.CLAIMER_ONLY, reference=request.reference)
+        request.claimer_id = None
+        request.projected_date = None
+        request.committed_date = None
+        self._refresh_estimate(request)
+        self._move(
+            request,
+            Status.NEW if request.status is not Status.NEEDS_INFO else None,
+            user,
+            surface,
+            EventKind.UNCLAIMED,
+        )
+        if request.status is Status.NEEDS_INFO:
+            request.resume_status = Status.NEW
+        self._note(request, "unclaimed", actor=user)
+        self._tell_requester(request, "unclaimed", actor=user)
+        return f"You released {request.reference}; it is back in the queue."
+
+    def reassign(self, request: Request, lead: str, to_user: str, surface: Surface) -> str:
+        self.require_open(request)
+        department = self._department(request)
+        if not self.directory.is_lead(lead, department):
+            raise Refusal(RefusalCode.LEADS_ONLY, department=department.name)
+        if not self.directory.is_member(to_user, department):
+            raise Refusal(RefusalCode.NOT_IN_DEPARTMENT, user=to_user, department=department.name)
+        previous = request.claimer_id
+        if previous == to_user:
+            return f"<@{to_user}> already has {request.reference}."
+        request.claimer_id = to_user
+        self._claimed_while_waiting(request)
+        self._drop_pending_decline(request, lead)
+        self._move(
+            request,
+            Status.CLAIMED if request.status is Status.NEW else None,
+            lead,
+            surface,
+            EventKind.REASSIGNED,
+            data={"from": previous, "to": to_user},
+        )
+        self._note(request, "reassigned", actor=lead, to=to_user, previous=previous)
+        self._dm(to_user, request, "assigned_to_you", actor=lead)
+        self._tell_requester(request, "reassigned", actor=lead, to=to_user)
+        self._estimate_changed(request, lead, surface)
+        return f"{request.reference} is now <@{to_user}>'s."
