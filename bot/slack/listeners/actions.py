@@ -17,7 +17,7 @@ from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.intents import intent_key
 from bot.slack.listeners.operations import answer_click, apply, by_id
-from bot.slack.listeners.requester_dm import answer_in_dm, answer_privately, in_dm
+from bot.slack.listeners.requester_dm import answer_in_dm, in_dm
 from bot.slack.teams import team_of
 
 Button = Callable[[Workflow, Request, str], str | None]
@@ -73,10 +73,7 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         user = body["user"]["id"]
         if request_id is None:
-            if in_dm(body):
-                answer_privately(client, body, NOT_UNDERSTOOD)
-            else:
-                answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
             return
         outcome = apply(
             runtime,

@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
@@ -26,7 +25,7 @@ from bot.slack.blocks.intake import typed_value, view_metadata
 from bot.slack.ids import Answer, Negotiation, Requester
 from bot.slack.intents import intent_key
 from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import Outcome, apply, by_id, tell
+from bot.slack.listeners.operations import Outcome, answer_click, apply, by_id
 from bot.slack.teams import team_of
 
 log = logging.getLogger(__name__)
@@ -81,18 +80,11 @@ def answer_in_dm(
 
 
 def answer_privately(client: WebClient, body: dict[str, Any], message: str) -> None:
-    """A message only the clicker sees, through the click's response_url."""
+    """A message only the clicker sees, through the click's response_url (see answer_click)."""
     url = body.get("response_url")
-    if not isinstance(url, str) or not url:
-        container = body.get("container") or {}
-        tell(client, container.get("channel_id"), body["user"]["id"], message)
-        return
-    try:
-        WebhookClient(url, timeout=client.timeout).send(
-            text=message, response_type="ephemeral", replace_original=False
-        )
-    except OSError as error:  # URLError and timeouts are OSErrors
-        log.info("could not answer a click privately: %s", error)
+    respond = Respond(response_url=url) if isinstance(url, str) and url else None
+    container = body.get("container") or {}
+    answer_click(respond, client, container.get("channel_id"), body["user"]["id"], message)
 
 
 def update_prompt(
