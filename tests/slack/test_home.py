@@ -23,7 +23,7 @@ from tests.conftest import (
     Inspector,
     Liaison,
 )
-from tests.slack.helpers import current, file_request, react
+from tests.slack.helpers import click_in_dm, current, file_request, react
 
 
 def open_home(liaison: Liaison, user: str) -> dict[str, Any]:
@@ -103,6 +103,25 @@ def test_a_lead_sees_overdue_requests_of_their_department(liaison: Liaison, db: 
     [line] = lead["Needs attention"]
     assert "Late one" in line and f"claimed by <@{ENGINEER}>" in line and "committed for" in line
     assert "Needs attention" in sections(open_home(liaison, SALES_LEAD))
+
+
+def test_a_lead_sees_escalated_requests_and_infeasible_hard_deadlines(
+    liaison: Liaison, db: Inspector
+) -> None:
+    # Three working days of work cannot be done by the next day: both go at risk.
+    hard = file_request(liaison, db, title="Hard one", desired_date="2026-12-02", deadline="hard")
+    soft = file_request(liaison, db, title="Soft one", desired_date="2026-12-02")
+    for card in (hard, soft):
+        react(liaison, card, ENGINEER, "raising_hand")
+        react(liaison, card, ENGINEER, "three")
+        assert current(db, card).status is Status.AT_RISK
+    lines = sections(open_home(liaison, ENG_LEAD))["Needs attention"]
+    assert len(lines) == 1 and "Hard one" in lines[0]  # a soft date at risk is theirs to settle
+
+    click_in_dm(liaison, SALES_REP, "negotiation_escalate")  # the latest negotiation: REQ-2
+    for lead in (ENG_LEAD, SALES_LEAD):
+        lines = sections(open_home(liaison, lead))["Needs attention"]
+        assert ["Hard one" in lines[0], "Soft one" in lines[1]] == [True, True], lead
 
 
 def test_a_stranger_sees_empty_sections_with_a_friendly_line(
