@@ -228,3 +228,16 @@ def test_changes_in_a_row_publish_each_home_once(liaison: Liaison, db: Inspector
     assert {u: publishes(liaison, u) for u in before} == {u: n + 1 for u, n in before.items()}
     [line] = sections(liaison.fake.home_tabs[ENGINEER])["My queue"]
     assert "REQ-1" in line
+
+
+def test_a_home_slack_refuses_fails_without_telling_the_leads(
+    liaison: Liaison, db: Inspector
+) -> None:
+    liaison.fake.fail("views.publish", "invalid_arguments")
+    liaison.slack.app_home_opened(SALES_REP)
+    liaison.settle()
+
+    effect = db.scalars(select(OutboxMessage).where(OutboxMessage.kind == "home")).one()
+    assert effect.status == "failed" and effect.last_error
+    assert db.scalars(select(OutboxMessage).where(OutboxMessage.kind != "home")).all() == []
+    assert open_home(liaison, SALES_REP)["type"] == "home"  # the next visit publishes it
