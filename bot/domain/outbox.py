@@ -134,10 +134,10 @@ def refresh_card(
     session: Session, request: Request, leads: Iterable[str] = (), *, now: datetime
 ) -> None:
     """Queue a post (first time) or an in-place update of the request's card, and a new Home tab
-    for the people the request concerns: its requester, its claimer and `leads` (its fulfilling
-    department's)."""
+    for the people the request concerns: its requester, its claimer, its estimators and `leads`
+    (its fulfilling department's)."""
     enqueue(session, workspace_id=request.workspace_id, kind=CARD, request=request, now=now)
-    concerned = {request.requester_id, *leads}
+    concerned = {request.requester_id, *leads, *(e.estimator_id for e in request.estimates)}
     if request.claimer_id:
         concerned.add(request.claimer_id)
     refresh_homes(session, workspace_id=request.workspace_id, people=concerned, now=now)
