@@ -33,6 +33,8 @@ class OutboxSender(Protocol):
 
     def send_due(self) -> Any: ...
 
+    def send_homes(self) -> Any: ...
+
 
 class TimeZones(Protocol):
     """People's own time zones, for reminders in their working hours (bot/slack/people.py)."""

@@ -314,3 +314,17 @@ class ChannelAccess(Base):
     problem: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime]
     leads_told_at: Mapped[datetime | None]
+
+
+class HomeVisit(Base):
+    """Who has opened Liaison's Home tab, per workspace: only their Home is published again when
+    a request they are concerned with changes (nobody else would ever see it)."""
+
+    __tablename__ = "home_visits"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    first_opened_at: Mapped[datetime]
+    last_opened_at: Mapped[datetime]

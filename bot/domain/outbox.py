@@ -5,12 +5,14 @@ when the change that caused it was committed."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.models import OutboxMessage, Request
+from bot.domain.models import HomeVisit, OutboxMessage, Request
 
 
 class UnknownEffect(ValueError):
@@ -22,7 +24,8 @@ class UnknownEffect(ValueError):
 CARD = "card"  # post the request's card, or update it in place to the request's current state
 MESSAGE = "message"  # a message from a template: in a channel, in the card's thread, or a DM
 FILE = "file"  # a file from a template, uploaded into a channel
-EFFECT_KINDS = frozenset({CARD, MESSAGE, FILE})
+HOME = "home"  # publish one person's Home tab (its `channel` is the person's user id)
+EFFECT_KINDS = frozenset({CARD, MESSAGE, FILE, HOME})
 
 # Message templates; each has a renderer in bot/slack/messages.py.
 FILED_CONFIRMATION = "filed_confirmation"
@@ -127,6 +130,47 @@ def enqueue_message(
     )
 
 
-def refresh_card(session: Session, request: Request, *, now: datetime) -> None:
-    """Queue a post (first time) or an in-place update of the request's card."""
+def refresh_card(
+    session: Session, request: Request, leads: Iterable[str] = (), *, now: datetime
+) -> None:
+    """Queue a post (first time) or an in-place update of the request's card, and a new Home tab
+    for the people the request concerns: its requester, its claimer, its estimators and `leads`
+    (its fulfilling department's)."""
     enqueue(session, workspace_id=request.workspace_id, kind=CARD, request=request, now=now)
+    concerned = {request.requester_id, *leads, *(e.estimator_id for e in request.estimates)}
+    if request.claimer_id:
+        concerned.add(request.claimer_id)
+    refresh_homes(session, workspace_id=request.workspace_id, people=concerned, now=now)
+
+
+def refresh_homes(
+    session: Session, *, workspace_id: int, people: Iterable[str], now: datetime
+) -> None:
+    """Queue a Home publish for each of `people` who has opened the Home tab before."""
+    wanted = sorted(set(people))
+    if not wanted:
+        return
+    visitors = session.scalars(
+        select(HomeVisit.user_id).where(
+            HomeVisit.workspace_id == workspace_id, HomeVisit.user_id.in_(wanted)
+        )
+    )
+    for user_id in visitors:
+        publish_home(session, workspace_id=workspace_id, user_id=user_id, now=now)
+
+
+def publish_home(session: Session, *, workspace_id: int, user_id: str, now: datetime) -> None:
+    """Queue a publish of `user_id`'s Home tab, unless one is already waiting: it is drawn from
+    the state when it is sent, so one waiting publish shows every change queued meanwhile."""
+    waiting = session.scalar(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.workspace_id == workspace_id,
+            OutboxMessage.kind == HOME,
+            OutboxMessage.channel == user_id,
+            OutboxMessage.status == "pending",
+        )
+        .limit(1)
+    )
+    if waiting is None:
+        enqueue(session, workspace_id=workspace_id, kind=HOME, channel=user_id, now=now)

@@ -14,6 +14,7 @@ from bot.logs import quiet_slack_libraries
 from bot.runtime import Runtime
 from bot.slack.inbox import EventListener
 from bot.slack.listeners import actions, estimates, events, intake, modals, requester_dm, usergroups
+from bot.slack.listeners.home import listeners as home_listeners
 from bot.slack.payloads import payload_problem
 from bot.slack.teams import refuse_other_teams
 
@@ -85,4 +86,4 @@ def event_listeners(runtime: Runtime) -> Mapping[str, EventListener]:
     """The listener for each type of event Liaison reads, called by the inbox once the event is
     stored and answered. Bolt has already checked the request (signature, workspace, shape, and
     that the bot did not cause the event itself) before the event was stored."""
-    return {**events.listeners(runtime), **usergroups.listeners(runtime)}
+    return {**events.listeners(runtime), **usergroups.listeners(runtime), **home_listeners(runtime)}

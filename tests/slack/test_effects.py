@@ -189,7 +189,7 @@ def test_an_effect_whose_kind_has_no_sender_fails_and_is_told(
 
 def test_the_outbox_needs_a_sender_for_every_kind(liaison: Liaison) -> None:
     runtime = liaison.runtime
-    with pytest.raises(ValueError, match="'file', 'message'"):
+    with pytest.raises(ValueError, match="'file', 'home', 'message'"):
         Outbox(
             sessions=runtime.sessions,
             client_for=runtime.client_for,

@@ -45,7 +45,7 @@ def test_an_event_goes_through_bolt_once_and_the_inbox_calls_its_listener(
 def test_an_event_no_listener_reads_is_answered_and_dropped(liaison: Liaison, db) -> None:
     before = len(liaison.fake.calls)
     response = liaison.slack.event(
-        {"type": "app_home_opened", "user": ENGINEER, "tab": "home"},
+        {"type": "emoji_changed", "subtype": "add", "name": "shipit"},
         event_id="EvNOLISTENER",
     )
     assert response is not None and response.status_code == 200

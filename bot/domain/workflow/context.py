@@ -165,7 +165,7 @@ class ChangeContext:
                 to_status=to if moved else None,
                 data=data,
             )
-        outbox.refresh_card(self.session, request, now=self.now)
+        outbox.refresh_card(self.session, request, self._department(request).leads, now=self.now)
 
     def _enqueue(
         self,

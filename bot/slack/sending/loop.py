@@ -97,10 +97,33 @@ class Outbox:
         return report
 
     def send_request(self, request_id: int) -> SendReport:
-        """Send what is due for one request (called right after a handler commits)."""
+        """Send what is due for one request (called right after a handler commits), then the
+        Home tabs waiting to be published (a change to a request queues them too)."""
         report = SendReport()
         self._send_for_request(request_id, report)
+        self._send_homes(report)
         return report
+
+    def send_homes(self) -> SendReport:
+        """Publish the Home tabs that are due (called right after someone opens theirs)."""
+        report = SendReport()
+        self._send_homes(report)
+        return report
+
+    def _send_homes(self, report: SendReport, *, limit: int = 500) -> None:
+        with reading(self._sessions) as session:
+            due = session.scalars(
+                select(OutboxMessage.id)
+                .where(
+                    OutboxMessage.kind == outbox.HOME,
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.next_attempt_at <= self._clock(),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            ).all()
+        for effect_id in due:
+            self._send_standalone(effect_id, report)
 
     # -- one request, in order, under a lease ------------------------------------------------
 
@@ -327,8 +350,8 @@ class Outbox:
     ) -> None:
         """Tell the leads what could not be sent and why (never about such a notice itself, so a
         lead who cannot be reached does not start a loop)."""
-        if row.template == outbox.DELIVERY_FAILED:
-            return
+        if row.template == outbox.DELIVERY_FAILED or row.kind == outbox.HOME:
+            return  # nor about a Home tab: it is published again at the next change or visit
         request = session.get(Request, row.request_id) if row.request_id else None
         if request is not None:
             keys = {request.fulfilling_department.key}

@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
 from bot.domain import outbox
+from bot.domain.home import home_for
+from bot.domain.usergroups import directory_for_workspace
 from bot.slack.blocks.card import card_message
+from bot.slack.blocks.home import home_view
 from bot.slack.messages import Rendering, render
 from bot.slack.sending import recovery
 from bot.slack.sending.effects import Effect, Sender, SendResult
@@ -103,11 +106,40 @@ class FileSender:
         return SendResult()
 
 
+class HomeSender:
+    """Publishes one person's Home tab (the effect's `channel` is their user id), drawn from the
+    state when it is sent. Publishing it again is harmless: it replaces the view."""
+
+    coalesces = False
+
+    def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
+        row = effect.row
+        assert row.channel, "a Home publish names its person"
+        directory = directory_for_workspace(session, config=config, workspace_id=row.workspace_id)
+        home = home_for(
+            session,
+            config=config,
+            directory=directory,
+            workspace_id=row.workspace_id,
+            user_id=row.channel,
+            now=effect.started,
+        )
+        return {"user_id": row.channel, "view": home_view(home)}
+
+    def conversation(self, effect: Effect) -> str | None:
+        return None  # views.publish needs no conversation
+
+    def send(self, effect: Effect, client: WebClient) -> SendResult:
+        client.views_publish(**effect.content)
+        return SendResult()
+
+
 # The registry: one sender per effect kind in bot/domain/outbox.py.
 SENDERS: Mapping[str, Sender] = {
     outbox.CARD: CardSender(),
     outbox.MESSAGE: MessageSender(),
     outbox.FILE: FileSender(),
+    outbox.HOME: HomeSender(),
 }
 
 

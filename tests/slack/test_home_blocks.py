@@ -1,0 +1,60 @@
+"""The Home tab's builder: whatever requests it is given, Slack accepts the view."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from bot.domain.home import SECTION_LIMIT, Home, Section
+from bot.domain.lifecycle import Status
+from bot.domain.models import Request
+from bot.slack.blocks.home import home_view
+from tests.fakes.slack.blockkit import view_errors
+
+NASTY = ["@channel <!here>", "<@U123> & <https://x|y>", "*bold* _it_ `code`", "\u202eevil", "é" * 3]
+
+
+def random_request(rng: random.Random, number: int) -> Request:
+    dates = [None, date(2026, 12, 1) + timedelta(days=rng.randint(0, 400))]
+    return Request(
+        number=number,
+        title=" ".join(rng.choice(NASTY) for _ in range(rng.randint(1, 400))),
+        status=rng.choice(list(Status)),
+        claimer_id=rng.choice([None, "UENG1"]),
+        committed_date=rng.choice(dates),
+        projected_date=rng.choice(dates),
+        desired_date=rng.choice(dates),
+        card_permalink=rng.choice([None, "https://acme.slack.com/archives/C1/p1|<>"]),
+    )
+
+
+def random_section(rng: random.Random, numbers: list[int]) -> Section:
+    shown = [
+        random_request(rng, next_number(numbers)) for _ in range(rng.randint(0, SECTION_LIMIT))
+    ]
+    more = rng.choice([0, 0, rng.randint(1, 100_000)]) if len(shown) == SECTION_LIMIT else 0
+    return Section(shown, len(shown) + more)
+
+
+def next_number(numbers: list[int]) -> int:
+    numbers.append(len(numbers) + 1)
+    return numbers[-1]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_every_home_is_a_view_slack_accepts(seed: int) -> None:
+    rng = random.Random(seed)
+    numbers: list[int] = []
+    home = Home(
+        user_id="U1",
+        mine=random_section(rng, numbers),
+        queue=random_section(rng, numbers),
+        team=rng.choice([None, random_section(rng, numbers)]),
+        attention=rng.choice([None, random_section(rng, numbers)]),
+    )
+    view = home_view(home)
+    assert view_errors(view) == []
+    assert len(view["blocks"]) <= 100
+    assert all("<!here" not in str(b) and "<!channel" not in str(b) for b in view["blocks"])
