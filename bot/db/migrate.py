@@ -1,20 +1,21 @@
-"""Applying Alembic migrations from code (`liaison db upgrade`, `liaison run`, the tests)."""
+"""Applying Alembic migrations from code (`liaison db upgrade`, `liaison run`, the tests).
+
+The migrations ship inside the package (`bot/_migrations`, a link to the top-level `migrations/`
+in the source tree), so an installed bot migrates from any directory without `alembic.ini`.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
+from importlib.resources import files
 
 from alembic import command
 from alembic.config import Config
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
 
 def alembic_config(database_url: str) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config = Config()
+    config.set_main_option("script_location", str(files("bot") / "_migrations"))
     config.attributes["database_url"] = database_url
-    config.attributes["configure_logger"] = False
     return config
 
 
