@@ -9,8 +9,19 @@ from typing import Any
 from bot.domain.home import Home, Section
 from bot.domain.models import Request
 from bot.slack import text
-from bot.slack.blocks.common import Block, context, divider, header, link, section, user
+from bot.slack.blocks.common import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    link,
+    section,
+    user,
+)
 from bot.slack.dates import slack_date
+from bot.slack.ids import HomeSearch
 
 MAX_HOME_BLOCKS = 100
 TITLE_TEXT = 200
@@ -20,6 +31,7 @@ def home_view(home: Home) -> dict[str, Any]:
     """The `views.publish` view of `home`."""
     blocks: list[Block] = [
         section("Your work with Liaison. File a request with `/request`."),
+        actions(HomeSearch.block, button("Search requests", HomeSearch.button, "search")),
         divider(),
     ]
     blocks += _section(
