@@ -17,6 +17,7 @@ from bot.slack.listeners import (
     actions,
     estimates,
     events,
+    home,
     intake,
     modals,
     requester_dm,
@@ -86,7 +87,7 @@ def create_bolt_app(
         runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
-    for listeners in (intake, actions, estimates, modals, requester_dm, search):
+    for listeners in (intake, actions, estimates, modals, requester_dm, search, home):
         listeners.register(app, runtime)
     return app
 

@@ -110,3 +110,10 @@ class HomeSearch:
     words = "words"  # a number, or words of the title, details or client
     person = "person"  # requests this person filed or claimed
     value = "value"
+
+
+class HomeMore:
+    """The "Show more" button under a Home section; its value names the section
+    (bot/domain/home.py `SECTIONS`)."""
+
+    button = "home_show_more"
