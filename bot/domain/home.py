@@ -23,6 +23,10 @@ from bot.domain.people import Directory, MembershipUnknown
 
 # How many requests a section lists; the rest are counted ("and 12 more").
 SECTION_LIMIT = 10
+# How many the section a person asked to see more of lists ("Show more").
+EXPANDED_LIMIT = 40
+# The sections' names, as "Show more" names them.
+SECTIONS = ("mine", "queue", "team", "attention")
 
 _FULFILLING = aliased(Department, name="home_fulfilling")
 _REQUESTING = aliased(Department, name="home_requesting")
@@ -56,21 +60,27 @@ def home_for(
     user_id: str,
     now: datetime,
     limit: int = SECTION_LIMIT,
+    expanded: str | None = None,
 ) -> Home:
-    """The Home of `user_id` in one workspace at `now`."""
+    """The Home of `user_id` in one workspace at `now`; the section named `expanded` (one of
+    `SECTIONS`) lists up to `EXPANDED_LIMIT` requests."""
+
+    def limit_of(name: str) -> int:
+        return max(limit, EXPANDED_LIMIT) if name == expanded else limit
+
     in_workspace = Request.workspace_id == workspace_id
     is_open = is_open_sql(Request.status)
     mine = _section(
         session,
         (in_workspace, is_open, Request.requester_id == user_id),
         order=(Request.number.desc(),),
-        limit=limit,
+        limit=limit_of("mine"),
     )
     queue = _section(
         session,
         (in_workspace, is_open, Request.claimer_id == user_id),
         order=(_due(), Request.number),
-        limit=limit,
+        limit=limit_of("queue"),
     )
     teams = [d.key for d in config.fulfilling_departments() if _belongs(directory, user_id, d)]
     team = None
@@ -84,7 +94,7 @@ def home_for(
                 or_(Request.claimer_id.is_(None), Request.status == Status.AT_RISK),
             ),
             order=(_due(), Request.number),
-            limit=limit,
+            limit=limit_of("team"),
         )
     led = [d.key for d in config.departments if directory.is_lead(user_id, d)]
     attention = None
@@ -106,7 +116,7 @@ def home_for(
                 ),
             ),
             order=(_due(), Request.number),
-            limit=limit,
+            limit=limit_of("attention"),
         )
     return Home(user_id=user_id, mine=mine, queue=queue, team=team, attention=attention)
 

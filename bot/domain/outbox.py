@@ -159,11 +159,19 @@ def refresh_homes(
         publish_home(session, workspace_id=workspace_id, user_id=user_id, now=now)
 
 
-def publish_home(session: Session, *, workspace_id: int, user_id: str, now: datetime) -> None:
+def publish_home(
+    session: Session,
+    *,
+    workspace_id: int,
+    user_id: str,
+    now: datetime,
+    expanded: str | None = None,
+) -> None:
     """Queue a publish of `user_id`'s Home tab, unless one is already waiting: it is drawn from
-    the state when it is sent, so one waiting publish shows every change queued meanwhile."""
+    the state when it is sent, so one waiting publish shows every change queued meanwhile.
+    `expanded` names a section the person asked to see more of (bot/domain/home.py)."""
     waiting = session.scalar(
-        select(OutboxMessage.id)
+        select(OutboxMessage)
         .where(
             OutboxMessage.workspace_id == workspace_id,
             OutboxMessage.kind == HOME,
@@ -172,5 +180,15 @@ def publish_home(session: Session, *, workspace_id: int, user_id: str, now: date
         )
         .limit(1)
     )
+    payload = {"expanded": expanded} if expanded else {}
     if waiting is None:
-        enqueue(session, workspace_id=workspace_id, kind=HOME, channel=user_id, now=now)
+        enqueue(
+            session,
+            workspace_id=workspace_id,
+            kind=HOME,
+            channel=user_id,
+            now=now,
+            payload=payload,
+        )
+    elif payload:
+        waiting.payload = payload

@@ -13,7 +13,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.logs import quiet_slack_libraries
 from bot.runtime import Runtime
 from bot.slack.inbox import EventListener
-from bot.slack.listeners import actions, estimates, events, intake, modals, requester_dm, usergroups
+from bot.slack.listeners import (
+    actions,
+    estimates,
+    events,
+    home,
+    intake,
+    modals,
+    requester_dm,
+    search,
+    usergroups,
+)
 from bot.slack.listeners.home import listeners as home_listeners
 from bot.slack.payloads import payload_problem
 from bot.slack.teams import refuse_other_teams
@@ -77,7 +87,7 @@ def create_bolt_app(
         runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
-    for listeners in (intake, actions, estimates, modals, requester_dm):
+    for listeners in (intake, actions, estimates, modals, requester_dm, search, home):
         listeners.register(app, runtime)
     return app
 

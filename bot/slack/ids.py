@@ -99,3 +99,21 @@ class Nudges:
     decision = "nudge_decision"
     # Option values are "<request id>:<nudge kind>:<days>".
     snooze_days = SNOOZE_DAYS
+
+
+class HomeSearch:
+    """The Home tab's *Search* button and the modal that finds requests and lists them."""
+
+    block = "home_search_actions"
+    button = "home_search"
+    callback = "home_search"
+    words = "words"  # a number, or words of the title, details or client
+    person = "person"  # requests this person filed or claimed
+    value = "value"
+
+
+class HomeMore:
+    """The "Show more" button under a Home section; its value names the section
+    (bot/domain/home.py `SECTIONS`)."""
+
+    button = "home_show_more"

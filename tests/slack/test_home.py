@@ -242,3 +242,53 @@ def test_a_home_slack_refuses_fails_without_telling_the_leads(
     assert effect.status == "failed" and effect.last_error
     assert db.scalars(select(OutboxMessage).where(OutboxMessage.kind != "home")).all() == []
     assert open_home(liaison, SALES_REP)["type"] == "home"  # the next visit publishes it
+
+
+def test_show_more_lists_more_of_one_section_and_the_view_stays_valid(
+    liaison: Liaison, db: Inspector
+) -> None:
+    first = file_request(liaison, db)
+    template = current(db, first)
+    with Session(liaison.runtime.engine) as session, session.begin():
+        for number in range(2, 61):
+            session.add(
+                Request(
+                    workspace_id=template.workspace_id,
+                    number=number,
+                    title=f"Request {number} " + "x" * 300,
+                    requester_id=SALES_REP,
+                    requesting_department_id=template.requesting_department_id,
+                    fulfilling_department_id=template.fulfilling_department_id,
+                    status=Status.NEW,
+                    desired_date=date(2026, 12, 18),
+                    created_at=liaison.clock(),
+                    updated_at=liaison.clock(),
+                )
+            )
+    home = open_home(liaison, SALES_LEAD)
+    assert "Show more" not in json.dumps(home)  # a lead's sections here are not full
+    home = open_home(liaison, SALES_REP)
+    assert len(sections(home)["My requests"]) == 11  # ten, and "and 50 more"
+
+    before = publishes(liaison, SALES_REP)
+    response = liaison.slack.block_action(SALES_REP, "home_show_more", value="mine", view=home)
+    assert response.status_code == 200
+    liaison.settle()
+    assert publishes(liaison, SALES_REP) == before + 1
+    call = liaison.fake.calls_to("views.publish", user_id=SALES_REP)[-1]
+    assert call.response["ok"], call.response  # the fake refuses a view Slack would refuse
+    home = liaison.fake.home_tabs[SALES_REP]
+    lines = sections(home)["My requests"]
+    assert len(lines) == 41 and "REQ-60" in lines[0] and lines[-1] == "and 20 more"
+    assert len(home["blocks"]) <= 100
+    assert "Show more" not in json.dumps(home)  # already showing the most it shows
+
+    assert len(sections(open_home(liaison, SALES_REP))["My requests"]) == 11  # opened again
+
+
+def test_show_more_of_no_known_section_publishes_nothing(liaison: Liaison, db: Inspector) -> None:
+    home = open_home(liaison, SALES_REP)
+    before = publishes(liaison, SALES_REP)
+    liaison.slack.block_action(SALES_REP, "home_show_more", value="everything", view=home)
+    liaison.settle()
+    assert publishes(liaison, SALES_REP) == before

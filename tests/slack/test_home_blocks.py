@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.domain.home import SECTION_LIMIT, Home, Section
+from bot.domain.home import EXPANDED_LIMIT, SECTION_LIMIT, Home, Section
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
 from bot.slack.blocks.home import home_view
@@ -30,11 +30,9 @@ def random_request(rng: random.Random, number: int) -> Request:
     )
 
 
-def random_section(rng: random.Random, numbers: list[int]) -> Section:
-    shown = [
-        random_request(rng, next_number(numbers)) for _ in range(rng.randint(0, SECTION_LIMIT))
-    ]
-    more = rng.choice([0, 0, rng.randint(1, 100_000)]) if len(shown) == SECTION_LIMIT else 0
+def random_section(rng: random.Random, numbers: list[int], limit: int = SECTION_LIMIT) -> Section:
+    shown = [random_request(rng, next_number(numbers)) for _ in range(rng.randint(0, limit))]
+    more = rng.choice([0, 0, rng.randint(1, 100_000)]) if len(shown) == limit else 0
     return Section(shown, len(shown) + more)
 
 
@@ -58,3 +56,36 @@ def test_every_home_is_a_view_slack_accepts(seed: int) -> None:
     assert view_errors(view) == []
     assert len(view["blocks"]) <= 100
     assert all("<!here" not in str(b) and "<!channel" not in str(b) for b in view["blocks"])
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_every_home_with_sections_shown_at_length_is_a_view_slack_accepts(seed: int) -> None:
+    """ "Show more" lists one section at length; even all four at length stay within limits."""
+    rng = random.Random(seed)
+    numbers: list[int] = []
+
+    def any_section() -> Section:
+        limit = rng.choice([SECTION_LIMIT, EXPANDED_LIMIT])
+        shown = [random_request(rng, next_number(numbers)) for _ in range(limit)]
+        return Section(shown, limit + rng.choice([0, rng.randint(1, 100_000)]))
+
+    home = Home(
+        user_id="U1",
+        mine=any_section(),
+        queue=any_section(),
+        team=rng.choice([None, any_section()]),
+        attention=rng.choice([None, any_section()]),
+    )
+    view = home_view(home)
+    assert view_errors(view) == []
+    assert len(view["blocks"]) <= 100
+    listed = sum(1 for b in view["blocks"] if b["type"] == "section") - 1  # the greeting
+    said_more = [
+        int(e["text"].split()[1])
+        for b in view["blocks"]
+        if b["type"] == "context"
+        for e in b["elements"]
+        if e["text"].startswith("and ")
+    ]
+    sections = [home.mine, home.queue, home.team, home.attention]
+    assert listed + sum(said_more) == sum(s.total for s in sections if s is not None)

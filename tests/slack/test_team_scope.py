@@ -16,6 +16,7 @@ from bot.domain import requests
 from bot.domain.lifecycle import Status, Surface
 from bot.domain.models import Request
 from bot.domain.requests import RequestDraft
+from bot.domain.search import search
 from bot.domain.workflow import find_by_card, lock_request
 from bot.slack.ids import Card, Nudges
 from tests.conftest import (
@@ -203,3 +204,18 @@ def test_a_stored_event_of_another_workspace_is_dropped_when_handled(liaison: Li
     after = row_counts(db)
     assert after.pop("processed_events") == before.pop("processed_events") + 1
     assert after == before  # and the stored event is gone
+
+
+def test_a_search_finds_only_its_workspaces_requests(engine: Engine, config, clock) -> None:
+    with Session(engine) as session, session.begin():
+        mine = _file(session, TEAM_ID, config, clock())
+        _file(session, OTHER_TEAM, config, clock())  # same number, title and requester
+        for words in ("REQ-1", "scoped"):
+            found = search(
+                session,
+                workspace_id=mine.workspace_id,
+                user_id=SALES_REP,
+                departments={"sales"},
+                words=words,
+            )
+            assert found.items == [mine] and found.total == 1, words

@@ -6,57 +6,86 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.domain.home import Home, Section
+from bot.domain.home import EXPANDED_LIMIT, Home, Section
 from bot.domain.models import Request
 from bot.slack import text
-from bot.slack.blocks.common import Block, context, divider, header, link, section, user
+from bot.slack.blocks.common import (
+    Block,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    link,
+    section,
+    user,
+)
 from bot.slack.dates import slack_date
+from bot.slack.ids import HomeMore, HomeSearch
 
 MAX_HOME_BLOCKS = 100
 TITLE_TEXT = 200
 
 
 def home_view(home: Home) -> dict[str, Any]:
-    """The `views.publish` view of `home`."""
-    blocks: list[Block] = [
+    """The `views.publish` view of `home`, within `MAX_HOME_BLOCKS` whatever its sections hold:
+    when they list more than fits, the longest lists are cut and counted in "and N more"."""
+    head: list[Block] = [
         section("Your work with Liaison. File a request with `/request`."),
+        actions(HomeSearch.block, button("Search requests", HomeSearch.button, "search")),
         divider(),
     ]
-    blocks += _section(
-        "My requests",
-        home.mine,
-        "You have no open requests. File one with `/request`.",
-        claimer=True,
-    )
-    blocks += _section(
-        "My queue", home.queue, "Nothing is claimed by you right now.", claimer=False
-    )
+    parts: list[tuple[str, str, Section, str, bool]] = [
+        (
+            "mine",
+            "My requests",
+            home.mine,
+            "You have no open requests. File one with `/request`.",
+            True,
+        ),
+        ("queue", "My queue", home.queue, "Nothing is claimed by you right now.", False),
+    ]
     if home.team is None:
-        blocks += _section(
-            "Team queue",
-            Section([], 0),
-            "You are in no team that works on requests.",
-            claimer=True,
+        parts.append(
+            (
+                "team",
+                "Team queue",
+                Section([], 0),
+                "You are in no team that works on requests.",
+                True,
+            )
         )
     else:
-        blocks += _section(
-            "Team queue", home.team, "Nothing waits for your team: all clear.", claimer=True
+        parts.append(
+            ("team", "Team queue", home.team, "Nothing waits for your team: all clear.", True)
         )
     if home.attention is not None:
-        blocks += _section(
-            "Needs attention", home.attention, "Nothing needs your attention.", claimer=True
+        parts.append(
+            ("attention", "Needs attention", home.attention, "Nothing needs your attention.", True)
         )
-    assert len(blocks) <= MAX_HOME_BLOCKS
-    return {"type": "home", "blocks": blocks}
+    shown = [len(part[2].requests) for part in parts]
+    while True:
+        blocks = list(head)
+        for (key, title, items, empty, claimer), count in zip(parts, shown, strict=True):
+            cut = Section(items.requests[:count], items.total)
+            blocks += _section(key, title, cut, empty, claimer=claimer)
+        if len(blocks) <= MAX_HOME_BLOCKS:
+            return {"type": "home", "blocks": blocks}
+        longest = max(range(len(shown)), key=lambda i: shown[i])
+        shown[longest] -= 1
 
 
-def _section(title: str, items: Section, empty: str, *, claimer: bool) -> list[Block]:
+def _section(key: str, title: str, items: Section, empty: str, *, claimer: bool) -> list[Block]:
     blocks: list[Block] = [header(f"{title} ({items.total})" if items.total else title)]
     if not items.requests:
         blocks.append(context(empty))
     blocks += [section(_line(request, claimer=claimer)) for request in items.requests]
     if items.more > 0:
         blocks.append(context(f"and {items.more} more"))
+        if len(items.requests) < EXPANDED_LIMIT:
+            blocks.append(
+                actions(f"{HomeMore.button}:{key}", button("Show more", HomeMore.button, key))
+            )
     blocks.append(divider())
     return blocks
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from slack_bolt import Ack, App
 from sqlalchemy.orm import Session
 
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
+from bot.domain.home import SECTIONS
 from bot.domain.models import HomeVisit
 from bot.domain.requests import ensure_workspace
 from bot.runtime import Runtime
+from bot.slack.ids import HomeMore
 from bot.slack.inbox import EventListener
 from bot.slack.listeners.operations import first_delivery
 from bot.slack.teams import team_of
@@ -36,6 +39,25 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         runtime.outbox.send_homes()  # already after the answer to Slack
 
     return {"app_home_opened": on_app_home_opened}
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(HomeMore.button)
+    def on_show_more(ack: Ack, body: dict[str, Any]) -> None:
+        """Publish the Home again with the clicked section listing more."""
+        ack()
+        user, team = body.get("user", {}).get("id"), team_of(body)
+        key = ((body.get("actions") or [{}])[0]).get("value")
+        if not isinstance(user, str) or not team or key not in SECTIONS:
+            return
+        now = runtime.clock()
+        with transaction(runtime.sessions) as session:
+            workspace = ensure_workspace(session, team_id=team, config=runtime.config, now=now)
+            remember_visit(session, workspace_id=workspace.id, user_id=user, now=now)
+            outbox.publish_home(
+                session, workspace_id=workspace.id, user_id=user, now=now, expanded=key
+            )
+        runtime.outbox.send_homes()
 
 
 def remember_visit(session: Session, *, workspace_id: int, user_id: str, now: datetime) -> None:

@@ -287,7 +287,7 @@ def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[st
         return replies.list_reply(mine)
 
 
-def _departments_of(
+def departments_of(
     session: Session, runtime: Runtime, context: BoltContext, user_id: str
 ) -> frozenset[str]:
     """The keys of the departments `user_id` belongs to, from the configuration and the user
@@ -316,7 +316,7 @@ def _status_reply(
     if number is None:
         return replies.help_reply(f"Which request? Try `{COMMAND} status REQ-12`.")
     with reading(runtime.sessions) as session:
-        departments = _departments_of(session, runtime, context, user_id)
+        departments = departments_of(session, runtime, context, user_id)
         request = _find_visible(session, context, user_id, departments, number)
         if request is None:
             return replies.reply(_not_found(number))
@@ -352,7 +352,7 @@ def _cancel(
     if number is None:
         return replies.help_reply(f"Which request? Try `{COMMAND} cancel REQ-12`."), None
     with reading(runtime.sessions) as session:
-        departments = _departments_of(session, runtime, context, user_id)
+        departments = departments_of(session, runtime, context, user_id)
         request = _find_visible(session, context, user_id, departments, number)
         request_id = request.id if request else None
     if request_id is None:

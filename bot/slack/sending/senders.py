@@ -123,6 +123,7 @@ class HomeSender:
             workspace_id=row.workspace_id,
             user_id=row.channel,
             now=effect.started,
+            expanded=(row.payload or {}).get("expanded"),
         )
         return {"user_id": row.channel, "view": home_view(home)}
 
