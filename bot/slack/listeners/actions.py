@@ -16,7 +16,7 @@ from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.intents import intent_key
-from bot.slack.listeners.operations import answer_click, apply, by_id
+from bot.slack.listeners.operations import GONE, answer_click, apply, by_id
 from bot.slack.listeners.requester_dm import answer_in_dm, in_dm
 from bot.slack.teams import team_of
 
@@ -87,7 +87,7 @@ def register(app: App, runtime: Runtime) -> None:
             answered = clicked(body).get("action_id") in _ANSWERED
             answer_in_dm(client, body, outcome, tell_success=answered)
         elif outcome is None:
-            answer_click(respond, client, where(body), user, "That request no longer exists.")
+            answer_click(respond, client, where(body), user, GONE)
         elif outcome.refused or clicked(body).get("action_id") in _ANSWERED:
             answer_click(respond, client, where(body), user, outcome.message or "")
 

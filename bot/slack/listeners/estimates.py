@@ -13,18 +13,15 @@ from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.workflow import Attempt, Workflow
 from bot.runtime import Runtime
-from bot.slack import text
 from bot.slack.blocks.card import ESTIMATE_OPTIONS
 from bot.slack.blocks.estimate import estimate_modal
-from bot.slack.blocks.intake import typed_value, view_metadata
+from bot.slack.blocks.intake import typed_value
 from bot.slack.ids import Card, EstimateModal
 from bot.slack.intents import intent_key
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import answer_click, apply, by_id
+from bot.slack.listeners.operations import GONE, answer_click, apply, by_id, submit_form
 from bot.slack.teams import team_of
-
-GONE = "That request no longer exists."
 
 
 def _menu_choice(body: dict[str, Any]) -> tuple[int | None, str]:
@@ -94,23 +91,11 @@ def register(app: App, runtime: Runtime) -> None:
         except InvalidEstimate as problem:
             ack(response_action="errors", errors={EstimateModal.days: str(problem)})
             return
-        request_id = request_id_of(view_metadata(view).get("request_id"))
-        if request_id is None:
-            ack(response_action="errors", errors={EstimateModal.days: "This form has expired."})
-            return
-        outcome = apply(
+        submit_form(
             runtime,
-            by_id(request_id, team_of(body)),
+            ack,
+            body,
+            view,
             lambda wf, r: wf.estimate(r, user, days, Surface.MODAL),
-            intent=intent_key(body),
-            deliver=False,
+            EstimateModal.days,
         )
-        if outcome is not None and outcome.repeated:
-            ack()
-            return
-        if outcome is None or outcome.refused:
-            message = text.plain(outcome.message, 150) if outcome else GONE
-            ack(response_action="errors", errors={EstimateModal.days: message})
-            return
-        ack()
-        runtime.send_soon(request_id)

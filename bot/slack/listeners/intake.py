@@ -29,7 +29,7 @@ from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, vie
 from bot.slack.blocks.notes import notice_modal
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
-from bot.slack.listeners.operations import MEMBERSHIP_LOADING, apply, by_id, first_delivery
+from bot.slack.listeners.operations import GONE, MEMBERSHIP_LOADING, apply, by_id, first_delivery
 from bot.slack.names import SlackNames, at_most
 from bot.slack.permalinks import WorkspaceHosts, own_permalink
 
@@ -364,7 +364,7 @@ def _cancel(
         deliver=False,
     )
     if outcome is None:
-        return replies.reply("That request no longer exists."), None
+        return replies.reply(GONE), None
     return replies.reply(outcome.message or ""), None if outcome.refused else request_id
 
 

@@ -16,7 +16,6 @@ from bot.domain.models import Request
 from bot.domain.requests import RequestDraft
 from bot.domain.workflow import Attempt, Workflow
 from bot.runtime import Runtime
-from bot.slack import text
 from bot.slack.blocks.intake import (
     field_errors,
     intake_modal,
@@ -26,10 +25,9 @@ from bot.slack.blocks.intake import (
 )
 from bot.slack.blocks.notes import note_modal
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
-from bot.slack.intents import intent_key
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
 from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import answer_click, apply, by_id
+from bot.slack.listeners.operations import answer_click, apply, by_id, submit_form
 from bot.slack.listeners.requester_dm import origin_of, settle_origin
 from bot.slack.teams import team_of
 
@@ -138,37 +136,6 @@ def register(app: App, runtime: Runtime) -> None:
     for action_id in (Card.edit, Requester.edit, Negotiation.cut_scope):
         app.action(action_id)(on_edit)
 
-    def submit(
-        ack: Ack,
-        body: dict[str, Any],
-        view: dict[str, Any],
-        operate: Any,
-        error_block: str,
-        client: WebClient | None = None,
-    ) -> None:
-        request_id = request_id_of(view_metadata(view).get("request_id"))
-        if request_id is None:
-            ack(response_action="errors", errors={error_block: "This form has expired."})
-            return
-        outcome = apply(
-            runtime,
-            by_id(request_id, team_of(body)),
-            operate,
-            intent=intent_key(body),
-            deliver=False,
-        )
-        if outcome is not None and outcome.repeated:
-            ack()  # the same form, sent again: it was handled the first time
-        elif outcome is None:
-            ack(response_action="errors", errors={error_block: "That request no longer exists."})
-        elif outcome.refused:
-            ack(response_action="errors", errors={error_block: text.plain(outcome.message, 150)})
-        else:
-            ack()
-            runtime.send_soon(request_id)
-            if client is not None:  # the DM prompt the modal was opened from is decided
-                settle_origin(client, view_metadata(view), outcome.message)
-
     def note_submission(block_id: str, missing: str, operate: Any) -> Any:
         """The submission of a modal from `note_opener`: the note is required."""
 
@@ -177,7 +144,9 @@ def register(app: App, runtime: Runtime) -> None:
             if not note:
                 ack(response_action="errors", errors={block_id: missing})
                 return
-            submit(ack, body, view, lambda wf, r: operate(wf, r, user, note), block_id)
+            submit_form(
+                runtime, ack, body, view, lambda wf, r: operate(wf, r, user, note), block_id
+            )
 
         return on_submit
 
@@ -207,11 +176,13 @@ def register(app: App, runtime: Runtime) -> None:
         if problems:
             ack(response_action="errors", errors=field_errors(problems))
             return
-        submit(
+        submit_form(
+            runtime,
             ack,
             body,
             view,
             lambda wf, r: wf.edit(r, user, draft, Surface.MODAL),
             "title",
-            client,
+            # the DM prompt the form was opened from is decided
+            on_success=lambda outcome: settle_origin(client, view_metadata(view), outcome.message),
         )

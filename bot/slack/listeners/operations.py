@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from slack_bolt import Respond
+from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,12 +17,17 @@ from sqlalchemy.orm import Session
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain.models import ProcessedEvent, Request
+from bot.domain.numbers import whole_number
 from bot.domain.people import MembershipUnknown
 from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow, lock_request
 from bot.runtime import Runtime
+from bot.slack import text
+from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.replies import UNAVAILABLE
+from bot.slack.intents import intent_key
 from bot.slack.refusals import refusal_text
+from bot.slack.teams import team_of
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +107,47 @@ def apply(
     if deliver:
         runtime.send_soon(request_id)
     return Outcome(message, request_id=request_id)
+
+
+GONE = "That request no longer exists."
+
+
+def submit_form(
+    runtime: Runtime,
+    ack: Ack,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    operate: Operation,
+    error_block: str,
+    *,
+    on_success: Callable[[Outcome], None] | None = None,
+) -> None:
+    """The one way a form acts on the request its metadata names: one transaction (a form sent
+    again acts once), a refusal shown on `error_block`, and on success the answer, then what it
+    queued sent and `on_success` run (both after the answer, with no transaction open)."""
+    request_id = whole_number(view_metadata(view).get("request_id"))
+    if request_id is None:
+        ack(response_action="errors", errors={error_block: "This form has expired."})
+        return
+    outcome = apply(
+        runtime,
+        by_id(request_id, team_of(body)),
+        operate,
+        intent=intent_key(body),
+        deliver=False,
+    )
+    if outcome is not None and outcome.repeated:
+        ack()  # the same form, sent again: it was handled the first time
+    elif outcome is None:
+        ack(response_action="errors", errors={error_block: GONE})
+    elif outcome.refused:
+        problem = text.plain(outcome.message or "", 150)
+        ack(response_action="errors", errors={error_block: problem})
+    else:
+        ack()
+        runtime.send_soon(request_id)
+        if on_success is not None:
+            on_success(outcome)
 
 
 def first_delivery(session: Session, event_id: str, now: object) -> bool:

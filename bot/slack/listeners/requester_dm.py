@@ -19,13 +19,11 @@ from bot.domain.numbers import whole_number
 from bot.domain.requests import open_question
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
-from bot.slack import text
 from bot.slack.blocks.dm import answer_modal, origin, settled, settled_prompt
 from bot.slack.blocks.intake import typed_value, view_metadata
 from bot.slack.ids import Answer, Negotiation, Requester
-from bot.slack.intents import intent_key
 from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import Outcome, answer_click, apply, by_id
+from bot.slack.listeners.operations import GONE, Outcome, answer_click, apply, by_id, submit_form
 from bot.slack.teams import team_of
 
 log = logging.getLogger(__name__)
@@ -42,7 +40,6 @@ DECIDING: dict[str, frozenset[str]] = {
 # Prompts a modal decides: the clicked block, when it is the whole prompt (not one item of a
 # reminder listing several requests), is replaced once the modal is submitted.
 DECIDED_BY_MODAL = frozenset({Answer.block, Negotiation.block})
-GONE = "That request no longer exists."
 
 
 def in_dm(body: dict[str, Any]) -> bool:
@@ -161,28 +158,15 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         user, answer = body["user"]["id"], typed_value(view, Answer.answer)
-        metadata = view_metadata(view)
-        request_id = whole_number(metadata.get("request_id"))
         if not answer:
             ack(response_action="errors", errors={Answer.answer: "Write your answer."})
             return
-        if request_id is None:
-            ack(response_action="errors", errors={Answer.answer: "This form has expired."})
-            return
-        outcome = apply(
+        submit_form(
             runtime,
-            by_id(request_id, team_of(body)),
+            ack,
+            body,
+            view,
             lambda wf, r: wf.answer_question(r, user, answer, Surface.MODAL),
-            intent=intent_key(body),
-            deliver=False,
+            Answer.answer,
+            on_success=lambda outcome: settle_origin(client, view_metadata(view), outcome.message),
         )
-        if outcome is not None and outcome.repeated:
-            ack()  # the same form, sent again: it was handled the first time
-            return
-        if outcome is None or outcome.refused:
-            problem = (outcome.message or "") if outcome else GONE
-            ack(response_action="errors", errors={Answer.answer: text.plain(problem, 150)})
-            return
-        ack()
-        runtime.send_soon(request_id)
-        settle_origin(client, metadata, outcome.message)
