@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import select
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +19,9 @@ BUSY_TIMEOUT = 30.0  # seconds a SQLite writer waits for another before giving u
 _READ_ONLY = "liaison_read_only"  # an execution option: see `reading`
 _WRITER = "liaison_writer"  # in a connection's info: the lock file it holds
 POOL_SIZE = 24  # connections kept open per process (see make_engine)
+# A pooled PostgreSQL connection unused for longer than this is pinged before it is handed out.
+IDLE_PING_SECONDS = 10.0
+_IDLE_SINCE = "liaison_idle_since"  # in a pooled connection's info: when it was last returned
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:
@@ -81,10 +86,47 @@ def make_engine(url: str, **kwargs: object) -> Engine:
                     writers.leave(connection.info)
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "handle_error", _without_values)
+    event.listen(engine, "connect", _note_idle)
+    event.listen(engine, "checkin", _note_idle)
+    event.listen(engine, "checkout", _ping_if_idle)
     return engine
+
+
+def _note_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_IDLE_SINCE] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """Checks that a pooled connection still answers before anyone uses it, and replaces it when
+    it does not, without a round trip for a connection in steady use: one is pinged when it sat
+    in the pool for a while (a firewall may have dropped it) or when the server said something
+    to it while it was idle, which it does only to close it (the backend was terminated, the
+    server is shutting down). `pool_pre_ping` would cost a round trip before every transaction,
+    several per Slack request."""
+    since = record.info.get(_IDLE_SINCE)
+    recent = since is not None and time.monotonic() - since < IDLE_PING_SECONDS
+    if recent and not _server_spoke(dbapi_connection):
+        return
+    try:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+        dbapi_connection.rollback()  # leave no transaction open behind the pool's back
+    except Exception as error:
+        raise exc.DisconnectionError("the pooled connection no longer answers") from error
+
+
+def _server_spoke(dbapi_connection: Any) -> bool:
+    """True when an idle connection's socket has something to read (or is gone)."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 # PostgreSQL's messages for these error classes quote values ("invalid input syntax for type
