@@ -26,7 +26,8 @@ def test_a_change_committed_while_the_card_is_read_is_on_the_card(liaison: Liais
 
     def estimate_meanwhile(conn, cursor, statement, parameters, context, executemany) -> None:
         # Just before the outbox reads the card refreshes it will send, someone estimates.
-        if not estimated and "outbox.kind = " in statement and statement.startswith("SELECT"):
+        reads_effects = "FROM outbox" in statement and "outbox.request_id = " in statement
+        if not estimated and reads_effects and statement.startswith("SELECT"):
             estimated.append(True)
             change(lambda wf, r: wf.estimate(r, ENGINEER, 3, Surface.REACTION))
 

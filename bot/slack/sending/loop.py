@@ -53,6 +53,26 @@ class SendReport:
     failed: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Step:
+    """An effect ready to send: the team whose client sends it, its kind's sender (None for a
+    kind this version does not know), the built effect and the ids of the rows it serves."""
+
+    team_id: str
+    sender: Sender | None
+    effect: Effect
+    ids: list[int]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What came of one attempt: Slack's answer, a retry, or a failure for good."""
+
+    result: SendResult | None = None
+    retry: Retry | None = None
+    failure: str | None = None
+
+
 class Outbox:
     """Sends due outbox effects. Safe to run from many threads and processes at once."""
 
@@ -100,19 +120,23 @@ class Outbox:
         """Send what is due for one request (called right after a handler commits), then the
         Home tabs waiting to be published (a change to a request queues them too)."""
         report = SendReport()
-        self._send_for_request(request_id, report)
-        self._send_homes(report)
+        homes = self._send_for_request(request_id, report, homes=True)
+        for effect_id in homes:
+            self._send_standalone(effect_id, report)
         return report
 
     def send_homes(self) -> SendReport:
         """Publish the Home tabs that are due (called right after someone opens theirs)."""
         report = SendReport()
-        self._send_homes(report)
+        with reading(self._sessions) as session:
+            due = self._due_homes(session)
+        for effect_id in due:
+            self._send_standalone(effect_id, report)
         return report
 
-    def _send_homes(self, report: SendReport, *, limit: int = 500) -> None:
-        with reading(self._sessions) as session:
-            due = session.scalars(
+    def _due_homes(self, session: Session, *, limit: int = 500) -> list[int]:
+        return list(
+            session.scalars(
                 select(OutboxMessage.id)
                 .where(
                     OutboxMessage.kind == outbox.HOME,
@@ -121,82 +145,109 @@ class Outbox:
                 )
                 .order_by(OutboxMessage.id)
                 .limit(limit)
-            ).all()
-        for effect_id in due:
-            self._send_standalone(effect_id, report)
+            )
+        )
 
     # -- one request, in order, under a lease ------------------------------------------------
 
-    def _send_for_request(self, request_id: int, report: SendReport) -> None:
-        while self._take_lease(request_id):
-            try:
-                self._drain(request_id, report)
-            finally:
-                more_due = self._release_lease(request_id)
+    def _send_for_request(
+        self, request_id: int, report: SendReport, *, homes: bool = False
+    ) -> list[int]:
+        """Send the request's due effects in order, holding its lease. With `homes`, the ids of
+        the Home publishes that are due, read in the transaction that gives the lease back."""
+        while True:
+            with transaction(self._sessions) as session:
+                if not self._take_lease(session, request_id):
+                    return self._due_homes(session) if homes else []
+            more_due, due_homes = self._drain(request_id, report, homes=homes)
             if not more_due:
-                return
+                return due_homes
 
-    def _take_lease(self, request_id: int) -> bool:
-        now = self._clock()
-        with transaction(self._sessions) as session:
-            taken = session.execute(
-                update(Request)
-                .where(
-                    Request.id == request_id,
-                    or_(Request.outbox_lease_until.is_(None), Request.outbox_lease_until < now),
+    def _drain(self, request_id: int, report: SendReport, *, homes: bool) -> tuple[bool, list[int]]:
+        """Send due effects one by one: each is built in a read-only transaction, sent with none
+        open, and recorded in a transaction that also looks for the next one; the one that finds
+        none gives the lease back. Returns whether an effect is due after all (a handler may have
+        queued one while we held the lease, and left it to us) and, with `homes`, the due Home
+        publishes."""
+        while True:
+            with reading(self._sessions) as session:
+                step = self._next_step(session, request_id)
+            outcome = self._attempt(step) if step is not None else None
+            with transaction(self._sessions) as session:
+                updates: dict[str, object] = {}
+                if step is not None and outcome is not None:
+                    self._record(session, step, outcome, report)
+                    updates = dict(outcome.result.request_updates) if outcome.result else {}
+                    # After a retry, later effects wait for this one: a request's effects never
+                    # overtake each other.
+                    if outcome.retry is None and self._is_due(session, request_id):
+                        if updates:
+                            session.execute(
+                                update(Request).where(Request.id == request_id).values(**updates)
+                            )
+                        continue
+                session.execute(
+                    update(Request)
+                    .where(Request.id == request_id)
+                    .values(outbox_lease_until=None, **updates)
                 )
-                .values(outbox_lease_until=now + LEASE)
-                .returning(Request.id)
-            ).first()
+                # Looked for once the row is locked by the UPDATE above: a handler queueing an
+                # effect from now on waits for this commit, then finds the lease free.
+                more_due = self._is_due(session, request_id)
+                return more_due, (self._due_homes(session) if homes else [])
+
+    def _take_lease(self, session: Session, request_id: int) -> bool:
+        now = self._clock()
+        taken = session.execute(
+            update(Request)
+            .where(
+                Request.id == request_id,
+                or_(Request.outbox_lease_until.is_(None), Request.outbox_lease_until < now),
+            )
+            .values(outbox_lease_until=now + LEASE)
+            .returning(Request.id)
+        ).first()
         return taken is not None
 
-    def _release_lease(self, request_id: int) -> bool:
-        """Give the lease back; True when an effect is due (a handler may have queued one while
-        we held the lease, and left it to us)."""
-        with transaction(self._sessions) as session:
-            session.execute(
-                update(Request).where(Request.id == request_id).values(outbox_lease_until=None)
-            )
-            return self._next_due(session, request_id) is not None
-
-    def _next_due(self, session: Session, request_id: int) -> OutboxMessage | None:
-        """The request's oldest pending effect if it is due; None if it is waiting for a retry
-        (effects queued after it wait too, so a request's effects never overtake each other)."""
-        oldest = session.scalars(
-            select(OutboxMessage)
+    def _is_due(self, session: Session, request_id: int) -> bool:
+        """Whether the request's oldest pending effect is due (if it waits for a retry, the
+        effects queued after it wait too)."""
+        oldest = session.execute(
+            select(OutboxMessage.next_attempt_at)
             .where(OutboxMessage.request_id == request_id, OutboxMessage.status == "pending")
             .order_by(OutboxMessage.id)
             .limit(1)
         ).first()
-        return oldest if oldest is not None and oldest.next_attempt_at <= self._clock() else None
+        return oldest is not None and oldest.next_attempt_at <= self._clock()
 
-    def _drain(self, request_id: int, report: SendReport) -> None:
-        while True:
-            with reading(self._sessions) as session:
-                row = self._next_due(session, request_id)
-                if row is None:
-                    return
-                team_id = self._team_id(session, row.workspace_id)
-                sender = self._senders.get(row.kind)
-                batch = [row]
-                if sender is not None and sender.coalesces:
-                    # Drawn from the current state, so every queued one is served by one send.
-                    batch = list(
-                        session.scalars(
-                            select(OutboxMessage).where(
-                                OutboxMessage.request_id == request_id,
-                                OutboxMessage.kind == row.kind,
-                                OutboxMessage.status == "pending",
-                            )
-                        )
-                    )
-                # Read after the batch: a change commits its state and its card refresh together,
-                # so (each statement seeing the latest commits, as on PostgreSQL) the state drawn
-                # is at least as new as every refresh the batch marks sent.
-                request = session.get_one(Request, request_id)
-                effect = self._build(session, sender, row, request)
-            if not self._send(team_id, sender, effect, [r.id for r in batch], report):
-                return  # keep the order: later effects wait for this one
+    def _next_step(self, session: Session, request_id: int) -> _Step | None:
+        """The request's oldest pending effect, built from the request's current state, if it
+        is due; None if there is none or it is waiting for a retry (see `_is_due`)."""
+        pending = list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.request_id == request_id, OutboxMessage.status == "pending")
+                .order_by(OutboxMessage.id)
+            )
+        )
+        if not pending or pending[0].next_attempt_at > self._clock():
+            return None
+        row = pending[0]
+        sender = self._senders.get(row.kind)
+        batch = [row]
+        if sender is not None and sender.coalesces:
+            # Drawn from the current state, so every queued one is served by one send.
+            batch = [r for r in pending if r.kind == row.kind]
+        # Read after the batch: a change commits its state and its card refresh together, so
+        # (each statement seeing the latest commits, as on PostgreSQL) the state drawn is at
+        # least as new as every refresh the batch marks sent.
+        request = session.get_one(Request, request_id)
+        return _Step(
+            team_id=self._team_id(session, row.workspace_id),
+            sender=sender,
+            effect=self._build(session, sender, row, request),
+            ids=[r.id for r in batch],
+        )
 
     def _team_id(self, session: Session, workspace_id: int) -> str:
         """The Slack team of a workspace row (which never changes, so it is remembered)."""
@@ -227,40 +278,67 @@ class Outbox:
             row = session.get_one(OutboxMessage, effect_id)
             team_id = self._team_id(session, row.workspace_id)
             sender = self._senders.get(row.kind)
-            effect = self._build(session, sender, row, None)
-        self._send(team_id, sender, effect, [effect_id], report)
+            step = _Step(team_id, sender, self._build(session, sender, row, None), [effect_id])
+        outcome = self._attempt(step)
+        with transaction(self._sessions) as session:
+            self._record(session, step, outcome, report)
 
     # -- the call and its outcome -----------------------------------------------------------
 
-    def _send(
-        self,
-        team_id: str,
-        sender: Sender | None,
-        effect: Effect,
-        ids: list[int],
-        report: SendReport,
-    ) -> bool:
-        row = effect.row
+    def _attempt(self, step: _Step) -> _Outcome:
+        """One attempt at the step's effect, with no transaction open; what came of it."""
+        row = step.effect.row
         try:
-            if sender is None:  # queued by a version that knew a kind this one does not
+            if step.sender is None:  # queued by a version that knew a kind this one does not
                 raise Failed(f"no sender for effect kind {row.kind!r}")
-            result = self._call(sender, effect, self._client_for(team_id))
+            result = self._call(step.sender, step.effect, self._client_for(step.team_id))
         except Retry as retry:
-            self._record(ids, retry=retry, attempts=row.attempts + 1)
-            report.retrying += 1
-            return False
+            return _Outcome(retry=retry)
         except Failed as failure:
-            self._record(ids, failure=str(failure))
-            report.failed.append(f"{_what(row)} #{row.id}: {failure}")
-            log.error("could not send %s %s: %s", _what(row), row.id, failure)
-            return True
-        self._record_sent(ids, row.request_id, result)
+            return _Outcome(failure=str(failure))
         if (row.last_error or "").startswith(AWAITING_INVITE):
-            channel = sender.conversation(effect)
+            channel = step.sender.conversation(step.effect)
             if channel is not None:
                 self._note_usable(row, channel)
-        report.sent += 1
-        return True
+        return _Outcome(result=result)
+
+    def _record(self, session: Session, step: _Step, outcome: _Outcome, report: SendReport) -> None:
+        """The attempt's outcome on the step's rows: sent; pending again with a backoff (a
+        retry); or failed for good, told to the leads."""
+        row = step.effect.row
+        if outcome.result is not None:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(step.ids))
+                .values(
+                    status="sent",
+                    sent_at=self._clock(),
+                    sent_ts=outcome.result.ts,
+                    attempts=OutboxMessage.attempts + 1,
+                )
+            )
+            report.sent += 1
+            return
+        now = self._clock()
+        for failed in session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(step.ids))):
+            failed.attempts += 1
+            if outcome.retry is not None:
+                failed.status = "pending"
+                failed.last_error = str(outcome.retry)
+                failed.next_attempt_at = now + (outcome.retry.after or backoff(row.attempts + 1))
+                # Keep the first: the look-up must reach back to every attempt since.
+                failed.unconfirmed_since = (
+                    failed.unconfirmed_since or outcome.retry.unconfirmed_since
+                )
+            elif outcome.failure is not None:
+                failed.status = "failed"
+                failed.last_error = outcome.failure
+                self._report_failure(session, failed, outcome.failure, now)
+        if outcome.retry is not None:
+            report.retrying += 1
+        elif outcome.failure is not None:
+            report.failed.append(f"{_what(row)} #{row.id}: {outcome.failure}")
+            log.error("could not send %s %s: %s", _what(row), row.id, outcome.failure)
 
     def _call(self, sender: Sender, effect: Effect, client: WebClient) -> SendResult:
         """The sender's attempt, joining the conversation first when Slack asks; every failure
@@ -302,48 +380,6 @@ class Outbox:
     def _note_usable(self, row: OutboxMessage, channel: str) -> None:
         with transaction(self._sessions) as session:
             membership.note_usable(session, workspace_id=row.workspace_id, channel=channel)
-
-    def _record_sent(self, ids: list[int], request_id: int | None, result: SendResult) -> None:
-        with transaction(self._sessions) as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(ids))
-                .values(
-                    status="sent",
-                    sent_at=self._clock(),
-                    sent_ts=result.ts,
-                    attempts=OutboxMessage.attempts + 1,
-                )
-            )
-            if result.request_updates and request_id is not None:
-                session.execute(
-                    update(Request).where(Request.id == request_id).values(**result.request_updates)
-                )
-
-    def _record(
-        self,
-        ids: list[int],
-        *,
-        retry: Retry | None = None,
-        failure: str | None = None,
-        attempts: int = 0,
-    ) -> None:
-        """A failed attempt: pending again with a backoff (`retry`), or failed for good."""
-        now = self._clock()
-        with transaction(self._sessions) as session:
-            rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids)))
-            for row in rows:
-                row.attempts += 1
-                if retry is not None:
-                    row.status = "pending"
-                    row.last_error = str(retry)
-                    row.next_attempt_at = now + (retry.after or backoff(attempts))
-                    # Keep the first: the look-up must reach back to every attempt since.
-                    row.unconfirmed_since = row.unconfirmed_since or retry.unconfirmed_since
-                elif failure is not None:
-                    row.status = "failed"
-                    row.last_error = failure
-                    self._report_failure(session, row, failure, now)
 
     def _report_failure(
         self, session: Session, row: OutboxMessage, error: str, now: datetime
