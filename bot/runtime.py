@@ -45,7 +45,7 @@ class TimeZones(Protocol):
 class StoredEvents(Protocol):
     """Slack events kept from their answer until they are handled (bot/slack/inbox.py)."""
 
-    def store(self, body: dict[str, Any]) -> int: ...
+    def store(self, body: dict[str, Any], *, handle_here: bool = False) -> int: ...
 
     def handle(self, row_id: int) -> None: ...
 
@@ -67,8 +67,15 @@ class Runtime:
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
 
-    def handle_event_soon(self, row_id: int) -> None:
-        """Handle a stored event in the background (or leave it to the worker process)."""
+    @property
+    def works_inline(self) -> bool:
+        """True when this process does the work after the answer (LIAISON_BACKGROUND=inline)."""
+        return self.settings.liaison_background == "inline"
+
+    def store_event(self, body: dict[str, Any]) -> None:
+        """Store a Slack event before it is answered (raises when the database cannot take it),
+        then have it handled in the background (or leave it to the worker process)."""
+        row_id = self.inbox.store(body, handle_here=self.works_inline)
         self._soon(lambda: self.inbox.handle(row_id), f"handling stored event {row_id}")
 
     def send_soon(self, request_id: int) -> None:
@@ -81,7 +88,7 @@ class Runtime:
     def _soon(self, work: Callable[[], object], what: str) -> None:
         """Run `work` on the background pool when this process does the work after the answer
         (LIAISON_BACKGROUND=inline); the worker process does it otherwise."""
-        if self.settings.liaison_background != "inline":
+        if not self.works_inline:
             return
 
         def run() -> None:

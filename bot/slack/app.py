@@ -78,13 +78,12 @@ def create_bolt_app(
         if not isinstance(event_id, str) or not event_id:
             return BoltResponse(status=400, body="Bad Request: event_id is missing")
         try:
-            stored = runtime.inbox.store(body)
+            runtime.store_event(body)
         except SQLAlchemyError:
             # Answering 503 makes Slack deliver the event again later; an answer now would
             # lose it.
             log.warning("database unavailable: asking Slack to retry event %s", event_id)
             return BoltResponse(status=503, body="database unavailable, please retry")
-        runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
     for listeners in (intake, actions, estimates, modals, requester_dm, search, home):

@@ -17,6 +17,7 @@ The inbox itself stores whatever Slack sends.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,33 +44,52 @@ class EventInbox:
         self._sessions = sessions
         self._clock = clock
         self._listeners: Mapping[str, EventListener] = {}
+        # Events this process stored leased to itself, to handle them without reading them back:
+        # row id -> (the event, when the lease runs out).
+        self._kept: dict[int, tuple[dict[str, Any], datetime]] = {}
+        self._kept_lock = threading.Lock()
 
     def route(self, listeners: Mapping[str, EventListener]) -> None:
         """Which listener handles each type of event (an event of any other type is dropped)."""
         self._listeners = dict(listeners)
 
-    def store(self, body: dict[str, Any]) -> int:
-        """Keep the event `body`; the id of its row, to handle it by."""
+    def store(self, body: dict[str, Any], *, handle_here: bool = False) -> int:
+        """Keep the event `body`; the id of its row, to handle it by. With `handle_here`, this
+        process is about to handle it (`handle`): the row is stored already leased to it, as
+        `handle` would lease it, and the event is kept in memory meanwhile, so handling it takes
+        no transaction of its own to lease it and read it back. Should the process stop before,
+        the lease runs out and the scheduler's next pass handles it."""
         now = self._clock()
+        lease_until = now + LEASE if handle_here else None
         with transaction(self._sessions) as session:
-            return session.execute(
+            row_id = session.execute(
                 insert(InboxEvent)
                 .values(
                     event_id=body["event_id"],
                     body=body,
                     received_at=now,
-                    attempts=0,
+                    attempts=1 if handle_here else 0,
                     next_attempt_at=now,
+                    lease_until=lease_until,
                 )
                 .returning(InboxEvent.id)
             ).scalar_one()
+        if lease_until is not None:
+            with self._kept_lock:
+                self._kept[row_id] = (body, lease_until)
+        return row_id
 
     def handle(self, row_id: int) -> None:
         """Handle one stored event, unless another process has it or it is waiting for a retry."""
-        leased = self._lease(row_id)
-        if leased is None:
-            return
-        body, attempts = leased
+        with self._kept_lock:
+            kept = self._kept.pop(row_id, None)
+        if kept is not None and self._clock() < kept[1]:
+            body, attempts = kept[0], 1  # stored leased to this process: still ours
+        else:
+            leased = self._lease(row_id)
+            if leased is None:
+                return
+            body, attempts = leased
         error = self._dispatch(body)
         with transaction(self._sessions) as session:
             if error is None:

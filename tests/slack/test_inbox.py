@@ -84,3 +84,28 @@ def test_an_event_that_always_fails_is_kept_and_no_longer_retried(
         worker_pass(liaison)
     [kept] = stored(db)
     assert kept.attempts == MAX_ATTEMPTS and kept.gave_up_at is not None
+
+
+class _Stopped:
+    """A background pool that runs nothing: the process stops right after the answer."""
+
+    def submit(self, fn: object, /, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def test_an_event_kept_for_this_process_is_handled_by_the_next_pass_if_the_process_stops(
+    liaison: Liaison, db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = file_request(liaison, db)
+    monkeypatch.setattr(liaison.runtime, "background", _Stopped())
+    react(liaison, card, ENGINEER, "raising_hand", event_id="EvORPHAN")
+    [kept] = stored(db)
+    assert kept.attempts == 1 and kept.lease_until is not None  # leased to the stopped process
+
+    worker_pass(liaison)  # its lease still holds
+    assert current(db, card).status is Status.NEW
+    liaison.clock.advance(minutes=2)
+    worker_pass(liaison)
+    liaison.settle()
+    assert current(db, card).status is Status.CLAIMED
+    assert stored(db) == []
