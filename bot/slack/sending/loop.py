@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -42,6 +43,8 @@ from bot.slack.sending.transport import NETWORK_ERRORS, Failed, Retry, classify,
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+# Effects of one request built together, from one read of its state.
+MAX_PREPARED = 10
 # How an effect waiting for Liaison to be invited into its channel says so in `last_error`.
 AWAITING_INVITE = "waiting for an invitation into"
 
@@ -164,37 +167,51 @@ class Outbox:
                 return due_homes
 
     def _drain(self, request_id: int, report: SendReport, *, homes: bool) -> tuple[bool, list[int]]:
-        """Send due effects one by one: each is built in a read-only transaction, sent with none
-        open, and recorded in a transaction that also looks for the next one; the one that finds
-        none gives the lease back. Returns whether an effect is due after all (a handler may have
-        queued one while we held the lease, and left it to us) and, with `homes`, the due Home
-        publishes."""
+        """Send due effects in order: the due ones are built together in a read-only
+        transaction, each is sent with none open and recorded in a transaction of its own; the
+        record that finds nothing more due gives the lease back. Returns whether an effect is due
+        after all (a handler may have queued one while we held the lease, and left it to us) and,
+        with `homes`, the due Home publishes."""
         while True:
             with reading(self._sessions) as session:
-                step = self._next_step(session, request_id)
-            outcome = self._attempt(step) if step is not None else None
-            with transaction(self._sessions) as session:
-                updates: dict[str, object] = {}
-                if step is not None and outcome is not None:
+                steps = self._next_steps(session, request_id)
+            if not steps:
+                with transaction(self._sessions) as session:
+                    return self._give_back(session, request_id, {}, homes=homes)
+            for index, step in enumerate(steps):
+                outcome = self._attempt(step)
+                updates = dict(outcome.result.request_updates) if outcome.result else {}
+                with transaction(self._sessions) as session:
                     self._record(session, step, outcome, report)
-                    updates = dict(outcome.result.request_updates) if outcome.result else {}
-                    # After a retry, later effects wait for this one: a request's effects never
-                    # overtake each other.
-                    if outcome.retry is None and self._is_due(session, request_id):
-                        if updates:
-                            session.execute(
-                                update(Request).where(Request.id == request_id).values(**updates)
-                            )
-                        continue
-                session.execute(
-                    update(Request)
-                    .where(Request.id == request_id)
-                    .values(outbox_lease_until=None, **updates)
-                )
-                # Looked for once the row is locked by the UPDATE above: a handler queueing an
-                # effect from now on waits for this commit, then finds the lease free.
-                more_due = self._is_due(session, request_id)
-                return more_due, (self._due_homes(session) if homes else [])
+                    if outcome.retry is not None:
+                        # Later effects wait for this one: a request's effects never overtake
+                        # each other.
+                        return self._give_back(session, request_id, updates, homes=homes)
+                    if index + 1 < len(steps) and not updates:
+                        continue  # the next one is built already, from the same state
+                    if not self._is_due(session, request_id):
+                        return self._give_back(session, request_id, updates, homes=homes)
+                    if updates:
+                        session.execute(
+                            update(Request).where(Request.id == request_id).values(**updates)
+                        )
+                # Slack's answer changed the request (the card's ts), or more was queued: what is
+                # due is built again from the request as it is now.
+                break
+
+    def _give_back(
+        self, session: Session, request_id: int, updates: dict[str, Any], *, homes: bool
+    ) -> tuple[bool, list[int]]:
+        """Release the lease; whether an effect is due after all, and the due Home publishes."""
+        session.execute(
+            update(Request)
+            .where(Request.id == request_id)
+            .values(outbox_lease_until=None, **updates)
+        )
+        # Looked for once the row is locked by the UPDATE above: a handler queueing an effect
+        # from now on waits for this commit, then finds the lease free.
+        more_due = self._is_due(session, request_id)
+        return more_due, (self._due_homes(session) if homes else [])
 
     def _take_lease(self, session: Session, request_id: int) -> bool:
         now = self._clock()
@@ -220,9 +237,10 @@ class Outbox:
         ).first()
         return oldest is not None and oldest.next_attempt_at <= self._clock()
 
-    def _next_step(self, session: Session, request_id: int) -> _Step | None:
-        """The request's oldest pending effect, built from the request's current state, if it
-        is due; None if there is none or it is waiting for a retry (see `_is_due`)."""
+    def _next_steps(self, session: Session, request_id: int) -> list[_Step]:
+        """The request's due effects in the order they were queued (at most MAX_PREPARED), each
+        built from the request's current state; none when the oldest pending one is waiting for
+        a retry (see `_is_due`)."""
         pending = list(
             session.scalars(
                 select(OutboxMessage)
@@ -230,24 +248,35 @@ class Outbox:
                 .order_by(OutboxMessage.id)
             )
         )
-        if not pending or pending[0].next_attempt_at > self._clock():
-            return None
-        row = pending[0]
-        sender = self._senders.get(row.kind)
-        batch = [row]
-        if sender is not None and sender.coalesces:
-            # Drawn from the current state, so every queued one is served by one send.
-            batch = [r for r in pending if r.kind == row.kind]
-        # Read after the batch: a change commits its state and its card refresh together, so
+        now = self._clock()
+        if not pending or pending[0].next_attempt_at > now:
+            return []
+        # Read after the effects: a change commits its state and its card refresh together, so
         # (each statement seeing the latest commits, as on PostgreSQL) the state drawn is at
-        # least as new as every refresh the batch marks sent.
+        # least as new as every refresh a step marks sent.
         request = session.get_one(Request, request_id)
-        return _Step(
-            team_id=self._team_id(session, row.workspace_id),
-            sender=sender,
-            effect=self._build(session, sender, row, request),
-            ids=[r.id for r in batch],
-        )
+        steps: list[_Step] = []
+        served: set[int] = set()
+        for row in pending:
+            if row.id in served:
+                continue
+            if row.next_attempt_at > now or len(steps) == MAX_PREPARED:
+                break  # it waits for a retry, and the effects queued after it wait too
+            sender = self._senders.get(row.kind)
+            batch = [row]
+            if sender is not None and sender.coalesces:
+                # Drawn from the current state, so every queued one is served by one send.
+                batch = [r for r in pending if r.kind == row.kind]
+            served.update(r.id for r in batch)
+            steps.append(
+                _Step(
+                    team_id=self._team_id(session, row.workspace_id),
+                    sender=sender,
+                    effect=self._build(session, sender, row, request),
+                    ids=[r.id for r in batch],
+                )
+            )
+        return steps
 
     def _team_id(self, session: Session, workspace_id: int) -> str:
         """The Slack team of a workspace row (which never changes, so it is remembered)."""
