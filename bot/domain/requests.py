@@ -179,6 +179,7 @@ def file_request(
         created_at=now,
         updated_at=now,
         status_changed_at=now,
+        estimates=[],  # a new request has none: no query to find out
     )
     session.add(request)
     session.flush()

@@ -189,7 +189,7 @@ class Outbox:
                         return self._give_back(session, request_id, updates, homes=homes)
                     if index + 1 < len(steps) and not updates:
                         continue  # the next one is built already, from the same state
-                    if not self._is_due(session, request_id):
+                    if index + 1 == len(steps) and not self._is_due(session, request_id):
                         return self._give_back(session, request_id, updates, homes=homes)
                     if updates:
                         session.execute(
