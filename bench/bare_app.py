@@ -1,7 +1,7 @@
 """A bare Bolt app for comparison: the same command, view submission and reaction events as
 Liaison, whose listeners only `ack()`, served by the same stack as `liaison web`.
 
-    python -m bench.bare_app                # hypercorn, configured as bot/serve.serve_http
+    python -m bench.bare_app                # hypercorn, configured as bot/http_server.py's
     hypercorn bench.bare_app:application    # or any WSGI server
 
 Environment: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL (the only Web API call is
@@ -22,7 +22,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from bot.asgi import BufferedWsgi
-from bot.serve import buffered, hypercorn_config
+from bot.http_server import hypercorn_config
+from bot.serve import buffered
 from bot.settings import Settings
 from bot.slack.ids import COMMAND, Intake
 

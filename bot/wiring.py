@@ -1,7 +1,7 @@
 """Builds the parts once per process and hands them over: the engine, the Slack clients, the
 outbox's sender, the inbox of stored events and the routes from an event's type to its listener.
-Only the entry points (bot/cli.py, bot/serve.py, and whoever builds the app in tests and benches)
-import this module; everything else is handed a `Runtime`."""
+Only the entry points (bot/commands.py, bot/serve.py, and whoever builds the app in tests and
+benches) import this module; everything else is handed a `Runtime`."""
 
 from __future__ import annotations
 

@@ -1,0 +1,37 @@
+"""Starting HTTP: hypercorn's options, and the server that starts and watches the worker
+processes. Kept apart from the app (bot/serve.py) so that `liaison web`'s own process, which only
+supervises, loads hypercorn and the settings and nothing of Slack, the database or the jobs: the
+workers are started fresh and each imports the app by name."""
+
+from __future__ import annotations
+
+import logging
+
+from hypercorn.config import Config
+from hypercorn.run import run
+
+from bot.settings import Settings
+
+
+def hypercorn_config(settings: Settings, *, workers: int, application_path: str) -> Config:
+    """The server's options; `workers` 1 serves from this process."""
+    config = Config()
+    config.application_path = application_path
+    config.bind = [f"0.0.0.0:{settings.port}"]
+    config.workers = workers if workers > 1 else 0  # 0: no child process
+    # Longer than a load balancer's idle timeout (60 s on the common ones), so idle connections
+    # are closed by the balancer: when the server closes one just as a request arrives on it,
+    # that request fails. It is also the time a client has to send a request's head, counted
+    # from when the connection opened or the previous answer went out, however it trickles.
+    config.keep_alive_timeout = settings.http_keep_alive_seconds
+    config.graceful_timeout = 10  # seconds requests under way get to finish on shutdown
+    config.backlog = 2048  # connections the kernel holds until they are accepted (hypercorn: 100)
+    config.accesslog = logging.getLogger("hypercorn.access")
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.loglevel = settings.log_level.upper()
+    return config
+
+
+def serve_http(settings: Settings, *, workers: int, with_scheduler: bool) -> None:
+    path = f"bot.serve:worker_app(with_scheduler={with_scheduler})"
+    run(hypercorn_config(settings, workers=workers, application_path=path))
