@@ -4,9 +4,11 @@ two queues (stored events, the outbox). It is built by bot/wiring.py; nothing he
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -20,6 +22,9 @@ from bot.settings import Settings
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
+
+# The longest the work after an answer waits for this process to have nobody left to answer.
+ANSWERS_FIRST_SECONDS = 0.5
 
 
 def system_clock() -> datetime:
@@ -52,6 +57,35 @@ class StoredEvents(Protocol):
     def handle_due(self, *, limit: int = 500) -> int: ...
 
 
+class Answering:
+    """Counts the Slack requests this process is answering, so that the work after an answer
+    can let them go first: Slack needs an answer within 3 seconds, a message sent a moment later
+    is as good. Threads of one process share one interpreter lock, so work running beside an
+    answer slows it down as much as another answer would."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def one(self) -> Iterator[None]:
+        with self._changed:
+            self._count += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._count -= 1
+                if self._count == 0:
+                    self._changed.notify_all()
+
+    def wait_until_idle(self, timeout: float) -> None:
+        """Return once no request is being answered, or after `timeout` seconds anyway (so the
+        work goes on, if more slowly, while requests keep coming)."""
+        with self._changed:
+            self._changed.wait_for(lambda: self._count == 0, timeout)
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -66,6 +100,7 @@ class Runtime:
     # Where the work after an answer runs (handling stored events, sending the outbox), so the
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
+    answering: Answering = field(default_factory=Answering)
 
     @property
     def works_inline(self) -> bool:
@@ -92,6 +127,7 @@ class Runtime:
             return
 
         def run() -> None:
+            self.answering.wait_until_idle(ANSWERS_FIRST_SECONDS)
             try:
                 work()
             except Exception:  # the scheduler's next pass takes up whatever is left

@@ -71,7 +71,8 @@ def create_wsgi_app(runtime: Runtime, bolt_app: App) -> WSGIApp:
         if path == EVENTS_PATH:
             if method != "POST":
                 return _answer(start_response, 405, "Method Not Allowed", allow="POST")
-            return _slack_events(bolt_app, verifier, environ, start_response)
+            with runtime.answering.one():
+                return _slack_events(bolt_app, verifier, environ, start_response)
         if path == HEALTH_PATH:
             if method not in ("GET", "HEAD"):
                 return _answer(start_response, 405, "Method Not Allowed", allow="GET, HEAD")
