@@ -79,11 +79,11 @@ class Answering:
                 if self._count == 0:
                     self._changed.notify_all()
 
-    def wait_until_idle(self, timeout: float) -> None:
-        """Return once no request is being answered, or after `timeout` seconds anyway (so the
-        work goes on, if more slowly, while requests keep coming)."""
+    def wait_until_idle(self, timeout: float) -> bool:
+        """Return once no request is being answered (True), or after `timeout` seconds anyway
+        (False), so the work goes on, if more slowly, while requests keep coming."""
         with self._changed:
-            self._changed.wait_for(lambda: self._count == 0, timeout)
+            return self._changed.wait_for(lambda: self._count == 0, timeout)
 
 
 @dataclass
