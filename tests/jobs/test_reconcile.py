@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from bot import cli
+from bot import cli, commands
 from bot.domain.lifecycle import Status
 from bot.domain.models import InboxEvent
 from bot.jobs import reconcile as reconcile_job
@@ -95,7 +95,7 @@ def test_liaison_reconcile_dry_run_prints_what_it_would_apply(
     liaison.slack.reaction_dropped(ENGINEER, "raising_hand", card.channel, card.ts)
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
     monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
-    monkeypatch.setattr(cli, "_job_runtime", lambda settings, dry_run: liaison.runtime)
+    monkeypatch.setattr(commands, "_job_runtime", lambda settings, dry_run: liaison.runtime)
     calls_before = len(liaison.fake.calls)
 
     assert cli.main(["reconcile", "--dry-run"]) == 0
