@@ -900,10 +900,13 @@ def run_liaison(
         load = Load(server.url, company, fake, views, lambda: fake.cards)
         seed_cards(load, SEED_REQUESTS)
         drive(load, concurrency=min(concurrency, 10), total=WARMUP_REQUESTS, seed=SEED + 1)
+        pids = process_tree(server.process.pid)
+        server_before = cpu_seconds(pids)
         measured = measure(
             load, server, concurrency=concurrency, total=total, seed=SEED + 2, rate=rate
         )
         drained_at, pending = _wait_until_done(database_url, time.monotonic(), limit=120)
+        until_drained = cpu_seconds(pids) - server_before
     finally:
         server.stop()
         if worker is not None:
@@ -917,6 +920,11 @@ def run_liaison(
     figures.notes.append(
         f"outbox and inbox after the load: {pending} pending"
         + (f" (drained {drained_at:.1f} s after the last answer)" if not pending else "")
+    )
+    figures.notes.append(
+        f"server CPU from the first request until drained: {until_drained:.1f} s "
+        f"({until_drained / total * 1000:.1f} ms per request"
+        + (", the worker's not counted)" if worker_delivery else ")")
     )
     problems = server.log_problems()
     figures.notes.append(f"server log: {len(problems)} error lines ({server.log_path})")
