@@ -43,8 +43,7 @@ from bot.slack.sending.transport import NETWORK_ERRORS, Failed, Retry, classify,
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
-# Effects of one request built together, from one read of its state.
-MAX_PREPARED = 10
+MAX_PREPARED = 10  # effects of one request built together, from one read of its state
 # How an effect waiting for Liaison to be invited into its channel says so in `last_error`.
 AWAITING_INVITE = "waiting for an invitation into"
 
