@@ -21,6 +21,7 @@ from bot.domain.calendar import BusinessCalendar, calendar_for
 from bot.domain.calibration import department_ratio
 from bot.domain.definitions import (
     DepartmentDates,
+    closing_stands_sql,
     delivered_on_time_sql,
     is_open_sql,
     is_overdue,
@@ -230,6 +231,7 @@ def _weekly(
             .where(
                 in_scope,
                 delivered.to_status == Status.DELIVERED.value,
+                closing_stands_sql(delivered),
                 delivered.at >= week_start,
                 delivered.at < week_end,
             )
