@@ -482,3 +482,15 @@ def test_the_old_cards_users_menu_still_reassigns(liaison: Liaison, db) -> None:
         selected_user=ENGINEER_2,
     )
     assert current(db, card).claimer_id == ENGINEER_2
+
+
+def test_a_form_sent_twice_overrides_once(liaison: Liaison, db) -> None:
+    card = delivered(liaison, db)
+    pick_lead_action(liaison, card, ENG_LEAD, "reopen")
+    view = opened_view(liaison, "lead_reopen")
+    for _ in range(2):
+        response = liaison.slack.view_submission(view, ENG_LEAD, {"reason": "Not done"})
+        assert response.status_code == 200 and response.text == "", response.text
+    liaison.settle()
+    assert len(events_of(db, card, "reopened")) == 1
+    assert len([t for t in dms_to(liaison, SALES_REP) if "reopened your request" in t]) == 1
