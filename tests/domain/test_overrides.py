@@ -422,3 +422,19 @@ def test_closing_stands_until_a_later_reopening(session: Session, config: Liaiso
     )
     deliveries = [e for e in history if e.kind == EventKind.DELIVERED]
     assert [closing_stands(e, history) for e in deliveries] == [False, True]
+
+
+def test_a_reopened_request_closed_as_stale_counts_as_that_closing_only(
+    engine: Engine, config: LiaisonConfig
+) -> None:
+    sessions = make_session_factory(engine)
+    with transaction(sessions) as session:
+        request = committed(session, config)
+        flow(session, config, MONDAY + timedelta(days=3)).deliver(request, ENGINEER, R)
+        flow(session, config, MONDAY + timedelta(days=4)).reopen(request, SALES_LEAD, "No", M)
+        flow(session, config, MONDAY + WEEK + timedelta(days=1)).close_stale(
+            request, SALES_LEAD, Status.CANCELLED, "Stale", M
+        )
+    week_1, week_2 = stats(engine, config, WEEK_1), stats(engine, config, WEEK_2)
+    assert (week_1.delivered, week_1.cancelled, week_1.open) == (0, 0, 1)
+    assert (week_2.delivered, week_2.cancelled, week_2.open) == (0, 1, 0)
