@@ -9,6 +9,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.jobs import heartbeat
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import send_nudges
 from bot.jobs.prune import prune_handled_events
@@ -27,6 +28,7 @@ PRUNE_HANDLED_EVENTS = "prune-handled-events"
 RECHECK_CHANNELS = "recheck-channels"
 RECONCILE_CARDS = "reconcile-cards"
 REFRESH_USERGROUPS = "refresh-usergroups"
+HEARTBEAT = "heartbeat"
 
 
 def handle_events(runtime: Runtime) -> None:
@@ -58,6 +60,8 @@ def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
     # several processes is safe. A digest is posted on the first pass after its moment (or,
     # after a restart, within the grace period), once.
     jobs = (
+        # Beats on its own thread: jobs that take long do not make the scheduler look late.
+        (heartbeat.beat, HEARTBEAT, {"seconds": heartbeat.INTERVAL.total_seconds()}),
         (handle_events, HANDLE_EVENTS, {"seconds": runtime.settings.background_poll_seconds}),
         (send_outbox, SEND_OUTBOX, {"seconds": runtime.settings.background_poll_seconds}),
         (send_nudges, SEND_NUDGES, {"minutes": 5}),
