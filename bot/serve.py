@@ -63,7 +63,7 @@ def buffered(wsgi: Any, settings: Settings) -> BufferedWsgi:
 def worker_app(*, with_scheduler: bool) -> BufferedWsgi:
     """What each worker process serves (hypercorn calls this by name, see `serve_http`)."""
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     return buffered(build_wsgi(settings, with_scheduler=with_scheduler), settings)
 
 
