@@ -6,8 +6,6 @@ import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
 from bot.jobs import heartbeat
 from bot.jobs.digest import post_digests
@@ -53,9 +51,10 @@ def send_outbox(runtime: Runtime) -> None:
         )
 
 
-def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
-    """A scheduler with Liaison's jobs; `blocking` for a process that does nothing else."""
-    scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
+def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
+    """A scheduler with Liaison's jobs, run on its own threads (also in `liaison worker`, whose
+    main thread waits for SIGTERM: bot/serve.py)."""
+    scheduler = BackgroundScheduler()
     # (job, id, interval): every job's effects are guarded by the database, so running them in
     # several processes is safe. A digest is posted on the first pass after its moment (or,
     # after a restart, within the grace period), once.
