@@ -45,8 +45,6 @@ log = logging.getLogger(__name__)
 # Threads running requests in each process: the same number every web worker had before, which
 # the database pool is sized for (bot/db/session.py).
 REQUEST_THREADS = 8
-
-
 # Seconds the requests under way get to finish once the server stops taking connections.
 GRACEFUL_TIMEOUT = 10
 # Seconds the sends to Slack under way (each call times out after SLACK_TIMEOUT_SECONDS) then

@@ -193,3 +193,19 @@ def test_a_request_going_stale_after_the_first_check_is_not_logged_by_bolt(
     bolt = create_bolt_app(liaison.runtime, listener_executor=liaison.executor)
     assert bolt.dispatch(request).status == 401
     assert not [r for r in every_log.records if LATE in r.getMessage()]
+
+
+def test_configuring_logging_again_replaces_the_handler_it_installed() -> None:
+    root = logging.getLogger()
+    level, before = root.level, list(root.handlers)
+    first, second = io.StringIO(), io.StringIO()
+    try:
+        configure_logging("INFO", "plain", stream=first)
+        handler = configure_logging("INFO", "json", stream=second)  # as a worker process does
+        assert [h for h in root.handlers if h not in before] == [handler]
+        logging.getLogger("tests").info("once")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert first.getvalue() == ""
+    assert json.loads(second.getvalue())["message"] == "once"
