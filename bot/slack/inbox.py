@@ -152,9 +152,10 @@ class EventInbox:
                 .values(lease_until=now + LEASE, attempts=InboxEvent.attempts + 1)
                 .returning(InboxEvent.body, InboxEvent.attempts)
             ).first()
-            if row is not None:
-                self._leases.hold(row_id, now + LEASE)
-        return (row.body, row.attempts) if row is not None else None
+        if row is None:
+            return None
+        self._leases.hold(row_id, now + LEASE)
+        return row.body, row.attempts
 
     def _dispatch(self, body: dict[str, Any]) -> str | None:
         """Run the listener for `body`'s event; None when it succeeded, else what went wrong."""

@@ -194,9 +194,9 @@ class Outbox:
                 .values(outbox_lease_until=until)
                 .returning(Request.id)
             ).first()
-            if taken is None:
-                return None
-            self._leases.hold(("request", request_id), until)
+        if taken is None:
+            return None
+        self._leases.hold(("request", request_id), until)
         return until
 
     def _release_lease(self, request_id: int, until: datetime) -> bool:
