@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -16,24 +15,21 @@ from bot.domain.metrics import compute_stats
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
 from bot.jobs.reconcile import reconcile_cards
-from bot.jobs.scheduler import build_scheduler
 from bot.logs import configure_logging
 from bot.runtime import Runtime
-from bot.serve import serve_http, serve_socket_mode
+from bot.serve import serve_http, serve_socket_mode, serve_worker
 from bot.settings import MissingCredentials, Settings
 from bot.slack.blocks.digest import digest_message
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
 from bot.wiring import build_runtime, listener_client
 
-log = logging.getLogger("liaison")
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         return int(args.handler(settings, args) or 0)
     except MissingCredentials as error:
@@ -212,9 +208,7 @@ def _web(settings: Settings, args: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_slack_credentials()
-    runtime = build_runtime(settings)
-    log.info("scheduler started")
-    build_scheduler(runtime, blocking=True).start()
+    serve_worker(settings)
     return 0
 
 

@@ -4,6 +4,7 @@ two queues (stored events, the outbox). It is built by bot/wiring.py; nothing he
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
@@ -26,7 +28,17 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class OutboxSender(Protocol):
+class Stoppable(Protocol):
+    """Work under leases that a stopping process lets finish, then gives back."""
+
+    def stop(self) -> None: ...
+
+    def wait_idle(self, timeout: float) -> bool: ...
+
+    def release_leases(self) -> int: ...
+
+
+class OutboxSender(Stoppable, Protocol):
     """Sends what changes left in the outbox (bot/slack/sending/)."""
 
     def send_request(self, request_id: int) -> Any: ...
@@ -42,7 +54,7 @@ class TimeZones(Protocol):
     def zone(self, team_id: str, user_id: str) -> ZoneInfo | None: ...
 
 
-class StoredEvents(Protocol):
+class StoredEvents(Stoppable, Protocol):
     """Slack events kept from their answer until they are handled (bot/slack/inbox.py)."""
 
     def store(self, body: dict[str, Any]) -> int: ...
@@ -78,6 +90,25 @@ class Runtime:
             lambda: self.outbox.send_request(request_id), f"sending for request {request_id}"
         )
 
+    def stop(self, *, grace: float) -> int:
+        """Stop the work that follows answers (SIGTERM): nothing new starts, what is under way
+        gets `grace` seconds to finish, then the leases still held are given back so another
+        process takes that work up at once; how many were given back."""
+        self.outbox.stop()
+        self.inbox.stop()
+        self.background.shutdown(wait=False, cancel_futures=True)  # the scheduler re-finds them
+        deadline = time.monotonic() + grace
+        for queue in (self.outbox, self.inbox):
+            queue.wait_idle(deadline - time.monotonic())
+        try:
+            released = self.outbox.release_leases() + self.inbox.release_leases()
+        except SQLAlchemyError:
+            log.warning("could not give back the leases held; they run out within a minute")
+            return 0
+        if released:
+            log.warning("gave back %s leases of work that did not finish in time", released)
+        return released
+
     def _soon(self, work: Callable[[], object], what: str) -> None:
         """Run `work` on the background pool when this process does the work after the answer
         (LIAISON_BACKGROUND=inline); the worker process does it otherwise."""
@@ -90,4 +121,7 @@ class Runtime:
             except Exception:  # the scheduler's next pass takes up whatever is left
                 log.exception("%s failed; the scheduler will retry", what)
 
-        self.background.submit(run)
+        try:
+            self.background.submit(run)
+        except RuntimeError:  # stopping: the scheduler's next pass (here or elsewhere) has it
+            log.info("%s left to the scheduler: stopping", what)

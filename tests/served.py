@@ -45,29 +45,38 @@ def wait_for_health(url: str, timeout: float = 30) -> httpx.Response:
             time.sleep(0.2)
 
 
+CLI = [sys.executable, "-m", "bot.cli"]
+
+
+def migrated(tmp_path: Path, fake: FakeSlack, port: int, **env: str) -> dict[str, str]:
+    """The environment of a command on `port`, against `fake`, with the test config and a fresh
+    SQLite database (`served.db`, migrated); `env` adds to it (WEB_CONCURRENCY=2 unless given)."""
+    config = tmp_path / "liaison.toml"
+    config.write_text(DEFAULT_CONFIG)
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
+        "LIAISON_CONFIG": str(config),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        **env,
+    }
+    subprocess.run([*CLI, "db", "upgrade"], env=environment, check=True, capture_output=True)
+    return environment
+
+
 @contextmanager
 def serve(tmp_path: Path, command: str = "web", **env: str) -> Iterator[Served]:
     """`liaison <command>` with a fresh SQLite database and the test config; `env` adds to the
     environment (WEB_CONCURRENCY=2 unless given). Stops it on exit and keeps its log."""
-    config = tmp_path / "liaison.toml"
-    config.write_text(DEFAULT_CONFIG)
     port = free_port()
     with FakeSlack(token=BOT_TOKEN) as fake:
-        environment = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.base_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
-            "LIAISON_CONFIG": str(config),
-            "PORT": str(port),
-            "WEB_CONCURRENCY": "2",
-            **env,
-        }
-        cli = [sys.executable, "-m", "bot.cli"]
-        subprocess.run([*cli, "db", "upgrade"], env=environment, check=True, capture_output=True)
+        environment = migrated(tmp_path, fake, port, **env)
         process = subprocess.Popen(
-            [*cli, command], env=environment, stderr=subprocess.PIPE, text=True
+            [*CLI, command], env=environment, stderr=subprocess.PIPE, text=True
         )
         served = Served(f"http://127.0.0.1:{port}", port, process, fake)
         try:

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from bot.config.loader import ConfigError, load_config, parse_config
+from bot.config.loader import ConfigError, example_config, load_config, parse_config
 from bot.config.models import (
     WEEKDAYS,
     Department,
@@ -31,6 +31,7 @@ __all__ = [
     "ReactionKind",
     "Reactions",
     "Role",
+    "example_config",
     "load_config",
     "parse_config",
 ]

@@ -4,6 +4,7 @@ reported at its place in the file."""
 from __future__ import annotations
 
 import tomllib
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +97,19 @@ def _pydantic_problems(error: ValidationError) -> list[tuple[Loc, str]]:
 
 
 _NEEDS_INTAKE = "required for a fulfilling department: it is where request cards are posted"
-_NOT_FOUND = (
-    "config file not found; copy config/liaison.toml and edit it,"
-    " or set LIAISON_CONFIG to the path of your config file"
-)
+
+
+def example_config() -> Path:
+    """The example config file, installed with the package (`bot/_config` links to the top-level
+    `config/` in the source tree; the wheel carries a copy)."""
+    return Path(str(files("bot") / "_config" / "liaison.toml"))
+
+
+def _not_found() -> str:
+    return (
+        f"config file not found; copy the example ({example_config()}) and edit it,"
+        " or set LIAISON_CONFIG to the path of your config file"
+    )
 
 
 def _relation_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
@@ -169,7 +179,7 @@ def load_config(path: str | Path) -> LiaisonConfig:
         with path.open("rb") as file:
             data = tomllib.load(file)
     except FileNotFoundError:
-        raise ConfigError([_NOT_FOUND], str(path)) from None
+        raise ConfigError([_not_found()], str(path)) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([f"not valid TOML: {error}"], str(path)) from None
     except (OSError, UnicodeDecodeError) as error:

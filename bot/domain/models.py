@@ -226,6 +226,18 @@ class DigestRun(Base):
     created_at: Mapped[datetime]
 
 
+class Heartbeat(Base):
+    """When a process last showed it was alive, one row per kind of process and deployment
+    (`scheduler`): whichever scheduler runs writes it, so `/healthz` can tell a stopped one."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    beat_at: Mapped[datetime]
+    # host:pid of the last process that wrote it, for whoever reads the table.
+    beaten_by: Mapped[str] = mapped_column(String(128))
+
+
 class RequestEvent(Base):
     """Append-only history of a request: every change, who made it, when and from where."""
 

@@ -170,7 +170,7 @@ def test_only_recent_open_cards_are_read(liaison: Liaison, db) -> None:
 
 
 def test_the_scheduler_reconciles_every_ten_minutes(liaison: Liaison) -> None:
-    scheduler = build_scheduler(liaison.runtime, blocking=False)
+    scheduler = build_scheduler(liaison.runtime)
     job = scheduler.get_job(RECONCILE_CARDS)
     assert job is not None
     assert job.trigger.interval == timedelta(minutes=10)
