@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import ConfigError, LiaisonConfig, load_config
 from bot.db.migrate import upgrade
-from bot.db.session import make_engine, make_session_factory, transaction
+from bot.db.session import reading
 from bot.domain.metrics import compute_stats
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
@@ -118,13 +118,18 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
-    config = load_config(settings.liaison_config)
     end = args.at or datetime.now(UTC)
-    engine = make_engine(settings.database_url)
-    with transaction(make_session_factory(engine)) as session:
-        pairs = compute_stats(
-            session, config=config, start=end - timedelta(days=args.days), end=end
-        )
+    runtime = build_runtime(settings)
+    pairs = []
+    for workspace in runtime.workspace_settings.configured_workspaces():
+        with reading(runtime.sessions) as session:
+            pairs += compute_stats(
+                session,
+                config=workspace.config,
+                workspace_id=workspace.workspace_id,
+                start=end - timedelta(days=args.days),
+                end=end,
+            )
     for pair in pairs:
         figures = pair.as_json()
         if args.json:
@@ -133,7 +138,7 @@ def _stats(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{pair.requesting} → {pair.fulfilling}")
             for key, value in figures.items():
                 print(f"  {key}: {value}")
-    engine.dispose()
+    runtime.engine.dispose()
     return 0
 
 

@@ -8,7 +8,9 @@ import httpx
 import pytest
 
 from bot.cli import main
-from tests.conftest import DEFAULT_CONFIG
+from bot.settings import Settings
+from bot.wiring import build_runtime
+from tests.conftest import DEFAULT_CONFIG, TEAM_ID
 from tests.served import serve
 
 SLACK_VARIABLES = (
@@ -87,6 +89,8 @@ def test_stats_nudge_and_digest_commands(
     upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("LIAISON_CONFIG", str(config))
+    # As `liaison run` does at start for the bot token's workspace.
+    build_runtime(Settings()).workspace_settings.apply_file(TEAM_ID)
 
     assert main(["stats", "--json", "--at", "2026-12-07T14:00:00+00:00", "--days", "14"]) == 0
     [line] = capsys.readouterr().out.splitlines()

@@ -84,11 +84,9 @@ def parse_reference(text: str) -> int | None:
     return whole_number(match.group(1)) if match else None
 
 
-def ensure_workspace(
-    session: Session, *, team_id: str, now: datetime, config: LiaisonConfig | None = None
-) -> Workspace:
+def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> Workspace:
     """The workspace row for `team_id`, created on first contact. Its departments follow its
-    settings (bot/domain/workspace_settings.py), or `config` when it is given."""
+    settings (bot/domain/workspace_settings.py)."""
     workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
     if workspace is None:
         insert_ignoring_conflicts(
@@ -98,8 +96,6 @@ def ensure_workspace(
             ["team_id"],
         )
         workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one()
-    if config is not None:
-        sync_departments(session, workspace=workspace, config=config)
     return workspace
 
 

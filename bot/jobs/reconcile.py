@@ -217,14 +217,15 @@ def _missed(
     events = session.scalars(
         select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.id)
     )
+    config = runtime.config_of(session, request.workspace_id)
     return missed(
         request,
         events,
         card,
-        reactions=runtime.config.reactions,
-        department=runtime.config.find_department(request.fulfilling_department.key),
+        reactions=config.reactions,
+        department=config.find_department(request.fulfilling_department.key),
         directory=directory_for_workspace(
-            session, config=runtime.config, workspace_id=request.workspace_id
+            session, config=config, workspace_id=request.workspace_id
         ),
         decline_asked_at=_decline_asked_at(session, request),
     )

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.config import Department
+from bot.config import Department, LiaisonConfig
 from bot.db.session import reading, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
@@ -46,7 +46,6 @@ SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try
 
 
 def register(app: App, runtime: Runtime) -> None:
-    config = runtime.config
     names = SlackNames(runtime.client_for)
     hosts = WorkspaceHosts(runtime.client_for)
 
@@ -83,7 +82,8 @@ def register(app: App, runtime: Runtime) -> None:
         else:
             ack()
             try:
-                department = _requesting_department(runtime, _team(context), user_id)
+                config = runtime.config_for(_team(context))
+                department = _requesting_department(runtime, config, _team(context), user_id)
             except MembershipUnknown:
                 respond(**replies.reply(MEMBERSHIP_LOADING))
                 return
@@ -119,7 +119,8 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         user_id = body["user"]["id"]
         try:
-            department = _requesting_department(runtime, _team(context), user_id)
+            config = runtime.config_for(_team(context))
+            department = _requesting_department(runtime, config, _team(context), user_id)
         except MembershipUnknown:
             open_modal(client, body["trigger_id"], notice_modal(MEMBERSHIP_LOADING))
             return
@@ -169,6 +170,12 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:
         user_id = body["user"]["id"]
+        try:
+            config = runtime.config_for(_team(context))
+        except SQLAlchemyError:
+            log.exception("the database failed while reading the settings")
+            ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
+            return
         draft = read_intake(view, config=config)
         if draft.source_permalink:
             # The form brings the link back from Slack; it is kept only if it still is a
@@ -184,7 +191,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors=field_errors(problems))
             return
         try:
-            department = _requesting_department(runtime, _team(context), user_id)
+            department = _requesting_department(runtime, config, _team(context), user_id)
         except MembershipUnknown:
             ack(response_action="errors", errors={Intake.title: MEMBERSHIP_LOADING[:150]})
             return
@@ -257,11 +264,13 @@ def _team(context: BoltContext) -> str:
     return context.team_id or context.enterprise_id or "unknown"
 
 
-def _requesting_department(runtime: Runtime, team_id: str, user_id: str) -> Department | None:
-    """The department `user_id` files for, from the configuration and the user groups Liaison
-    keeps in the database (never asking Slack: this runs before the answer)."""
+def _requesting_department(
+    runtime: Runtime, config: LiaisonConfig, team_id: str, user_id: str
+) -> Department | None:
+    """The department `user_id` files for, from the workspace's settings and the user groups
+    Liaison keeps in the database (never asking Slack: this runs before the answer)."""
     with reading(runtime.sessions) as session:
-        directory = directory_for_team(session, config=runtime.config, team_id=team_id)
+        directory = directory_for_team(session, config=config, team_id=team_id)
         return directory.requesting_department_for(user_id)
 
 
@@ -271,9 +280,7 @@ def _surface(view: dict[str, Any]) -> str | None:
 
 
 def _workspace(session: Session, runtime: Runtime, context: BoltContext) -> Workspace:
-    return requests.ensure_workspace(
-        session, team_id=_team(context), config=runtime.config, now=runtime.clock()
-    )
+    return requests.ensure_workspace(session, team_id=_team(context), now=runtime.clock())
 
 
 def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[str, Any]:
@@ -292,7 +299,8 @@ def departments_of(
 ) -> frozenset[str]:
     """The keys of the departments `user_id` belongs to, from the configuration and the user
     groups kept in the database (a group not read yet counts as not naming them)."""
-    directory = directory_for_team(session, config=runtime.config, team_id=_team(context))
+    config = runtime.config_for(_team(context))
+    directory = directory_for_team(session, config=config, team_id=_team(context))
 
     def belongs(department: Department) -> bool:
         try:
@@ -300,7 +308,7 @@ def departments_of(
         except MembershipUnknown:
             return False
 
-    return frozenset(d.key for d in runtime.config.departments if belongs(d))
+    return frozenset(d.key for d in config.departments if belongs(d))
 
 
 def _not_found(number: int) -> str:
@@ -322,8 +330,9 @@ def _status_reply(
             return replies.reply(_not_found(number))
         history = requests.timeline(session, request=request, limit=replies.HISTORY)
         # Times read in each reader's zone; the fallback in the fulfilling department's.
-        department = runtime.config.find_department(request.fulfilling_department.key)
-        zone = department.zone if department else ZoneInfo(runtime.config.organization.timezone)
+        config = runtime.config_for(_team(context))
+        department = config.find_department(request.fulfilling_department.key)
+        zone = department.zone if department else ZoneInfo(config.organization.timezone)
         return replies.status_reply(request, history, zone)
 
 
