@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.config import ConfigError, LiaisonConfig, load_config
+from bot.config import ConfigError, LiaisonConfig, dump_config_data, load_config
 from bot.db.migrate import upgrade
 from bot.db.session import reading
 from bot.domain.metrics import compute_stats
@@ -23,6 +23,7 @@ from bot.serve import serve_http, serve_socket_mode
 from bot.settings import MissingCredentials, Settings
 from bot.slack.blocks.digest import digest_message
 from bot.slack.manifest import bot_scopes
+from bot.slack.membership import join_channels_at_start
 from bot.slack.online_check import check_online
 from bot.wiring import build_runtime, listener_client
 
@@ -57,6 +58,13 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         handler=_db_upgrade
     )
+    config = commands.add_parser("config", help="a workspace's settings")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    export = config_commands.add_parser(
+        "export", help="print a workspace's settings in the config file's shape (TOML)"
+    )
+    export.add_argument("--team", help="the workspace's team id (default: the only one)")
+    export.set_defaults(handler=_config_export)
     check = commands.add_parser("check-config", help="validate the configuration file")
     check.add_argument(
         "--online",
@@ -169,6 +177,29 @@ def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the settings as a config file: LIAISON_CONFIG pointing at it changes nothing."""
+    runtime = build_runtime(settings)
+    team = args.team
+    if team is None:
+        teams = runtime.workspace_settings.teams()
+        if len(teams) > 1:
+            print(
+                f"Several workspaces ({', '.join(teams)}): choose one with --team.", file=sys.stderr
+            )
+            return 2
+        team = teams[0] if teams else None
+    if team is None:
+        current = runtime.workspace_settings.defaults
+        print("# No workspace has used Liaison yet: the defaults.")
+    else:
+        current = runtime.workspace_settings.current(team).document
+        print(f"# Liaison's settings for the Slack workspace {team}.")
+    print(dump_config_data(current), end="")
+    runtime.engine.dispose()
+    return 0
+
+
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.liaison_config)
     if args.online:
@@ -218,6 +249,8 @@ def _web(settings: Settings, args: argparse.Namespace) -> int:
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_slack_credentials()
     runtime = build_runtime(settings)
+    # The config file's settings, applied as a web process does: the jobs read them.
+    join_channels_at_start(runtime)
     log.info("scheduler started")
     build_scheduler(runtime, blocking=True).start()
     return 0

@@ -75,6 +75,31 @@ def test_liaison_web_serves_slack_and_health_over_http(tmp_path: Path) -> None:
     assert served.stderr.count("Running on http://") == 2  # two workers, not a development server
 
 
+def test_config_export_prints_the_settings_as_a_config_file(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomllib
+
+    from bot.db.migrate import upgrade
+
+    url = f"sqlite:///{bare_environment / 'ops.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["config", "export"]) == 0  # nothing set up: the built-in defaults
+    assert tomllib.loads(capsys.readouterr().out) == {}
+
+    config = bare_environment / "liaison.toml"
+    config.write_text(DEFAULT_CONFIG)
+    monkeypatch.setenv("LIAISON_CONFIG", str(config))
+    build_runtime(Settings()).workspace_settings.apply_file(TEAM_ID)
+    assert main(["config", "export", "--team", TEAM_ID]) == 0
+    exported = capsys.readouterr().out
+    assert exported.startswith(f"# Liaison's settings for the Slack workspace {TEAM_ID}.")
+    assert tomllib.loads(exported) == tomllib.loads(DEFAULT_CONFIG)
+    assert main(["config", "export"]) == 0  # the only workspace
+    assert capsys.readouterr().out == exported
+
+
 def test_stats_nudge_and_digest_commands(
     bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 from pydantic import ValidationError
 
 from bot.config.models import ACTION_KINDS, LiaisonConfig, Reactions, Role, quoted
@@ -199,6 +200,13 @@ def read_config_data(path: str | Path) -> dict[str, Any]:
         raise ConfigError([f"not valid TOML: {error}"], str(path)) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([f"cannot read the config file: {error}"], str(path)) from None
+
+
+def dump_config_data(data: dict[str, Any]) -> str:
+    """Settings data (a stored document) as a config file: `read_config_data` of it gives the
+    same data back."""
+    ordered = {key: data[key] for key in (*_SECTIONS, *data) if key in data}
+    return tomli_w.dumps(ordered)
 
 
 def load_config(path: str | Path) -> LiaisonConfig:

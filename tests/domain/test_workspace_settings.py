@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
+from bot.config import dump_config_data
 from bot.config.store import SettingsFile, SettingsStore, read_settings_file
 from bot.db.session import make_session_factory
 from bot.domain.models import Department, SettingsChange
@@ -205,3 +206,36 @@ def test_an_empty_table_means_the_defaults(engine: Engine, section: str) -> None
     store = store_for(engine)
     assert store.change(TEAM_ID, section, {}, by=ADMIN) == []
     assert store.history(TEAM_ID) == []
+
+
+def test_export_then_start_with_the_exported_file_changes_nothing(
+    engine: Engine, tmp_path: Path
+) -> None:
+    store = store_for(engine)
+    digest = {"channel": "C01", "departments": ["sales", "eng"], "weekday": "fri"}
+    for section, value in (
+        ("departments", [SALES, {**ENG, "timezone": "Asia/Tokyo"}]),
+        ("holidays", ["2026-12-25", "2027-01-01"]),
+        ("digests", [digest]),
+        ("reactions", {"claim": ["hand"], "estimate_days": {"one": 1}}),
+        ("nudges", {"cooldown": "1d4h"}),
+    ):
+        assert store.change(TEAM_ID, section, value, by=ADMIN) == []
+    before = store.current(TEAM_ID)
+    history = store.history(TEAM_ID)
+
+    exported = dump_config_data(before.document)
+    started = store_for(engine, file=file_at(tmp_path / "liaison.toml", exported))
+    assert started.apply_file(TEAM_ID) == []
+    after = started.current(TEAM_ID)
+    assert after.config == before.config and after.document == before.document
+    assert after.source == "file"  # managed by the file from now on
+    assert started.history(TEAM_ID) == history  # not one section changed
+    assert started.apply_file(TEAM_ID) == [] and started.current(TEAM_ID).version == after.version
+
+
+def test_the_file_applied_exports_as_the_same_data(engine: Engine, tmp_path: Path) -> None:
+    store = store_for(engine, file=file_at(tmp_path / "liaison.toml", DEFAULT_CONFIG))
+    store.apply_file(TEAM_ID)
+    exported = dump_config_data(store.current(TEAM_ID).document)
+    assert jsonable(tomllib.loads(exported)) == jsonable(tomllib.loads(DEFAULT_CONFIG))
