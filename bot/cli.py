@@ -208,6 +208,8 @@ def _check_config(settings: Settings, args: argparse.Namespace) -> int:
         f"{settings.liaison_config}: OK ({len(config.departments)} departments, "
         f"{len(config.digests)} digests)"
     )
+    if not config.departments:
+        print("  No departments: each workspace is set up in Slack; the file gives its defaults.")
     return 0
 
 
@@ -227,7 +229,10 @@ def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
 
 def _prepare(settings: Settings) -> None:
     settings.require_slack_credentials()
-    load_config(settings.liaison_config)  # fail before forking workers
+    # A config file that does not validate fails here, before workers are forked; no file at
+    # all is a first run (workspaces are set up in Slack).
+    if settings.liaison_config.exists():
+        load_config(settings.liaison_config)
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

@@ -46,11 +46,15 @@ def wait_for_health(url: str, timeout: float = 30) -> httpx.Response:
 
 
 @contextmanager
-def serve(tmp_path: Path, command: str = "web", **env: str) -> Iterator[Served]:
-    """`liaison <command>` with a fresh SQLite database and the test config; `env` adds to the
-    environment (WEB_CONCURRENCY=2 unless given). Stops it on exit and keeps its log."""
+def serve(
+    tmp_path: Path, command: str = "web", *, config_text: str | None = DEFAULT_CONFIG, **env: str
+) -> Iterator[Served]:
+    """`liaison <command>` with a fresh SQLite database and the test config (None: no config
+    file); `env` adds to the environment (WEB_CONCURRENCY=2 unless given). Stops it on exit and
+    keeps its log."""
     config = tmp_path / "liaison.toml"
-    config.write_text(DEFAULT_CONFIG)
+    if config_text is not None:
+        config.write_text(config_text)
     port = free_port()
     with FakeSlack(token=BOT_TOKEN) as fake:
         environment = {

@@ -10,7 +10,8 @@ import pytest
 from bot.cli import main
 from bot.settings import Settings
 from bot.wiring import build_runtime
-from tests.conftest import DEFAULT_CONFIG, TEAM_ID
+from tests.conftest import DEFAULT_CONFIG, SALES_REP, SIGNING_SECRET, TEAM_ID
+from tests.fakes.signer import SlackClientSim
 from tests.served import serve
 
 SLACK_VARIABLES = (
@@ -48,6 +49,17 @@ def test_check_config_accepts_the_example_file(
     assert "OK" in capsys.readouterr().out
 
 
+def test_check_config_accepts_a_file_without_departments_and_says_what_it_means(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = bare_environment / "defaults.toml"
+    path.write_text('[organization]\ntimezone = "Europe/Berlin"\n')
+    monkeypatch.setenv("LIAISON_CONFIG", str(path))
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "OK (0 departments, 0 digests)" in out and "set up in Slack" in out
+
+
 def test_check_config_names_each_problem_with_its_place(
     bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,6 +85,25 @@ def test_liaison_web_serves_slack_and_health_over_http(tmp_path: Path) -> None:
         unsigned = httpx.post(f"{served.url}/slack/events", content=b"{}")
         assert unsigned.status_code == 401
     assert served.stderr.count("Running on http://") == 2  # two workers, not a development server
+
+
+def test_liaison_run_starts_with_no_config_file_and_says_it_is_not_set_up(
+    tmp_path: Path,
+) -> None:
+    """A first run: no config file at all (LIAISON_CONFIG names none)."""
+    with serve(tmp_path, "run", config_text=None) as served:
+        assert httpx.get(f"{served.url}/healthz").status_code == 200
+        slack = SlackClientSim(
+            served.url,
+            SIGNING_SECRET,
+            team_id=TEAM_ID,
+            response_url_base=served.fake.root_url,
+            workspace=served.fake,
+        )
+        assert slack.command(SALES_REP, "A thing").status_code == 200
+        [answer] = served.fake.wait_for("response_url")
+        assert "isn't set up" in answer.params["text"]
+    assert "Traceback" not in served.stderr
 
 
 def test_config_export_prints_the_settings_as_a_config_file(

@@ -42,6 +42,11 @@ NOT_A_REQUESTER = (
 )
 # Names a prefill may ask Slack for; any more mentions read from their labels.
 MAX_LOOKUPS = 10
+# Until a department can ask and one can do the work (Liaison is set up from its Home tab).
+NOT_SET_UP = (
+    "Liaison isn't set up in this workspace yet: it needs a team that asks for work and a team "
+    "that does it. A workspace admin or owner can set it up from Liaison's Home tab."
+)
 SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try again in a minute."
 
 
@@ -92,7 +97,7 @@ def register(app: App, runtime: Runtime) -> None:
                 respond(**replies.reply(replies.UNAVAILABLE))
                 return
             if department is None:
-                respond(**replies.reply(NOT_A_REQUESTER))
+                respond(**replies.reply(_refusal(config)))
                 return
             # As for the shortcut: the modal opens at once with the names already known, and
             # those that need a look-up follow with views.update.
@@ -129,7 +134,7 @@ def register(app: App, runtime: Runtime) -> None:
             open_modal(client, body["trigger_id"], notice_modal(replies.UNAVAILABLE))
             return
         if department is None:
-            open_modal(client, body["trigger_id"], notice_modal(NOT_A_REQUESTER))
+            open_modal(client, body["trigger_id"], notice_modal(_refusal(config)))
             return
         message = body.get("message") or {}
         team = _team(context)
@@ -200,7 +205,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
             return
         if department is None:
-            ack(response_action="errors", errors={Intake.title: NOT_A_REQUESTER[:150]})
+            ack(response_action="errors", errors={Intake.title: _refusal(config)[:150]})
             return
         surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
         try:
@@ -268,10 +273,18 @@ def _requesting_department(
     runtime: Runtime, config: LiaisonConfig, team_id: str, user_id: str
 ) -> Department | None:
     """The department `user_id` files for, from the workspace's settings and the user groups
-    Liaison keeps in the database (never asking Slack: this runs before the answer)."""
+    Liaison keeps in the database (never asking Slack: this runs before the answer); None also
+    while the workspace is not set up (nobody can file yet)."""
+    if not config.is_set_up:
+        return None
     with reading(runtime.sessions) as session:
         directory = directory_for_team(session, config=config, team_id=team_id)
         return directory.requesting_department_for(user_id)
+
+
+def _refusal(config: LiaisonConfig) -> str:
+    """Why someone with no requesting department cannot file."""
+    return NOT_A_REQUESTER if config.is_set_up else NOT_SET_UP
 
 
 def _surface(view: dict[str, Any]) -> str | None:
