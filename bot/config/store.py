@@ -3,20 +3,27 @@ changed, audited, and the config file applied as code.
 
     store = runtime.workspace_settings
     config = runtime.config_for(team_id)        # LiaisonConfig; the hot path, cached
-    current = store.current(team_id)            # with source ("file"/"slack"/None), path, version
+    current = store.current(team_id)            # + document, source, path, version, read_only
     problems = store.change(team_id, "departments", [...], by=user_id)
     entries = store.history(team_id)            # AuditEntry rows, newest first
 
 - `config_for(team_id)` returns the workspace's settings; a workspace with none stored gets the
   defaults (the config file's sections other than departments and digests, or the built-in
   ones): no departments, so `config.is_set_up` is False and nothing can be filed or nudged yet.
+  `is_set_up` turns True once a department requests and one fulfils.
+- `current(team_id)` adds what a Settings screen needs: `document` (the stored sections, in the
+  shapes `change` takes), `source` ("file", "slack", or None before anything is stored), `path`
+  (the config file's, when `read_only`) and `version`.
 - `change(team_id, section, value, by=...)` replaces one section (see
   bot/domain/workspace_settings.py for the sections and their shapes, which are the config
-  file's). It returns the problems (`bot.config.Problem`: `loc`, `place`, `message`, as
-  `liaison check-config` words them) and changes nothing when there are any, or when the
-  settings are managed by the config file and `by` is a Slack user. Otherwise it writes the new
+  file's). It returns the problems (`bot.config.Problem`: `loc` such as
+  ("departments", 1, "timezone"), `place` and `message` as `liaison check-config` words them)
+  and changes nothing when there are any, or when the settings are managed by the config file
+  and `by` is a Slack user (the problem then names the file). Otherwise it writes the new
   settings and one audit row, keeps the departments table in step, and this process sees the
-  change at once.
+  change at once. Departments may be saved one at a time (a requesting one first). Who may
+  change settings is not checked here: that is the Slack layer's decision. `by` is the user id,
+  or "file"/"cli".
 - Freshness: an entry is trusted for `ttl` seconds (2 by default), then its version is read again
   (one small query) and the document parsed again only when it changed. A change made by another
   process is therefore seen within `ttl` seconds.
@@ -24,9 +31,13 @@ changed, audited, and the config file applied as code.
   single-token workspace (the one `auth.test` names; every payload past the gate in
   bot/slack/teams.py is for it). It runs at start (bot/slack/membership.py) and again, once per
   process, the first time a workspace is served (bot/slack/teams.py), in case Slack could not be
-  reached at start. A file with the same settings as those stored changes nothing.
+  reached at start. A file with the same settings as those stored changes nothing; with no file
+  managing them, settings the file used to manage stay and become editable in Slack.
+- The jobs go through `configured_workspaces()`: the workspaces set up, each with its settings.
 
-Nothing here calls Slack. Each method opens its own short transaction, so call them outside one.
+Nothing here calls Slack. Reads run in a short read-only transaction of their own (harmless
+beside one the caller has open); `change` and `apply_file` write, so call them with no
+transaction open (on SQLite a second writer in the same thread would wait on the first).
 """
 
 from __future__ import annotations

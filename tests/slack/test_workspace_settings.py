@@ -21,6 +21,7 @@ from tests.conftest import (
     TEAM_ID,
     Liaison,
 )
+from tests.slack.helpers import file_request
 
 SALES = {"key": "sales", "name": "Sales", "role": "requester", "members": [SALES_REP]}
 ENG = {
@@ -82,6 +83,21 @@ class TestFirstRun:
         [opened] = liaison.fake.wait_for("views.open")
         assert "Now it works" in json.dumps(opened.params["view"])
         assert [e.section for e in store.history(TEAM_ID)] == ["departments", "departments"]
+
+    def test_from_nothing_to_a_filed_request_and_back(self, liaison: Liaison, db) -> None:
+        store = liaison.runtime.workspace_settings
+        assert store.change(TEAM_ID, "departments", [SALES, ENG], by=SALES_LEAD) == []
+        card = file_request(liaison, db)
+        assert card.channel == INTAKE_CHANNEL
+        assert reconcile_cards(liaison.runtime).checked == 1
+
+        # Departments cleared: the workspace is not set up any more, and the jobs leave it.
+        assert store.change(TEAM_ID, "departments", [], by=SALES_LEAD) == []
+        assert reconcile_cards(liaison.runtime).checked == 0
+        liaison.clock.advance(days=3)
+        assert send_nudges(liaison.runtime).nudges == []
+        liaison.slack.command(SALES_REP)
+        assert "isn't set up" in liaison.fake.wait_for("response_url")[-1].params["text"]
 
     def test_jobs_do_nothing_for_a_workspace_with_no_settings(self, liaison: Liaison) -> None:
         liaison.settle()
