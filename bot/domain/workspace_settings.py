@@ -99,10 +99,8 @@ def with_section(document: dict[str, Any], section: str, value: Any) -> dict[str
             if value:
                 organization["holidays"] = value
         else:
-            organization = {
-                **value,
-                **({"holidays": h} if (h := organization.get("holidays")) else {}),
-            }
+            holidays = organization.get("holidays")
+            organization = {**value, **({"holidays": holidays} if holidays else {})}
         section, value = "organization", organization
     if value:
         new[section] = value
@@ -174,8 +172,12 @@ def change_settings(
             " and Liaison applies them when it starts"
         )
         return [Problem((), "", message)]
+    value = jsonable(value)
+    shape = _shape_problem(section, value)
+    if shape is not None:
+        return [shape]
     document = row.document if row is not None else defaults
-    new = with_section(document, section, jsonable(value))
+    new = with_section(document, section, value)
     config, problems = check_config(new, complete=False)
     if config is None:
         return problems
@@ -189,6 +191,18 @@ def change_settings(
     if section == "departments":
         sync_departments(session, workspace=workspace, config=config)
     return []
+
+
+def _shape_problem(section: str, value: Any) -> Problem | None:
+    """A section given as the wrong kind of value (the config file's checks expect the right)."""
+    place = f"[[{section}]]" if section in ("departments", "digests") else f"[{section}]"
+    if section in _LISTS and not isinstance(value, list):
+        return Problem((section,), place, "must be a list")
+    if section not in _LISTS and not isinstance(value, dict):
+        return Problem((section,), place, "must be a table")
+    if section == "organization" and "holidays" in value:
+        return Problem((section, "holidays"), place, 'change holidays as the "holidays" section')
+    return None
 
 
 def apply_file(

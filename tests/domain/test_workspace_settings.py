@@ -96,6 +96,10 @@ def test_bad_values_are_problems_at_their_place_and_change_nothing(engine: Engin
     assert problem.place == "[nudges] → unclaimed_after"
     [problem] = store.change(TEAM_ID, "colours", {}, by=ADMIN)
     assert "not a section" in problem.message
+    [problem] = store.change(TEAM_ID, "departments", SALES, by=ADMIN)
+    assert str(problem) == "[[departments]]: must be a list"
+    [problem] = store.change(TEAM_ID, "organization", {"holidays": []}, by=ADMIN)
+    assert problem.loc == ("organization", "holidays")
     assert store.current(TEAM_ID).version == 1
     assert len(db.scalars(select(SettingsChange))) == 1
 
