@@ -102,7 +102,8 @@ def read_settings_file(path: Path, *, named: bool) -> tuple[SettingsFile | None,
     defaults = {k: v for k, v in document.items() if k not in ("departments", "digests")}
     if not config.departments:
         return None, defaults
-    return SettingsFile(str(path), document), defaults
+    # The absolute path: the same file named from another directory is the same source.
+    return SettingsFile(str(path.resolve()), document), defaults
 
 
 @dataclass

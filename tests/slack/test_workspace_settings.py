@@ -38,12 +38,12 @@ def test_the_config_file_is_applied_at_start_and_read_only(
 ) -> None:
     store = liaison.runtime.workspace_settings
     current = store.current(TEAM_ID)
-    assert (current.source, current.path) == ("file", str(config_path))
+    assert (current.source, current.path) == ("file", str(config_path.resolve()))
     assert [d.key for d in current.config.departments] == ["sales", "eng"]
     assert {entry.changed_by for entry in store.history(TEAM_ID)} == {"file"}
 
     [problem] = store.change(TEAM_ID, "departments", [SALES, ENG], by=SALES_LEAD)
-    assert str(config_path) in str(problem)
+    assert str(config_path.resolve()) in str(problem)
     assert store.current(TEAM_ID).version == current.version
 
 
