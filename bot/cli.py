@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.config import ConfigError, LiaisonConfig, load_config
+from bot.config import ConfigError, LiaisonConfig, dump_config_data, load_config
 from bot.db.migrate import upgrade
-from bot.db.session import make_engine, make_session_factory, transaction
+from bot.db.session import reading
 from bot.domain.metrics import compute_stats
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         handler=_db_upgrade
     )
+    config = commands.add_parser("config", help="a workspace's settings")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    export = config_commands.add_parser(
+        "export", help="print a workspace's settings in the config file's shape (TOML)"
+    )
+    export.add_argument("--team", help="the workspace's team id (default: the only one)")
+    export.set_defaults(handler=_config_export)
     check = commands.add_parser("check-config", help="validate the configuration file")
     check.add_argument(
         "--online",
@@ -114,13 +121,18 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
-    config = load_config(settings.liaison_config)
     end = args.at or datetime.now(UTC)
-    engine = make_engine(settings.database_url)
-    with transaction(make_session_factory(engine)) as session:
-        pairs = compute_stats(
-            session, config=config, start=end - timedelta(days=args.days), end=end
-        )
+    runtime = build_runtime(settings)
+    pairs = []
+    for workspace in runtime.workspace_settings.configured_workspaces():
+        with reading(runtime.sessions) as session:
+            pairs += compute_stats(
+                session,
+                config=workspace.config,
+                workspace_id=workspace.workspace_id,
+                start=end - timedelta(days=args.days),
+                end=end,
+            )
     for pair in pairs:
         figures = pair.as_json()
         if args.json:
@@ -129,7 +141,7 @@ def _stats(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{pair.requesting} → {pair.fulfilling}")
             for key, value in figures.items():
                 print(f"  {key}: {value}")
-    engine.dispose()
+    runtime.engine.dispose()
     return 0
 
 
@@ -160,6 +172,29 @@ def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the settings as a config file: LIAISON_CONFIG pointing at it changes nothing."""
+    runtime = build_runtime(settings)
+    team = args.team
+    if team is None:
+        teams = runtime.workspace_settings.teams()
+        if len(teams) > 1:
+            print(
+                f"Several workspaces ({', '.join(teams)}): choose one with --team.", file=sys.stderr
+            )
+            return 2
+        team = teams[0] if teams else None
+    if team is None:
+        current = runtime.workspace_settings.defaults
+        print("# No workspace has used Liaison yet: the defaults.")
+    else:
+        current = runtime.workspace_settings.current(team).document
+        print(f"# Liaison's settings for the Slack workspace {team}.")
+    print(dump_config_data(current), end="")
+    runtime.engine.dispose()
+    return 0
+
+
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.liaison_config)
     if args.online:
@@ -168,6 +203,8 @@ def _check_config(settings: Settings, args: argparse.Namespace) -> int:
         f"{settings.liaison_config}: OK ({len(config.departments)} departments, "
         f"{len(config.digests)} digests)"
     )
+    if not config.departments:
+        print("  No departments: each workspace is set up in Slack; the file gives its defaults.")
     return 0
 
 
@@ -187,7 +224,10 @@ def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
 
 def _prepare(settings: Settings) -> None:
     settings.require_slack_credentials()
-    load_config(settings.liaison_config)  # fail before forking workers
+    # A config file that does not validate fails here, before workers are forked; no file at
+    # all is a first run (workspaces are set up in Slack).
+    if settings.liaison_config.exists():
+        load_config(settings.liaison_config)
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:

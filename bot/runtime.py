@@ -18,6 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
+from bot.config.store import SettingsStore
+from bot.domain.models import Workspace
 from bot.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -67,7 +69,8 @@ class StoredEvents(Stoppable, Protocol):
 @dataclass
 class Runtime:
     settings: Settings
-    config: LiaisonConfig
+    # Each workspace's settings (departments, digests, ...): see bot/config/store.py.
+    workspace_settings: SettingsStore
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock
@@ -78,6 +81,14 @@ class Runtime:
     # Where the work after an answer runs (handling stored events, sending the outbox), so the
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
+
+    def config_for(self, team_id: str) -> LiaisonConfig:
+        """The settings of the workspace `team_id` (cached; see bot/config/store.py)."""
+        return self.workspace_settings.config_for(team_id)
+
+    def config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
+        """The settings of the workspace whose row is `workspace_id` (a request's, say)."""
+        return self.config_for(session.get_one(Workspace, workspace_id).team_id)
 
     def handle_event_soon(self, row_id: int) -> None:
         """Handle a stored event in the background (or leave it to the worker process)."""

@@ -177,6 +177,8 @@ def serve_socket_mode(settings: Settings) -> None:
 def serve_worker(settings: Settings) -> None:
     """`liaison worker`: the scheduler only, until SIGTERM."""
     runtime = build_runtime(settings)
+    # The config file's settings, applied as a web process does: the jobs read them.
+    join_channels_at_start(runtime)
     scheduler = build_scheduler(runtime)
     scheduler.start()
     log.info("scheduler started")

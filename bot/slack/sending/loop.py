@@ -66,7 +66,7 @@ class Outbox:
         *,
         sessions: sessionmaker[Session],
         client_for: Callable[[str], WebClient],
-        config: LiaisonConfig,
+        config_for: Callable[[str], LiaisonConfig],
         clock: Callable[[], datetime],
         senders: Mapping[str, Sender] = SENDERS,
     ) -> None:
@@ -75,7 +75,7 @@ class Outbox:
             raise ValueError(f"no sender for effect kinds {sorted(missing)}")
         self._sessions = sessions
         self._client_for = client_for
-        self._config = config
+        self._config_for = config_for
         self._clock = clock
         self._senders = senders
         self._teams: dict[int, str] = {}
@@ -255,13 +255,17 @@ class Outbox:
             self._teams[workspace_id] = session.get_one(Workspace, workspace_id).team_id
         return self._teams[workspace_id]
 
+    def _config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
+        return self._config_for(self._team_id(session, workspace_id))
+
     def _build(
         self, session: Session, sender: Sender | None, row: OutboxMessage, request: Request | None
     ) -> Effect:
         effect = Effect(row=row, request=request, started=self._clock())
         if sender is None:
             return effect
-        return dataclasses.replace(effect, content=sender.build(effect, session, self._config))
+        config = self._config_of(session, row.workspace_id)
+        return dataclasses.replace(effect, content=sender.build(effect, session, config))
 
     # -- effects not tied to a request ----------------------------------------------------
 
@@ -355,7 +359,7 @@ class Outbox:
                 workspace_id=row.workspace_id,
                 channel=channel,
                 problem=problem,
-                config=self._config,
+                config=self._config_of(session, row.workspace_id),
                 now=self._clock(),
             )
         return Retry(f"{AWAITING_INVITE} {channel} ({problem})", membership.INVITE_WAIT)
@@ -414,11 +418,12 @@ class Outbox:
         if row.template == outbox.DELIVERY_FAILED or row.kind == outbox.HOME:
             return  # nor about a Home tab: it is published again at the next change or visit
         request = session.get(Request, row.request_id) if row.request_id else None
+        config = self._config_of(session, row.workspace_id)
         if request is not None:
             keys = {request.fulfilling_department.key}
         else:
-            keys = {d.key for d in self._config.fulfilling_departments()}
-        leads = {lead for d in self._config.departments if d.key in keys for lead in d.leads}
+            keys = {d.key for d in config.fulfilling_departments()}
+        leads = {lead for d in config.departments if d.key in keys for lead in d.leads}
         for lead in sorted(leads):
             outbox.enqueue_message(
                 session,
