@@ -25,7 +25,7 @@ from bot.domain.models import OutboxMessage, Request, RequestEvent
 from bot.domain.people import Directory
 from bot.domain.requests import RequestDraft
 from bot.domain.workflow import Attempt, Refusal, RefusalCode, Workflow
-from tests.conftest import ENG_LEAD, ENGINEER, ENGINEER_2, SALES_LEAD, SALES_REP
+from tests.conftest import ENG_LEAD, ENGINEER, ENGINEER_2, SALES_LEAD, SALES_REP, workspace_with
 
 MONDAY = datetime(2026, 11, 2, 8, tzinfo=UTC)
 R, M, H = Surface.REACTION, Surface.MODAL, Surface.HOME
@@ -43,7 +43,7 @@ def flow(session: Session, config: LiaisonConfig, now: datetime = MONDAY) -> Wor
 
 
 def filed(session: Session, config: LiaisonConfig, desired: date | None = None) -> Request:
-    workspace = requests.ensure_workspace(session, team_id="T0001", config=config, now=MONDAY)
+    workspace = workspace_with(session, team_id="T0001", config=config, now=MONDAY)
     return requests.file_request(
         session,
         workspace=workspace,
