@@ -57,7 +57,7 @@ def an_outbox(liaison: Liaison, sender: GatedSender) -> Outbox:
     return Outbox(
         sessions=runtime.sessions,
         client_for=runtime.client_for,
-        config=runtime.config,
+        config_for=runtime.config_for,
         clock=runtime.clock,
         senders=dict.fromkeys(outbox.EFFECT_KINDS, sender),
     )
