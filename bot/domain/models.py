@@ -328,3 +328,6 @@ class HomeVisit(Base):
     user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
     first_opened_at: Mapped[datetime]
     last_opened_at: Mapped[datetime]
+    # The sections the person asked to see at length ("Show more"), comma-separated
+    # (bot/domain/home.py `SECTIONS`); they stay so until "Show fewer".
+    expanded: Mapped[str] = mapped_column(String(64), default="", server_default="")

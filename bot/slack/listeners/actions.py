@@ -16,7 +16,7 @@ from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.intents import intent_key
-from bot.slack.listeners.operations import GONE, answer_click, apply, by_id
+from bot.slack.listeners.operations import GONE, answer_privately, apply, by_id, from_home
 from bot.slack.listeners.requester_dm import answer_in_dm, in_dm
 from bot.slack.teams import team_of
 
@@ -73,7 +73,7 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         user = body["user"]["id"]
         if request_id is None:
-            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
         outcome = apply(
             runtime,
@@ -85,11 +85,14 @@ def register(app: App, runtime: Runtime) -> None:
             return
         if in_dm(body):
             answered = clicked(body).get("action_id") in _ANSWERED
-            answer_in_dm(client, body, outcome, tell_success=answered)
+            answer_in_dm(runtime, client, body, outcome, tell_success=answered)
         elif outcome is None:
-            answer_click(respond, client, where(body), user, GONE)
-        elif outcome.refused or clicked(body).get("action_id") in _ANSWERED:
-            answer_click(respond, client, where(body), user, outcome.message or "")
+            answer_privately(runtime, client, body, GONE)
+        elif outcome.refused or (
+            clicked(body).get("action_id") in _ANSWERED and not from_home(body)
+        ):
+            # On the Home tab a success shows in the Home, published again with the change.
+            answer_privately(runtime, client, body, outcome.message or "")
 
     def simple(button: Button) -> Callable[..., None]:
         # Bolt passes listener arguments by name, so the button is bound in a closure.
@@ -108,7 +111,7 @@ def register(app: App, runtime: Runtime) -> None:
         parts = selected_parts(body)
         days = whole_number(parts[2], high=MAX_MENU_NUMBER) if len(parts) == 3 else None
         if days is None or parts[1] not in NUDGE_KINDS:
-            answer_click(respond, client, where(body), body["user"]["id"], NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
         kind = parts[1]
         run(

@@ -18,9 +18,15 @@ from bot.slack.blocks.estimate import estimate_modal
 from bot.slack.blocks.intake import typed_value
 from bot.slack.ids import Card, EstimateModal
 from bot.slack.intents import intent_key
-from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
-from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import GONE, answer_click, apply, by_id, submit_form
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
+from bot.slack.listeners.operations import (
+    GONE,
+    answer_privately,
+    apply,
+    by_id,
+    open_modal,
+    submit_form,
+)
 from bot.slack.teams import team_of
 
 
@@ -38,14 +44,14 @@ def register(app: App, runtime: Runtime) -> None:
         user = body["user"]["id"]
         request_id, choice = _menu_choice(body)
         if request_id is None:
-            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
         if choice == Card.estimate_other:
             open_estimate_modal(body, client, respond, request_id)
             return
         days = ESTIMATE_OPTIONS.get(choice)
         if days is None:  # not an option the card offers
-            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
         outcome = apply(
             runtime,
@@ -56,9 +62,7 @@ def register(app: App, runtime: Runtime) -> None:
         if outcome is not None and outcome.repeated:
             return
         if outcome is None or outcome.refused:
-            answer_click(
-                respond, client, where(body), user, (outcome.message or "") if outcome else GONE
-            )
+            answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
 
     def open_estimate_modal(
         body: dict[str, Any], client: WebClient, respond: Respond | None, request_id: int
@@ -77,9 +81,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
         if outcome is None or outcome.refused:
-            answer_click(
-                respond, client, where(body), user, (outcome.message or "") if outcome else GONE
-            )
+            answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
         elif found:
             open_modal(client, body["trigger_id"], found[0])
 

@@ -25,9 +25,8 @@ from bot.slack.blocks.intake import (
 )
 from bot.slack.blocks.notes import note_modal
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
-from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
-from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import answer_click, apply, by_id, submit_form
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
+from bot.slack.listeners.operations import answer_privately, apply, by_id, open_modal, submit_form
 from bot.slack.listeners.requester_dm import origin_of, settle_origin
 from bot.slack.teams import team_of
 
@@ -56,7 +55,7 @@ def register(app: App, runtime: Runtime) -> None:
         user = body["user"]["id"]
         request_id = request_id_of(clicked(body).get("value"))
         if request_id is None:
-            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return None
         found: list[Request] = []
 
@@ -66,7 +65,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         outcome = apply(runtime, by_id(request_id, team_of(body)), operate, deliver=False)
         if outcome is not None and outcome.refused:
-            answer_click(respond, client, where(body), user, outcome.message or "")
+            answer_privately(runtime, client, body, outcome.message or "")
         return found[0] if found else None
 
     def note_opener(
