@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, lazyload
 
 from bot.config import Department as Configured
 from bot.config import LiaisonConfig
@@ -165,7 +165,9 @@ def _section(
             .where(*where)
         )
 
-    first = list(session.scalars(scoped(select(Request)).order_by(*order).limit(limit)))
+    # The Home shows no estimates: not loading them saves a query per section.
+    listed = select(Request).options(lazyload(Request.estimates))
+    first = list(session.scalars(scoped(listed).order_by(*order).limit(limit)))
     total = len(first)
     if total == limit:
         total = session.scalar(scoped(select(func.count(Request.id)))) or 0

@@ -60,6 +60,11 @@ class Request(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "number"),
         Index("ix_requests_requester_status", "workspace_id", "requester_id", "status"),
+        # The Home tab: a person's requests newest first, what they claimed, and the few open
+        # requests of a workspace (its teams' queues and the leads' attention list).
+        Index("ix_requests_requester_number", "workspace_id", "requester_id", "number"),
+        Index("ix_requests_claimer_status", "workspace_id", "claimer_id", "status"),
+        Index("ix_requests_workspace_status", "workspace_id", "status"),
         Index("ix_requests_card", "card_channel", "card_ts"),
         Index("ix_requests_status", "status"),
         Index("ix_requests_created_at", "created_at"),
