@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.lifecycle import Surface
@@ -36,12 +36,6 @@ _SIMPLE: dict[str, Button] = {
 }
 
 
-def where(body: dict[str, Any]) -> str | None:
-    """The channel the click happened in (for a private answer)."""
-    container = body.get("container") or {}
-    return container.get("channel_id") or (body.get("channel") or {}).get("id")
-
-
 def clicked(body: dict[str, Any]) -> dict[str, Any]:
     return (body.get("actions") or [{}])[0]
 
@@ -65,11 +59,7 @@ MAX_MENU_NUMBER = 10_000
 
 def register(app: App, runtime: Runtime) -> None:
     def run(
-        body: dict[str, Any],
-        client: WebClient,
-        respond: Respond | None,
-        request_id: int | None,
-        button: Button,
+        body: dict[str, Any], client: WebClient, request_id: int | None, button: Button
     ) -> None:
         user = body["user"]["id"]
         if request_id is None:
@@ -96,9 +86,9 @@ def register(app: App, runtime: Runtime) -> None:
 
     def simple(button: Button) -> Callable[..., None]:
         # Bolt passes listener arguments by name, so the button is bound in a closure.
-        def on_click(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
-            run(body, client, respond, request_id_of(clicked(body).get("value")), button)
+            run(body, client, request_id_of(clicked(body).get("value")), button)
 
         return on_click
 
@@ -106,7 +96,7 @@ def register(app: App, runtime: Runtime) -> None:
         app.action(action_id)(simple(button))
 
     @app.action(Nudges.snooze)
-    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         parts = selected_parts(body)
         days = whole_number(parts[2], high=MAX_MENU_NUMBER) if len(parts) == 3 else None
@@ -117,13 +107,12 @@ def register(app: App, runtime: Runtime) -> None:
         run(
             body,
             client,
-            respond,
             request_id_of(parts[0]),
             lambda wf, r, u: wf.snooze(r, u, kind, days, B),
         )
 
     @app.action(Card.reassign)
-    def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         action = clicked(body)
         to_user = action.get("selected_user")
@@ -134,7 +123,7 @@ def register(app: App, runtime: Runtime) -> None:
         def reassign(wf: Workflow, r: Request, u: str) -> str:
             return wf.reassign(r, u, to_user, B)
 
-        run(body, client, respond, request_id, reassign)
+        run(body, client, request_id, reassign)
 
 
 # Clicks whose success is worth a private word (the others show on the card or in the thread).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.estimates import InvalidEstimate, parse_estimate_days
@@ -39,7 +39,7 @@ def _menu_choice(body: dict[str, Any]) -> tuple[int | None, str]:
 
 def register(app: App, runtime: Runtime) -> None:
     @app.action(Card.estimate)
-    def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
         request_id, choice = _menu_choice(body)
@@ -47,7 +47,7 @@ def register(app: App, runtime: Runtime) -> None:
             answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
         if choice == Card.estimate_other:
-            open_estimate_modal(body, client, respond, request_id)
+            open_estimate_modal(body, client, request_id)
             return
         days = ESTIMATE_OPTIONS.get(choice)
         if days is None:  # not an option the card offers
@@ -64,9 +64,7 @@ def register(app: App, runtime: Runtime) -> None:
         if outcome is None or outcome.refused:
             answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
 
-    def open_estimate_modal(
-        body: dict[str, Any], client: WebClient, respond: Respond | None, request_id: int
-    ) -> None:
+    def open_estimate_modal(body: dict[str, Any], client: WebClient, request_id: int) -> None:
         """Open the modal only for someone who may estimate; tell anyone else why not."""
         user = body["user"]["id"]
         found: list[dict[str, Any]] = []

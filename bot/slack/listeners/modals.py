@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain import requests
@@ -48,9 +48,7 @@ def draft_of(request: Request) -> RequestDraft:
 def register(app: App, runtime: Runtime) -> None:
     config = runtime.config
 
-    def precheck(
-        body: dict[str, Any], client: WebClient, respond: Respond | None, check: Any
-    ) -> Request | None:
+    def precheck(body: dict[str, Any], client: WebClient, check: Any) -> Request | None:
         """Open a modal only for someone allowed to use it; tell anyone else why not."""
         user = body["user"]["id"]
         request_id = request_id_of(clicked(body).get("value"))
@@ -73,14 +71,14 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> Any:
         """A button that opens a modal asking for a few words, for members of the team."""
 
-        def on_click(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
 
             def check(wf: Workflow, r: Request, user: str) -> None:
                 wf.require_open(r)
                 wf.require_member(r, user, attempt)
 
-            request = precheck(body, client, respond, check)
+            request = precheck(body, client, check)
             if request is not None:
                 view = note_modal(
                     callback,
@@ -115,14 +113,14 @@ def register(app: App, runtime: Runtime) -> None:
         )
     )
 
-    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
 
         def check(wf: Workflow, r: Request, user: str) -> None:
             wf.require_requester(r, user, Attempt.EDIT)
             wf.require_open(r)
 
-        request = precheck(body, client, respond, check)
+        request = precheck(body, client, check)
         if request is not None:
             view = intake_modal(
                 config=config,
