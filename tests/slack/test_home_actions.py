@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from bot.domain.calendar import calendar_for
 from bot.domain.lifecycle import Status
 from bot.domain.nudges import NudgeKind, NudgePlanner
+from bot.jobs.nudges import send_nudges
 from tests.conftest import (
     ENG_LEAD,
     ENGINEER,
@@ -328,6 +329,7 @@ def test_a_question_unanswered_past_the_nudge_threshold_needs_the_leads_attentio
     ask(liaison, card)
     nothing = ["Nothing needs your attention."]
     assert sections(open_home(liaison, ENG_LEAD))["Needs attention"] == nothing
+    before = publishes(liaison, ENG_LEAD)
 
     # Due when the needs-info reminder is: one working day of Berlin business time later
     # (Tuesday 16:00 → Wednesday 16:00), by the nudges' own rule.
@@ -338,12 +340,21 @@ def test_a_question_unanswered_past_the_nudge_threshold_needs_the_leads_attentio
     due = calendar.add(current(db, card).status_changed_at, config.nudges.needs_info_after)
     assert due == datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
     liaison.clock.set(due - timedelta(minutes=1))
-    assert sections(open_home(liaison, ENG_LEAD))["Needs attention"] == nothing
     assert _nudged(liaison) == []
+    send_nudges(liaison.runtime)
+    liaison.settle()
+    assert publishes(liaison, ENG_LEAD) == before
+    assert sections(open_home(liaison, ENG_LEAD))["Needs attention"] == nothing
     liaison.clock.set(due)
+    assert _nudged(liaison) == [card.request_id]
+    # The reminder to the requester publishes the leads' Homes, where it now shows.
+    before = publishes(liaison, ENG_LEAD)
+    send_nudges(liaison.runtime)
+    liaison.settle()
+    assert publishes(liaison, ENG_LEAD) == before + 1
+    assert "REQ-1" in sections(liaison.fake.home_tabs[ENG_LEAD])["Needs attention"][0]
     [line] = sections(open_home(liaison, ENG_LEAD))["Needs attention"]
     assert "REQ-1" in line and "Needs info" in line
-    assert _nudged(liaison) == [card.request_id]
     assert "REQ-1" in sections(open_home(liaison, SALES_LEAD))["Needs attention"][0]
     assert sections(open_home(liaison, ENGINEER)).get("Needs attention") is None  # not a lead
 
