@@ -11,8 +11,9 @@ unanswered past `nudges.needs_info_after` (business time, as the reminder counts
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, aliased, lazyload
 from bot.config import Department as Configured
 from bot.config import LiaisonConfig
 from bot.domain.calendar import BusinessCalendar, calendar_for
-from bot.domain.definitions import DepartmentDates, is_open_sql, is_overdue_sql
+from bot.domain.definitions import DepartmentDates, is_open_sql, is_overdue, is_overdue_sql
 from bot.domain.lifecycle import EventKind, Status
 from bot.domain.models import Department, Request, RequestEvent
 from bot.domain.people import Directory, MembershipUnknown
@@ -39,10 +40,21 @@ _FULFILLING = aliased(Department, name="home_fulfilling")
 _REQUESTING = aliased(Department, name="home_requesting")
 
 
+class Attention(StrEnum):
+    """Why a request needs a lead's attention (the first that applies, in this order)."""
+
+    OVERDUE = "overdue"
+    UNANSWERED = "unanswered"  # a question waiting past `nudges.needs_info_after`
+    HARD_DEADLINE = "hard_deadline"  # at risk, and its date cannot move
+    ESCALATED = "escalated"
+
+
 @dataclass(frozen=True)
 class Section:
     requests: list[Request]
     total: int
+    # Why each listed request is there, by request id (the attention list says it).
+    reasons: dict[int, Attention] = field(default_factory=dict)
 
     @property
     def more(self) -> int:
@@ -133,6 +145,8 @@ def home_for(
             order=(_due(), Request.number),
             limit=limit_of("attention"),
         )
+        reasons = {r.id: _why(r, calendars, now) for r in attention.requests}
+        attention = replace(attention, reasons=reasons)
     return Home(
         user_id=user_id,
         mine=mine,
@@ -188,6 +202,16 @@ def _escalated() -> ColumnElement[bool]:
         RequestEvent.kind == EventKind.ESCALATED.value,
         or_(Request.status_changed_at.is_(None), RequestEvent.at >= Request.status_changed_at),
     )
+
+
+def _why(request: Request, calendars: dict[str, BusinessCalendar], now: datetime) -> Attention:
+    """Which of the attention list's conditions (the query's) puts `request` on it."""
+    calendar = calendars.get(request.fulfilling_department.key)
+    if calendar and is_overdue(request.status, request.committed_date, now=now, calendar=calendar):
+        return Attention.OVERDUE
+    if request.status is Status.NEEDS_INFO:
+        return Attention.UNANSWERED
+    return Attention.HARD_DEADLINE if request.hard_deadline else Attention.ESCALATED
 
 
 def _awaiting_feedback(now: datetime) -> ColumnElement[bool]:

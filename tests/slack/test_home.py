@@ -104,6 +104,7 @@ def test_a_lead_sees_overdue_requests_of_their_department(liaison: Liaison, db: 
     lead = sections(open_home(liaison, ENG_LEAD))
     [line] = lead["Needs attention"]
     assert "Late one" in line and f"claimed by <@{ENGINEER}>" in line and "committed for" in line
+    assert "*overdue* · Committed" in line
     assert "Needs attention" in sections(open_home(liaison, SALES_LEAD))
 
 
@@ -119,11 +120,13 @@ def test_a_lead_sees_escalated_requests_and_infeasible_hard_deadlines(
         assert current(db, card).status is Status.AT_RISK
     lines = sections(open_home(liaison, ENG_LEAD))["Needs attention"]
     assert len(lines) == 1 and "Hard one" in lines[0]  # a soft date at risk is theirs to settle
+    assert "*hard deadline at risk*" in lines[0]
 
     click_in_dm(liaison, SALES_REP, "negotiation_escalate")  # the latest negotiation: REQ-2
     for lead in (ENG_LEAD, SALES_LEAD):
         lines = sections(open_home(liaison, lead))["Needs attention"]
         assert ["Hard one" in lines[0], "Soft one" in lines[1]] == [True, True], lead
+        assert "*escalated*" in lines[1]
 
 
 def test_a_stranger_sees_empty_sections_with_a_friendly_line(

@@ -354,7 +354,7 @@ def test_a_question_unanswered_past_the_nudge_threshold_needs_the_leads_attentio
     assert publishes(liaison, ENG_LEAD) == before + 1
     assert "REQ-1" in sections(liaison.fake.home_tabs[ENG_LEAD])["Needs attention"][0]
     [line] = sections(open_home(liaison, ENG_LEAD))["Needs attention"]
-    assert "REQ-1" in line and "Needs info" in line
+    assert "REQ-1" in line and "*question unanswered* · Needs info" in line
     assert "REQ-1" in sections(open_home(liaison, SALES_LEAD))["Needs attention"][0]
     assert sections(open_home(liaison, ENGINEER)).get("Needs attention") is None  # not a lead
 

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
-from bot.domain.home import EXPANDED_LIMIT, SECTION_LIMIT, SECTIONS, Home, Section
+from bot.domain.home import (
+    EXPANDED_LIMIT,
+    SECTION_LIMIT,
+    SECTIONS,
+    Attention,
+    Home,
+    Section,
+)
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
 from bot.slack.blocks.home import home_view
@@ -46,6 +54,11 @@ def random_section(rng: random.Random, numbers: list[int], limit: int = SECTION_
     return Section(shown, len(shown) + more)
 
 
+def with_reasons(rng: random.Random, section: Section) -> Section:
+    """The section as the attention list: each request with why it is there."""
+    return replace(section, reasons={r.id: rng.choice(list(Attention)) for r in section.requests})
+
+
 def next_number(numbers: list[int]) -> int:
     numbers.append(len(numbers) + 1)
     return numbers[-1]
@@ -60,7 +73,7 @@ def test_every_home_is_a_view_slack_accepts(seed: int) -> None:
         mine=random_section(rng, numbers),
         queue=random_section(rng, numbers),
         team=rng.choice([None, random_section(rng, numbers)]),
-        attention=rng.choice([None, random_section(rng, numbers)]),
+        attention=rng.choice([None, with_reasons(rng, random_section(rng, numbers))]),
         expanded=frozenset(rng.sample(SECTIONS, rng.randint(0, 2))),
     )
     view = home_view(home)
@@ -83,7 +96,7 @@ def test_every_home_with_sections_shown_at_length_is_a_view_slack_accepts(seed: 
         mine=any_section(),
         queue=any_section(),
         team=rng.choice([None, any_section()]),
-        attention=rng.choice([None, any_section()]),
+        attention=rng.choice([None, with_reasons(rng, any_section())]),
         expanded=frozenset(rng.sample(SECTIONS, rng.randint(0, 4))),
     )
     view = home_view(home)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.home import SECTION_LIMIT, Home, Section
+from bot.domain.home import SECTION_LIMIT, Attention, Home, Section
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
 from bot.slack import text
@@ -84,13 +84,14 @@ def home_view(home: Home) -> dict[str, Any]:
             _Part("team", "Team queue", home.team, "Nothing waits for your team: all clear.", _team)
         )
     if home.attention is not None:
+        reasons = home.attention.reasons
         parts.append(
             _Part(
                 "attention",
                 "Needs attention",
                 home.attention,
                 "Nothing needs your attention.",
-                _attention,
+                lambda request: _attention(request, reasons.get(request.id)),
             )
         )
     items = [[part.render(request) for request in part.items.requests] for part in parts]
@@ -162,8 +163,18 @@ def _team(request: Request) -> Item:
     return [_listed(request, claimer=True, accessory=accessory)]
 
 
-def _attention(request: Request) -> Item:
-    return [_listed(request, claimer=True, accessory=_open_card(request))]
+# Why a request is on a lead's attention list, as the line says it.
+WHY = {
+    Attention.OVERDUE: "*overdue*",
+    Attention.UNANSWERED: "*question unanswered*",
+    Attention.HARD_DEADLINE: "*hard deadline at risk*",
+    Attention.ESCALATED: "*escalated*",
+}
+
+
+def _attention(request: Request, why: Attention | None) -> Item:
+    reason = WHY[why] + " · " if why is not None else ""
+    return [_listed(request, claimer=True, accessory=_open_card(request), prefix=reason)]
 
 
 def _waiting_on_requester(request: Request) -> str | None:
@@ -186,16 +197,18 @@ def _open_card(request: Request) -> dict[str, Any] | None:
     return {**button("Open card", HomeItem.open_card, str(request.id)), "url": url}
 
 
-def _listed(request: Request, *, claimer: bool, accessory: dict[str, Any] | None) -> Block:
-    block = section(_line(request, claimer=claimer))
+def _listed(
+    request: Request, *, claimer: bool, accessory: dict[str, Any] | None, prefix: str = ""
+) -> Block:
+    block = section(_line(request, claimer=claimer, prefix=prefix))
     if accessory is not None:
         block["accessory"] = accessory
     return block
 
 
-def _line(request: Request, *, claimer: bool) -> str:
+def _line(request: Request, *, claimer: bool, prefix: str = "") -> str:
     reference = link(request.card_permalink, f"*{request.reference}*")
-    parts = [request.status.label.split(":")[0]]
+    parts = [prefix + request.status.label.split(":")[0]]
     if claimer:
         parts.append(
             f"claimed by {user(request.claimer_id)}" if request.claimer_id else "unclaimed"
