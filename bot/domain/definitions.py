@@ -25,7 +25,7 @@ from bot.domain.models import RequestEvent
 # that change who holds it.
 CLAIM_KINDS = (EventKind.CLAIMED, EventKind.REASSIGNED)
 HOLDER_KINDS = (*CLAIM_KINDS, EventKind.UNCLAIMED)
-_CLOSED = sorted(s.value for s in CLOSED)
+_OPEN = sorted(s.value for s in Status if s not in CLOSED)
 
 
 def _values(kinds: Iterable[StrEnum]) -> list[str]:
@@ -42,8 +42,10 @@ def is_open(status: Status | str) -> bool:
 
 
 def is_open_sql(status: Any) -> ColumnElement[bool]:
-    """`is_open` of a status column (or an event's to_status)."""
-    return status.not_in(_CLOSED)
+    """`is_open` of a status column (or an event's to_status). Written as the open statuses,
+    not "none of the closed ones", so an index on the status finds the few open requests
+    among years of closed ones."""
+    return status.in_(_OPEN)
 
 
 # -- local dates -------------------------------------------------------------------------------

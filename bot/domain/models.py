@@ -60,6 +60,11 @@ class Request(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "number"),
         Index("ix_requests_requester_status", "workspace_id", "requester_id", "status"),
+        # The Home tab: a person's requests newest first, what they claimed, and the few open
+        # requests of a workspace (its teams' queues and the leads' attention list).
+        Index("ix_requests_requester_number", "workspace_id", "requester_id", "number"),
+        Index("ix_requests_claimer_status", "workspace_id", "claimer_id", "status"),
+        Index("ix_requests_workspace_status", "workspace_id", "status"),
         Index("ix_requests_card", "card_channel", "card_ts"),
         Index("ix_requests_status", "status"),
         Index("ix_requests_created_at", "created_at"),
@@ -340,6 +345,9 @@ class HomeVisit(Base):
     user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
     first_opened_at: Mapped[datetime]
     last_opened_at: Mapped[datetime]
+    # The sections the person asked to see at length ("Show more"), comma-separated
+    # (bot/domain/home.py `SECTIONS`); they stay so until "Show fewer".
+    expanded: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class WorkspaceSettings(Base):

@@ -373,6 +373,9 @@ def run_nudges(
         if dry_run:
             continue
         _log(session, nudge, now)
+        if nudge.kind in (NudgeKind.NEEDS_INFO, NudgeKind.OVERDUE):  # in the leads' attention
+            leads = planner.recipients(NudgeKind.OVERDUE_LEADS, request)
+            outbox.refresh_homes(session, workspace_id=nudge.workspace_id, people=leads, now=now)
         if nudge.in_thread:
             outbox.enqueue_message(
                 session,

@@ -138,7 +138,17 @@ class HomeSearch:
 
 
 class HomeMore:
-    """The "Show more" button under a Home section; its value names the section
-    (bot/domain/home.py `SECTIONS`)."""
+    """The "Show more" and "Show fewer" buttons under a Home section; their value names the
+    section (bot/domain/home.py `SECTIONS`)."""
 
     button = "home_show_more"
+    fewer = "home_show_fewer"
+
+
+class HomeItem:
+    """A request listed on the Home tab. Its buttons that act reuse the card's and the
+    requester DM's action ids (`Card`, `Negotiation`, `Answer`, `Requester`), so one handler
+    serves each action wherever it is clicked; only the link to the card is the Home's own.
+    Block ids are "<section>:<request id>", unique within the view."""
+
+    open_card = "home_open_card"

@@ -23,7 +23,7 @@ from bot.slack.blocks.common import (
     user,
 )
 from bot.slack.blocks.digest import digest_message
-from bot.slack.blocks.dm import answer_actions, decision_actions
+from bot.slack.blocks.dm import FEEDBACK, answer_actions, decision_actions, decision_buttons
 from bot.slack.blocks.nudges import snooze_menu
 from bot.slack.ids import Negotiation, Requester
 
@@ -269,15 +269,7 @@ def _delivered(r: Rendering) -> dict[str, Any]:
     message = (
         f"{user(r.facts['actor'])} delivered your request {_titled(request)}. Did it meet the need?"
     )
-    value = str(request.id)
-    return _simple(
-        message,
-        actions(
-            Requester.block,
-            button(":+1: Yes", Requester.helpful, value),
-            button(":-1: Not quite", Requester.not_helpful, value),
-        ),
-    )
+    return _simple(message, actions(Requester.block, *decision_buttons(FEEDBACK, str(request.id))))
 
 
 @renderer(outbox.DECLINE_PROMPT)

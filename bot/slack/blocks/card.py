@@ -178,23 +178,28 @@ def card_actions(request: Request) -> Block:
         "block_id": f"{Card.block}:{request.id}",
         "elements": [
             claim,
-            {
-                "type": "static_select",
-                "action_id": Card.estimate,
-                "placeholder": plain("Estimate"),
-                "options": [
-                    *(
-                        option(f"{key} working day{'s' if n > 1 else ''}", f"{request.id}:{key}")
-                        for key, n in ESTIMATE_OPTIONS.items()
-                    ),
-                    option("Other…", f"{request.id}:{Card.estimate_other}"),
-                ],
-            },
+            estimate_menu(request),
             button("Ask the requester", Card.ask, value),
             button("Delivered", Card.deliver, value),
             button("Decline", Card.decline, value, style="danger"),
             button("Edit", Card.edit, value),
             *filter(None, [lead_menu(request)]),
+        ],
+    }
+
+
+def estimate_menu(request: Request) -> dict[str, Any]:
+    """The estimate menu (the card's, and the Home's under a request in someone's queue)."""
+    return {
+        "type": "static_select",
+        "action_id": Card.estimate,
+        "placeholder": plain("Estimate"),
+        "options": [
+            *(
+                option(f"{key} working day{'s' if n > 1 else ''}", f"{request.id}:{key}")
+                for key, n in ESTIMATE_OPTIONS.items()
+            ),
+            option("Other…", f"{request.id}:{Card.estimate_other}"),
         ],
     }
 

@@ -29,7 +29,14 @@ from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, vie
 from bot.slack.blocks.notes import notice_modal
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
-from bot.slack.listeners.operations import GONE, MEMBERSHIP_LOADING, apply, by_id, first_delivery
+from bot.slack.listeners.operations import (
+    GONE,
+    MEMBERSHIP_LOADING,
+    apply,
+    by_id,
+    first_delivery,
+    open_modal,
+)
 from bot.slack.names import SlackNames, at_most
 from bot.slack.permalinks import WorkspaceHosts, own_permalink
 
@@ -388,17 +395,6 @@ def _cancel(
     if outcome is None:
         return replies.reply(GONE), None
     return replies.reply(outcome.message or ""), None if outcome.refused else request_id
-
-
-def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> dict[str, Any] | None:
-    """Open `view`; the view as Slack opened it (its id and hash), or None when it could not."""
-    try:
-        opened = client.views_open(trigger_id=trigger_id, view=view).get("view")
-    except SlackApiError as error:
-        # The trigger expires after 3 s; there is nothing to show the person but a log line.
-        log.warning("could not open a modal: %s", error.response.get("error"))
-        return None
-    return opened if isinstance(opened, dict) else None
 
 
 def update_modal(client: WebClient, opened: dict[str, Any], view: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -14,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
 from bot.domain import outbox
-from bot.domain.home import home_for
+from bot.domain.home import expanded_sections, home_for
+from bot.domain.models import HomeVisit
 from bot.domain.usergroups import directory_for_workspace
 from bot.slack.blocks.card import card_message
 from bot.slack.blocks.home import home_view
@@ -115,17 +117,13 @@ class HomeSender:
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         row = effect.row
         assert row.channel, "a Home publish names its person"
-        directory = directory_for_workspace(session, config=config, workspace_id=row.workspace_id)
-        home = home_for(
+        return home_publish(
             session,
-            config=config,
-            directory=directory,
+            config,
             workspace_id=row.workspace_id,
             user_id=row.channel,
             now=effect.started,
-            expanded=(row.payload or {}).get("expanded"),
         )
-        return {"user_id": row.channel, "view": home_view(home)}
 
     def conversation(self, effect: Effect) -> str | None:
         return None  # views.publish needs no conversation
@@ -133,6 +131,25 @@ class HomeSender:
     def send(self, effect: Effect, client: WebClient) -> SendResult:
         client.views_publish(**effect.content)
         return SendResult()
+
+
+def home_publish(
+    session: Session, config: LiaisonConfig, *, workspace_id: int, user_id: str, now: datetime
+) -> dict[str, Any]:
+    """The arguments of `views.publish` for `user_id`'s Home at `now`, with the sections they
+    expanded listed at length (bench/home.py times exactly this)."""
+    directory = directory_for_workspace(session, config=config, workspace_id=workspace_id)
+    visit = session.get(HomeVisit, (workspace_id, user_id))
+    home = home_for(
+        session,
+        config=config,
+        directory=directory,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        now=now,
+        expanded=expanded_sections(visit.expanded if visit is not None else None),
+    )
+    return {"user_id": user_id, "view": home_view(home)}
 
 
 # The registry: one sender per effect kind in bot/domain/outbox.py.

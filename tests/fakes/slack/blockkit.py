@@ -27,6 +27,8 @@ def _element_errors(element: object, at: str) -> list[str]:
     if element.get("type") == "button":
         errors += _too_long(_text_of(element.get("text")), 75, f"{at}/text/text")
         errors += _too_long(element.get("value"), 2000, f"{at}/value")
+        errors += _too_long(element.get("url"), 3000, f"{at}/url")
+    errors += _too_long(element.get("action_id"), 255, f"{at}/action_id")
     options = element.get("options") or []
     if len(options) > 100:
         errors.append(f"no more than 100 items allowed [json-pointer:{at}/options]")
