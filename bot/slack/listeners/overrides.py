@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.lifecycle import Status, Surface
@@ -17,7 +17,6 @@ from bot.domain.models import Request
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack.blocks.intake import typed_value, view_metadata
-from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.overrides import (
     CLOSE_CHOICES,
     close_modal,
@@ -26,9 +25,16 @@ from bot.slack.blocks.overrides import (
     reopen_modal,
 )
 from bot.slack.ids import LeadActions
-from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
-from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import GONE, answer_click, apply, by_id, submit_form
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
+from bot.slack.listeners.operations import (
+    GONE,
+    answer_privately,
+    apply,
+    by_id,
+    from_home,
+    open_modal,
+    submit_form,
+)
 from bot.slack.teams import team_of
 
 # Where the modal was opened from, as its metadata says and the event records it.
@@ -66,27 +72,18 @@ MISSING_PERSON = "Pick the person who should do it."
 MISSING_OUTCOME = "Pick how to close it."
 
 
-def from_home(body: dict[str, Any]) -> bool:
-    """Whether the click came from the Home tab (a view) rather than a message."""
-    return (body.get("container") or {}).get("type") == "view"
-
-
 def surface_of(view: dict[str, Any]) -> Surface:
     return Surface.HOME if view_metadata(view).get("from") == HOME else Surface.MODAL
 
 
 def register(app: App, runtime: Runtime) -> None:
     @app.action(LeadActions.menu)
-    def on_lead_action(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_lead_action(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user, home = body["user"]["id"], from_home(body)
 
         def answer(message: str) -> None:
-            # A click on the Home tab has no response_url and no channel: a modal says it.
-            if home:
-                open_modal(client, body["trigger_id"], notice_modal(message))
-            else:
-                answer_click(respond, client, where(body), user, message)
+            answer_privately(runtime, client, body, message)
 
         action = clicked(body)
         value = (action.get("selected_option") or {}).get("value") or action.get("value")
