@@ -28,9 +28,11 @@ MAX_HOME_BLOCKS = 100
 TITLE_TEXT = 200
 
 
-def home_view(home: Home) -> dict[str, Any]:
+def home_view(home: Home, *, tail: list[Block] | None = None) -> dict[str, Any]:
     """The `views.publish` view of `home`, within `MAX_HOME_BLOCKS` whatever its sections hold:
-    when they list more than fits, the longest lists are cut and counted in "and N more"."""
+    when they list more than fits, the longest lists are cut and counted in "and N more".
+    `tail` (the Settings section, bot/slack/blocks/settings.py) ends it."""
+    tail = tail or []
     head: list[Block] = [
         section("Your work with Liaison. File a request with `/request`."),
         actions(HomeSearch.block, button("Search requests", HomeSearch.button, "search")),
@@ -70,8 +72,8 @@ def home_view(home: Home) -> dict[str, Any]:
         for (key, title, items, empty, claimer), count in zip(parts, shown, strict=True):
             cut = Section(items.requests[:count], items.total)
             blocks += _section(key, title, cut, empty, claimer=claimer)
-        if len(blocks) <= MAX_HOME_BLOCKS:
-            return {"type": "home", "blocks": blocks}
+        if len(blocks) + len(tail) <= MAX_HOME_BLOCKS or not any(shown):
+            return {"type": "home", "blocks": blocks + tail}
         longest = max(range(len(shown)), key=lambda i: shown[i])
         shown[longest] -= 1
 
