@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 ADMIN_TTL = 120.0
 # The longest a click or a form waits for Slack to say whether someone is an admin.
 CLICK_WAIT = 1.0
-SUBMIT_WAIT = 1.5
+SUBMIT_WAIT = 1.0
 
 
 @dataclass(frozen=True)

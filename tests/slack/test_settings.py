@@ -177,3 +177,132 @@ class TestFileManaged:
         assert action_ids(blocks) == ["settings_history"]
         lead = settings_of(open_home(liaison, ENG_LEAD))
         assert action_ids(lead) == [] and "*Engineering*" in texts(lead)
+
+
+# -- the department modal ----------------------------------------------------------------------
+
+
+def history(liaison: Liaison) -> list[Any]:
+    return liaison.runtime.workspace_settings.history(TEAM_ID)
+
+
+def test_an_admin_edits_a_department(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_edit_department", "settings_department", "eng")
+    homes = len(set_up.fake.calls_to("views.publish", user_id=ADMIN))
+    answer = submit(
+        set_up,
+        view,
+        ADMIN,
+        department_timezone="Asia/Tokyo",
+        department_hours="08:00-16:00",
+        department_workdays=["mon", "tue", "wed", "thu"],
+        department_members=[ENGINEER, "UENG2"],
+    )
+    assert answer == {}
+    eng = departments(set_up)[1]
+    assert eng["timezone"] == "Asia/Tokyo" and eng["business_hours"] == "08:00-16:00"
+    assert eng["workdays"] == ["mon", "tue", "wed", "thu"] and eng["members"] == [ENGINEER, "UENG2"]
+    assert eng["intake_channel"] == INTAKE_CHANNEL and eng["leads"] == [ENG_LEAD]
+    latest = history(set_up)[0]
+    assert (latest.section, latest.changed_by) == ("departments", ADMIN)
+    # The Home is published again, showing the change.
+    calls = set_up.fake.wait_for("views.publish", count=homes + 1, user_id=ADMIN)
+    assert "08:00-16:00" in texts(settings_of(calls[-1].params["view"]))
+
+
+def test_bad_values_are_refused_on_their_fields(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_edit_department", "settings_department", "eng")
+    version = set_up.runtime.workspace_settings.current(TEAM_ID).version
+    answer = submit(
+        set_up, view, ADMIN, department_hours="17:00-09:00", department_usergroup="engineers"
+    )
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"department_hours", "department_usergroup"}
+    assert "start before the end" in answer["errors"]["department_hours"]
+    assert "user group id" in answer["errors"]["department_usergroup"]
+    answer = submit(set_up, view, ADMIN, department_role="fulfiller", department_intake=None)
+    assert set(answer["errors"]) == {"department_intake"}
+    assert set_up.runtime.workspace_settings.current(TEAM_ID).version == version
+
+
+def test_an_admin_adds_a_department_in_a_channel_liaison_joins(set_up: Liaison) -> None:
+    set_up.fake.add_channel("CDESIGN")
+    view = click_open(set_up, ADMIN, "settings_add_department", "settings_department", "new")
+    answer = submit(
+        set_up,
+        view,
+        ADMIN,
+        department_name="Design & Brand",
+        department_role="both",
+        department_intake="CDESIGN",
+        department_leads=[ADMIN],
+    )
+    assert answer == {}
+    design = departments(set_up)[2]
+    assert design["key"] == "design-brand" and design["name"] == "Design & Brand"
+    assert design["intake_channel"] == "CDESIGN" and "timezone" not in design
+    set_up.fake.wait_for("conversations.join", channel="CDESIGN")
+
+
+def test_a_private_channel_liaison_is_not_in_is_refused_on_the_field(set_up: Liaison) -> None:
+    set_up.fake.add_channel("GSECRET", private=True, members=(ADMIN,))
+    view = click_open(set_up, ADMIN, "settings_add_department", "settings_department", "new")
+    values = {
+        "department_name": "Legal",
+        "department_role": "fulfiller",
+        "department_intake": "GSECRET",
+    }
+    answer = submit(set_up, view, ADMIN, **values)
+    assert "invite @Liaison" in answer["errors"]["department_intake"]
+    assert len(departments(set_up)) == 2
+    set_up.fake.invite("GSECRET")
+    assert submit(set_up, view, ADMIN, **values) == {}
+    assert departments(set_up)[2]["intake_channel"] == "GSECRET"
+
+
+def test_a_lead_edits_their_own_department_only(set_up: Liaison) -> None:
+    view = click_open(set_up, ENG_LEAD, "settings_edit_department", "settings_department", "eng")
+    assert submit(set_up, view, ENG_LEAD, department_hours="10:00-18:00") == {}
+    assert departments(set_up)[1]["business_hours"] == "10:00-18:00"
+    assert history(set_up)[0].changed_by == ENG_LEAD
+
+    # Another department, or a new one: a forged click is refused, and so is a forged form.
+    home = open_home(set_up, ENG_LEAD)
+    for action_id, value in (
+        ("settings_edit_department", "sales"),
+        ("settings_add_department", "new"),
+    ):
+        set_up.slack.block_action(ENG_LEAD, action_id, value=value, view=home)
+        set_up.settle()
+        shown = set_up.fake.calls_to("views.open")[-1].params["view"]
+        assert "Only workspace admins" in texts(shown["blocks"])
+    sales = click_open(set_up, ADMIN, "settings_edit_department", "settings_department", "sales")
+    version = set_up.runtime.workspace_settings.current(TEAM_ID).version
+    answer = submit(set_up, sales, ENG_LEAD, department_leads=[ENG_LEAD])
+    assert "Only workspace admins" in answer["errors"]["department_name"]
+    assert set_up.runtime.workspace_settings.current(TEAM_ID).version == version
+
+
+def test_anyone_else_is_refused_and_nothing_changes(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_edit_department", "settings_department", "eng")
+    version = set_up.runtime.workspace_settings.current(TEAM_ID).version
+    for person in (STRANGER, SALES_REP, ENGINEER):
+        answer = submit(set_up, view, person, department_hours="06:00-07:00")
+        assert "Only workspace admins" in answer["errors"]["department_name"], person
+    assert set_up.runtime.workspace_settings.current(TEAM_ID).version == version
+
+    # A forged click from someone Liaison knows nothing of yet: it checks, then refuses.
+    opened = len(set_up.fake.calls_to("views.open"))
+    set_up.slack.block_action("UNEWCOMER", "settings_add_department", value="new")
+    set_up.settle()
+    [checking] = set_up.fake.calls_to("views.open")[opened:]
+    assert "Checking" in texts(checking.params["view"]["blocks"])
+    update = set_up.fake.wait_for("views.update")[-1]
+    assert "Only workspace admins" in texts(update.params["view"]["blocks"])
+
+
+def test_an_admin_unknown_yet_gets_a_checking_modal_then_the_form(set_up: Liaison) -> None:
+    set_up.slack.block_action(OWNER, "settings_add_department", value="new")
+    set_up.settle()
+    update = set_up.fake.wait_for("views.update")[-1]
+    assert update.params["view"]["callback_id"] == "settings_department"
