@@ -23,6 +23,7 @@ from bot.slack.listeners import (
     overrides,
     requester_dm,
     search,
+    settings_sections,
     usergroups,
 )
 from bot.slack.listeners import settings as settings_listeners
@@ -90,7 +91,7 @@ def create_bolt_app(
         return BoltResponse(status=200, body="")
 
     listening = (intake, actions, estimates, modals, overrides, requester_dm, search, home)
-    for listeners in (*listening, settings_listeners):
+    for listeners in (*listening, settings_listeners, settings_sections):
         listeners.register(app, runtime)
     return app
 

@@ -178,6 +178,36 @@ class TestFileManaged:
         lead = settings_of(open_home(liaison, ENG_LEAD))
         assert action_ids(lead) == [] and "*Engineering*" in texts(lead)
 
+    def test_a_forged_edit_is_refused_naming_the_file(
+        self, liaison: Liaison, config_path: Path
+    ) -> None:
+        liaison.fake.users[ADMIN] = {"is_admin": True}
+        home = open_home(liaison, ADMIN)
+        liaison.slack.block_action(
+            ADMIN, "settings_holidays", value="holidays", view=home, block_id="settings_actions"
+        )
+        [call] = liaison.fake.wait_for("views.open")
+        assert str(config_path.resolve()) in texts(call.params["view"]["blocks"])
+        version = liaison.runtime.workspace_settings.current(TEAM_ID).version
+        forged = {
+            "id": "VFORGED",
+            "type": "modal",
+            "callback_id": "settings_holidays",
+            "private_metadata": "{}",
+            "blocks": [
+                {
+                    "type": "input",
+                    "block_id": "holidays",
+                    "label": {"type": "plain_text", "text": "Holidays"},
+                    "element": {"type": "plain_text_input", "action_id": "value"},
+                }
+            ],
+        }
+        answer = submit(liaison, forged, ADMIN, holidays="2026-12-24")
+        assert answer["response_action"] == "errors"
+        assert str(config_path) in answer["errors"]["holidays"] or "Managed by" in str(answer)
+        assert liaison.runtime.workspace_settings.current(TEAM_ID).version == version
+
 
 # -- the department modal ----------------------------------------------------------------------
 
@@ -306,3 +336,29 @@ def test_an_admin_unknown_yet_gets_a_checking_modal_then_the_form(set_up: Liaiso
     set_up.settle()
     update = set_up.fake.wait_for("views.update")[-1]
     assert update.params["view"]["callback_id"] == "settings_department"
+
+
+# -- holidays ----------------------------------------------------------------------------------
+
+
+def test_an_admin_sets_the_holidays(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_holidays", "settings_holidays", "holidays")
+    answer = submit(set_up, view, ADMIN, holidays="2026-12-24\n2026-12-25, 2027-01-01")
+    assert answer == {}
+    assert set_up.runtime.config_for(TEAM_ID).organization.holidays[0].isoformat() == "2026-12-24"
+    assert (history(set_up)[0].section, history(set_up)[0].changed_by) == ("holidays", ADMIN)
+    view = click_open(set_up, ADMIN, "settings_holidays", "settings_holidays", "holidays")
+    assert "2027-01-01" in str(view["blocks"])  # the modal shows them again
+
+    answer = submit(set_up, view, ADMIN, holidays="2026-12-24\n2026-02-30")
+    assert answer["response_action"] == "errors"
+    assert "2026-02-30" in answer["errors"]["holidays"]
+    assert len(set_up.runtime.config_for(TEAM_ID).organization.holidays) == 3
+
+
+def test_a_lead_or_anyone_else_cannot_set_holidays(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_holidays", "settings_holidays", "holidays")
+    for person in (ENG_LEAD, STRANGER):
+        answer = submit(set_up, view, person, holidays="2026-12-24")
+        assert "Only workspace admins" in answer["errors"]["holidays"]
+    assert set_up.runtime.config_for(TEAM_ID).organization.holidays == ()
