@@ -362,3 +362,61 @@ def test_a_lead_or_anyone_else_cannot_set_holidays(set_up: Liaison) -> None:
         answer = submit(set_up, view, person, holidays="2026-12-24")
         assert "Only workspace admins" in answer["errors"]["holidays"]
     assert set_up.runtime.config_for(TEAM_ID).organization.holidays == ()
+
+
+# -- digests -----------------------------------------------------------------------------------
+
+
+def digests(liaison: Liaison) -> list[dict[str, Any]]:
+    return liaison.runtime.workspace_settings.current(TEAM_ID).document.get("digests", [])
+
+
+def test_an_admin_adds_edits_and_removes_digests(set_up: Liaison) -> None:
+    set_up.fake.add_channel("CLEADS")
+    view = click_open(set_up, ADMIN, "settings_add_digest", "settings_digest", "new")
+    answer = submit(
+        set_up,
+        view,
+        ADMIN,
+        digest_channel="CLEADS",
+        digest_departments=["eng"],
+        digest_weekday="fri",
+        digest_time="16:30",
+        digest_timezone="Europe/Berlin",
+    )
+    assert answer == {}
+    assert digests(set_up)[1] == {
+        "channel": "CLEADS",
+        "departments": ["eng"],
+        "weekday": "fri",
+        "time": "16:30",
+        "timezone": "Europe/Berlin",
+    }
+    set_up.fake.wait_for("conversations.join", channel="CLEADS")
+
+    view = click_open(set_up, ADMIN, "settings_edit_digest", "settings_digest", "1")
+    assert submit(set_up, view, ADMIN, digest_time="08:00") == {}
+    assert digests(set_up)[1]["time"] == "08:00" and digests(set_up)[1]["weekday"] == "fri"
+
+    view = click_open(set_up, ADMIN, "settings_edit_digest", "settings_digest", "0")
+    assert submit(set_up, view, ADMIN, digest_remove=["remove"]) == {}
+    assert [d["channel"] for d in digests(set_up)] == ["CLEADS"]
+    assert [e.section for e in history(set_up)[:3]] == ["digests"] * 3
+
+
+def test_bad_digest_values_are_refused_on_their_fields(set_up: Liaison) -> None:
+    set_up.fake.add_channel("GPRIVATE", private=True)
+    view = click_open(set_up, ADMIN, "settings_add_digest", "settings_digest", "new")
+    answer = submit(set_up, view, ADMIN, digest_channel=DIGEST_CHANNEL, digest_time="9:5")
+    assert set(answer["errors"]) == {"digest_departments", "digest_time"}
+    answer = submit(set_up, view, ADMIN, digest_channel="GPRIVATE", digest_departments=["sales"])
+    assert "invite @Liaison" in answer["errors"]["digest_channel"]
+    assert len(digests(set_up)) == 1
+
+
+def test_only_admins_change_digests(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_edit_digest", "settings_digest", "0")
+    for person in (ENG_LEAD, SALES_LEAD, STRANGER):
+        answer = submit(set_up, view, person, digest_remove=["remove"])
+        assert "Only workspace admins" in answer["errors"]["digest_channel"]
+    assert len(digests(set_up)) == 1

@@ -7,11 +7,14 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.domain.workspace_settings import section_of
+from bot.domain.numbers import whole_number
+from bot.domain.workspace_settings import CurrentSettings, section_of
 from bot.runtime import Runtime
 from bot.slack.blocks import settings_forms as forms
+from bot.slack.blocks.intake import view_metadata
+from bot.slack.blocks.settings import notice_modal
 from bot.slack.ids import SettingsIds
-from bot.slack.listeners.settings import SettingsForms, admin_only
+from bot.slack.listeners.settings import GONE, Gone, SettingsForms, admin_only
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -38,4 +41,51 @@ def register(app: App, runtime: Runtime) -> None:
             fallback=forms.HOLIDAYS,
             skip=1,
             allowed=is_admin,
+        )
+
+    # -- digests -------------------------------------------------------------------------------
+
+    def edit_digest(current: CurrentSettings, value: str) -> dict[str, Any]:
+        number = whole_number(value, low=0)
+        digests = current.config.digests
+        if number is None or number >= len(digests):
+            return notice_modal("Settings", GONE)
+        return forms.digest_modal(digests[number], current.config, number=number)
+
+    add_digest = admin_only(
+        lambda current, value: forms.digest_modal(None, current.config, number=None)
+    )
+    app.action(SettingsIds.add_digest)(settings.opener(add_digest))
+    app.action(SettingsIds.edit_digest)(settings.opener(admin_only(edit_digest)))
+
+    @app.view(SettingsIds.digest_callback)
+    def on_digest(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        number = whole_number(view_metadata(view).get("number"), low=0)
+        table = forms.read_digest(view)
+
+        def digests(current: CurrentSettings) -> Any:
+            tables = section_of(current.document, "digests")
+            if number is None:
+                return [*tables, table] if table is not None else tables
+            if not 0 <= number < len(tables):
+                return Gone
+            return [*tables[:number], *([table] if table else []), *tables[number + 1 :]]
+
+        def channel(current: CurrentSettings) -> tuple[str | None, str | None, str]:
+            digests = current.config.digests
+            before = (
+                digests[number].channel if number is not None and number < len(digests) else None
+            )
+            return (table or {}).get("channel"), before, forms.DIGEST_CHANNEL
+
+        settings.submit(
+            ack,
+            body,
+            "digests",
+            digests,
+            fields=forms.DIGEST_FIELDS,
+            fallback=forms.DIGEST_CHANNEL,
+            skip=2,
+            allowed=is_admin,
+            channel=channel,
         )
