@@ -420,3 +420,29 @@ def test_only_admins_change_digests(set_up: Liaison) -> None:
         answer = submit(set_up, view, person, digest_remove=["remove"])
         assert "Only workspace admins" in answer["errors"]["digest_channel"]
     assert len(digests(set_up)) == 1
+
+
+# -- reactions ---------------------------------------------------------------------------------
+
+
+def test_an_admin_names_the_reactions(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_reactions", "settings_reactions", "reactions")
+    answer = submit(
+        set_up, view, ADMIN, reactions_claim=":eyes: raising_hand", reactions_deliver="rocket"
+    )
+    assert answer == {}
+    reactions = set_up.runtime.config_for(TEAM_ID).reactions
+    assert reactions.claim == ("eyes", "raising_hand") and reactions.deliver == ("rocket",)
+    assert reactions.needs_info == ("question",)  # left as it was
+    assert history(set_up)[0].section == "reactions"
+
+
+def test_a_reaction_used_twice_or_misspelt_is_refused_on_its_field(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_reactions", "settings_reactions", "reactions")
+    answer = submit(set_up, view, ADMIN, reactions_decline="question", reactions_deliver="a:b")
+    assert set(answer["errors"]) == {"reactions_decline", "reactions_deliver"}
+    assert "already used for needs_info" in answer["errors"]["reactions_decline"]
+    assert "without colons" in answer["errors"]["reactions_deliver"]
+    assert set_up.runtime.config_for(TEAM_ID).reactions.decline == ("no_entry_sign",)
+    assert submit(set_up, view, STRANGER, reactions_claim="eyes")["errors"]
+    assert set_up.runtime.config_for(TEAM_ID).reactions.claim == ("raising_hand",)

@@ -1,5 +1,5 @@
-"""The settings modals other than the department's: holidays and digests. Each comes with the
-reader that turns a submission into its section's value (the config file's shape,
+"""The settings modals other than the department's: holidays, digests and reaction names. Each
+comes with the reader that turns a submission into its section's value (the config file's shape,
 bot/domain/workspace_settings.py) and the blocks its fields live in."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.config import LiaisonConfig
-from bot.config.models import Digest
+from bot.config.models import ACTION_KINDS, Digest
 from bot.slack.blocks.common import Block, option, plain
 from bot.slack.blocks.forms import (
     DAY_NAMES,
@@ -138,4 +138,38 @@ def read_digest(view: Mapping[str, Any]) -> dict[str, Any] | None:
     zone = read_option(view, DIGEST_ZONE)
     if zone:
         table["timezone"] = zone
+    return table
+
+
+# -- reactions -------------------------------------------------------------------------------
+
+# One field per action, its block id named after it.
+REACTION_FIELDS = {kind: f"reactions_{kind}" for kind in ACTION_KINDS}
+
+
+def reactions_modal(config: LiaisonConfig) -> dict[str, Any]:
+    blocks = []
+    for kind, block_id in REACTION_FIELDS.items():
+        names = " ".join(getattr(config.reactions, kind))
+        label = f"Reactions that mean {kind.replace('_', ' ')}"
+        blocks.append(
+            field(
+                block_id,
+                label,
+                text_input(names, max_length=500),
+                hint="Emoji names, like raising_hand",
+            )
+        )
+    return _modal(SettingsIds.reactions_callback, "Reactions", blocks)
+
+
+def read_reactions(view: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """The reactions table: the names typed for each action (colons around a name are
+    dropped), and the estimate reactions as they were."""
+    table: dict[str, Any] = {}
+    for kind, block_id in REACTION_FIELDS.items():
+        words = re.split(r"[\s,]+", read_text(view, block_id))
+        table[kind] = [w.strip(":") if re.fullmatch(r":[^:]+:", w) else w for w in words if w]
+    if "estimate_days" in current:
+        table["estimate_days"] = current["estimate_days"]
     return table

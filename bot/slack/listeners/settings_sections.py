@@ -89,3 +89,21 @@ def register(app: App, runtime: Runtime) -> None:
             allowed=is_admin,
             channel=channel,
         )
+
+    # -- reactions -----------------------------------------------------------------------------
+
+    reactions = admin_only(lambda current, value: forms.reactions_modal(current.config))
+    app.action(SettingsIds.reactions)(settings.opener(reactions))
+
+    @app.view(SettingsIds.reactions_callback)
+    def on_reactions(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        settings.submit(
+            ack,
+            body,
+            "reactions",
+            lambda current: forms.read_reactions(view, section_of(current.document, "reactions")),
+            fields=forms.REACTION_FIELDS,
+            fallback=forms.REACTION_FIELDS["claim"],
+            skip=1,
+            allowed=is_admin,
+        )
