@@ -446,3 +446,26 @@ def test_a_reaction_used_twice_or_misspelt_is_refused_on_its_field(set_up: Liais
     assert set_up.runtime.config_for(TEAM_ID).reactions.decline == ("no_entry_sign",)
     assert submit(set_up, view, STRANGER, reactions_claim="eyes")["errors"]
     assert set_up.runtime.config_for(TEAM_ID).reactions.claim == ("raising_hand",)
+
+
+# -- nudge thresholds --------------------------------------------------------------------------
+
+
+def test_an_admin_sets_nudge_thresholds(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_nudges", "settings_nudges", "nudges")
+    answer = submit(set_up, view, ADMIN, nudges_unclaimed_after="2h", nudges_cooldown="1d 4h")
+    assert answer == {}
+    document = set_up.runtime.workspace_settings.current(TEAM_ID).document
+    assert document["nudges"] == {"unclaimed_after": "2h", "cooldown": "1d 4h"}
+    assert str(set_up.runtime.config_for(TEAM_ID).nudges.cooldown) == "1d4h"
+    [entry] = [e for e in history(set_up) if e.section == "nudges"]
+    assert entry.changed_by == ADMIN and entry.after == document["nudges"]
+
+
+def test_a_threshold_that_is_not_a_duration_is_refused_on_its_field(set_up: Liaison) -> None:
+    view = click_open(set_up, ADMIN, "settings_nudges", "settings_nudges", "nudges")
+    answer = submit(set_up, view, ADMIN, nudges_needs_info_after="soon", nudges_cooldown="0h")
+    assert set(answer["errors"]) == {"nudges_needs_info_after", "nudges_cooldown"}
+    assert "longer than zero" in answer["errors"]["nudges_cooldown"]
+    assert "nudges" not in set_up.runtime.workspace_settings.current(TEAM_ID).document
+    assert "Only workspace admins" in str(submit(set_up, view, ENG_LEAD, nudges_cooldown="2d"))

@@ -1,6 +1,6 @@
-"""The settings modals other than the department's: holidays, digests and reaction names. Each
-comes with the reader that turns a submission into its section's value (the config file's shape,
-bot/domain/workspace_settings.py) and the blocks its fields live in."""
+"""The settings modals other than the department's: holidays, a digest, reaction names and nudge
+thresholds. Each comes with the reader that turns a submission into its section's value (the
+config file's shape, bot/domain/workspace_settings.py) and the blocks its fields live in."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.config import LiaisonConfig
-from bot.config.models import ACTION_KINDS, Digest
+from bot.config.models import ACTION_KINDS, Digest, Nudges
 from bot.slack.blocks.common import Block, option, plain
 from bot.slack.blocks.forms import (
     DAY_NAMES,
@@ -173,3 +173,34 @@ def read_reactions(view: Mapping[str, Any], current: Mapping[str, Any]) -> dict[
     if "estimate_days" in current:
         table["estimate_days"] = current["estimate_days"]
     return table
+
+
+# -- nudges ----------------------------------------------------------------------------------
+
+# One field per threshold, its block id named after it.
+NUDGE_FIELDS = {name: f"nudges_{name}" for name in Nudges.model_fields}
+_NUDGE_LABELS = {
+    "unclaimed_after": "Remind when unclaimed after",
+    "unestimated_after": "Remind when claimed but not estimated after",
+    "needs_info_after": "Remind the requester of a question after",
+    "negotiation_after": "Remind of an open negotiation after",
+    "due_soon_within": "Warn when due within",
+    "cooldown": "At most one reminder each",
+}
+
+
+def nudges_modal(config: LiaisonConfig) -> dict[str, Any]:
+    blocks = [
+        field(
+            block_id,
+            _NUDGE_LABELS.get(name, name),
+            text_input(str(getattr(config.nudges, name)), max_length=20),
+            hint='In business time, like "4h", "1d" or "1d 4h".',
+        )
+        for name, block_id in NUDGE_FIELDS.items()
+    ]
+    return _modal(SettingsIds.nudges_callback, "Nudge thresholds", blocks)
+
+
+def read_nudges(view: Mapping[str, Any]) -> dict[str, str]:
+    return {name: read_text(view, block_id) for name, block_id in NUDGE_FIELDS.items()}

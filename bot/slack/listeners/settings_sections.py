@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from bot.config.models import Nudges
 from bot.domain.numbers import whole_number
 from bot.domain.workspace_settings import CurrentSettings, section_of
 from bot.runtime import Runtime
@@ -104,6 +105,34 @@ def register(app: App, runtime: Runtime) -> None:
             lambda current: forms.read_reactions(view, section_of(current.document, "reactions")),
             fields=forms.REACTION_FIELDS,
             fallback=forms.REACTION_FIELDS["claim"],
+            skip=1,
+            allowed=is_admin,
+        )
+
+    # -- nudge thresholds ----------------------------------------------------------------------
+
+    nudges = admin_only(lambda current, value: forms.nudges_modal(current.config))
+    app.action(SettingsIds.nudges)(settings.opener(nudges))
+
+    @app.view(SettingsIds.nudges_callback)
+    def on_nudges(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        def thresholds(current: CurrentSettings) -> dict[str, str]:
+            stored = section_of(current.document, "nudges")
+            defaults = Nudges()
+            # A threshold left at its default stays out, as it would in the file.
+            return {
+                name: typed
+                for name, typed in forms.read_nudges(view).items()
+                if name in stored or typed != str(getattr(defaults, name))
+            }
+
+        settings.submit(
+            ack,
+            body,
+            "nudges",
+            thresholds,
+            fields=forms.NUDGE_FIELDS,
+            fallback=forms.NUDGE_FIELDS["unclaimed_after"],
             skip=1,
             allowed=is_admin,
         )
