@@ -165,5 +165,6 @@ class SettingsIds:
     digest_callback = "settings_digest"
     reactions_callback = "settings_reactions"
     nudges_callback = "settings_nudges"
+    history_callback = "settings_history"
     # Every input element's action id.
     value = "value"

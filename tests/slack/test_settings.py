@@ -469,3 +469,42 @@ def test_a_threshold_that_is_not_a_duration_is_refused_on_its_field(set_up: Liai
     assert "longer than zero" in answer["errors"]["nudges_cooldown"]
     assert "nudges" not in set_up.runtime.workspace_settings.current(TEAM_ID).document
     assert "Only workspace admins" in str(submit(set_up, view, ENG_LEAD, nudges_cooldown="2d"))
+
+
+# -- the settings history ----------------------------------------------------------------------
+
+
+def test_the_history_lists_changes_newest_first_with_who_and_what(set_up: Liaison) -> None:
+    store = set_up.runtime.workspace_settings
+    assert store.change(TEAM_ID, "holidays", ["2026-12-25"], by=ADMIN) == []
+    eng = {**ENG, "business_hours": "10:00-18:00"}
+    assert store.change(TEAM_ID, "departments", [SALES, eng], by=ENG_LEAD) == []
+    view = click_open(set_up, ADMIN, "settings_history", "settings_history", "0")
+    lines = texts(view["blocks"]).splitlines()
+    assert f"<@{ENG_LEAD}> changed *Departments*: Engineering: business_hours" in lines[0]
+    assert f"<@{ADMIN}> changed *Holidays*: added 2026-12-25" in lines[1]
+    assert "The command line changed *Digests*" in lines[2]
+    assert "<!date^" in lines[0] and "@channel" not in str(view)
+
+
+def test_the_history_pages_within_block_kit_limits(set_up: Liaison) -> None:
+    store = set_up.runtime.workspace_settings
+    for number in range(45):
+        day = f"2027-01-{number % 28 + 1:02d}"
+        assert store.change(TEAM_ID, "holidays", [day] if number % 2 else [], by=ADMIN) == []
+    view = click_open(set_up, ADMIN, "settings_history", "settings_history", "0")
+    assert len(view["blocks"]) == 21 and view_errors(view) == []
+    assert action_ids(view["blocks"]) == ["settings_history_page"]
+    set_up.slack.block_action(ADMIN, "settings_history_page", value="1", view=view)
+    set_up.settle()
+    page = set_up.fake.wait_for("views.update")[-1].params["view"]
+    assert len(page["blocks"]) == 21 and view_errors(page) == []
+    assert [e["text"]["text"] for e in page["blocks"][-1]["elements"]] == ["Newer", "Older"]
+
+
+def test_only_admins_see_the_history(set_up: Liaison) -> None:
+    home = open_home(set_up, ENG_LEAD)
+    set_up.slack.block_action(ENG_LEAD, "settings_history", value="0", view=home)
+    set_up.settle()
+    shown = set_up.fake.wait_for("views.open")[-1].params["view"]
+    assert "Only workspace admins" in texts(shown["blocks"])

@@ -193,6 +193,7 @@ def history_modal(entries: list[AuditEntry], *, page: int, more: bool) -> dict[s
         blocks.append(actions(SettingsIds.history_page, *paging))
     return {
         "type": "modal",
+        "callback_id": SettingsIds.history_callback,
         "title": plain("Settings history"),
         "close": plain("Close"),
         "private_metadata": json.dumps({"page": page}),

@@ -104,9 +104,12 @@ class SettingsForms:
             built = build(access, current, value) if access.any else None
             return built or notice_modal("Settings", REFUSED)
 
-        if self.permissions.knows(team, user) or build(as_lead, current, value) is not None:
+        if self.permissions.knows(team, user):
             access = self.permissions.access(team, user, config)  # known: no call
             open_modal(client, body["trigger_id"], view_for(access))
+            return
+        if build(as_lead, current, value) is not None:  # a lead's own department: no call
+            open_modal(client, body["trigger_id"], view_for(as_lead))
             return
         opened = open_modal(client, body["trigger_id"], notice_modal("Settings", CHECKING))
         wait = self.runtime.settings.slack_timeout_seconds

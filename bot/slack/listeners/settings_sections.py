@@ -1,11 +1,12 @@
 """The settings modals other than the department's (bot/slack/listeners/settings.py): holidays,
-digests, reaction names and nudge thresholds; only admins open and submit them."""
+digests, reaction names, nudge thresholds, and the settings history; only admins open them."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from bot.config.models import Nudges
 from bot.domain.numbers import whole_number
@@ -13,9 +14,11 @@ from bot.domain.workspace_settings import CurrentSettings, section_of
 from bot.runtime import Runtime
 from bot.slack.blocks import settings_forms as forms
 from bot.slack.blocks.intake import view_metadata
-from bot.slack.blocks.settings import notice_modal
+from bot.slack.blocks.settings import HISTORY_PAGE, history_modal, notice_modal
 from bot.slack.ids import SettingsIds
+from bot.slack.listeners.intake import update_modal
 from bot.slack.listeners.settings import GONE, Gone, SettingsForms, admin_only
+from bot.slack.teams import team_of
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -136,3 +139,31 @@ def register(app: App, runtime: Runtime) -> None:
             skip=1,
             allowed=is_admin,
         )
+
+    # -- the settings history ------------------------------------------------------------------
+
+    store = runtime.workspace_settings
+
+    def history_page(team: str, page: int) -> dict[str, Any]:
+        rows = store.history(team, limit=(page + 1) * HISTORY_PAGE + 1)
+        shown = rows[page * HISTORY_PAGE : (page + 1) * HISTORY_PAGE]
+        return history_modal(shown, page=page, more=len(rows) > (page + 1) * HISTORY_PAGE)
+
+    @app.action(SettingsIds.history)
+    def on_history(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team = team_of(body)
+        history = admin_only(lambda current, value: history_page(team, 0))
+        settings.open_for(body, client, history, edits=False)
+
+    @app.action(SettingsIds.history_page)
+    def on_history_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Show another page of the history in the same modal."""
+        ack()
+        team, user = team_of(body), body["user"]["id"]
+        page = whole_number(((body.get("actions") or [{}])[0]).get("value"), low=0, high=1000)
+        view = body.get("view") or {}
+        if page is None or not runtime.permissions.is_admin(team, user):
+            return
+        opened = {"id": view.get("id"), "hash": view.get("hash")}
+        update_modal(client, opened, history_page(team, page))
