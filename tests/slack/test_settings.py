@@ -508,3 +508,27 @@ def test_only_admins_see_the_history(set_up: Liaison) -> None:
     set_up.settle()
     shown = set_up.fake.wait_for("views.open")[-1].params["view"]
     assert "Only workspace admins" in texts(shown["blocks"])
+
+
+# -- a slow Slack ------------------------------------------------------------------------------
+
+
+def test_a_slow_users_info_never_holds_up_the_modal_or_the_answer(set_up: Liaison) -> None:
+    fake = set_up.fake
+    fake.slow_down("users.info", 2.5, user=OWNER)
+    set_up.slack.block_action(OWNER, "settings_add_department", value="new")
+    set_up.settle()
+    methods = [call.method for call in fake.calls]
+    # The trigger was used at once, before Slack said who the owner is; then the form came.
+    assert methods.index("views.open") < methods.index("users.info")
+    assert "Checking" in texts(fake.calls_to("views.open")[-1].params["view"]["blocks"])
+    update = fake.wait_for("views.update")[-1]
+    assert update.params["view"]["callback_id"] == "settings_department"
+
+    # A form sent by someone Slack is slow to tell about: nothing changes, and they are
+    # asked to send it again rather than told they may not.
+    view = click_open(set_up, ADMIN, "settings_edit_department", "settings_department", "eng")
+    fake.slow_down("users.info", 2.5, user="UADMIN2")
+    answer = submit(set_up, view, "UADMIN2", department_hours="06:00-07:00")
+    assert "didn't confirm in time" in answer["errors"]["department_name"]
+    assert departments(set_up)[1].get("business_hours") is None

@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 REFUSED = "Only workspace admins and owners, and leads for their own department, change settings."
 CHECKING = "Checking that you may change Liaison's settings…"
+NOT_CHECKED = "Slack didn't confirm in time that you may change settings. Please save again."
 GONE = "That is no longer in the settings. Open the Home tab again to see them as they are."
 FILE_MANAGED = (
     "These settings come from the config file {path}: change them there, and Liaison applies"
@@ -140,6 +141,9 @@ class SettingsForms:
         current = self.store.current(team)
         access = self.permissions.access(team, user, current.config, wait=SUBMIT_WAIT)
         if not allowed(access):
+            if not self.permissions.knows(team, user):  # Slack did not say in time
+                ack(response_action="errors", errors={fallback: NOT_CHECKED})
+                return
             log.warning("refused a settings change by %s: not an admin or the lead", user)
             ack(response_action="errors", errors={fallback: REFUSED})
             return
