@@ -72,7 +72,7 @@ def department_modal(
         role["initial_option"] = option(_ROLES[d.role], d.role.value)
     intake: dict[str, Any] = {
         "type": "conversations_select",
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+        "filter": {"include": ["public", "private"]},
     }
     members: dict[str, Any] = {"type": "multi_users_select"}
     leads: dict[str, Any] = {"type": "multi_users_select"}
