@@ -21,6 +21,7 @@ from bot.config import LiaisonConfig
 from bot.config.store import SettingsStore
 from bot.domain.models import Workspace
 from bot.settings import Settings
+from bot.slack.permissions import Permissions
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -78,6 +79,8 @@ class Runtime:
     outbox: OutboxSender
     inbox: StoredEvents
     time_zones: TimeZones
+    # Who may see and change settings in Slack (bot/slack/permissions.py).
+    permissions: Permissions
     # Where the work after an answer runs (handling stored events, sending the outbox), so the
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor

@@ -21,12 +21,15 @@ from sqlalchemy import Engine
 
 from bot.config.store import SettingsStore, read_settings_file
 from bot.db.session import make_engine, make_session_factory
+from bot.domain.outbox import HOME
 from bot.runtime import Clock, Runtime, system_clock
 from bot.settings import Settings
 from bot.slack.app import event_listeners
 from bot.slack.inbox import EventInbox
 from bot.slack.people import TimeZones
+from bot.slack.permissions import Permissions
 from bot.slack.sending import Outbox
+from bot.slack.sending.senders import SENDERS, HomeSender, settings_for_home
 
 
 def make_client(settings: Settings, *, retry_handlers: list[RetryHandler]) -> WebClient:
@@ -113,6 +116,7 @@ def build_runtime(
         return sender
 
     inbox = EventInbox(sessions=sessions, clock=clock)
+    permissions = Permissions(client_for)
     runtime = Runtime(
         settings=settings,
         workspace_settings=store,
@@ -121,10 +125,15 @@ def build_runtime(
         clock=clock,
         client_for=client_for,
         outbox=Outbox(
-            sessions=sessions, client_for=sender_for, config_for=store.config_for, clock=clock
+            sessions=sessions,
+            client_for=sender_for,
+            config_for=store.config_for,
+            clock=clock,
+            senders={**SENDERS, HOME: HomeSender(settings=settings_for_home(store, permissions))},
         ),
         inbox=inbox,
         time_zones=TimeZones(client_for),
+        permissions=permissions,
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
     )
     # The listeners are handed the runtime, and the inbox hands them the events it stored.

@@ -23,8 +23,10 @@ from bot.slack.listeners import (
     overrides,
     requester_dm,
     search,
+    settings_sections,
     usergroups,
 )
+from bot.slack.listeners import settings as settings_listeners
 from bot.slack.listeners.home import listeners as home_listeners
 from bot.slack.payloads import payload_problem
 from bot.slack.teams import refuse_other_teams
@@ -88,7 +90,8 @@ def create_bolt_app(
         runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
-    for listeners in (intake, actions, estimates, modals, overrides, requester_dm, search, home):
+    listening = (intake, actions, estimates, modals, overrides, requester_dm, search, home)
+    for listeners in (*listening, settings_listeners, settings_sections):
         listeners.register(app, runtime)
     return app
 

@@ -152,3 +152,29 @@ class HomeItem:
     Block ids are "<section>:<request id>", unique within the view."""
 
     open_card = "home_open_card"
+
+
+class SettingsIds:
+    """The Settings section of the Home tab and its modals. Buttons' values name what they edit
+    (a department's key, a digest's number); each modal's private_metadata says the same."""
+
+    block = "settings_actions"
+    # Buttons.
+    edit_department = "settings_edit_department"
+    add_department = "settings_add_department"
+    holidays = "settings_holidays"
+    add_digest = "settings_add_digest"
+    edit_digest = "settings_edit_digest"
+    reactions = "settings_reactions"
+    nudges = "settings_nudges"
+    history = "settings_history"
+    history_page = "settings_history_page"
+    # The modals' callback ids.
+    department_callback = "settings_department"
+    holidays_callback = "settings_holidays"
+    digest_callback = "settings_digest"
+    reactions_callback = "settings_reactions"
+    nudges_callback = "settings_nudges"
+    history_callback = "settings_history"
+    # Every input element's action id.
+    value = "value"

@@ -51,10 +51,11 @@ class _Part:
     render: Callable[[Request], Item]
 
 
-def home_view(home: Home) -> dict[str, Any]:
+def home_view(home: Home, *, tail: list[Block] | None = None) -> dict[str, Any]:
     """The `views.publish` view of `home`, within `MAX_HOME_BLOCKS` whatever its sections hold:
     when they list more than fits, the sections taking the most blocks are cut and the rest
-    counted in "and N more"."""
+    counted in "and N more". `tail` (the Settings section, bot/slack/blocks/settings.py) ends it."""
+    tail = tail or []
     head: list[Block] = [
         section("Your work with Liaison. File a request with `/request`."),
         actions(HomeSearch.block, button("Search requests", HomeSearch.button, "search")),
@@ -101,8 +102,8 @@ def home_view(home: Home) -> dict[str, Any]:
         blocks = list(head)
         for part, listed, count in zip(parts, items, shown, strict=True):
             blocks += _section(part, listed[:count], expanded=part.key in home.expanded)
-        if len(blocks) <= MAX_HOME_BLOCKS:
-            return {"type": "home", "blocks": blocks}
+        if len(blocks) + len(tail) <= MAX_HOME_BLOCKS or not any(shown):
+            return {"type": "home", "blocks": blocks + tail}
         heaviest = max(range(len(parts)), key=lambda i: sum(map(len, items[i][: shown[i]])))
         shown[heaviest] -= 1
 

@@ -30,6 +30,7 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         user, team = event.get("user"), team_of(body)
         if event.get("tab") != "home" or not isinstance(user, str) or not team:
             return  # the Messages tab, or nobody to show a Home to
+        learn_settings_access(runtime, team, user)
         now = runtime.clock()
         with transaction(runtime.sessions) as session:
             if not first_delivery(session, str(body.get("event_id")), now):
@@ -69,6 +70,15 @@ def register(app: App, runtime: Runtime) -> None:
     def on_open_card(ack: Ack) -> None:
         """Slack opens the link itself; the click is only acknowledged."""
         ack()
+
+
+def learn_settings_access(runtime: Runtime, team_id: str, user_id: str) -> None:
+    """Ask Slack, before the Home is built, whether the person may see Settings (the Home is
+    built inside a transaction, where Slack is not asked; the answer is kept a while)."""
+    config = runtime.config_for(team_id)
+    runtime.permissions.access(
+        team_id, user_id, config, wait=runtime.settings.slack_timeout_seconds
+    )
 
 
 def remember_visit(
