@@ -10,8 +10,8 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from bot.config import ConfigError, load_config
-from bot.http_server import serve_http
+from bot.config import ConfigError
+from bot.http_server import prepare, serve_http
 from bot.logs import configure_logging
 from bot.settings import MissingCredentials, Settings
 
@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         return int(_handler(args.handler)(settings, args) or 0)
     except MissingCredentials as error:
@@ -54,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         handler="db_upgrade"
     )
+    config = commands.add_parser("config", help="a workspace's settings")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    export = config_commands.add_parser(
+        "export", help="print a workspace's settings in the config file's shape (TOML)"
+    )
+    export.add_argument("--team", help="the workspace's team id (default: the only one)")
+    export.set_defaults(handler="config_export")
     check = commands.add_parser("check-config", help="validate the configuration file")
     check.add_argument(
         "--online",
@@ -95,8 +102,7 @@ def _add_at(parser: argparse.ArgumentParser) -> None:
 
 
 def _web(settings: Settings, args: argparse.Namespace) -> int:
-    settings.require_slack_credentials()
-    load_config(settings.liaison_config)  # fail before starting workers
+    prepare(settings)  # before starting workers
     serve_http(settings, workers=settings.web_concurrency, with_scheduler=False)
     return 0
 

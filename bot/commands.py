@@ -5,27 +5,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
+import sys
 from datetime import UTC, datetime, timedelta
 
-from bot.config import ConfigError, LiaisonConfig, load_config
+from bot.config import ConfigError, LiaisonConfig, dump_config_data, load_config
 from bot.db.migrate import upgrade
-from bot.db.session import make_engine, make_session_factory, transaction
+from bot.db.session import reading
 from bot.domain.metrics import compute_stats
-from bot.http_server import serve_http
+from bot.http_server import prepare, serve_http
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
 from bot.jobs.reconcile import reconcile_cards
-from bot.jobs.scheduler import build_scheduler
 from bot.runtime import Runtime
-from bot.serve import serve_socket_mode
+from bot.serve import serve_socket_mode, serve_worker
 from bot.settings import Settings
 from bot.slack.blocks.digest import digest_message
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
 from bot.wiring import build_runtime, listener_client
-
-log = logging.getLogger("liaison")
 
 
 def _job_runtime(settings: Settings, dry_run: bool) -> Runtime:
@@ -49,13 +46,18 @@ def digest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def stats(settings: Settings, args: argparse.Namespace) -> int:
-    config = load_config(settings.liaison_config)
     end = args.at or datetime.now(UTC)
-    engine = make_engine(settings.database_url)
-    with transaction(make_session_factory(engine)) as session:
-        pairs = compute_stats(
-            session, config=config, start=end - timedelta(days=args.days), end=end
-        )
+    runtime = build_runtime(settings)
+    pairs = []
+    for workspace in runtime.workspace_settings.configured_workspaces():
+        with reading(runtime.sessions) as session:
+            pairs += compute_stats(
+                session,
+                config=workspace.config,
+                workspace_id=workspace.workspace_id,
+                start=end - timedelta(days=args.days),
+                end=end,
+            )
     for pair in pairs:
         figures = pair.as_json()
         if args.json:
@@ -64,7 +66,7 @@ def stats(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{pair.requesting} → {pair.fulfilling}")
             for key, value in figures.items():
                 print(f"  {key}: {value}")
-    engine.dispose()
+    runtime.engine.dispose()
     return 0
 
 
@@ -95,6 +97,29 @@ def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def config_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the settings as a config file: LIAISON_CONFIG pointing at it changes nothing."""
+    runtime = build_runtime(settings)
+    team = args.team
+    if team is None:
+        teams = runtime.workspace_settings.teams()
+        if len(teams) > 1:
+            print(
+                f"Several workspaces ({', '.join(teams)}): choose one with --team.", file=sys.stderr
+            )
+            return 2
+        team = teams[0] if teams else None
+    if team is None:
+        current = runtime.workspace_settings.defaults
+        print("# No workspace has used Liaison yet: the defaults.")
+    else:
+        current = runtime.workspace_settings.current(team).document
+        print(f"# Liaison's settings for the Slack workspace {team}.")
+    print(dump_config_data(current), end="")
+    runtime.engine.dispose()
+    return 0
+
+
 def check_config(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.liaison_config)
     if args.online:
@@ -103,6 +128,8 @@ def check_config(settings: Settings, args: argparse.Namespace) -> int:
         f"{settings.liaison_config}: OK ({len(config.departments)} departments, "
         f"{len(config.digests)} digests)"
     )
+    if not config.departments:
+        print("  No departments: each workspace is set up in Slack; the file gives its defaults.")
     return 0
 
 
@@ -121,8 +148,7 @@ def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:
-    settings.require_slack_credentials()
-    load_config(settings.liaison_config)
+    prepare(settings)
     upgrade(settings.database_url)
     if settings.socket_mode:
         serve_socket_mode(settings)
@@ -133,7 +159,5 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
 def worker(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_slack_credentials()
-    runtime = build_runtime(settings)
-    log.info("scheduler started")
-    build_scheduler(runtime, blocking=True).start()
+    serve_worker(settings)
     return 0

@@ -6,11 +6,16 @@ workers are started fresh and each imports the app by name."""
 from __future__ import annotations
 
 import logging
+import signal
 
 from hypercorn.config import Config
 from hypercorn.run import run
 
+from bot.config import load_config
 from bot.settings import Settings
+
+# Seconds the requests under way get to finish once the server stops taking connections.
+GRACEFUL_TIMEOUT = 10
 
 
 def hypercorn_config(settings: Settings, *, workers: int, application_path: str) -> Config:
@@ -24,7 +29,7 @@ def hypercorn_config(settings: Settings, *, workers: int, application_path: str)
     # that request fails. It is also the time a client has to send a request's head, counted
     # from when the connection opened or the previous answer went out, however it trickles.
     config.keep_alive_timeout = settings.http_keep_alive_seconds
-    config.graceful_timeout = 10  # seconds requests under way get to finish on shutdown
+    config.graceful_timeout = GRACEFUL_TIMEOUT
     config.backlog = 2048  # connections the kernel holds until they are accepted (hypercorn: 100)
     config.accesslog = logging.getLogger("hypercorn.access")
     config.errorlog = logging.getLogger("hypercorn.error")
@@ -32,6 +37,20 @@ def hypercorn_config(settings: Settings, *, workers: int, application_path: str)
     return config
 
 
+def prepare(settings: Settings) -> None:
+    """Fail before anything starts serving: no Slack credentials, or a config file that does not
+    validate (no file at all is a first run: workspaces are set up in Slack)."""
+    settings.require_slack_credentials()
+    if settings.liaison_config.exists():
+        load_config(settings.liaison_config)
+
+
 def serve_http(settings: Settings, *, workers: int, with_scheduler: bool) -> None:
-    path = f"bot.serve:worker_app(with_scheduler={with_scheduler})"
+    """Serve bot/serve.py's `worker_app` (stopping on SIGTERM: see there)."""
+    path = f"bot.serve:worker_app(with_scheduler={with_scheduler}, child={workers > 1})"
+    if workers > 1:
+        # Inherited by the worker processes hypercorn starts, so that a SIGTERM sent to every
+        # process while one is still starting leaves it to the parent too (which handles it once
+        # they are started).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     run(hypercorn_config(settings, workers=workers, application_path=path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
@@ -15,10 +16,14 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
+from bot.config.store import SettingsStore
+from bot.domain.models import Workspace
 from bot.settings import Settings
+from bot.slack.permissions import Permissions
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -31,7 +36,17 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class OutboxSender(Protocol):
+class Stoppable(Protocol):
+    """Work under leases that a stopping process lets finish, then gives back."""
+
+    def stop(self) -> None: ...
+
+    def wait_idle(self, timeout: float) -> bool: ...
+
+    def release_leases(self) -> int: ...
+
+
+class OutboxSender(Stoppable, Protocol):
     """Sends what changes left in the outbox (bot/slack/sending/)."""
 
     def send_request(self, request_id: int) -> Any: ...
@@ -47,7 +62,7 @@ class TimeZones(Protocol):
     def zone(self, team_id: str, user_id: str) -> ZoneInfo | None: ...
 
 
-class StoredEvents(Protocol):
+class StoredEvents(Stoppable, Protocol):
     """Slack events kept from their answer until they are handled (bot/slack/inbox.py)."""
 
     def store(self, body: dict[str, Any], *, handle_here: bool = False) -> int: ...
@@ -89,7 +104,8 @@ class Answering:
 @dataclass
 class Runtime:
     settings: Settings
-    config: LiaisonConfig
+    # Each workspace's settings (departments, digests, ...): see bot/config/store.py.
+    workspace_settings: SettingsStore
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock
@@ -97,10 +113,20 @@ class Runtime:
     outbox: OutboxSender
     inbox: StoredEvents
     time_zones: TimeZones
+    # Who may see and change settings in Slack (bot/slack/permissions.py).
+    permissions: Permissions
     # Where the work after an answer runs (handling stored events, sending the outbox), so the
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
     answering: Answering = field(default_factory=Answering)
+
+    def config_for(self, team_id: str) -> LiaisonConfig:
+        """The settings of the workspace `team_id` (cached; see bot/config/store.py)."""
+        return self.workspace_settings.config_for(team_id)
+
+    def config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
+        """The settings of the workspace whose row is `workspace_id` (a request's, say)."""
+        return self.config_for(session.get_one(Workspace, workspace_id).team_id)
 
     @property
     def works_inline(self) -> bool:
@@ -120,6 +146,25 @@ class Runtime:
             lambda: self.outbox.send_request(request_id), f"sending for request {request_id}"
         )
 
+    def stop(self, *, grace: float) -> int:
+        """Stop the work that follows answers (SIGTERM): nothing new starts, what is under way
+        gets `grace` seconds to finish, then the leases still held are given back so another
+        process takes that work up at once; how many were given back."""
+        self.outbox.stop()
+        self.inbox.stop()
+        self.background.shutdown(wait=False, cancel_futures=True)  # the scheduler re-finds them
+        deadline = time.monotonic() + grace
+        for queue in (self.outbox, self.inbox):
+            queue.wait_idle(deadline - time.monotonic())
+        try:
+            released = self.outbox.release_leases() + self.inbox.release_leases()
+        except SQLAlchemyError:
+            log.warning("could not give back the leases held; they run out within a minute")
+            return 0
+        if released:
+            log.warning("gave back %s leases of work that did not finish in time", released)
+        return released
+
     def _soon(self, work: Callable[[], object], what: str) -> None:
         """Run `work` on the background pool when this process does the work after the answer
         (LIAISON_BACKGROUND=inline); the worker process does it otherwise."""
@@ -133,4 +178,7 @@ class Runtime:
             except Exception:  # the scheduler's next pass takes up whatever is left
                 log.exception("%s failed; the scheduler will retry", what)
 
-        self.background.submit(run)
+        try:
+            self.background.submit(run)
+        except RuntimeError:  # stopping: the scheduler's next pass (here or elsewhere) has it
+            log.info("%s left to the scheduler: stopping", what)

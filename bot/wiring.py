@@ -5,6 +5,7 @@ benches) import this module; everything else is handed a `Runtime`."""
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_sdk import WebClient
@@ -18,14 +19,17 @@ from slack_sdk.http_retry import (
 )
 from sqlalchemy import Engine
 
-from bot.config import LiaisonConfig, load_config
+from bot.config.store import SettingsStore, read_settings_file
 from bot.db.session import make_engine, make_session_factory
+from bot.domain.outbox import HOME
 from bot.runtime import Clock, Runtime, system_clock
 from bot.settings import Settings
 from bot.slack.app import event_listeners
 from bot.slack.inbox import EventInbox
 from bot.slack.people import TimeZones
+from bot.slack.permissions import Permissions
 from bot.slack.sending import Outbox
+from bot.slack.sending.senders import SENDERS, HomeSender, settings_for_home
 
 
 def make_client(settings: Settings, *, retry_handlers: list[RetryHandler]) -> WebClient:
@@ -86,14 +90,21 @@ def delivery_client(settings: Settings) -> WebClient:
 def build_runtime(
     settings: Settings,
     *,
-    config: LiaisonConfig | None = None,
     clock: Clock = system_clock,
     engine: Engine | None = None,
     background: Executor | None = None,
 ) -> Runtime:
-    config = config or load_config(settings.liaison_config)
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
+    file, defaults = read_settings_file(
+        settings.liaison_config, named="liaison_config" in settings.model_fields_set
+    )
+    # How long cached settings are trusted is real time in production; a test that injects its
+    # clock decides it too, so the statements a request costs do not depend on the machine's speed.
+    monotonic = time.monotonic if clock is system_clock else lambda: clock().timestamp()
+    store = SettingsStore(
+        sessions=sessions, clock=clock, file=file, defaults=defaults, monotonic=monotonic
+    )
     client = listener_client(settings)
     sender = delivery_client(settings)
 
@@ -105,16 +116,24 @@ def build_runtime(
         return sender
 
     inbox = EventInbox(sessions=sessions, clock=clock)
+    permissions = Permissions(client_for)
     runtime = Runtime(
         settings=settings,
-        config=config,
+        workspace_settings=store,
         engine=engine,
         sessions=sessions,
         clock=clock,
         client_for=client_for,
-        outbox=Outbox(sessions=sessions, client_for=sender_for, config=config, clock=clock),
+        outbox=Outbox(
+            sessions=sessions,
+            client_for=sender_for,
+            config_for=store.config_for,
+            clock=clock,
+            senders={**SENDERS, HOME: HomeSender(settings=settings_for_home(store, permissions))},
+        ),
         inbox=inbox,
         time_zones=TimeZones(client_for),
+        permissions=permissions,
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
     )
     # The listeners are handed the runtime, and the inbox hands them the events it stored.

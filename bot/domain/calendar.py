@@ -103,6 +103,22 @@ class BusinessCalendar:
             at, duration.days * self.workday_minutes + duration.minutes
         )
 
+    def latest_start(self, end: datetime, duration: BusinessDuration) -> datetime:
+        """The latest moment from which `duration` of business time has passed by `end`: the
+        moments `s` with `add(s, duration) <= end` are those up to it (for a duration of more
+        than nothing). Lets a query ask "waiting longer than `duration`" as one comparison."""
+        moment = _aware(end)
+        remaining = float(duration.days * self.workday_minutes + duration.minutes)
+        for opening, closing in self._windows_back(moment.astimezone(self.zone).date()):
+            stop = min(closing, moment)
+            if stop <= opening:
+                continue
+            available = (stop - opening).total_seconds() / 60
+            if remaining <= available:
+                return (stop - timedelta(minutes=remaining)).astimezone(self.zone)
+            remaining -= available
+        raise AssertionError("unreachable: _windows_back raises before running out")
+
     def business_minutes_between(self, start: datetime, end: datetime) -> float:
         """Business minutes in [start, end); 0 when `end` is not after `start`."""
         first, last = _aware(start), _aware(end)
@@ -149,8 +165,11 @@ class BusinessCalendar:
         # Hours inside a spring-forward gap can collapse; such a window is simply empty.
         return opening, max(opening, closing)
 
-    def _windows(self, first: date) -> Iterator[tuple[datetime, datetime]]:
-        """Non-empty business windows from `first` on, bounded so no calendar loops forever."""
+    def _windows(
+        self, first: date, step: timedelta = _ONE_DAY
+    ) -> Iterator[tuple[datetime, datetime]]:
+        """Non-empty business windows from `first` on (back in time with a negative `step`),
+        bounded so no calendar loops forever."""
         idle = 0
         day = first
         for _ in range(MAX_SPAN_DAYS):
@@ -165,8 +184,11 @@ class BusinessCalendar:
                     f"no business time in the {MAX_IDLE_DAYS} days up to {day}:"
                     " check the workdays and holidays"
                 )
-            day += _ONE_DAY
-        raise ValueError(f"business time runs past {MAX_SPAN_DAYS} days after {first}")
+            day += step
+        raise ValueError(f"business time runs past {MAX_SPAN_DAYS} days from {first}")
+
+    def _windows_back(self, last: date) -> Iterator[tuple[datetime, datetime]]:
+        return self._windows(last, -_ONE_DAY)
 
 
 def calendar_for(department: Any, organization: Any) -> BusinessCalendar:

@@ -131,13 +131,13 @@ def enqueue_message(
 
 
 def refresh_card(
-    session: Session, request: Request, leads: Iterable[str] = (), *, now: datetime
+    session: Session, request: Request, others: Iterable[str] = (), *, now: datetime
 ) -> None:
     """Queue a post (first time) or an in-place update of the request's card, and a new Home tab
-    for the people the request concerns: its requester, its claimer, its estimators and `leads`
-    (its fulfilling department's)."""
+    for the people the request concerns: its requester, its claimer, its estimators and
+    `others` (its departments' leads, whoever changed it)."""
     enqueue(session, workspace_id=request.workspace_id, kind=CARD, request=request, now=now)
-    concerned = {request.requester_id, *leads, *(e.estimator_id for e in request.estimates)}
+    concerned = {request.requester_id, *others, *(e.estimator_id for e in request.estimates)}
     if request.claimer_id:
         concerned.add(request.claimer_id)
     refresh_homes(session, workspace_id=request.workspace_id, people=concerned, now=now)
@@ -159,19 +159,12 @@ def refresh_homes(
         publish_home(session, workspace_id=workspace_id, user_id=user_id, now=now)
 
 
-def publish_home(
-    session: Session,
-    *,
-    workspace_id: int,
-    user_id: str,
-    now: datetime,
-    expanded: str | None = None,
-) -> None:
+def publish_home(session: Session, *, workspace_id: int, user_id: str, now: datetime) -> None:
     """Queue a publish of `user_id`'s Home tab, unless one is already waiting: it is drawn from
-    the state when it is sent, so one waiting publish shows every change queued meanwhile.
-    `expanded` names a section the person asked to see more of (bot/domain/home.py)."""
+    the state when it is sent (the requests, and the sections the person expanded), so one
+    waiting publish shows every change queued meanwhile."""
     waiting = session.scalar(
-        select(OutboxMessage)
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.workspace_id == workspace_id,
             OutboxMessage.kind == HOME,
@@ -180,15 +173,5 @@ def publish_home(
         )
         .limit(1)
     )
-    payload = {"expanded": expanded} if expanded else {}
     if waiting is None:
-        enqueue(
-            session,
-            workspace_id=workspace_id,
-            kind=HOME,
-            channel=user_id,
-            now=now,
-            payload=payload,
-        )
-    elif payload:
-        waiting.payload = payload
+        enqueue(session, workspace_id=workspace_id, kind=HOME, channel=user_id, now=now)

@@ -6,10 +6,8 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-
+from bot.config.store import ConfiguredWorkspace
 from bot.db.session import reading, transaction
-from bot.domain.models import Workspace
 from bot.domain.nudges import NudgePass, Recipient, direct_recipients, run_nudges
 from bot.runtime import Runtime
 
@@ -19,45 +17,49 @@ log = logging.getLogger(__name__)
 def send_nudges(
     runtime: Runtime, *, at: datetime | None = None, dry_run: bool = False
 ) -> NudgePass:
-    """Queue every nudge due at `at` (default: now) and deliver them; a dry run only reports."""
+    """Queue every nudge due at `at` (default: now) in each workspace set up, and deliver them; a
+    dry run only reports."""
     now = at or runtime.clock()
-    zones = _time_zones(runtime, now)
-    with transaction(runtime.sessions) as session:
-        result = run_nudges(
-            session,
-            config=runtime.config,
-            now=now,
-            dry_run=dry_run,
-            send_at=runtime.clock(),
-            zones=zones,
-        )
-        if dry_run:
-            session.rollback()
+    result = NudgePass()
+    for workspace in runtime.workspace_settings.configured_workspaces():
+        zones = _time_zones(runtime, workspace, now)
+        with transaction(runtime.sessions) as session:
+            found = run_nudges(
+                session,
+                config=workspace.config,
+                workspace_id=workspace.workspace_id,
+                now=now,
+                dry_run=dry_run,
+                send_at=runtime.clock(),
+                zones=zones,
+            )
+            if dry_run:
+                session.rollback()
+        result.nudges += found.nudges
+        result.messages += found.messages
     if not dry_run and result.messages:
         runtime.outbox.send_due()
         log.info("nudges: %s sent in %s messages", len(result.nudges), result.messages)
     return result
 
 
-def _time_zones(runtime: Runtime, now: datetime) -> dict[Recipient, ZoneInfo]:
+def _time_zones(
+    runtime: Runtime, workspace: ConfiguredWorkspace, now: datetime
+) -> dict[Recipient, ZoneInfo]:
     """The own time zones of everyone a DM nudge may go to now, read from Slack (or its cache)
     before the nudges' transaction opens. Without a token (a dry run needs none) the departments'
     own zones apply."""
     if not runtime.settings.slack_bot_token:
         return {}
     with reading(runtime.sessions) as session:
-        recipients = direct_recipients(session, config=runtime.config, now=now)
-        rows = session.execute(
-            select(Workspace.id, Workspace.team_id).where(
-                Workspace.id.in_({workspace for workspace, _ in recipients})
-            )
+        recipients = direct_recipients(
+            session, config=workspace.config, now=now, workspace_id=workspace.workspace_id
         )
-        teams = {workspace: team for workspace, team in rows}
     zones: dict[Recipient, ZoneInfo] = {}
-    for workspace, user in recipients:
-        zone = runtime.time_zones.zone(teams[workspace], user) if workspace in teams else None
+    for workspace_id, user in recipients:
+        zone = runtime.time_zones.zone(workspace.team_id, user)
         if zone is not None:
-            zones[(workspace, user)] = zone
+            zones[(workspace_id, user)] = zone
     return zones
 
 

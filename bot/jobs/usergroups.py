@@ -31,17 +31,16 @@ class RefreshReport:
 
 
 def refresh_usergroups(runtime: Runtime) -> RefreshReport:
-    """Read every user group the configuration names, for the bot token's workspace."""
+    """Read every user group the workspace's settings name, for the bot token's workspace."""
     report = RefreshReport()
-    groups = sorted({d.usergroup for d in runtime.config.departments if d.usergroup})
-    if not groups:
-        return report
     client = runtime.client_for("")
     try:
         team_id = client.auth_test()["team_id"]
     except (SlackApiError, OSError) as error:
         log.warning("user groups not refreshed: Slack did not say which workspace: %s", error)
         return report
+    config = runtime.config_for(team_id)
+    groups = sorted({d.usergroup for d in config.departments if d.usergroup})
     for usergroup in groups:
         error = _refresh(runtime, team_id, usergroup)
         if error is None:

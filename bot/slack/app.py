@@ -20,10 +20,13 @@ from bot.slack.listeners import (
     home,
     intake,
     modals,
+    overrides,
     requester_dm,
     search,
+    settings_sections,
     usergroups,
 )
+from bot.slack.listeners import settings as settings_listeners
 from bot.slack.listeners.home import listeners as home_listeners
 from bot.slack.payloads import payload_problem
 from bot.slack.teams import refuse_other_teams
@@ -86,7 +89,8 @@ def create_bolt_app(
             return BoltResponse(status=503, body="database unavailable, please retry")
         return BoltResponse(status=200, body="")
 
-    for listeners in (intake, actions, estimates, modals, requester_dm, search, home):
+    listening = (intake, actions, estimates, modals, overrides, requester_dm, search, home)
+    for listeners in (*listening, settings_listeners, settings_sections):
         listeners.register(app, runtime)
     return app
 

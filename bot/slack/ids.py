@@ -37,7 +37,32 @@ class Card:
     deliver = "card_deliver"
     decline = "card_decline"
     edit = "card_edit"
+    # The users menu that cards posted before the lead's menu (LeadActions) still carry.
     reassign = "card_reassign"
+
+
+class LeadActions:
+    """A lead's overrides, from the card's menu and a *Needs attention* item's on the Home tab.
+    Each choice's value is "<request id>:<choice>" and opens the choice's modal, whose
+    private_metadata carries the request id and the surface it was opened from."""
+
+    menu = "lead_actions"
+    # The choices.
+    reassign = "reassign"
+    commit_date = "commit_date"
+    reopen = "reopen"
+    close = "close"
+    # The modals' callback ids.
+    reassign_callback = "lead_reassign"
+    commit_date_callback = "lead_commit_date"
+    reopen_callback = "lead_reopen"
+    close_callback = "lead_close"
+    # The modals' input blocks; every input element's action id is `value`.
+    assignee = "assignee"
+    date = "committed_date"
+    reason = "reason"
+    outcome = "outcome"
+    value = "value"
 
 
 class Negotiation:
@@ -113,7 +138,43 @@ class HomeSearch:
 
 
 class HomeMore:
-    """The "Show more" button under a Home section; its value names the section
-    (bot/domain/home.py `SECTIONS`)."""
+    """The "Show more" and "Show fewer" buttons under a Home section; their value names the
+    section (bot/domain/home.py `SECTIONS`)."""
 
     button = "home_show_more"
+    fewer = "home_show_fewer"
+
+
+class HomeItem:
+    """A request listed on the Home tab. Its buttons that act reuse the card's and the
+    requester DM's action ids (`Card`, `Negotiation`, `Answer`, `Requester`), so one handler
+    serves each action wherever it is clicked; only the link to the card is the Home's own.
+    Block ids are "<section>:<request id>", unique within the view."""
+
+    open_card = "home_open_card"
+
+
+class SettingsIds:
+    """The Settings section of the Home tab and its modals. Buttons' values name what they edit
+    (a department's key, a digest's number); each modal's private_metadata says the same."""
+
+    block = "settings_actions"
+    # Buttons.
+    edit_department = "settings_edit_department"
+    add_department = "settings_add_department"
+    holidays = "settings_holidays"
+    add_digest = "settings_add_digest"
+    edit_digest = "settings_edit_digest"
+    reactions = "settings_reactions"
+    nudges = "settings_nudges"
+    history = "settings_history"
+    history_page = "settings_history_page"
+    # The modals' callback ids.
+    department_callback = "settings_department"
+    holidays_callback = "settings_holidays"
+    digest_callback = "settings_digest"
+    reactions_callback = "settings_reactions"
+    nudges_callback = "settings_nudges"
+    history_callback = "settings_history"
+    # Every input element's action id.
+    value = "value"

@@ -11,7 +11,9 @@ the row is deleted when it returns and retried with a backoff when it raises.
 Duplicates are kept out in one place: the listeners record each event id as handled in the same
 transaction as the change it made (`processed_events`, bot/slack/listeners/operations.py), so a
 retry or a twin of an event, stored again or handled twice after a crash, changes nothing twice.
-The inbox itself stores whatever Slack sends.
+The inbox itself stores whatever Slack sends. A process that stops handles no new event, and
+gives back the leases of those it could not finish in time (`stop`, `wait_idle`,
+`release_leases`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.db.session import reading, transaction
 from bot.domain.models import InboxEvent
 from bot.slack.sending import backoff
+from bot.slack.sending.leases import HeldLeases
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +47,11 @@ class EventInbox:
         self._sessions = sessions
         self._clock = clock
         self._listeners: Mapping[str, EventListener] = {}
+        # The events being handled here, keyed by row id.
+        self._leases = HeldLeases()
         # Events this process stored leased to itself, to handle them without reading them back:
-        # row id -> (the event, when the lease runs out).
+        # row id -> (the event, when the lease runs out). Not yet being handled, so a stopping
+        # process does not wait for them: it gives their leases back at once (`release_leases`).
         self._kept: dict[int, tuple[dict[str, Any], datetime]] = {}
         self._kept_lock = threading.Lock()
 
@@ -58,9 +64,10 @@ class EventInbox:
         process is about to handle it (`handle`): the row is stored already leased to it, as
         `handle` would lease it, and the event is kept in memory meanwhile, so handling it takes
         no transaction of its own to lease it and read it back. Should the process stop before,
-        the lease runs out and the scheduler's next pass handles it."""
+        it gives the lease back (or, if it dies, the lease runs out) and the scheduler's next pass
+        handles it; a process already stopping stores it unleased."""
         now = self._clock()
-        lease_until = now + LEASE if handle_here else None
+        lease_until = now + LEASE if handle_here and not self._leases.stopping else None
         with transaction(self._sessions) as session:
             row_id = session.execute(
                 insert(InboxEvent)
@@ -80,16 +87,29 @@ class EventInbox:
         return row_id
 
     def handle(self, row_id: int) -> None:
-        """Handle one stored event, unless another process has it or it is waiting for a retry."""
+        """Handle one stored event, unless another process has it or it is waiting for a retry
+        (or this process is stopping)."""
+        if self._leases.stopping:
+            return
+        leased = self._take_kept(row_id) or self._lease(row_id)
+        if leased is None:
+            return
+        try:
+            self._handle(row_id, *leased)
+        finally:
+            self._leases.drop(row_id)
+
+    def _take_kept(self, row_id: int) -> tuple[dict[str, Any], int] | None:
+        """The event this process stored leased to itself to handle here (`store`), while that
+        lease lasts: it is ours without a transaction."""
         with self._kept_lock:
             kept = self._kept.pop(row_id, None)
-        if kept is not None and self._clock() < kept[1]:
-            body, attempts = kept[0], 1  # stored leased to this process: still ours
-        else:
-            leased = self._lease(row_id)
-            if leased is None:
-                return
-            body, attempts = leased
+            if kept is None or self._clock() >= kept[1]:
+                return None
+            self._leases.hold(row_id, kept[1])
+        return kept[0], 1
+
+    def _handle(self, row_id: int, body: dict[str, Any], attempts: int) -> None:
         error = self._dispatch(body)
         with transaction(self._sessions) as session:
             if error is None:
@@ -128,6 +148,34 @@ class EventInbox:
             self.handle(row_id)
         return len(due)
 
+    def stop(self) -> None:
+        """Handle no new event; those under way finish."""
+        self._leases.stop()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the events under way; True when they are done."""
+        return self._leases.wait_until_none(timeout)
+
+    def release_leases(self) -> int:
+        """Give back the leases of events this process did not finish (or did not start: those
+        it stored to handle here), so another process handles them at once; how many it gave
+        back."""
+        held = self._leases.held()
+        with self._kept_lock:
+            held.update({row_id: until for row_id, (_, until) in self._kept.items()})
+            self._kept.clear()
+        released = 0
+        with transaction(self._sessions) as session:
+            for row_id, until in held.items():
+                statement = (
+                    update(InboxEvent)
+                    .where(InboxEvent.id == row_id, InboxEvent.lease_until == until)
+                    .values(lease_until=None)
+                    .returning(InboxEvent.id)
+                )
+                released += len(session.execute(statement).all())
+        return released
+
     def _lease(self, row_id: int) -> tuple[dict[str, Any], int] | None:
         now = self._clock()
         with transaction(self._sessions) as session:
@@ -137,7 +185,10 @@ class EventInbox:
                 .values(lease_until=now + LEASE, attempts=InboxEvent.attempts + 1)
                 .returning(InboxEvent.body, InboxEvent.attempts)
             ).first()
-        return (row.body, row.attempts) if row is not None else None
+        if row is None:
+            return None
+        self._leases.hold(row_id, now + LEASE)
+        return row.body, row.attempts
 
     def _dispatch(self, body: dict[str, Any]) -> str | None:
         """Run the listener for `body`'s event; None when it succeeded, else what went wrong."""

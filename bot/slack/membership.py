@@ -213,8 +213,9 @@ def unusable_channels(session: Session) -> list[str]:
 
 
 def join_channels_at_start(runtime: Runtime) -> dict[str, str | None]:
-    """Join the configured channels, record which are unusable and queue the leads' notices
-    (sent by the next outbox pass). Slack is asked first; the transaction comes after."""
+    """Apply the config file to the bot token's workspace (when a file manages its settings),
+    join the channels its settings name, record which are unusable and queue the leads' notices
+    (sent by the next outbox pass). Slack is asked first; the transactions come after."""
     # One bot token per process: its client serves the one team it is installed in.
     client = runtime.client_for("")
     try:
@@ -222,13 +223,13 @@ def join_channels_at_start(runtime: Runtime) -> dict[str, str | None]:
     except (SlackApiError, OSError, TimeoutError) as error:
         log.warning("could not reach Slack to join the configured channels: %s", error)
         return {}
-    outcome = join_configured_channels(client, runtime.config)
+    runtime.workspace_settings.apply_file(team_id)
+    config = runtime.config_for(team_id)
+    outcome = join_configured_channels(client, config)
     with transaction(runtime.sessions) as session:
         now = runtime.clock()
-        workspace = ensure_workspace(session, team_id=team_id, config=runtime.config, now=now)
-        note_access(
-            session, workspace_id=workspace.id, config=runtime.config, outcome=outcome, now=now
-        )
+        workspace = ensure_workspace(session, team_id=team_id, now=now)
+        note_access(session, workspace_id=workspace.id, config=config, outcome=outcome, now=now)
     return outcome
 
 

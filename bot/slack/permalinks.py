@@ -44,6 +44,20 @@ def own_permalink(url: object, *, host: str | None) -> str | None:
     return f"https://{host}{parts.path}{query}"
 
 
+def link_url(url: object) -> str | None:
+    """A permalink Slack gave us (a card's, from chat.getPermalink), fit for a link button: on a
+    Slack address and of a permalink's shape (`own_permalink`), else None."""
+    if not isinstance(url, str) or len(url) > 300:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host or not host.endswith(".slack.com"):
+        return None
+    return own_permalink(url, host=host)
+
+
 class WorkspaceHosts:
     """The host of each workspace's Slack address (`acme.slack.com`), from `auth.test` with that
     workspace's token, asked once. When Slack cannot answer nothing is kept, and no link is

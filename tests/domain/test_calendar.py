@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time as clock
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -354,3 +355,24 @@ def test_calendar_for_a_configured_department() -> None:
     assert office.workday_minutes == 450
     # Thursday 15:00 plus two hours: Friday off, weekend, Monday 09:30.
     assert office.add_business_minutes(new_york(2026, 3, 5, 15), 120) == new_york(2026, 3, 9, 9, 30)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_latest_start_is_the_last_moment_a_duration_has_passed_from(seed: int) -> None:
+    """`latest_start(end, d)` splits the moments `s` exactly where `add(s, d) <= end` stops
+    holding, so a query can compare a column with it instead of asking `add` row by row."""
+    rng = random.Random(seed)
+    calendar = BusinessCalendar(
+        zone=ZoneInfo(rng.choice(["Europe/Berlin", "America/New_York", "Asia/Kolkata"])),
+        opens=time(rng.choice([7, 9])),
+        closes=time(rng.choice([15, 17, 18])),
+        workdays=frozenset(rng.sample(range(7), rng.randint(1, 6))),
+        holidays=frozenset({date(2026, 12, 25), date(2026, 3, 30)}),
+    )
+    end = datetime(2026, 3, 1, tzinfo=ZoneInfo("UTC")) + timedelta(
+        minutes=rng.randint(0, 60 * 24 * 300)
+    )
+    duration = BusinessDuration(days=rng.randint(0, 3), minutes=rng.randint(1, 600))
+    start = calendar.latest_start(end, duration)
+    assert calendar.add(start, duration) <= end
+    assert calendar.add(start + timedelta(minutes=1), duration) > end

@@ -4,9 +4,11 @@ publishes it again for the people it concerns who have opened it."""
 from __future__ import annotations
 
 import json
+import random
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -102,6 +104,7 @@ def test_a_lead_sees_overdue_requests_of_their_department(liaison: Liaison, db: 
     lead = sections(open_home(liaison, ENG_LEAD))
     [line] = lead["Needs attention"]
     assert "Late one" in line and f"claimed by <@{ENGINEER}>" in line and "committed for" in line
+    assert "*overdue* · Committed" in line
     assert "Needs attention" in sections(open_home(liaison, SALES_LEAD))
 
 
@@ -117,11 +120,13 @@ def test_a_lead_sees_escalated_requests_and_infeasible_hard_deadlines(
         assert current(db, card).status is Status.AT_RISK
     lines = sections(open_home(liaison, ENG_LEAD))["Needs attention"]
     assert len(lines) == 1 and "Hard one" in lines[0]  # a soft date at risk is theirs to settle
+    assert "*hard deadline at risk*" in lines[0]
 
     click_in_dm(liaison, SALES_REP, "negotiation_escalate")  # the latest negotiation: REQ-2
     for lead in (ENG_LEAD, SALES_LEAD):
         lines = sections(open_home(liaison, lead))["Needs attention"]
         assert ["Hard one" in lines[0], "Soft one" in lines[1]] == [True, True], lead
+        assert "*escalated*" in lines[1]
 
 
 def test_a_stranger_sees_empty_sections_with_a_friendly_line(
@@ -180,6 +185,21 @@ def test_250_requests_keep_every_home_under_100_blocks(liaison: Liaison, db: Ins
             assert f"and {total - 10} more" in found[name], (user, name)
             headers = [b["text"]["text"] for b in view["blocks"] if b["type"] == "header"]
             assert f"{name} ({total})" in headers
+
+    # Paging: every full section shown at length at once still fits, each listing what fits.
+    for user, keys in [(ENGINEER, ["queue", "team"]), (ENG_LEAD, ["team", "attention"])]:
+        for key in keys:
+            view = liaison.fake.home_tabs[user]
+            liaison.slack.block_action(user, "home_show_more", value=key, view=view)
+            liaison.settle()
+            call = liaison.fake.calls_to("views.publish", user_id=user)[-1]
+            assert call.response["ok"], call.response
+        view = liaison.fake.home_tabs[user]
+        assert len(view["blocks"]) <= 100
+        found = sections(view)
+        listed = {name: len([t for t in found[name] if "REQ-" in t]) for name in found}
+        assert sum(listed.values()) > 2 * 10, listed  # more than the sections' first ten
+        assert json.dumps(view).count("Show fewer") == 2
 
 
 def test_a_change_publishes_the_home_of_the_people_it_concerns_who_opened_it(
@@ -283,7 +303,23 @@ def test_show_more_lists_more_of_one_section_and_the_view_stays_valid(
     assert len(home["blocks"]) <= 100
     assert "Show more" not in json.dumps(home)  # already showing the most it shows
 
-    assert len(sections(open_home(liaison, SALES_REP))["My requests"]) == 11  # opened again
+    # Remembered: opened again, and after a change, the section stays at length.
+    home = open_home(liaison, SALES_REP)
+    assert len(sections(home)["My requests"]) == 41
+    before = publishes(liaison, SALES_REP)
+    react(liaison, first, ENGINEER, "raising_hand")
+    assert publishes(liaison, SALES_REP) == before + 1
+    home = liaison.fake.home_tabs[SALES_REP]
+    assert len(sections(home)["My requests"]) == 41
+
+    before = publishes(liaison, SALES_REP)
+    liaison.slack.block_action(SALES_REP, "home_show_fewer", value="mine", view=home)
+    liaison.settle()
+    assert publishes(liaison, SALES_REP) == before + 1
+    home = liaison.fake.home_tabs[SALES_REP]
+    assert len(sections(home)["My requests"]) == 11
+    assert "Show fewer" not in json.dumps(home) and "Show more" in json.dumps(home)
+    assert len(sections(open_home(liaison, SALES_REP))["My requests"]) == 11
 
 
 def test_show_more_of_no_known_section_publishes_nothing(liaison: Liaison, db: Inspector) -> None:
@@ -292,3 +328,64 @@ def test_show_more_of_no_known_section_publishes_nothing(liaison: Liaison, db: I
     liaison.slack.block_action(SALES_REP, "home_show_more", value="everything", view=home)
     liaison.settle()
     assert publishes(liaison, SALES_REP) == before
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_any_set_of_requests_publishes_homes_slack_accepts(
+    liaison: Liaison, db: Inspector, seed: int
+) -> None:
+    """Random numbers of requests in every section, long hostile titles, any section expanded:
+    every Home published is one the (strict) fake Slack accepts, within 100 blocks."""
+    rng = random.Random(seed)
+    first = file_request(liaison, db)
+    template = current(db, first)
+    today = liaison.clock().date()
+    kinds = [
+        (Status.NEW, None, None),  # the team's queue
+        (Status.COMMITTED, ENGINEER, today - timedelta(days=2)),  # a queue, overdue
+        (Status.COMMITTED, ENGINEER, today + timedelta(days=9)),
+        (Status.NEEDS_INFO, ENGINEER, None),  # a question waiting on the requester
+        (Status.AT_RISK, ENGINEER_2, None),  # a negotiation
+        (Status.DELIVERED, ENGINEER, None),  # feedback to give
+    ]
+    with Session(liaison.runtime.engine) as session, session.begin():
+        number = 1
+        for status, claimer, committed in kinds:
+            for _ in range(rng.choice([0, 1, 9, 10, 11, rng.randint(12, 70)])):
+                number += 1
+                session.add(
+                    Request(
+                        workspace_id=template.workspace_id,
+                        number=number,
+                        title=" ".join(
+                            rng.choice(["@channel", "<b>&", "é" * 40, "x" * 200])
+                            for _ in range(rng.randint(1, 30))
+                        ),
+                        requester_id=rng.choice([SALES_REP, SALES_REP, STRANGER]),
+                        requesting_department_id=template.requesting_department_id,
+                        fulfilling_department_id=template.fulfilling_department_id,
+                        status=status,
+                        claimer_id=claimer,
+                        committed_date=committed,
+                        projected_date=today + timedelta(days=5),
+                        hard_deadline=rng.random() < 0.5,
+                        desired_date=date(2026, 12, 18),
+                        card_permalink=template.card_permalink,
+                        created_at=liaison.clock() - timedelta(days=3),
+                        updated_at=liaison.clock() - timedelta(days=3),
+                        status_changed_at=liaison.clock() - timedelta(days=3),
+                    )
+                )
+
+    for user in (SALES_REP, ENGINEER, ENGINEER_2, ENG_LEAD, SALES_LEAD, STRANGER):
+        home = open_home(liaison, user)  # the fake refuses a view Slack would refuse
+        assert len(home["blocks"]) <= 100
+        for key in rng.sample(["mine", "queue", "team", "attention"], rng.randint(1, 4)):
+            if f'"value": "{key}"' not in json.dumps(home):
+                continue
+            liaison.slack.block_action(user, "home_show_more", value=key, view=home)
+            liaison.settle()
+            call = liaison.fake.calls_to("views.publish", user_id=user)[-1]
+            assert call.response["ok"], call.response
+            home = liaison.fake.home_tabs[user]
+            assert len(home["blocks"]) <= 100

@@ -12,7 +12,8 @@ from bot.db.session import make_session_factory, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
 from bot.domain.requests import RequestDraft
-from tests.conftest import ENGINEER, SALES_REP, Liaison
+from bot.slack.sending.senders import home_publish
+from tests.conftest import ENG_LEAD, ENGINEER, SALES_REP, Liaison
 from tests.slack.helpers import file_request, react
 
 
@@ -34,9 +35,7 @@ def counting(engine: Engine) -> Iterator[list[str]]:
 
 def more_requests(liaison: Liaison, count: int) -> None:
     with transaction(make_session_factory(liaison.runtime.engine)) as session:
-        workspace = requests.ensure_workspace(
-            session, team_id="T0001", config=liaison.runtime.config, now=liaison.clock()
-        )
+        workspace = requests.ensure_workspace(session, team_id="T0001", now=liaison.clock())
         for i in range(count):
             requests.file_request(
                 session,
@@ -62,3 +61,30 @@ def test_statements_per_reaction_do_not_grow_with_the_database(liaison: Liaison,
     more_requests(liaison, 60)
     many = statements_for_a_claim_and_estimate(liaison, db)
     assert few == many, f"{few} statements with few requests, {many} with many"
+
+
+def statements_for_a_home(liaison: Liaison, user: str) -> int:
+    """The statements one publish of `user`'s Home costs, as the Home sender builds it."""
+    with transaction(make_session_factory(liaison.runtime.engine)) as session:
+        workspace = requests.ensure_workspace(session, team_id="T0001", now=liaison.clock())
+    sessions = make_session_factory(liaison.runtime.engine)
+    with counting(liaison.runtime.engine) as statements, transaction(sessions) as session:
+        view = home_publish(
+            session,
+            liaison.runtime.config_for("T0001"),
+            workspace_id=workspace.id,
+            user_id=user,
+            now=liaison.clock(),
+        )["view"]
+    assert len(view["blocks"]) <= 100
+    return len(statements)
+
+
+def test_statements_per_home_do_not_grow_with_the_database(liaison: Liaison, db) -> None:
+    file_request(liaison, db)
+    more_requests(liaison, 30)  # full sections: each is counted too
+    few = {user: statements_for_a_home(liaison, user) for user in (SALES_REP, ENGINEER, ENG_LEAD)}
+    more_requests(liaison, 90)
+    many = {user: statements_for_a_home(liaison, user) for user in few}
+    assert few == many
+    assert max(many.values()) <= 10, many  # at most two for each section

@@ -121,6 +121,7 @@ class Closing(ChangeContext):
             now=self.now,
             data={"helpful": helpful},
         )
+        self._refresh_homes(request, user)  # the decision leaves the requester's Home
         if request.claimer_id:
             self._dm(request.claimer_id, request, "feedback", actor=user, helpful=helpful)
         return "Thanks, noted." if helpful else "Thanks for saying so; I told the team."

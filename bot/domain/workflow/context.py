@@ -165,7 +165,23 @@ class ChangeContext:
                 to_status=to if moved else None,
                 data=data,
             )
-        outbox.refresh_card(self.session, request, self._department(request).leads, now=self.now)
+        outbox.refresh_card(self.session, request, self._home_viewers(request, actor), now=self.now)
+
+    def _home_viewers(self, request: Request, actor: str) -> list[str]:
+        """Besides the requester, claimer and estimators, whose Home tab may show the change:
+        the leads of both departments (their attention list) and the person who acted (a
+        release takes the request out of their queue)."""
+        requesting = self._requesting(request)
+        leads = [*self._department(request).leads, *(requesting.leads if requesting else ())]
+        return [*leads, actor]
+
+    def _refresh_homes(self, request: Request, actor: str) -> None:
+        """A change that leaves the card as it is still shows on Home tabs (an escalation, the
+        requester's feedback)."""
+        people = [request.requester_id, *self._home_viewers(request, actor)]
+        outbox.refresh_homes(
+            self.session, workspace_id=request.workspace_id, people=people, now=self.now
+        )
 
     def _enqueue(
         self,

@@ -185,6 +185,7 @@ class Estimating(ChangeContext):
         }
         self._alert_leads(request, "escalated", actor=user, **facts)
         self._note(request, "escalated", actor=user)
+        self._refresh_homes(request, user)  # now in the leads' Needs attention
         return f"Escalated {request.reference} to the leads of both departments."
 
     def _alert_leads(self, request: Request, reason: str, **facts: Any) -> None:

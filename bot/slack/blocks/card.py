@@ -11,6 +11,7 @@ from bot.domain.models import Request
 from bot.slack import text
 from bot.slack.blocks.common import (
     Block,
+    actions,
     button,
     context,
     day,
@@ -23,6 +24,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.blocks.overrides import lead_menu
 from bot.slack.ids import Card
 
 # The card's menu: the usual sizes; "Other…" opens a modal for any other (bot/domain/estimates.py).
@@ -123,6 +125,8 @@ def request_card(request: Request, *, reactions: Reactions) -> list[Block]:
         blocks.append(context(*notes))
     if request.status.is_open:
         blocks.append(card_actions(request))
+    elif (reopen := lead_menu(request)) is not None:
+        blocks.append(actions(f"{Card.block}:{request.id}", reopen))
     return blocks
 
 
@@ -174,27 +178,28 @@ def card_actions(request: Request) -> Block:
         "block_id": f"{Card.block}:{request.id}",
         "elements": [
             claim,
-            {
-                "type": "static_select",
-                "action_id": Card.estimate,
-                "placeholder": plain("Estimate"),
-                "options": [
-                    *(
-                        option(f"{key} working day{'s' if n > 1 else ''}", f"{request.id}:{key}")
-                        for key, n in ESTIMATE_OPTIONS.items()
-                    ),
-                    option("Other…", f"{request.id}:{Card.estimate_other}"),
-                ],
-            },
+            estimate_menu(request),
             button("Ask the requester", Card.ask, value),
             button("Delivered", Card.deliver, value),
             button("Decline", Card.decline, value, style="danger"),
             button("Edit", Card.edit, value),
-            {
-                "type": "users_select",
-                "action_id": Card.reassign,
-                "placeholder": plain("Reassign (leads)"),
-            },
+            *filter(None, [lead_menu(request)]),
+        ],
+    }
+
+
+def estimate_menu(request: Request) -> dict[str, Any]:
+    """The estimate menu (the card's, and the Home's under a request in someone's queue)."""
+    return {
+        "type": "static_select",
+        "action_id": Card.estimate,
+        "placeholder": plain("Estimate"),
+        "options": [
+            *(
+                option(f"{key} working day{'s' if n > 1 else ''}", f"{request.id}:{key}")
+                for key, n in ESTIMATE_OPTIONS.items()
+            ),
+            option("Other…", f"{request.id}:{Card.estimate_other}"),
         ],
     }
 

@@ -18,7 +18,7 @@ from bot.slack.blocks.common import (
     plain,
     section,
 )
-from bot.slack.ids import Answer, Negotiation, Nudges
+from bot.slack.ids import Answer, Negotiation, Nudges, Requester
 
 # Slack's plain_text_input takes at most 3000 characters.
 MAX_ANSWER = 3000
@@ -36,16 +36,32 @@ def decision_actions(item: dict[str, Any]) -> Block | None:
     """Under a reminder to the requester, the buttons that take the decision it waits for."""
     value = str(item.get("request_id", ""))
     block_id = f"{Nudges.decision}:{value}:{item.get('kind')}"
-    if item.get("kind") == "needs_info":
-        return actions(block_id, button("Answer", Answer.button, value, style="primary"))
-    if item.get("kind") == "negotiation":
-        return actions(
-            block_id,
+    buttons = decision_buttons(str(item.get("kind")), value)
+    return actions(block_id, *buttons) if buttons else None
+
+
+# The decisions a requester takes, by what waits on them: a question, a date the team cannot
+# make (a negotiation), a delivery to judge.
+NEEDS_INFO, NEGOTIATION, FEEDBACK = "needs_info", "negotiation", "feedback"
+
+
+def decision_buttons(kind: str, value: str) -> list[dict[str, Any]]:
+    """The buttons that take the decision of `kind` about the request whose id is `value`,
+    wherever they are shown (a DM, a reminder, the Home tab): each click reaches one handler."""
+    if kind == NEEDS_INFO:
+        return [button("Answer", Answer.button, value, style="primary")]
+    if kind == NEGOTIATION:
+        return [
             button("Accept the projected date", Negotiation.accept, value, style="primary"),
             button("Cut scope", Negotiation.cut_scope, value),
             button("Escalate", Negotiation.escalate, value, style="danger"),
-        )
-    return None
+        ]
+    if kind == FEEDBACK:
+        return [
+            button(":+1: Yes", Requester.helpful, value),
+            button(":-1: Not quite", Requester.not_helpful, value),
+        ]
+    return []
 
 
 def answer_modal(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.lifecycle import Surface
@@ -16,7 +16,7 @@ from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.intents import intent_key
-from bot.slack.listeners.operations import GONE, answer_click, apply, by_id
+from bot.slack.listeners.operations import GONE, answer_privately, apply, by_id, from_home
 from bot.slack.listeners.requester_dm import answer_in_dm, in_dm
 from bot.slack.teams import team_of
 
@@ -34,12 +34,6 @@ _SIMPLE: dict[str, Button] = {
     Requester.helpful: lambda wf, r, u: wf.record_feedback(r, u, True, B),
     Requester.not_helpful: lambda wf, r, u: wf.record_feedback(r, u, False, B),
 }
-
-
-def where(body: dict[str, Any]) -> str | None:
-    """The channel the click happened in (for a private answer)."""
-    container = body.get("container") or {}
-    return container.get("channel_id") or (body.get("channel") or {}).get("id")
 
 
 def clicked(body: dict[str, Any]) -> dict[str, Any]:
@@ -65,15 +59,11 @@ MAX_MENU_NUMBER = 10_000
 
 def register(app: App, runtime: Runtime) -> None:
     def run(
-        body: dict[str, Any],
-        client: WebClient,
-        respond: Respond | None,
-        request_id: int | None,
-        button: Button,
+        body: dict[str, Any], client: WebClient, request_id: int | None, button: Button
     ) -> None:
         user = body["user"]["id"]
         if request_id is None:
-            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
         outcome = apply(
             runtime,
@@ -85,17 +75,20 @@ def register(app: App, runtime: Runtime) -> None:
             return
         if in_dm(body):
             answered = clicked(body).get("action_id") in _ANSWERED
-            answer_in_dm(client, body, outcome, tell_success=answered)
+            answer_in_dm(runtime, client, body, outcome, tell_success=answered)
         elif outcome is None:
-            answer_click(respond, client, where(body), user, GONE)
-        elif outcome.refused or clicked(body).get("action_id") in _ANSWERED:
-            answer_click(respond, client, where(body), user, outcome.message or "")
+            answer_privately(runtime, client, body, GONE)
+        elif outcome.refused or (
+            clicked(body).get("action_id") in _ANSWERED and not from_home(body)
+        ):
+            # On the Home tab a success shows in the Home, published again with the change.
+            answer_privately(runtime, client, body, outcome.message or "")
 
     def simple(button: Button) -> Callable[..., None]:
         # Bolt passes listener arguments by name, so the button is bound in a closure.
-        def on_click(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
-            run(body, client, respond, request_id_of(clicked(body).get("value")), button)
+            run(body, client, request_id_of(clicked(body).get("value")), button)
 
         return on_click
 
@@ -103,24 +96,23 @@ def register(app: App, runtime: Runtime) -> None:
         app.action(action_id)(simple(button))
 
     @app.action(Nudges.snooze)
-    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         parts = selected_parts(body)
         days = whole_number(parts[2], high=MAX_MENU_NUMBER) if len(parts) == 3 else None
         if days is None or parts[1] not in NUDGE_KINDS:
-            answer_click(respond, client, where(body), body["user"]["id"], NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
         kind = parts[1]
         run(
             body,
             client,
-            respond,
             request_id_of(parts[0]),
             lambda wf, r, u: wf.snooze(r, u, kind, days, B),
         )
 
     @app.action(Card.reassign)
-    def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         action = clicked(body)
         to_user = action.get("selected_user")
@@ -131,7 +123,7 @@ def register(app: App, runtime: Runtime) -> None:
         def reassign(wf: Workflow, r: Request, u: str) -> str:
             return wf.reassign(r, u, to_user, B)
 
-        run(body, client, respond, request_id, reassign)
+        run(body, client, request_id, reassign)
 
 
 # Clicks whose success is worth a private word (the others show on the card or in the thread).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.estimates import InvalidEstimate, parse_estimate_days
@@ -18,9 +18,15 @@ from bot.slack.blocks.estimate import estimate_modal
 from bot.slack.blocks.intake import typed_value
 from bot.slack.ids import Card, EstimateModal
 from bot.slack.intents import intent_key
-from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
-from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import GONE, answer_click, apply, by_id, submit_form
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
+from bot.slack.listeners.operations import (
+    GONE,
+    answer_privately,
+    apply,
+    by_id,
+    open_modal,
+    submit_form,
+)
 from bot.slack.teams import team_of
 
 
@@ -33,19 +39,19 @@ def _menu_choice(body: dict[str, Any]) -> tuple[int | None, str]:
 
 def register(app: App, runtime: Runtime) -> None:
     @app.action(Card.estimate)
-    def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         user = body["user"]["id"]
         request_id, choice = _menu_choice(body)
         if request_id is None:
-            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
         if choice == Card.estimate_other:
-            open_estimate_modal(body, client, respond, request_id)
+            open_estimate_modal(body, client, request_id)
             return
         days = ESTIMATE_OPTIONS.get(choice)
         if days is None:  # not an option the card offers
-            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
         outcome = apply(
             runtime,
@@ -56,13 +62,9 @@ def register(app: App, runtime: Runtime) -> None:
         if outcome is not None and outcome.repeated:
             return
         if outcome is None or outcome.refused:
-            answer_click(
-                respond, client, where(body), user, (outcome.message or "") if outcome else GONE
-            )
+            answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
 
-    def open_estimate_modal(
-        body: dict[str, Any], client: WebClient, respond: Respond | None, request_id: int
-    ) -> None:
+    def open_estimate_modal(body: dict[str, Any], client: WebClient, request_id: int) -> None:
         """Open the modal only for someone who may estimate; tell anyone else why not."""
         user = body["user"]["id"]
         found: list[dict[str, Any]] = []
@@ -77,9 +79,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
         if outcome is None or outcome.refused:
-            answer_click(
-                respond, client, where(body), user, (outcome.message or "") if outcome else GONE
-            )
+            answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
         elif found:
             open_modal(client, body["trigger_id"], found[0])
 

@@ -3,6 +3,7 @@ changes to the requests it shows publish it again (bot/domain/outbox.py `refresh
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +13,11 @@ from sqlalchemy.orm import Session
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
-from bot.domain.home import SECTIONS
+from bot.domain.home import SECTIONS, expand
 from bot.domain.models import HomeVisit
 from bot.domain.requests import ensure_workspace
 from bot.runtime import Runtime
-from bot.slack.ids import HomeMore
+from bot.slack.ids import HomeItem, HomeMore
 from bot.slack.inbox import EventListener
 from bot.slack.listeners.operations import first_delivery
 from bot.slack.teams import team_of
@@ -29,11 +30,12 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         user, team = event.get("user"), team_of(body)
         if event.get("tab") != "home" or not isinstance(user, str) or not team:
             return  # the Messages tab, or nobody to show a Home to
+        learn_settings_access(runtime, team, user)
         now = runtime.clock()
         with transaction(runtime.sessions) as session:
             if not first_delivery(session, str(body.get("event_id")), now):
                 return
-            workspace = ensure_workspace(session, team_id=team, config=runtime.config, now=now)
+            workspace = ensure_workspace(session, team_id=team, now=now)
             remember_visit(session, workspace_id=workspace.id, user_id=user, now=now)
             outbox.publish_home(session, workspace_id=workspace.id, user_id=user, now=now)
         runtime.outbox.send_homes()  # already after the answer to Slack
@@ -42,31 +44,55 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.action(HomeMore.button)
-    def on_show_more(ack: Ack, body: dict[str, Any]) -> None:
-        """Publish the Home again with the clicked section listing more."""
+    def expansion(shown: bool) -> Callable[..., None]:
+        def on_click(ack: Ack, body: dict[str, Any]) -> None:
+            """Publish the Home again with the clicked section listed at length (or not), and
+            remember it for every later publish."""
+            ack()
+            user, team = body.get("user", {}).get("id"), team_of(body)
+            key = ((body.get("actions") or [{}])[0]).get("value")
+            if not isinstance(user, str) or not team or key not in SECTIONS:
+                return
+            now = runtime.clock()
+            with transaction(runtime.sessions) as session:
+                workspace = ensure_workspace(session, team_id=team, now=now)
+                visit = remember_visit(session, workspace_id=workspace.id, user_id=user, now=now)
+                visit.expanded = expand(visit.expanded, key, shown=shown)
+                outbox.publish_home(session, workspace_id=workspace.id, user_id=user, now=now)
+            runtime.outbox.send_homes()
+
+        return on_click
+
+    app.action(HomeMore.button)(expansion(True))
+    app.action(HomeMore.fewer)(expansion(False))
+
+    @app.action(HomeItem.open_card)
+    def on_open_card(ack: Ack) -> None:
+        """Slack opens the link itself; the click is only acknowledged."""
         ack()
-        user, team = body.get("user", {}).get("id"), team_of(body)
-        key = ((body.get("actions") or [{}])[0]).get("value")
-        if not isinstance(user, str) or not team or key not in SECTIONS:
-            return
-        now = runtime.clock()
-        with transaction(runtime.sessions) as session:
-            workspace = ensure_workspace(session, team_id=team, config=runtime.config, now=now)
-            remember_visit(session, workspace_id=workspace.id, user_id=user, now=now)
-            outbox.publish_home(
-                session, workspace_id=workspace.id, user_id=user, now=now, expanded=key
-            )
-        runtime.outbox.send_homes()
 
 
-def remember_visit(session: Session, *, workspace_id: int, user_id: str, now: datetime) -> None:
-    """Record that `user_id` opened the Home tab at `now`."""
+def learn_settings_access(runtime: Runtime, team_id: str, user_id: str) -> None:
+    """Ask Slack, before the Home is built, whether the person may see Settings (the Home is
+    built inside a transaction, where Slack is not asked; the answer is kept a while)."""
+    config = runtime.config_for(team_id)
+    runtime.permissions.access(
+        team_id, user_id, config, wait=runtime.settings.slack_timeout_seconds
+    )
+
+
+def remember_visit(
+    session: Session, *, workspace_id: int, user_id: str, now: datetime
+) -> HomeVisit:
+    """Record that `user_id` opened the Home tab at `now`; their visit."""
     key = {"workspace_id": workspace_id, "user_id": user_id}
-    if not insert_ignoring_conflicts(
+    inserted = insert_ignoring_conflicts(
         session,
         HomeVisit,
-        {**key, "first_opened_at": now, "last_opened_at": now},
+        {**key, "first_opened_at": now, "last_opened_at": now, "expanded": ""},
         ["workspace_id", "user_id"],
-    ):
-        session.get_one(HomeVisit, (workspace_id, user_id)).last_opened_at = now
+    )
+    visit = session.get_one(HomeVisit, (workspace_id, user_id))
+    if not inserted:
+        visit.last_opened_at = now
+    return visit

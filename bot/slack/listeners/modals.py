@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain import requests
@@ -25,9 +25,8 @@ from bot.slack.blocks.intake import (
 )
 from bot.slack.blocks.notes import note_modal
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
-from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
-from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import answer_click, apply, by_id, submit_form
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
+from bot.slack.listeners.operations import answer_privately, apply, by_id, open_modal, submit_form
 from bot.slack.listeners.requester_dm import origin_of, settle_origin
 from bot.slack.teams import team_of
 
@@ -47,16 +46,12 @@ def draft_of(request: Request) -> RequestDraft:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    config = runtime.config
-
-    def precheck(
-        body: dict[str, Any], client: WebClient, respond: Respond | None, check: Any
-    ) -> Request | None:
+    def precheck(body: dict[str, Any], client: WebClient, check: Any) -> Request | None:
         """Open a modal only for someone allowed to use it; tell anyone else why not."""
         user = body["user"]["id"]
         request_id = request_id_of(clicked(body).get("value"))
         if request_id is None:
-            answer_click(respond, client, where(body), user, NOT_UNDERSTOOD)
+            answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return None
         found: list[Request] = []
 
@@ -66,7 +61,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         outcome = apply(runtime, by_id(request_id, team_of(body)), operate, deliver=False)
         if outcome is not None and outcome.refused:
-            answer_click(respond, client, where(body), user, outcome.message or "")
+            answer_privately(runtime, client, body, outcome.message or "")
         return found[0] if found else None
 
     def note_opener(
@@ -74,14 +69,14 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> Any:
         """A button that opens a modal asking for a few words, for members of the team."""
 
-        def on_click(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
 
             def check(wf: Workflow, r: Request, user: str) -> None:
                 wf.require_open(r)
                 wf.require_member(r, user, attempt)
 
-            request = precheck(body, client, respond, check)
+            request = precheck(body, client, check)
             if request is not None:
                 view = note_modal(
                     callback,
@@ -116,17 +111,17 @@ def register(app: App, runtime: Runtime) -> None:
         )
     )
 
-    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
 
         def check(wf: Workflow, r: Request, user: str) -> None:
             wf.require_requester(r, user, Attempt.EDIT)
             wf.require_open(r)
 
-        request = precheck(body, client, respond, check)
+        request = precheck(body, client, check)
         if request is not None:
             view = intake_modal(
-                config=config,
+                config=runtime.config_for(team_of(body)),
                 draft=draft_of(request),
                 metadata={"request_id": request.id, **origin_of(body)},
                 editing=request.reference,
@@ -170,6 +165,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         user = body["user"]["id"]
+        config = runtime.config_for(team_of(body))
         draft = read_intake(view, config=config)
         today = runtime.clock().astimezone(ZoneInfo(config.organization.timezone)).date()
         problems = requests.validate_draft(draft, today=today, config=config)

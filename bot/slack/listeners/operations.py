@@ -16,14 +16,17 @@ from sqlalchemy.orm import Session
 
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
+from bot.domain import outbox
 from bot.domain.models import ProcessedEvent, Request
 from bot.domain.numbers import whole_number
 from bot.domain.people import MembershipUnknown
+from bot.domain.requests import find_workspace
 from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow, lock_request
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks.intake import view_metadata
+from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.replies import UNAVAILABLE
 from bot.slack.intents import intent_key
 from bot.slack.refusals import refusal_text
@@ -85,10 +88,11 @@ def apply(
             request = find(session)
             if request is None:
                 return None
+            config = runtime.config_of(session, request.workspace_id)
             directory = directory_for_workspace(
-                session, config=runtime.config, workspace_id=request.workspace_id
+                session, config=config, workspace_id=request.workspace_id
             )
-            workflow = Workflow(session, config=runtime.config, directory=directory, now=now)
+            workflow = Workflow(session, config=config, directory=directory, now=now)
             message = operate(workflow, request)
             request_id = request.id
     except SQLAlchemyError:
@@ -165,6 +169,52 @@ def tell(client: WebClient, channel: str | None, user: str, message: str) -> Non
         client.chat_postEphemeral(channel=channel, user=user, text=message)
     except SlackApiError as error:
         log.info("could not answer %s privately: %s", user, error.response.get("error"))
+
+
+def from_home(body: dict[str, Any]) -> bool:
+    """Whether the click happened on someone's Home tab (a view with no response_url and no
+    channel to answer in)."""
+    container = body.get("container") or {}
+    return container.get("type") == "view" and (body.get("view") or {}).get("type") == "home"
+
+
+def answer_privately(
+    runtime: Runtime, client: WebClient, body: dict[str, Any], message: str
+) -> None:
+    """The private answer to a click, wherever it was. On the Home tab, a small modal (the
+    click's trigger is fresh) and the clicker's Home published again, so a button on a request
+    that changed meanwhile gives way to the current state; elsewhere through the click's
+    response_url (see answer_click)."""
+    user = body["user"]["id"]
+    if from_home(body):
+        trigger = body.get("trigger_id")
+        if isinstance(trigger, str) and trigger:
+            open_modal(client, trigger, notice_modal(message))
+        team = team_of(body)
+        if team:
+            now = runtime.clock()
+            with transaction(runtime.sessions) as session:
+                workspace = find_workspace(session, team_id=team)
+                if workspace is not None:
+                    outbox.publish_home(session, workspace_id=workspace.id, user_id=user, now=now)
+            runtime.outbox.send_homes()
+        return
+    url = body.get("response_url")
+    respond = Respond(response_url=url) if isinstance(url, str) and url else None
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    answer_click(respond, client, channel, user, message)
+
+
+def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> dict[str, Any] | None:
+    """Open `view`; the view as Slack opened it (its id and hash), or None when it could not."""
+    try:
+        opened = client.views_open(trigger_id=trigger_id, view=view).get("view")
+    except SlackApiError as error:
+        # The trigger expires after 3 s; there is nothing to show the person but a log line.
+        log.warning("could not open a modal: %s", error.response.get("error"))
+        return None
+    return opened if isinstance(opened, dict) else None
 
 
 def answer_click(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -22,8 +22,15 @@ from bot.runtime import Runtime
 from bot.slack.blocks.dm import answer_modal, origin, settled, settled_prompt
 from bot.slack.blocks.intake import typed_value, view_metadata
 from bot.slack.ids import Answer, Negotiation, Requester
-from bot.slack.listeners.intake import open_modal
-from bot.slack.listeners.operations import GONE, Outcome, answer_click, apply, by_id, submit_form
+from bot.slack.listeners.operations import (
+    GONE,
+    Outcome,
+    answer_privately,
+    apply,
+    by_id,
+    open_modal,
+    submit_form,
+)
 from bot.slack.teams import team_of
 
 log = logging.getLogger(__name__)
@@ -53,15 +60,20 @@ def _clicked(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def answer_in_dm(
-    client: WebClient, body: dict[str, Any], outcome: Outcome | None, *, tell_success: bool
+    runtime: Runtime,
+    client: WebClient,
+    body: dict[str, Any],
+    outcome: Outcome | None,
+    *,
+    tell_success: bool,
 ) -> None:
     """Answer a click in a DM: a deciding click replaces the prompt's buttons with its outcome;
     a refusal (a stale prompt, or someone who may not decide) is said privately."""
     action = _clicked(body)
     if outcome is None:
-        answer_privately(client, body, GONE)
+        answer_privately(runtime, client, body, GONE)
     elif outcome.refused:
-        answer_privately(client, body, outcome.message or "")
+        answer_privately(runtime, client, body, outcome.message or "")
     elif action.get("action_id") in DECIDING:
         message = body.get("message") or {}
         container = body.get("container") or {}
@@ -73,15 +85,7 @@ def answer_in_dm(
         )
         update_prompt(client, container.get("channel_id"), container.get("message_ts"), blocks)
     elif tell_success and outcome.message:
-        answer_privately(client, body, outcome.message)
-
-
-def answer_privately(client: WebClient, body: dict[str, Any], message: str) -> None:
-    """A message only the clicker sees, through the click's response_url (see answer_click)."""
-    url = body.get("response_url")
-    respond = Respond(response_url=url) if isinstance(url, str) and url else None
-    container = body.get("container") or {}
-    answer_click(respond, client, container.get("channel_id"), body["user"]["id"], message)
+        answer_privately(runtime, client, body, outcome.message)
 
 
 def update_prompt(
@@ -132,7 +136,7 @@ def register(app: App, runtime: Runtime) -> None:
         user = body["user"]["id"]
         request_id = whole_number(_clicked(body).get("value"))
         if request_id is None:
-            answer_privately(client, body, GONE)
+            answer_privately(runtime, client, body, GONE)
             return
         shown: list[dict[str, Any]] = []
 
@@ -149,7 +153,7 @@ def register(app: App, runtime: Runtime) -> None:
 
         outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
         if outcome is None or outcome.refused:
-            answer_privately(client, body, (outcome.message or "") if outcome else GONE)
+            answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
         elif shown:
             open_modal(client, body["trigger_id"], shown[0])
 

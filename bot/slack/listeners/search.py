@@ -15,7 +15,8 @@ from bot.runtime import Runtime
 from bot.slack.blocks.intake import typed_value
 from bot.slack.blocks.search import search_modal
 from bot.slack.ids import HomeSearch
-from bot.slack.listeners.intake import departments_of, open_modal
+from bot.slack.listeners.intake import departments_of
+from bot.slack.listeners.operations import open_modal
 from bot.slack.teams import team_of
 
 EMPTY = "Type a request number or some words, or pick a person."

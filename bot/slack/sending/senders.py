@@ -5,7 +5,8 @@ bot/domain/outbox.py; everything around the call is shared (bot/slack/sending/lo
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -13,12 +14,16 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
+from bot.config.store import SettingsStore
 from bot.domain import outbox
-from bot.domain.home import home_for
+from bot.domain.home import expanded_sections, home_for
+from bot.domain.models import HomeVisit, Workspace
 from bot.domain.usergroups import directory_for_workspace
 from bot.slack.blocks.card import card_message
 from bot.slack.blocks.home import home_view
+from bot.slack.blocks.settings import settings_section
 from bot.slack.messages import Rendering, render
+from bot.slack.permissions import Permissions
 from bot.slack.sending import recovery
 from bot.slack.sending.effects import Effect, Sender, SendResult
 from bot.slack.sending.transport import NETWORK_ERRORS, Failed, error_code
@@ -106,26 +111,46 @@ class FileSender:
         return SendResult()
 
 
+# The blocks a person's Home ends with, by (team id, user id): their Settings section, if any.
+HomeTail = Callable[[str, str], list[dict[str, Any]]]
+
+
+def settings_for_home(store: SettingsStore, permissions: Permissions) -> HomeTail:
+    """The Settings section of a person's Home, as far as who they are is known (no Slack call:
+    the Home is built inside a transaction; opening the Home asks Slack first)."""
+
+    def tail(team_id: str, user_id: str) -> list[dict[str, Any]]:
+        current = store.current(team_id)
+        return settings_section(current, permissions.known_access(team_id, user_id, current.config))
+
+    return tail
+
+
 class HomeSender:
     """Publishes one person's Home tab (the effect's `channel` is their user id), drawn from the
-    state when it is sent. Publishing it again is harmless: it replaces the view."""
+    state when it is sent. Publishing it again is harmless: it replaces the view. `settings`
+    gives the blocks it ends with (the Settings section)."""
 
     coalesces = False
+
+    def __init__(self, settings: HomeTail | None = None) -> None:
+        self._settings = settings
 
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         row = effect.row
         assert row.channel, "a Home publish names its person"
-        directory = directory_for_workspace(session, config=config, workspace_id=row.workspace_id)
-        home = home_for(
+        tail = []
+        if self._settings is not None:
+            team_id = session.get_one(Workspace, row.workspace_id).team_id
+            tail = self._settings(team_id, row.channel)
+        return home_publish(
             session,
-            config=config,
-            directory=directory,
+            config,
             workspace_id=row.workspace_id,
             user_id=row.channel,
             now=effect.started,
-            expanded=(row.payload or {}).get("expanded"),
+            tail=tail,
         )
-        return {"user_id": row.channel, "view": home_view(home)}
 
     def conversation(self, effect: Effect) -> str | None:
         return None  # views.publish needs no conversation
@@ -133,6 +158,32 @@ class HomeSender:
     def send(self, effect: Effect, client: WebClient) -> SendResult:
         client.views_publish(**effect.content)
         return SendResult()
+
+
+def home_publish(
+    session: Session,
+    config: LiaisonConfig,
+    *,
+    workspace_id: int,
+    user_id: str,
+    now: datetime,
+    tail: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The arguments of `views.publish` for `user_id`'s Home at `now`, with the sections they
+    expanded listed at length and `tail` (their Settings section) at the end (bench/home.py
+    times exactly this)."""
+    directory = directory_for_workspace(session, config=config, workspace_id=workspace_id)
+    visit = session.get(HomeVisit, (workspace_id, user_id))
+    home = home_for(
+        session,
+        config=config,
+        directory=directory,
+        workspace_id=workspace_id,
+        user_id=user_id,
+        now=now,
+        expanded=expanded_sections(visit.expanded if visit is not None else None),
+    )
+    return {"user_id": user_id, "view": home_view(home, tail=tail)}
 
 
 # The registry: one sender per effect kind in bot/domain/outbox.py.

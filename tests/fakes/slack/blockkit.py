@@ -27,9 +27,17 @@ def _element_errors(element: object, at: str) -> list[str]:
     if element.get("type") == "button":
         errors += _too_long(_text_of(element.get("text")), 75, f"{at}/text/text")
         errors += _too_long(element.get("value"), 2000, f"{at}/value")
+        errors += _too_long(element.get("url"), 3000, f"{at}/url")
+    errors += _too_long(element.get("action_id"), 255, f"{at}/action_id")
     options = element.get("options") or []
     if len(options) > 100:
         errors.append(f"no more than 100 items allowed [json-pointer:{at}/options]")
+    if element.get("type") == "overflow":
+        # An overflow menu holds two to five options.
+        if len(options) > 5:
+            errors.append(f"no more than 5 items allowed [json-pointer:{at}/options]")
+        if len(options) < 2:
+            errors.append(f"must provide at least 2 items [json-pointer:{at}/options]")
     for j, option in enumerate(options):
         errors += _too_long(_text_of(option.get("text")), 75, f"{at}/options/{j}/text/text")
         errors += _too_long(option.get("value"), 150, f"{at}/options/{j}/value")

@@ -63,6 +63,13 @@ class UsersMethods:
             "real_name": f"User {user_id}",
             "deleted": False,
             "is_bot": user_id == self.bot_user_id,
+            "is_app_user": False,
+            # A workspace's roles, as users.info reports them; tests make admins and owners.
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
             "tz": "America/New_York",
             **copy.deepcopy(self.users.get(user_id, {})),
         }

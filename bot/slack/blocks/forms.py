@@ -1,0 +1,152 @@
+"""Pieces the settings modals share: reading a submitted view's inputs, the time zone and
+weekday choices, and placing the problems `SettingsStore.change` finds on the modal's fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.config import Problem
+from bot.config.models import WEEKDAYS
+from bot.slack import text
+from bot.slack.blocks.common import Block, option, plain
+from bot.slack.ids import SettingsIds
+
+# The zones offered in a time zone menu (a zone already chosen is offered too).
+COMMON_ZONES = (
+    "UTC",
+    "America/Los_Angeles",
+    "America/Denver",
+    "America/Chicago",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Amsterdam",
+    "Europe/Madrid",
+    "Europe/Rome",
+    "Europe/Warsaw",
+    "Europe/Helsinki",
+    "Europe/Istanbul",
+    "Africa/Johannesburg",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Shanghai",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
+DAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
+ERROR_TEXT = 150  # what Slack shows under a field is short
+
+
+def field(
+    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
+) -> Block:
+    """An input block whose element's action id is `SettingsIds.value`."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "optional": optional,
+        "element": {**element, "action_id": SettingsIds.value},
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
+def text_input(
+    initial: str | None = None,
+    *,
+    placeholder: str = "",
+    multiline: bool = False,
+    max_length: int = 3000,
+) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "max_length": max_length}
+    if multiline:
+        element["multiline"] = True
+    if initial:
+        element["initial_value"] = initial[:max_length]
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    return element
+
+
+def zone_select(current: str | None, *, placeholder: str = "The organization's") -> dict[str, Any]:
+    zones = list(COMMON_ZONES)
+    if current and current not in zones:
+        zones.insert(0, current)
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "placeholder": plain(placeholder),
+        "options": [option(zone, zone) for zone in zones],
+    }
+    if current:
+        element["initial_option"] = option(current, current)
+    return element
+
+
+def weekday_options() -> list[dict[str, Any]]:
+    return [option(DAY_NAMES[day], day) for day in WEEKDAYS]
+
+
+def _state(view: Mapping[str, Any], block_id: str) -> dict[str, Any]:
+    values = (view.get("state") or {}).get("values") or {}
+    found = (values.get(block_id) or {}).get(SettingsIds.value)
+    return found if isinstance(found, dict) else {}
+
+
+def read_text(view: Mapping[str, Any], block_id: str) -> str:
+    value = _state(view, block_id).get("value")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def read_option(view: Mapping[str, Any], block_id: str) -> str | None:
+    picked = _state(view, block_id).get("selected_option")
+    value = picked.get("value") if isinstance(picked, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def read_options(view: Mapping[str, Any], block_id: str) -> list[str]:
+    picked = _state(view, block_id).get("selected_options")
+    values = [o.get("value") for o in picked or [] if isinstance(o, dict)]
+    return [v for v in values if isinstance(v, str) and v]
+
+
+def read_users(view: Mapping[str, Any], block_id: str) -> list[str]:
+    picked = _state(view, block_id).get("selected_users")
+    return [u for u in picked or [] if isinstance(u, str) and u]
+
+
+def read_conversation(view: Mapping[str, Any], block_id: str) -> str | None:
+    state = _state(view, block_id)
+    picked = state.get("selected_conversation") or state.get("selected_channel")
+    return picked if isinstance(picked, str) and picked else None
+
+
+def errors_on_fields(
+    problems: Sequence[Problem], fields: Mapping[str, str], fallback: str, *, skip: int = 0
+) -> dict[str, str]:
+    """Each problem on the block of the field its `loc` names (`fields`: the name in the file
+    -> block id; the name is the first string of `loc` after `skip` parts), the others on
+    `fallback`. One message per block: the first."""
+    errors: dict[str, str] = {}
+    for problem in problems:
+        names = [part for part in problem.loc[skip:] if isinstance(part, str)]
+        block = next((fields[name] for name in names if name in fields), fallback)
+        message = problem.message if block != fallback or not problem.place else str(problem)
+        errors.setdefault(block, text.plain(message, ERROR_TEXT))
+    return errors
