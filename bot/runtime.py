@@ -56,6 +56,14 @@ class TimeZones(Protocol):
     def zone(self, team_id: str, user_id: str) -> ZoneInfo | None: ...
 
 
+class WorkspaceAdmins(Protocol):
+    """Who administers a workspace, and may therefore set Liaison up (bot/slack/admins.py)."""
+
+    def is_admin(self, team_id: str, user_id: str) -> bool: ...
+
+    def time_zone(self, team_id: str, user_id: str) -> str | None: ...
+
+
 class StoredEvents(Stoppable, Protocol):
     """Slack events kept from their answer until they are handled (bot/slack/inbox.py)."""
 
@@ -78,6 +86,7 @@ class Runtime:
     outbox: OutboxSender
     inbox: StoredEvents
     time_zones: TimeZones
+    admins: WorkspaceAdmins
     # Where the work after an answer runs (handling stored events, sending the outbox), so the
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor

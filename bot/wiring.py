@@ -22,6 +22,7 @@ from bot.config.store import SettingsStore, read_settings_file
 from bot.db.session import make_engine, make_session_factory
 from bot.runtime import Clock, Runtime, system_clock
 from bot.settings import Settings
+from bot.slack.admins import Admins
 from bot.slack.app import event_listeners
 from bot.slack.inbox import EventInbox
 from bot.slack.people import TimeZones
@@ -119,6 +120,7 @@ def build_runtime(
         ),
         inbox=inbox,
         time_zones=TimeZones(client_for),
+        admins=Admins(client_for),
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
     )
     # The listeners are handed the runtime, and the inbox hands them the events it stored.

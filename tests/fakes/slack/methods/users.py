@@ -63,6 +63,14 @@ class UsersMethods:
             "real_name": f"User {user_id}",
             "deleted": False,
             "is_bot": user_id == self.bot_user_id,
+            # As Slack answers for a full member; a test makes someone an admin or an owner
+            # with `fake.users[user_id] = {"is_admin": True}`.
+            "is_admin": False,
+            "is_owner": False,
+            "is_primary_owner": False,
+            "is_restricted": False,
+            "is_ultra_restricted": False,
+            "is_app_user": False,
             "tz": "America/New_York",
             **copy.deepcopy(self.users.get(user_id, {})),
         }
