@@ -166,10 +166,12 @@ def publish_home(
     user_id: str,
     now: datetime,
     expanded: str | None = None,
+    setup: str | None = None,
 ) -> None:
     """Queue a publish of `user_id`'s Home tab, unless one is already waiting: it is drawn from
     the state when it is sent, so one waiting publish shows every change queued meanwhile.
-    `expanded` names a section the person asked to see more of (bot/domain/home.py)."""
+    `expanded` names a section the person asked to see more of (bot/domain/home.py); `setup`
+    the setup Home they get while Liaison is being set up (bot/slack/listeners/setup.py)."""
     waiting = session.scalar(
         select(OutboxMessage)
         .where(
@@ -180,7 +182,7 @@ def publish_home(
         )
         .limit(1)
     )
-    payload = {"expanded": expanded} if expanded else {}
+    payload = {key: value for key, value in (("expanded", expanded), ("setup", setup)) if value}
     if waiting is None:
         enqueue(
             session,
@@ -191,4 +193,4 @@ def publish_home(
             payload=payload,
         )
     elif payload:
-        waiting.payload = payload
+        waiting.payload = {**(waiting.payload or {}), **payload}

@@ -23,6 +23,7 @@ from bot.slack.listeners import (
     overrides,
     requester_dm,
     search,
+    setup,
     usergroups,
 )
 from bot.slack.listeners.home import listeners as home_listeners
@@ -88,7 +89,8 @@ def create_bolt_app(
         runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
-    for listeners in (intake, actions, estimates, modals, overrides, requester_dm, search, home):
+    surfaces = (intake, actions, estimates, modals, overrides, requester_dm, search, home, setup)
+    for listeners in surfaces:
         listeners.register(app, runtime)
     return app
 

@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from bot.config import LiaisonConfig
 from bot.domain import outbox
 from bot.domain.home import home_for
+from bot.domain.models import Workspace
 from bot.domain.usergroups import directory_for_workspace
 from bot.slack.blocks.card import card_message
 from bot.slack.blocks.home import home_view
+from bot.slack.blocks.setup import not_set_up_home, setup_home
 from bot.slack.messages import Rendering, render
 from bot.slack.sending import recovery
 from bot.slack.sending.effects import Effect, Sender, SendResult
@@ -115,6 +117,9 @@ class HomeSender:
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         row = effect.row
         assert row.channel, "a Home publish names its person"
+        setup = setup_view(session, config, row.workspace_id, (row.payload or {}).get("setup"))
+        if setup is not None:
+            return {"user_id": row.channel, "view": setup}
         directory = directory_for_workspace(session, config=config, workspace_id=row.workspace_id)
         home = home_for(
             session,
@@ -133,6 +138,20 @@ class HomeSender:
     def send(self, effect: Effect, client: WebClient) -> SendResult:
         client.views_publish(**effect.content)
         return SendResult()
+
+
+def setup_view(
+    session: Session, config: LiaisonConfig, workspace_id: int, setup: str | None
+) -> dict[str, Any] | None:
+    """The setup Home asked for (bot/slack/listeners/setup.py `home_setup`) if it still applies
+    now: an admin's steps until the setup is finished, the notice until people can file."""
+    if setup == "admin":
+        workspace = session.get_one(Workspace, workspace_id)
+        if not config.is_set_up or workspace.setup_finished_at is None:
+            return setup_home(config)
+    elif setup == "member" and not config.is_set_up:
+        return not_set_up_home()
+    return None
 
 
 # The registry: one sender per effect kind in bot/domain/outbox.py.
