@@ -20,6 +20,7 @@ from tests.conftest import (
     INTAKE_CHANNEL,
     SALES_LEAD,
     SALES_REP,
+    SALES_REP_2,
     STRANGER,
     TEAM_ID,
     Inspector,
@@ -242,3 +243,20 @@ def test_a_channel_liaison_cannot_join_says_so_on_the_field(liaison: Liaison) ->
     assert response.text == ""
     config = liaison.runtime.workspace_settings.config_for(TEAM_ID)
     assert config.department("engineering").intake_channel == PRIVATE
+
+
+def test_members_from_a_user_group_can_file_at_once(liaison: Liaison, db: Inspector) -> None:
+    liaison.fake.usergroups["SSALES"] = [SALES_REP_2]
+    open_home(liaison, ADMIN)
+    click_home(liaison, ADMIN, "setup_open", "asking")
+    modal = opened_view(liaison, "setup_asking")
+    [menu] = [b["element"] for b in modal["blocks"] if b["block_id"] == "usergroup"]
+    assert {"SSALES", "SENG"} <= {o["value"] for o in menu["options"]}
+    response = liaison.slack.view_submission(modal, ADMIN, {"name": "Sales", "usergroup": "SSALES"})
+    assert response.text == ""
+    liaison.settle()
+    assert "<!subteam^SSALES>" in texts(liaison.fake.home_tabs[ADMIN])
+    save_step(liaison, ADMIN, "doing", DOING)
+
+    card = file_request(liaison, db, user=SALES_REP_2)
+    assert card.channel == INTAKE_CHANNEL

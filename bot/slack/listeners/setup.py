@@ -19,6 +19,7 @@ from bot.domain import outbox
 from bot.domain.models import HomeVisit, Workspace
 from bot.domain.requests import ensure_workspace
 from bot.domain.workspace_settings import SLACK, CurrentSettings, section_of
+from bot.jobs.usergroups import refresh_usergroup
 from bot.runtime import Runtime
 from bot.slack import membership
 from bot.slack.blocks.setup import asking_department, doing_department
@@ -186,6 +187,8 @@ def register(app: App, runtime: Runtime) -> None:
                     session, workspace_id=workspace.id, people=list(visitors), now=now
                 )
         runtime.outbox.send_homes()
+        if table.get("usergroup"):  # its members can file (or claim) now, not at the next read
+            refresh_usergroup(runtime, team, str(table["usergroup"]))
 
 
 def _changed_section(
