@@ -26,7 +26,7 @@ ERROR_TEXT = 150
 DEFAULT_HOURS = ("09:00", "17:00")
 DEFAULT_NAMES = {Setup.asking: "Sales", Setup.doing: "Engineering"}
 TITLES = {Setup.asking: "The asking team", Setup.doing: "The doing team", Setup.digest: "Digest"}
-_DEPARTMENT_FIELDS = {
+_STEP_FIELDS = {
     Setup.asking: (Setup.name, Setup.members, Setup.usergroup, Setup.leads),
     Setup.doing: (
         Setup.name,
@@ -197,7 +197,7 @@ def read_digest(view: dict[str, Any]) -> dict[str, Any]:
 def step_errors(step: str, problems: list[Problem], index: int) -> dict[str, str]:
     """Problems found saving the step (its table at `index` of its section) as Slack's
     `response_action: errors` map: each on its field, the others on the first field."""
-    fields = _DEPARTMENT_FIELDS[step]
+    fields = _STEP_FIELDS[step]
     section = "digests" if step == Setup.digest else "departments"
     errors: dict[str, str] = {}
     for problem in problems:
