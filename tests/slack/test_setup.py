@@ -156,6 +156,7 @@ def test_an_admin_sets_liaison_up_and_a_member_files_the_first_request(
 
     settings = liaison.runtime.workspace_settings.current(TEAM_ID)
     assert settings.source == "slack"
+    assert settings.config.organization.timezone == "Europe/Berlin"  # the admin's own
     assert [(d.key, d.role.value) for d in settings.config.departments] == [
         ("sales", "requester"),
         ("engineering", "fulfiller"),

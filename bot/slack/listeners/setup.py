@@ -168,6 +168,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors=step_errors(step, problems, index))
             return
         ack()
+        _default_organization_zone(runtime, current, team, user)
         became_set_up = not current.config.is_set_up and runtime.config_for(team).is_set_up
         now = runtime.clock()
         with transaction(runtime.sessions) as session:
@@ -219,6 +220,21 @@ def _changed_section(
         **table,
     }
     return "departments", departments, index
+
+
+def _default_organization_zone(
+    runtime: Runtime, current: CurrentSettings, team_id: str, user_id: str
+) -> None:
+    """With no organization time zone set yet, the admin's own: "today" for a desired date,
+    and the asking team's business days, are then theirs rather than UTC's."""
+    organization = section_of(current.document, "organization")
+    zone = runtime.admins.time_zone(team_id, user_id)
+    if "timezone" in organization or zone is None:
+        return
+    changed = {**organization, "timezone": zone}
+    problems = runtime.workspace_settings.change(team_id, "organization", changed, by=user_id)
+    if problems:  # a zone Slack knows but this machine's tz database does not
+        log.info("kept the organization's time zone: %s", "; ".join(map(str, problems)))
 
 
 def _free_key(name: str, taken: set[str], fallback: str) -> str:
