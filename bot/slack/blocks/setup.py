@@ -85,7 +85,7 @@ def setup_home(config: LiaisonConfig) -> dict[str, Any]:
             actions(
                 f"{Setup.block}:{Setup.digest}",
                 button("Choose a channel", Setup.open, Setup.digest, style="primary"),
-                button("Skip", Setup.skip, Setup.digest),
+                button("Skip and finish", Setup.skip, Setup.digest),
             )
         )
     else:
