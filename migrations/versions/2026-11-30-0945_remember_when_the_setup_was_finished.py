@@ -5,7 +5,7 @@ A workspace set up from the Home tab shows its admins the setup's steps until th
 
 Revision ID: 7c3e1a9b5d20
 Revises: 5f2a9c7d1e84
-Create Date: 2026-11-30 09:05:00
+Create Date: 2026-11-30 09:45:00
 """
 
 from __future__ import annotations
