@@ -44,7 +44,8 @@ def test_starting_without_credentials_says_what_to_set(
 def test_check_config_accepts_the_example_file(
     bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LIAISON_CONFIG", str(Path(__file__).parents[1] / "config/liaison.toml"))
+    example = Path(__file__).parents[1] / "config/liaison.example.toml"
+    monkeypatch.setenv("LIAISON_CONFIG", str(example))
     assert main(["check-config"]) == 0
     assert "OK" in capsys.readouterr().out
 

@@ -41,6 +41,9 @@ class Workspace(Base):
     # The last request number handed out; incremented atomically to number requests REQ-1, REQ-2…
     last_request_number: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+    # When an admin finished the setup on the Home tab (saved or skipped its last step); until
+    # then a workspace set up in Slack shows its admins the setup rather than the usual Home.
+    setup_finished_at: Mapped[datetime | None]
 
 
 class Department(Base):

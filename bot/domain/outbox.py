@@ -159,10 +159,13 @@ def refresh_homes(
         publish_home(session, workspace_id=workspace_id, user_id=user_id, now=now)
 
 
-def publish_home(session: Session, *, workspace_id: int, user_id: str, now: datetime) -> None:
+def publish_home(
+    session: Session, *, workspace_id: int, user_id: str, now: datetime, setup: str | None = None
+) -> None:
     """Queue a publish of `user_id`'s Home tab, unless one is already waiting: it is drawn from
     the state when it is sent (the requests, and the sections the person expanded), so one
-    waiting publish shows every change queued meanwhile."""
+    waiting publish shows every change queued meanwhile. `setup` names the setup Home they get
+    while Liaison is being set up (bot/slack/listeners/setup.py)."""
     waiting = session.scalar(
         select(OutboxMessage.id)
         .where(
@@ -173,5 +176,16 @@ def publish_home(session: Session, *, workspace_id: int, user_id: str, now: date
         )
         .limit(1)
     )
+    payload = {"setup": setup} if setup else {}
     if waiting is None:
-        enqueue(session, workspace_id=workspace_id, kind=HOME, channel=user_id, now=now)
+        enqueue(
+            session,
+            workspace_id=workspace_id,
+            kind=HOME,
+            channel=user_id,
+            now=now,
+            payload=payload,
+        )
+    elif payload:
+        row = session.get_one(OutboxMessage, waiting)
+        row.payload = {**(row.payload or {}), **payload}

@@ -42,7 +42,7 @@ def refresh_usergroups(runtime: Runtime) -> RefreshReport:
     config = runtime.config_for(team_id)
     groups = sorted({d.usergroup for d in config.departments if d.usergroup})
     for usergroup in groups:
-        error = _refresh(runtime, team_id, usergroup)
+        error = refresh_usergroup(runtime, team_id, usergroup)
         if error is None:
             report.read.append(usergroup)
         else:
@@ -50,8 +50,9 @@ def refresh_usergroups(runtime: Runtime) -> RefreshReport:
     return report
 
 
-def _refresh(runtime: Runtime, team_id: str, usergroup: str) -> str | None:
-    """Read one group and store it; the error when Slack did not answer with its members."""
+def refresh_usergroup(runtime: Runtime, team_id: str, usergroup: str) -> str | None:
+    """Read one group and store it; the error when Slack did not answer with its members.
+    Call it with no transaction open."""
     client = runtime.client_for(team_id)
     try:
         users = client.usergroups_users_list(usergroup=usergroup).get("users") or []

@@ -178,3 +178,33 @@ class SettingsIds:
     history_callback = "settings_history"
     # Every input element's action id.
     value = "value"
+
+
+class Setup:
+    """The setup on the Home tab of a workspace not set up yet: each step's button (its value
+    names the step) opens the step's modal, whose callback id is `callback` + the step."""
+
+    block = "setup_actions"  # one actions block per step: "setup_actions:<step>"
+    open = "setup_open"
+    skip = "setup_skip"  # leave the digest out, and finish
+    finish = "setup_finish"
+    callback = "setup_"
+    # The steps.
+    asking = "asking"  # the department that asks for work
+    doing = "doing"  # the department that does it, and its intake channel
+    digest = "digest"  # the channel of the weekly digest
+    # The modals' input blocks, named as the config file's keys; every element's action id is
+    # `value`. Business hours are two time pickers.
+    name = "name"
+    members = "members"
+    usergroup = "usergroup"
+    leads = "leads"
+    intake_channel = "intake_channel"
+    timezone = "timezone"
+    opens = "opens"
+    closes = "closes"
+    workdays = "workdays"
+    channel = "channel"
+    weekday = "weekday"
+    time = "time"
+    value = "value"

@@ -27,6 +27,7 @@ from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
 from bot.slack.blocks.notes import notice_modal
+from bot.slack.blocks.setup import NOT_SET_UP
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners.operations import (
@@ -49,11 +50,6 @@ NOT_A_REQUESTER = (
 )
 # Names a prefill may ask Slack for; any more mentions read from their labels.
 MAX_LOOKUPS = 10
-# Until a department can ask and one can do the work (Liaison is set up from its Home tab).
-NOT_SET_UP = (
-    "Liaison isn't set up in this workspace yet: it needs a team that asks for work and a team "
-    "that does it. A workspace admin or owner can set it up from Liaison's Home tab."
-)
 SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try again in a minute."
 
 
