@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -17,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.slack.installations import Installations
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -66,6 +69,12 @@ class Runtime:
     # Where the work after an answer runs (handling stored events, sending the outbox), so the
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
+    # Multi-workspace mode (OAuth): the installations, each workspace's bot token (see
+    # bot/slack/installations.py); None with one bot token (SLACK_BOT_TOKEN).
+    installations: Installations | None = None
+    # In that mode, a client without a token that Bolt copies for each request (with the
+    # workspace's token) and calls oauth.v2.access with: the base URL and retries of ours.
+    bare_client: WebClient | None = None
 
     def handle_event_soon(self, row_id: int) -> None:
         """Handle a stored event in the background (or leave it to the worker process)."""

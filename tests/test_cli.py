@@ -107,7 +107,7 @@ def test_stats_nudge_and_digest_commands(
     assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
 
 
-def test_oauth_settings_are_refused_until_supported(
+def test_a_bot_token_and_oauth_settings_together_are_refused(
     bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
@@ -115,4 +115,4 @@ def test_oauth_settings_are_refused_until_supported(
     monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
     monkeypatch.setenv("SLACK_CLIENT_SECRET", "shh")
     assert main(["web"]) == 2
-    assert "not supported yet" in capsys.readouterr().err
+    assert "Choose one" in capsys.readouterr().err

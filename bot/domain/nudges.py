@@ -23,7 +23,7 @@ than deciding again. DMs to one person in one pass are grouped into a single mes
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -340,14 +340,17 @@ def run_nudges(
     dry_run: bool = False,
     send_at: datetime | None = None,
     zones: Zones | None = None,
+    workspaces: Collection[int] | None = None,
 ) -> NudgePass:
     """Evaluate every open request and queue the nudges that are due at `now` (to be sent from
     `send_at`, default `now`). A DM waits for its recipient's working hours, in their own time
-    zone when `zones` has it."""
+    zone when `zones` has it. Only the `workspaces` given are nudged (default: all)."""
     planner = NudgePlanner(session, config=config, now=now, zones=zones)
     result = NudgePass()
     direct: dict[tuple[int, str], list[Nudge]] = defaultdict(list)
     for nudge in planner.candidates():
+        if workspaces is not None and nudge.workspace_id not in workspaces:
+            continue
         request = session.get(Request, nudge.request_id)
         assert request is not None
         hours = (

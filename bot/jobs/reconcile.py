@@ -33,6 +33,7 @@ from bot.domain.reconcile import CardInSlack, Missed, MissedKind, Reply, missed
 from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
+from bot.slack.installations import NotInstalled
 from bot.slack.listeners.operations import apply, by_id
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,10 @@ def _read_slack(runtime: Runtime, cards: list[_Card]) -> dict[int, CardInSlack]:
     found: dict[int, CardInSlack] = {}
     threads_left = MAX_THREADS
     for card in cards:
-        client = runtime.client_for(card.team_id)
+        try:
+            client = runtime.client_for(card.team_id)
+        except NotInstalled:
+            continue  # the workspace uninstalled Liaison: its cards are left as they are
         try:
             answer = client.reactions_get(channel=card.channel, timestamp=card.ts, full=True)
             reactions = {

@@ -1,11 +1,15 @@
-"""Which Slack workspace a payload comes from, and the gate that keeps other workspaces out.
+"""Which Slack workspace a payload comes from, the gate that keeps other workspaces out, and the
+workspaces this process serves.
 
-A bot token serves the workspace `auth.test` names: Bolt asks once at start and attaches the
-answer to every request as its authorization. A signed payload from any other team (another
-workspace the app is installed in, a partner in a shared channel) is answered without reading or
-writing anything: events are acknowledged and dropped, people get a polite no. Past the gate every
-lookup is scoped to the payload's team, so a request id, number or card of one workspace is never
-found from another.
+With one bot token (SLACK_BOT_TOKEN), Liaison serves the workspace `auth.test` names: Bolt asks
+once and attaches the answer to every request as its authorization. In multi-workspace mode it
+serves every workspace with an installation: Bolt authorizes each request with the payload's
+workspace's bot token (bot/slack/installations.py) and answers a workspace without one itself
+(with NOT_SERVED). Either way, a signed payload whose team is not the one its token belongs to
+(another workspace, a partner in a shared channel) is answered here without reading or writing
+anything: events are acknowledged and dropped, people get a polite no. Past the gate every lookup
+is scoped to the payload's team, so a request id, number or card of one workspace is never found
+from another.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from typing import Any
 
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import extract_team_id
+from slack_sdk import WebClient
 
 from bot.runtime import Runtime
 from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.replies import reply
+from bot.slack.installations import NotInstalled
 from bot.slack.payloads import payload_kind
 
 log = logging.getLogger(__name__)
@@ -28,6 +34,22 @@ NOT_SERVED = (
     "Liaison isn't set up for this Slack workspace, so it can't do anything here. "
     "Ask an admin of the workspace where your team uses Liaison."
 )
+
+
+def served_clients(runtime: Runtime) -> list[tuple[str, WebClient]]:
+    """Each workspace served now, with its client: the bot token's one workspace (Slack is
+    asked which), or every workspace with an installation. Raises what the client raises when
+    Slack cannot be asked."""
+    if runtime.installations is None:
+        client = runtime.client_for("")
+        return [(str(client.auth_test()["team_id"]), client)]
+    served = []
+    for team_id in runtime.installations.teams():
+        try:
+            served.append((team_id, runtime.client_for(team_id)))
+        except NotInstalled:
+            continue  # uninstalled since it was listed
+    return served
 
 
 def team_of(body: Mapping[str, Any]) -> str:
