@@ -13,6 +13,7 @@ from bot.config import ConfigError, LiaisonConfig, load_config
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, make_session_factory, transaction
 from bot.domain.metrics import compute_stats
+from bot.domain.workspaces import purge_workspace, workspace_summary
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
 from bot.jobs.reconcile import reconcile_cards
@@ -22,6 +23,7 @@ from bot.runtime import Runtime
 from bot.serve import serve_http, serve_socket_mode
 from bot.settings import MissingCredentials, Settings
 from bot.slack.blocks.digest import digest_message
+from bot.slack.installations import forget_team
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
 from bot.wiring import build_runtime, listener_client
@@ -78,6 +80,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     reconcile.add_argument("--dry-run", action="store_true", help="print, change nothing")
     reconcile.set_defaults(handler=_reconcile)
+    workspace = commands.add_parser("workspace", help="the workspaces Liaison keeps data for")
+    workspace_commands = workspace.add_subparsers(dest="workspace_command", required=True)
+    purge = workspace_commands.add_parser(
+        "purge", help="delete everything Liaison keeps about a workspace (after it uninstalled)"
+    )
+    purge.add_argument("team_id", help="the workspace's Slack team id (T...)")
+    purge.add_argument(
+        "--yes", action="store_true", help="delete it (without it, only say what would go)"
+    )
+    purge.set_defaults(handler=_workspace_purge)
     stats = commands.add_parser("stats", help="the digest's figures as JSON")
     _add_at(stats)
     stats.add_argument("--days", type=int, default=7, help="length of the period (default 7)")
@@ -155,6 +167,35 @@ def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
     verb = "would apply" if args.dry_run else "applied"
     later = f"; {report.unchecked} left for the next run" if report.unchecked else ""
     print(f"{report.checked} cards checked{later}; {verb} {len(report.changes)} changes.")
+    return 0
+
+
+def _workspace_purge(settings: Settings, args: argparse.Namespace) -> int:
+    team_id = args.team_id.strip()
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            summary = workspace_summary(session, team_id=team_id)
+            if not args.yes:
+                if not summary:
+                    print(f"Liaison keeps no requests or departments for workspace {team_id}.")
+                else:
+                    kept = ", ".join(f"{count} {name}" for name, count in summary.items())
+                    print(f"Workspace {team_id}: {kept}, and everything about them.")
+                print("Nothing was deleted. To delete it for good, run again with --yes.")
+                return 2
+            deleted = purge_workspace(session, team_id=team_id)
+            tokens = forget_team(session, team_id=team_id)
+    finally:
+        engine.dispose()
+    if tokens:
+        deleted["installations and bot tokens"] = tokens
+    if not deleted:
+        print(f"Liaison kept nothing for workspace {team_id}.")
+        return 0
+    print(f"Deleted workspace {team_id}:")
+    for name, count in deleted.items():
+        print(f"  {name}: {count}")
     return 0
 
 

@@ -30,7 +30,7 @@ from bot.slack.listeners import (
 from bot.slack.listeners.home import listeners as home_listeners
 from bot.slack.oauth import oauth_settings
 from bot.slack.payloads import payload_problem
-from bot.slack.teams import NOT_SERVED, refuse_other_teams
+from bot.slack.teams import NOT_SERVED, refuse_other_teams, refuse_uninstalled_teams
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def create_bolt_app(
             ),
             "installation_store_bot_only": True,
             "user_facing_authorize_error_message": NOT_SERVED,
+            "before_authorize": refuse_uninstalled_teams(runtime),
         }
     app = App(
         **extra,

@@ -25,6 +25,9 @@ from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, and_, delete, desc, select
+from sqlalchemy.orm import Session
+
+from bot.db import slack_tables
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +137,15 @@ class Installations:
             self.store.delete_installation(
                 enterprise_id=enterprise_id, team_id=team_id, user_id=user_id
             )
+
+
+def forget_team(session: Session, *, team_id: str) -> int:
+    """Delete the installations and bots of `team_id` (of any client id) in `session`'s
+    transaction, for `liaison workspace purge`; how many rows went."""
+    deleted = 0
+    for table in (slack_tables.bots, slack_tables.installations):
+        deleted += session.execute(delete(table).where(table.c.team_id == team_id)).rowcount
+    return deleted
 
 
 class TeamClients:

@@ -84,20 +84,56 @@ def refuse_other_teams(runtime: Runtime) -> Middleware:
         # A malformed request reaches Bolt with an empty body and is refused after this.
         if not body or serves(req.context, body):
             return next()
-        log.info("ignored a %s from a workspace Liaison does not serve", payload_kind(body))
-        if "command" in body:
-            return BoltResponse(status=200, body=reply(NOT_SERVED))
-        if body.get("type") == "view_submission":
-            return BoltResponse(
-                status=200, body={"response_action": "update", "view": notice_modal(NOT_SERVED)}
-            )
-        respond = req.context.respond
-        if body.get("type") == "block_actions" and respond is not None:
-            # Slack signed the payload, so its response_url is Slack's own.
-            runtime.background.submit(_answer_quietly, respond)
-        return BoltResponse(status=200, body="")
+        return not_served(runtime, req)
 
     return middleware
+
+
+def refuse_uninstalled_teams(runtime: Runtime) -> Middleware:
+    """In multi-workspace mode, a Bolt middleware run before authorization: a payload from a
+    workspace without an installation is answered here, as one from a team not served (Bolt
+    would log an error for it). The events saying a workspace left pass (they may come after
+    its token is gone), and so does Slack's URL check."""
+    installations = runtime.installations
+    assert installations is not None
+
+    def middleware(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse | None:
+        body = req.body
+        if not body or body.get("type") in ("url_verification", "ssl_check") or _leaving(body):
+            return next()
+        team = req.context.team_id
+        if team and installations.bot_token(team) is not None:
+            return next()
+        return not_served(runtime, req)
+
+    return middleware
+
+
+def _leaving(body: Mapping[str, Any]) -> bool:
+    event = body.get("event")
+    return (
+        body.get("type") == "event_callback"
+        and isinstance(event, dict)
+        and (event.get("type") in ("app_uninstalled", "tokens_revoked"))
+    )
+
+
+def not_served(runtime: Runtime, req: BoltRequest) -> BoltResponse:
+    """The answer to a payload from a workspace Liaison does not serve: nothing is read or
+    written; people are told politely, events acknowledged and dropped."""
+    body = req.body
+    log.info("ignored a %s from a workspace Liaison does not serve", payload_kind(body))
+    if "command" in body:
+        return BoltResponse(status=200, body=reply(NOT_SERVED))
+    if body.get("type") == "view_submission":
+        return BoltResponse(
+            status=200, body={"response_action": "update", "view": notice_modal(NOT_SERVED)}
+        )
+    respond = req.context.respond
+    if body.get("type") == "block_actions" and respond is not None:
+        # Slack signed the payload, so its response_url is Slack's own.
+        runtime.background.submit(_answer_quietly, respond)
+    return BoltResponse(status=200, body="")
 
 
 def _answer_quietly(respond: Callable[..., Any]) -> None:
