@@ -26,6 +26,7 @@ from bot.slack.blocks.digest import digest_message
 from bot.slack.installations import forget_team
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
+from bot.slack.teams import served_clients
 from bot.wiring import build_runtime, listener_client
 
 log = logging.getLogger("liaison")
@@ -217,17 +218,29 @@ def _check_config(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
-    """Raise ConfigError naming every problem Slack reveals; print what is fine."""
+    """Raise ConfigError naming every problem Slack reveals; print what is fine. In
+    multi-workspace mode, each installed workspace is checked with its own token."""
     settings.require_slack_credentials()
     try:
-        report = check_online(listener_client(settings), config, bot_scopes())
+        if settings.oauth_enabled:
+            runtime = build_runtime(settings, config=config)
+            clients = served_clients(runtime)
+            if not clients:
+                print("  no workspace has installed Liaison yet: nothing to ask Slack")
+        else:
+            clients = [("", listener_client(settings))]
+        reports = [(team, check_online(client, config, bot_scopes())) for team, client in clients]
     except (OSError, TimeoutError) as error:
         problem = f"cannot reach Slack at {settings.slack_api_url}: {error}"
         raise ConfigError([problem], "Slack") from error
-    for note in report.notes:
-        print(f"  {note}")
-    if report.problems:
-        raise ConfigError(report.problems, str(settings.liaison_config))
+    problems = []
+    for team, report in reports:
+        where = f"workspace {team}: " if team else ""
+        for note in report.notes:
+            print(f"  {where}{note}")
+        problems += [f"{where}{problem}" for problem in report.problems]
+    if problems:
+        raise ConfigError(problems, str(settings.liaison_config))
 
 
 def _prepare(settings: Settings) -> None:

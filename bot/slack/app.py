@@ -58,7 +58,7 @@ def create_bolt_app(
             "client": runtime.bare_client,  # no token; oauth.v2.access goes to SLACK_API_URL
             "oauth_settings": oauth_settings(settings, installations),
             "authorize": InstallationStoreAuthorize(
-                installation_store=installations.store,
+                installation_store=installations.reader,
                 bot_only=True,
                 cache_enabled=True,
                 logger=log,

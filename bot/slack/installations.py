@@ -28,6 +28,7 @@ from sqlalchemy import Engine, and_, delete, desc, select
 from sqlalchemy.orm import Session
 
 from bot.db import slack_tables
+from bot.db.session import read_only
 
 log = logging.getLogger(__name__)
 
@@ -85,10 +86,15 @@ class Installations:
     away when a workspace uninstalls Liaison or revokes its token."""
 
     def __init__(self, *, client_id: str, engine: Engine, clock: Callable[[], datetime]) -> None:
+        # Saving and deleting through `store`; Bolt's authorization of every request only reads,
+        # through `reader` (on SQLite, without waiting for the write lock), as `bot_token` does.
         self.store = SQLAlchemyInstallationStore(client_id=client_id, engine=engine, logger=log)
+        self.reader = SQLAlchemyInstallationStore(
+            client_id=client_id, engine=read_only(engine), logger=log
+        )
         self.states = ClockedStateStore(engine=engine, clock=clock)
         self._client_id = client_id
-        self._engine = engine
+        self._engine = read_only(engine)
 
     def bot_token(self, team_id: str) -> str | None:
         """The workspace's current bot token (the latest installation's), if it has one. Looked

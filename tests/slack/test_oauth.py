@@ -5,18 +5,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.cli import main
 from bot.db import slack_tables
 from bot.domain import outbox
 from bot.domain.models import OutboxMessage, Request, Workspace
 from bot.jobs.nudges import send_nudges
 from bot.jobs.reconcile import reconcile_cards
 from bot.jobs.usergroups import refresh_usergroups
-from tests.conftest import ENGINEER, INTAKE_CHANNEL, SALES_REP, TEAM_ID, Inspector, Liaison
+from tests.conftest import (
+    DEFAULT_CONFIG,
+    ENGINEER,
+    INTAKE_CHANNEL,
+    SALES_REP,
+    TEAM_ID,
+    Inspector,
+    Liaison,
+)
 from tests.fakes.signer import SlackClientSim
 from tests.slack.helpers import current, file_request
 from tests.slack.multi import Browser, authorize_link, install, slack_of
@@ -249,3 +259,32 @@ def test_a_view_from_another_workspace_naming_a_request_of_this_one_is_refused(
     assert response.status_code == 200
     liaison.settle()
     assert current(db, card).decline_pending_by is None
+
+
+def test_check_config_online_asks_each_installed_workspace(
+    liaison: Liaison,
+    second: SlackClientSim,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = tmp_path / "liaison.toml"
+    config.write_text(DEFAULT_CONFIG)
+    monkeypatch.chdir(tmp_path)  # no .env here
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    for name, value in {
+        "DATABASE_URL": database_url,
+        "LIAISON_CONFIG": str(config),
+        "SLACK_CLIENT_ID": liaison.fake.client_id,
+        "SLACK_CLIENT_SECRET": liaison.fake.client_secret,
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": liaison.fake.base_url,
+    }.items():
+        monkeypatch.setenv(name, value)
+    calls = len(liaison.fake.calls)
+    main(["check-config", "--online"])
+    output = capsys.readouterr()
+    assert "workspace T0002" in output.out + output.err
+    asked = {c.team_id for c in liaison.fake.calls[calls:]}
+    assert asked == {SECOND}
