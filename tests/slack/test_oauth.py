@@ -4,6 +4,7 @@ a workspace leaving (uninstalled, or its token revoked)."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -288,3 +289,39 @@ def test_check_config_online_asks_each_installed_workspace(
     assert "workspace T0002" in output.out + output.err
     asked = {c.team_id for c in liaison.fake.calls[calls:]}
     assert asked == {SECOND}
+
+
+@pytest.fixture
+def every_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """Everything logged at DEBUG and above (set before the app is built; see
+    tests/test_log_secrets.py)."""
+    caplog.set_level(logging.INFO, logger="sqlalchemy.engine")
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+def test_no_log_line_holds_the_client_secret_a_token_a_code_or_a_state(
+    every_log: pytest.LogCaptureFixture, liaison: Liaison, db: Inspector
+) -> None:
+    liaison.fake.add_team(SECOND, domain="globex")
+    browser = Browser(liaison)
+    link = authorize_link(browser.get("/slack/install"))
+    state = browser.cookies["slack-app-oauth-state"]
+    redirect = liaison.fake.approve_install(link, team_id=SECOND, user_id="UINSTALLER")
+    assert browser.get("/slack/oauth_redirect", code=redirect["code"], state="forged").is_error
+    browser.cookies["slack-app-oauth-state"] = state  # the failure page took it away
+    assert browser.get("/slack/oauth_redirect", **redirect).status_code == 200
+    browser.close()
+    token = liaison.fake.team(SECOND).token
+    assert token is not None
+    with slack_of(liaison, SECOND, "globex") as slack:
+        file_request(liaison, db, slack=slack, title="Globex's export")
+        _leave(liaison, slack, "app_uninstalled")
+    lines = [
+        every_log.handler.format(record)
+        for record in every_log.records
+        if not record.name.startswith(("httpx", "httpcore"))  # the test's browser, not Liaison
+    ]
+    forbidden = [liaison.fake.client_secret, token, redirect["code"], state]
+    found = {word: line for line in lines for word in forbidden if word in line}
+    assert not found, "\n\n".join(f"{word!r} in: {line[:500]}" for word, line in found.items())
