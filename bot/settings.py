@@ -31,6 +31,13 @@ SLACK_CLIENT_SECRET. Choose one: SLACK_BOT_TOKEN for one workspace, or the clien
 its own token (see "Multi-workspace install" in the README).
 """
 
+OAUTH_OVER_SOCKET_MODE = """\
+Liaison cannot start: SLACK_APP_TOKEN (Socket Mode) is set with SLACK_CLIENT_ID and
+SLACK_CLIENT_SECRET. Workspaces install Liaison through its pages /slack/install and
+/slack/oauth_redirect, which need the HTTP server: unset SLACK_APP_TOKEN and give Slack a public
+URL (see "Multi-workspace install" in the README).
+"""
+
 MISSING_SIGNING_SECRET = """\
 Liaison cannot start: SLACK_SIGNING_SECRET is not set. Installing through OAuth
 (SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) needs it too: "Basic Information" >
@@ -113,6 +120,8 @@ class Settings(BaseSettings):
         if self.oauth_enabled:
             if self.slack_bot_token:
                 raise MissingCredentials(BOTH_MODES)
+            if self.socket_mode:
+                raise MissingCredentials(OAUTH_OVER_SOCKET_MODE)
             if not self.slack_signing_secret:
                 raise MissingCredentials(MISSING_SIGNING_SECRET)
             return

@@ -116,3 +116,28 @@ def test_a_bot_token_and_oauth_settings_together_are_refused(
     monkeypatch.setenv("SLACK_CLIENT_SECRET", "shh")
     assert main(["web"]) == 2
     assert "Choose one" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "told"),
+    [
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "unset SLACK_APP_TOKEN"),
+        ({}, "SLACK_SIGNING_SECRET is not set"),
+    ],
+)
+def test_oauth_settings_need_the_http_server_and_the_signing_secret(
+    bare_environment: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, str],
+    told: str,
+) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "shh")
+    if extra:
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run"]) == 2
+    assert told in capsys.readouterr().err
+    assert not (bare_environment / "liaison.db").exists()  # nothing started
