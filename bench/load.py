@@ -47,6 +47,7 @@ from bot.db.session import make_engine
 from bot.domain.models import InboxEvent, OutboxMessage
 from bot.jobs.usergroups import refresh_usergroups
 from bot.settings import Settings
+from bot.slack.membership import join_channels_at_start
 from bot.wiring import build_runtime
 from tests.fakes import slack_api
 from tests.fakes.signer import SlackClientSim
@@ -450,6 +451,7 @@ def read_usergroups(fake: FakeSlack, database_url: str, config_path: Path) -> No
     )
     runtime = build_runtime(settings)
     try:
+        join_channels_at_start(runtime)  # applies the config file to the workspace first
         refresh_usergroups(runtime)
     finally:
         runtime.engine.dispose()

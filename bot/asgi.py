@@ -36,7 +36,8 @@ class BufferedWsgi:
     gets the declared length with an empty body, which it refuses (bot/web.py answers 413). A body
     without a declared length is kept up to `max_body` + 1 bytes, enough for the app to see it is
     too long. A body that takes longer than `body_timeout` seconds gets 408 and the connection is
-    closed, without the app ever seeing it.
+    closed, without the app ever seeing it. When the server shuts down (once it stopped taking
+    connections and the requests under way finished), `on_shutdown` runs on a thread.
     """
 
     def __init__(
@@ -47,6 +48,7 @@ class BufferedWsgi:
         discard_up_to: int,
         body_timeout: float,
         threads: int,
+        on_shutdown: Callable[[], object] | None = None,
     ) -> None:
         self._app = app
         self._max_body = max_body
@@ -54,10 +56,11 @@ class BufferedWsgi:
         self._body_timeout = body_timeout
         self._threads = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="request")
         self._draining: set[asyncio.Task[None]] = set()
+        self._on_shutdown = on_shutdown
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await self._lifespan(receive, send)
         elif scope["type"] == "http":
             await self._http(scope, receive, send)
         elif scope["type"] == "websocket":
@@ -88,6 +91,21 @@ class BufferedWsgi:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": content})
 
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self._threads.shutdown(wait=False)
+                if self._on_shutdown is not None:
+                    try:
+                        await asyncio.get_running_loop().run_in_executor(None, self._on_shutdown)
+                    except Exception:
+                        log.exception("stopping failed")
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
     def _drain(self, receive: Receive) -> None:
         """Takes what is left of a body nobody will read, until the connection closes: the server
         hands a body over through a short queue, and once nobody reads it, would wait for room in
@@ -100,16 +118,6 @@ class BufferedWsgi:
         task = asyncio.get_running_loop().create_task(drain())
         self._draining.add(task)
         task.add_done_callback(self._draining.discard)
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 def _declared_length(scope: dict[str, Any]) -> int | None:

@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.config import ConfigError, LiaisonConfig, load_config
+from bot.config import ConfigError, LiaisonConfig, dump_config_data, load_config
 from bot.db.migrate import upgrade
-from bot.db.session import make_engine, make_session_factory, transaction
+from bot.db.session import make_engine, make_session_factory, reading, transaction
 from bot.domain.metrics import compute_stats
 from bot.domain.workspaces import purge_workspace, workspace_summary
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
 from bot.jobs.reconcile import reconcile_cards
-from bot.jobs.scheduler import build_scheduler
 from bot.logs import configure_logging
 from bot.runtime import Runtime
-from bot.serve import serve_http, serve_socket_mode
+from bot.serve import serve_http, serve_socket_mode, serve_worker
 from bot.settings import MissingCredentials, Settings
 from bot.slack.blocks.digest import digest_message
 from bot.slack.installations import forget_team
@@ -29,14 +27,12 @@ from bot.slack.online_check import check_online
 from bot.slack.teams import served_clients
 from bot.wiring import build_runtime, listener_client
 
-log = logging.getLogger("liaison")
-
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     settings = Settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     try:
         return int(args.handler(settings, args) or 0)
     except MissingCredentials as error:
@@ -60,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply pending migrations").set_defaults(
         handler=_db_upgrade
     )
+    config = commands.add_parser("config", help="a workspace's settings")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    export = config_commands.add_parser(
+        "export", help="print a workspace's settings in the config file's shape (TOML)"
+    )
+    export.add_argument("--team", help="the workspace's team id (default: the only one)")
+    export.set_defaults(handler=_config_export)
     check = commands.add_parser("check-config", help="validate the configuration file")
     check.add_argument(
         "--online",
@@ -131,13 +134,18 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
-    config = load_config(settings.liaison_config)
     end = args.at or datetime.now(UTC)
-    engine = make_engine(settings.database_url)
-    with transaction(make_session_factory(engine)) as session:
-        pairs = compute_stats(
-            session, config=config, start=end - timedelta(days=args.days), end=end
-        )
+    runtime = build_runtime(settings)
+    pairs = []
+    for workspace in runtime.workspace_settings.configured_workspaces():
+        with reading(runtime.sessions) as session:
+            pairs += compute_stats(
+                session,
+                config=workspace.config,
+                workspace_id=workspace.workspace_id,
+                start=end - timedelta(days=args.days),
+                end=end,
+            )
     for pair in pairs:
         figures = pair.as_json()
         if args.json:
@@ -146,7 +154,7 @@ def _stats(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{pair.requesting} → {pair.fulfilling}")
             for key, value in figures.items():
                 print(f"  {key}: {value}")
-    engine.dispose()
+    runtime.engine.dispose()
     return 0
 
 
@@ -206,6 +214,29 @@ def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Print the settings as a config file: LIAISON_CONFIG pointing at it changes nothing."""
+    runtime = build_runtime(settings)
+    team = args.team
+    if team is None:
+        teams = runtime.workspace_settings.teams()
+        if len(teams) > 1:
+            print(
+                f"Several workspaces ({', '.join(teams)}): choose one with --team.", file=sys.stderr
+            )
+            return 2
+        team = teams[0] if teams else None
+    if team is None:
+        current = runtime.workspace_settings.defaults
+        print("# No workspace has used Liaison yet: the defaults.")
+    else:
+        current = runtime.workspace_settings.current(team).document
+        print(f"# Liaison's settings for the Slack workspace {team}.")
+    print(dump_config_data(current), end="")
+    runtime.engine.dispose()
+    return 0
+
+
 def _check_config(settings: Settings, args: argparse.Namespace) -> int:
     config = load_config(settings.liaison_config)
     if args.online:
@@ -214,6 +245,8 @@ def _check_config(settings: Settings, args: argparse.Namespace) -> int:
         f"{settings.liaison_config}: OK ({len(config.departments)} departments, "
         f"{len(config.digests)} digests)"
     )
+    if not config.departments:
+        print("  No departments: each workspace is set up in Slack; the file gives its defaults.")
     return 0
 
 
@@ -223,7 +256,7 @@ def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
     settings.require_slack_credentials()
     try:
         if settings.oauth_enabled:
-            runtime = build_runtime(settings, config=config)
+            runtime = build_runtime(settings)
             clients = served_clients(runtime)
             if not clients:
                 print("  no workspace has installed Liaison yet: nothing to ask Slack")
@@ -245,7 +278,10 @@ def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
 
 def _prepare(settings: Settings) -> None:
     settings.require_slack_credentials()
-    load_config(settings.liaison_config)  # fail before forking workers
+    # A config file that does not validate fails here, before workers are forked; no file at
+    # all is a first run (workspaces are set up in Slack).
+    if settings.liaison_config.exists():
+        load_config(settings.liaison_config)
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
@@ -266,9 +302,7 @@ def _web(settings: Settings, args: argparse.Namespace) -> int:
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
     settings.require_slack_credentials()
-    runtime = build_runtime(settings)
-    log.info("scheduler started")
-    build_scheduler(runtime, blocking=True).start()
+    serve_worker(settings)
     return 0
 
 

@@ -4,6 +4,7 @@ two queues (stored events, the outbox). It is built by bot/wiring.py; nothing he
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -13,9 +14,12 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
+from bot.config.store import ConfiguredWorkspace, SettingsStore
+from bot.domain.models import Workspace
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -29,7 +33,17 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-class OutboxSender(Protocol):
+class Stoppable(Protocol):
+    """Work under leases that a stopping process lets finish, then gives back."""
+
+    def stop(self) -> None: ...
+
+    def wait_idle(self, timeout: float) -> bool: ...
+
+    def release_leases(self) -> int: ...
+
+
+class OutboxSender(Stoppable, Protocol):
     """Sends what changes left in the outbox (bot/slack/sending/)."""
 
     def send_request(self, request_id: int) -> Any: ...
@@ -45,7 +59,7 @@ class TimeZones(Protocol):
     def zone(self, team_id: str, user_id: str) -> ZoneInfo | None: ...
 
 
-class StoredEvents(Protocol):
+class StoredEvents(Stoppable, Protocol):
     """Slack events kept from their answer until they are handled (bot/slack/inbox.py)."""
 
     def store(self, body: dict[str, Any]) -> int: ...
@@ -58,7 +72,8 @@ class StoredEvents(Protocol):
 @dataclass
 class Runtime:
     settings: Settings
-    config: LiaisonConfig
+    # Each workspace's settings (departments, digests, ...): see bot/config/store.py.
+    workspace_settings: SettingsStore
     engine: Engine
     sessions: sessionmaker[Session]
     clock: Clock
@@ -76,6 +91,23 @@ class Runtime:
     # workspace's token) and calls oauth.v2.access with: the base URL and retries of ours.
     bare_client: WebClient | None = None
 
+    def config_for(self, team_id: str) -> LiaisonConfig:
+        """The settings of the workspace `team_id` (cached; see bot/config/store.py)."""
+        return self.workspace_settings.config_for(team_id)
+
+    def config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
+        """The settings of the workspace whose row is `workspace_id` (a request's, say)."""
+        return self.config_for(session.get_one(Workspace, workspace_id).team_id)
+
+    def served_workspaces(self) -> list[ConfiguredWorkspace]:
+        """The workspaces the jobs work for, each with its settings: those set up and, in
+        multi-workspace mode, installed (one that uninstalled Liaison is left alone)."""
+        configured = self.workspace_settings.configured_workspaces()
+        if self.installations is None:
+            return configured
+        installed = set(self.installations.teams())
+        return [workspace for workspace in configured if workspace.team_id in installed]
+
     def handle_event_soon(self, row_id: int) -> None:
         """Handle a stored event in the background (or leave it to the worker process)."""
         self._soon(lambda: self.inbox.handle(row_id), f"handling stored event {row_id}")
@@ -86,6 +118,25 @@ class Runtime:
         self._soon(
             lambda: self.outbox.send_request(request_id), f"sending for request {request_id}"
         )
+
+    def stop(self, *, grace: float) -> int:
+        """Stop the work that follows answers (SIGTERM): nothing new starts, what is under way
+        gets `grace` seconds to finish, then the leases still held are given back so another
+        process takes that work up at once; how many were given back."""
+        self.outbox.stop()
+        self.inbox.stop()
+        self.background.shutdown(wait=False, cancel_futures=True)  # the scheduler re-finds them
+        deadline = time.monotonic() + grace
+        for queue in (self.outbox, self.inbox):
+            queue.wait_idle(deadline - time.monotonic())
+        try:
+            released = self.outbox.release_leases() + self.inbox.release_leases()
+        except SQLAlchemyError:
+            log.warning("could not give back the leases held; they run out within a minute")
+            return 0
+        if released:
+            log.warning("gave back %s leases of work that did not finish in time", released)
+        return released
 
     def _soon(self, work: Callable[[], object], what: str) -> None:
         """Run `work` on the background pool when this process does the work after the answer
@@ -99,4 +150,7 @@ class Runtime:
             except Exception:  # the scheduler's next pass takes up whatever is left
                 log.exception("%s failed; the scheduler will retry", what)
 
-        self.background.submit(run)
+        try:
+            self.background.submit(run)
+        except RuntimeError:  # stopping: the scheduler's next pass (here or elsewhere) has it
+            log.info("%s left to the scheduler: stopping", what)

@@ -5,14 +5,27 @@ that sends its request slowly, or never finishes it, holds a connection and noth
 dropped when its head or body takes too long (see bot/asgi.py). Worker processes are started
 fresh (not forked) and each builds its app from the environment, as the command that started them
 read it.
+
+Stopping (SIGTERM, or Ctrl-C): hypercorn stops taking connections and gives the requests under
+way `GRACEFUL_TIMEOUT` seconds; then each process stops its scheduler (jobs under way finish),
+lets the sends and stored events under way finish within `STOP_GRACE` seconds, and gives back
+the leases it still holds, so another process carries on at once. `liaison worker` and Socket
+Mode do the same once the signal arrives. With several web workers, the parent process tells them
+when to stop: a SIGTERM sent to every process at once (systemd, container platforms) leaves them
+to finish their requests.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from hypercorn.config import Config
 from hypercorn.run import run
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -20,6 +33,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from bot.asgi import BufferedWsgi
 from bot.jobs.scheduler import build_scheduler
 from bot.logs import configure_logging
+from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
 from bot.slack.membership import join_channels_at_start
@@ -31,10 +45,18 @@ log = logging.getLogger(__name__)
 # Threads running requests in each process: the same number every web worker had before, which
 # the database pool is sized for (bot/db/session.py).
 REQUEST_THREADS = 8
+# Seconds the requests under way get to finish once the server stops taking connections.
+GRACEFUL_TIMEOUT = 10
+# Seconds the sends to Slack under way (each call times out after SLACK_TIMEOUT_SECONDS) then
+# get, before their leases are given back.
+STOP_GRACE = 10.0
 
 
-def build_wsgi(settings: Settings, *, with_scheduler: bool = False) -> Any:
-    """The WSGI app for this process (built in each worker)."""
+def build_wsgi(
+    settings: Settings, *, with_scheduler: bool = False
+) -> tuple[Any, Callable[[], None]]:
+    """The WSGI app for this process (built in each worker), and what stops the work it does in
+    the background."""
 
     runtime = build_runtime(settings)
     join_channels_at_start(runtime)
@@ -42,13 +64,49 @@ def build_wsgi(settings: Settings, *, with_scheduler: bool = False) -> Any:
     # default pool is small enough to make acknowledgements queue under load.
     listeners = ThreadPoolExecutor(max_workers=16, thread_name_prefix="listener")
     application = create_wsgi_app(runtime, create_bolt_app(runtime, listener_executor=listeners))
+    scheduler = None
     if with_scheduler:
-        build_scheduler(runtime, blocking=False).start()
+        scheduler = build_scheduler(runtime)
+        scheduler.start()
         log.info("scheduler started in the web process")
-    return application
+    return application, partial(stop_background, runtime, scheduler, listeners)
 
 
-def buffered(wsgi: Any, settings: Settings) -> BufferedWsgi:
+def stop_background(
+    runtime: Runtime,
+    scheduler: BackgroundScheduler | None,
+    listeners: ThreadPoolExecutor | None = None,
+) -> None:
+    """Stop what a process does besides answering: the scheduler (jobs under way finish), the
+    listeners that acknowledged, then the sends and stored events (see `Runtime.stop`)."""
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)
+    if listeners is not None:
+        listeners.shutdown(wait=True)  # short, database-only; they may queue sends
+    runtime.stop(grace=STOP_GRACE)
+    runtime.engine.dispose()
+    log.info("stopped")
+
+
+def wait_for_termination() -> None:
+    """Block until SIGTERM or SIGINT arrives."""
+    received: list[int] = []
+    arrived = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        received.append(signum)
+        arrived.set()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    while not arrived.wait(1.0):
+        pass
+    log.info("%s received: stopping", signal.Signals(received[0]).name)
+
+
+def buffered(
+    wsgi: Any, settings: Settings, *, on_shutdown: Callable[[], None] | None = None
+) -> BufferedWsgi:
     """`wsgi` served from an event loop, with this deployment's limits."""
 
     return BufferedWsgi(
@@ -57,14 +115,19 @@ def buffered(wsgi: Any, settings: Settings) -> BufferedWsgi:
         discard_up_to=MAX_DISCARD,
         body_timeout=settings.http_body_timeout_seconds,
         threads=REQUEST_THREADS,
+        on_shutdown=on_shutdown,
     )
 
 
-def worker_app(*, with_scheduler: bool) -> BufferedWsgi:
-    """What each worker process serves (hypercorn calls this by name, see `serve_http`)."""
+def worker_app(*, with_scheduler: bool, child: bool = False) -> BufferedWsgi:
+    """What each worker process serves (hypercorn calls this by name, see `serve_http`); a
+    `child` of hypercorn's parent process leaves SIGTERM to the parent, which tells it to stop."""
+    if child:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     settings = Settings()
-    configure_logging(settings.log_level)
-    return buffered(build_wsgi(settings, with_scheduler=with_scheduler), settings)
+    configure_logging(settings.log_level, settings.log_format)
+    application, stop = build_wsgi(settings, with_scheduler=with_scheduler)
+    return buffered(application, settings, on_shutdown=stop)
 
 
 def hypercorn_config(settings: Settings, *, workers: int, application_path: str) -> Config:
@@ -78,7 +141,7 @@ def hypercorn_config(settings: Settings, *, workers: int, application_path: str)
     # that request fails. It is also the time a client has to send a request's head, counted
     # from when the connection opened or the previous answer went out, however it trickles.
     config.keep_alive_timeout = settings.http_keep_alive_seconds
-    config.graceful_timeout = 10  # seconds requests under way get to finish on shutdown
+    config.graceful_timeout = GRACEFUL_TIMEOUT
     config.backlog = 2048  # connections the kernel holds until they are accepted (hypercorn: 100)
     config.accesslog = logging.getLogger("hypercorn.access")
     config.errorlog = logging.getLogger("hypercorn.error")
@@ -87,7 +150,12 @@ def hypercorn_config(settings: Settings, *, workers: int, application_path: str)
 
 
 def serve_http(settings: Settings, *, workers: int, with_scheduler: bool) -> None:
-    path = f"bot.serve:worker_app(with_scheduler={with_scheduler})"
+    path = f"bot.serve:worker_app(with_scheduler={with_scheduler}, child={workers > 1})"
+    if workers > 1:
+        # Inherited by the worker processes hypercorn starts, so that a SIGTERM sent to every
+        # process while one is still starting leaves it to the parent too (which handles it once
+        # they are started).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     run(hypercorn_config(settings, workers=workers, application_path=path))
 
 
@@ -96,6 +164,23 @@ def serve_socket_mode(settings: Settings) -> None:
 
     runtime = build_runtime(settings)
     join_channels_at_start(runtime)
-    build_scheduler(runtime, blocking=False).start()
+    scheduler = build_scheduler(runtime)
+    scheduler.start()
     log.info("connecting to Slack in Socket Mode")
-    SocketModeHandler(create_bolt_app(runtime), settings.slack_app_token).start()
+    handler = SocketModeHandler(create_bolt_app(runtime), settings.slack_app_token)
+    handler.connect()
+    wait_for_termination()
+    handler.close()
+    stop_background(runtime, scheduler)
+
+
+def serve_worker(settings: Settings) -> None:
+    """`liaison worker`: the scheduler only, until SIGTERM."""
+    runtime = build_runtime(settings)
+    # The config file's settings, applied as a web process does: the jobs read them.
+    join_channels_at_start(runtime)
+    scheduler = build_scheduler(runtime)
+    scheduler.start()
+    log.info("scheduler started")
+    wait_for_termination()
+    stop_background(runtime, scheduler)

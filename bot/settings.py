@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     liaison_config: Path = Path("config/liaison.toml")
     port: int = 3000
     log_level: str = "INFO"
+    # "plain" lines, or "json": one JSON object per line (time, level, logger, message,
+    # exception) for platforms that index logs.
+    log_format: Literal["plain", "json"] = "plain"
     web_concurrency: int = 2
     # How long an idle HTTP connection stays open, and how long a client has to send a request's
     # head; keep it above the load balancer's idle timeout (see bot/serve.py).

@@ -28,6 +28,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.session import database_answers, reading
+from bot.jobs import heartbeat
 from bot.runtime import Runtime
 from bot.slack.membership import unusable_channels
 from bot.slack.payloads import Problem, parse_slack_body, payload_kind, payload_problem
@@ -108,6 +109,7 @@ def _health(runtime: Runtime, method: str, start_response: StartResponse) -> Ite
     state: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "database": healthy}
     if healthy:
         state["channels"] = {"unusable": _unusable_channels(runtime)}
+        state.update(_scheduler(runtime))
     body = json.dumps(state).encode()
     start_response(
         "200 OK" if healthy else "503 Service Unavailable",
@@ -123,6 +125,21 @@ def _unusable_channels(runtime: Runtime) -> list[str] | None:
             return unusable_channels(session)
     except SQLAlchemyError:
         return None
+
+
+def _scheduler(runtime: Runtime) -> dict[str, Any]:
+    """Whether a scheduler beats in this deployment ("ok", "late" or "absent"; None if that could
+    not be read just now), and when it last did. Never a reason to answer 503: the web answers
+    Slack without it."""
+    try:
+        with reading(runtime.sessions) as session:
+            last = heartbeat.last_beat(session)
+    except SQLAlchemyError:
+        return {"scheduler": None, "scheduler_beat_at": None}
+    return {
+        "scheduler": heartbeat.scheduler_state(last, runtime.clock()),
+        "scheduler_beat_at": last.isoformat() if last else None,
+    }
 
 
 def _slack_events(

@@ -19,7 +19,7 @@ from slack_sdk.http_retry import (
 )
 from sqlalchemy import Engine
 
-from bot.config import LiaisonConfig, load_config
+from bot.config.store import SettingsStore, read_settings_file
 from bot.db.session import make_engine, make_session_factory
 from bot.runtime import Clock, Runtime, system_clock
 from bot.settings import Settings
@@ -92,14 +92,16 @@ def delivery_client(settings: Settings, token: str | None = None) -> WebClient:
 def build_runtime(
     settings: Settings,
     *,
-    config: LiaisonConfig | None = None,
     clock: Clock = system_clock,
     engine: Engine | None = None,
     background: Executor | None = None,
 ) -> Runtime:
-    config = config or load_config(settings.liaison_config)
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
+    file, defaults = read_settings_file(
+        settings.liaison_config, named="liaison_config" in settings.model_fields_set
+    )
+    store = SettingsStore(sessions=sessions, clock=clock, file=file, defaults=defaults)
     installations: Installations | None = None
     client_for: Callable[[str], WebClient]
     sender_for: Callable[[str], WebClient]
@@ -129,12 +131,14 @@ def build_runtime(
     inbox = EventInbox(sessions=sessions, clock=clock)
     runtime = Runtime(
         settings=settings,
-        config=config,
+        workspace_settings=store,
         engine=engine,
         sessions=sessions,
         clock=clock,
         client_for=client_for,
-        outbox=Outbox(sessions=sessions, client_for=sender_for, config=config, clock=clock),
+        outbox=Outbox(
+            sessions=sessions, client_for=sender_for, config_for=store.config_for, clock=clock
+        ),
         inbox=inbox,
         time_zones=TimeZones(client_for),
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),

@@ -22,6 +22,8 @@ from bot.config import LiaisonConfig, parse_config
 from bot.db.base import Base
 from bot.db.migrate import downgrade, upgrade
 from bot.db.session import make_engine
+from bot.domain.models import Workspace
+from bot.domain.requests import ensure_workspace, sync_departments
 from bot.jobs.usergroups import refresh_usergroups
 from bot.runtime import Runtime
 from bot.settings import Settings
@@ -74,6 +76,16 @@ timezone = "Europe/Berlin"
 channel = "{DIGEST_CHANNEL}"
 departments = ["sales", "eng"]
 """
+
+
+def workspace_with(
+    session: Session, *, team_id: str, config: LiaisonConfig, now: datetime
+) -> Workspace:
+    """A workspace row whose departments table follows `config`, for tests that write requests
+    straight into the database."""
+    workspace = ensure_workspace(session, team_id=team_id, now=now)
+    sync_departments(session, workspace=workspace, config=config)
+    return workspace
 
 
 def _backends() -> list[str]:
@@ -240,15 +252,26 @@ class Liaison:
 
 
 @pytest.fixture
-def config_text() -> str:
+def config_text() -> str | None:
+    """The config file Liaison starts with; None: there is no file (a first run)."""
     return DEFAULT_CONFIG
 
 
 @pytest.fixture
-def config(config_text: str) -> LiaisonConfig:
+def config(config_text: str | None) -> LiaisonConfig:
+    """The settings the config file gives the workspace."""
     import tomllib
 
-    return parse_config(tomllib.loads(config_text), source="test config")
+    return parse_config(tomllib.loads(config_text or ""), source="test config")
+
+
+@pytest.fixture
+def config_path(config_text: str | None, tmp_path: Path) -> Path:
+    """Where LIAISON_CONFIG points: a file holding `config_text`, or nothing."""
+    path = tmp_path / "liaison.toml"
+    if config_text is not None:
+        path.write_text(config_text)
+    return path
 
 
 @pytest.fixture
@@ -276,7 +299,7 @@ def liaison(
     app_engine: Engine,
     fake_slack: FakeSlack,
     clock: Clock,
-    config: LiaisonConfig,
+    config_path: Path,
     read_usergroups_at_start: bool,
     oauth_mode: bool,
 ) -> Iterator[Liaison]:
@@ -292,12 +315,10 @@ def liaison(
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.base_url,
         database_url=database_url,
-        liaison_config=Path("unused.toml"),
+        liaison_config=config_path,
     )
     executor = TrackingExecutor()
-    runtime = build_runtime(
-        settings, config=config, clock=clock, engine=app_engine, background=executor
-    )
+    runtime = build_runtime(settings, clock=clock, engine=app_engine, background=executor)
     join_channels_at_start(runtime)  # as `liaison run` does before it serves
     if read_usergroups_at_start:
         refresh_usergroups(runtime)

@@ -45,29 +45,50 @@ def wait_for_health(url: str, timeout: float = 30) -> httpx.Response:
             time.sleep(0.2)
 
 
-@contextmanager
-def serve(tmp_path: Path, command: str = "web", **env: str) -> Iterator[Served]:
-    """`liaison <command>` with a fresh SQLite database and the test config; `env` adds to the
-    environment (WEB_CONCURRENCY=2 unless given). Stops it on exit and keeps its log."""
+CLI = [sys.executable, "-m", "bot.cli"]
+
+
+def migrated(
+    tmp_path: Path,
+    fake: FakeSlack,
+    port: int,
+    *,
+    config_text: str | None = DEFAULT_CONFIG,
+    **env: str,
+) -> dict[str, str]:
+    """The environment of a command on `port`, against `fake`, with the test config (None: no
+    config file) and a fresh SQLite database (`served.db`, migrated); `env` adds to it
+    (WEB_CONCURRENCY=2 unless given)."""
     config = tmp_path / "liaison.toml"
-    config.write_text(DEFAULT_CONFIG)
+    if config_text is not None:
+        config.write_text(config_text)
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.base_url,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
+        "LIAISON_CONFIG": str(config),
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        **env,
+    }
+    subprocess.run([*CLI, "db", "upgrade"], env=environment, check=True, capture_output=True)
+    return environment
+
+
+@contextmanager
+def serve(
+    tmp_path: Path, command: str = "web", *, config_text: str | None = DEFAULT_CONFIG, **env: str
+) -> Iterator[Served]:
+    """`liaison <command>` with a fresh SQLite database and the test config (None: no config
+    file); `env` adds to the environment (WEB_CONCURRENCY=2 unless given). Stops it on exit and
+    keeps its log."""
     port = free_port()
     with FakeSlack(token=BOT_TOKEN) as fake:
-        environment = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("SLACK_")},
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": fake.base_url,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'served.db'}",
-            "LIAISON_CONFIG": str(config),
-            "PORT": str(port),
-            "WEB_CONCURRENCY": "2",
-            **env,
-        }
-        cli = [sys.executable, "-m", "bot.cli"]
-        subprocess.run([*cli, "db", "upgrade"], env=environment, check=True, capture_output=True)
+        environment = migrated(tmp_path, fake, port, config_text=config_text, **env)
         process = subprocess.Popen(
-            [*cli, command], env=environment, stderr=subprocess.PIPE, text=True
+            [*CLI, command], env=environment, stderr=subprocess.PIPE, text=True
         )
         served = Served(f"http://127.0.0.1:{port}", port, process, fake)
         try:

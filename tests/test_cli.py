@@ -8,7 +8,10 @@ import httpx
 import pytest
 
 from bot.cli import main
-from tests.conftest import DEFAULT_CONFIG
+from bot.settings import Settings
+from bot.wiring import build_runtime
+from tests.conftest import DEFAULT_CONFIG, SALES_REP, SIGNING_SECRET, TEAM_ID
+from tests.fakes.signer import SlackClientSim
 from tests.served import serve
 
 SLACK_VARIABLES = (
@@ -46,6 +49,17 @@ def test_check_config_accepts_the_example_file(
     assert "OK" in capsys.readouterr().out
 
 
+def test_check_config_accepts_a_file_without_departments_and_says_what_it_means(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = bare_environment / "defaults.toml"
+    path.write_text('[organization]\ntimezone = "Europe/Berlin"\n')
+    monkeypatch.setenv("LIAISON_CONFIG", str(path))
+    assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "OK (0 departments, 0 digests)" in out and "set up in Slack" in out
+
+
 def test_check_config_names_each_problem_with_its_place(
     bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -73,6 +87,50 @@ def test_liaison_web_serves_slack_and_health_over_http(tmp_path: Path) -> None:
     assert served.stderr.count("Running on http://") == 2  # two workers, not a development server
 
 
+def test_liaison_run_starts_with_no_config_file_and_says_it_is_not_set_up(
+    tmp_path: Path,
+) -> None:
+    """A first run: no config file at all (LIAISON_CONFIG names none)."""
+    with serve(tmp_path, "run", config_text=None) as served:
+        assert httpx.get(f"{served.url}/healthz").status_code == 200
+        slack = SlackClientSim(
+            served.url,
+            SIGNING_SECRET,
+            team_id=TEAM_ID,
+            response_url_base=served.fake.root_url,
+            workspace=served.fake,
+        )
+        assert slack.command(SALES_REP, "A thing").status_code == 200
+        [answer] = served.fake.wait_for("response_url")
+        assert "isn't set up" in answer.params["text"]
+    assert "Traceback" not in served.stderr
+
+
+def test_config_export_prints_the_settings_as_a_config_file(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomllib
+
+    from bot.db.migrate import upgrade
+
+    url = f"sqlite:///{bare_environment / 'ops.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["config", "export"]) == 0  # nothing set up: the built-in defaults
+    assert tomllib.loads(capsys.readouterr().out) == {}
+
+    config = bare_environment / "liaison.toml"
+    config.write_text(DEFAULT_CONFIG)
+    monkeypatch.setenv("LIAISON_CONFIG", str(config))
+    build_runtime(Settings()).workspace_settings.apply_file(TEAM_ID)
+    assert main(["config", "export", "--team", TEAM_ID]) == 0
+    exported = capsys.readouterr().out
+    assert exported.startswith(f"# Liaison's settings for the Slack workspace {TEAM_ID}.")
+    assert tomllib.loads(exported) == tomllib.loads(DEFAULT_CONFIG)
+    assert main(["config", "export"]) == 0  # the only workspace
+    assert capsys.readouterr().out == exported
+
+
 def test_stats_nudge_and_digest_commands(
     bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,6 +145,8 @@ def test_stats_nudge_and_digest_commands(
     upgrade(url)
     monkeypatch.setenv("DATABASE_URL", url)
     monkeypatch.setenv("LIAISON_CONFIG", str(config))
+    # As `liaison run` does at start for the bot token's workspace.
+    build_runtime(Settings()).workspace_settings.apply_file(TEAM_ID)
 
     assert main(["stats", "--json", "--at", "2026-12-07T14:00:00+00:00", "--days", "14"]) == 0
     [line] = capsys.readouterr().out.splitlines()

@@ -95,7 +95,7 @@ def impatient(liaison: Liaison, monkeypatch: pytest.MonkeyPatch) -> Liaison:
     outbox = Outbox(
         sessions=runtime.sessions,
         client_for=lambda team_id: client,
-        config=runtime.config,
+        config_for=runtime.config_for,
         clock=runtime.clock,
     )
     monkeypatch.setattr(runtime, "outbox", outbox)

@@ -1,13 +1,16 @@
-"""Logs never hold what people typed, a token, the signing secret, a response_url, or any part of
-an unsigned body: whole flows run with every logger at DEBUG, and the captured lines are searched.
+"""Logs never hold what people typed, a token, the signing secret, the client secret, a
+response_url, or any part of an unsigned body: whole flows run with every logger at DEBUG, and the
+captured lines are searched, as they are written in each LOG_FORMAT.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import time
 import traceback
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -16,10 +19,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.db.session import make_engine
+from bot.logs import LogFormat, configure_logging
 from bot.slack.app import create_bolt_app
 from tests.conftest import BOT_TOKEN, ENGINEER, SALES_REP, SIGNING_SECRET, Inspector, Liaison
 from tests.fakes.signer import FORM, JSON
-from tests.slack.helpers import file_request, react, reply_in_thread
+from tests.slack.helpers import current, dm_with, file_request, react, reply_in_thread
 
 TITLE = "Quokkatitle-7Q1 export"
 DETAILS = "Velvetdetails-ZX9 first line\nsecond line"
@@ -29,6 +33,7 @@ FORGED = "Forgedmarker-Lynx"
 LATE = "Latemarker-Ibis"
 VERIFICATION_TOKEN = "vtoken-Marmot-0042"
 DB_TEXT = "Dbmarker-Wombat"
+CLIENT_SECRET = "client-secret-Pangolin-77"
 
 
 @pytest.fixture
@@ -84,6 +89,63 @@ def test_no_log_line_holds_typed_text_tokens_secrets_or_unsigned_bodies(
     assert any("refused a Slack request: timestamp outside" in line for line in lines)
 
 
+@pytest.fixture(params=["plain", "json"])
+def written_log(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[LogFormat, io.StringIO]]:
+    """What the process writes to its log in each LOG_FORMAT, every logger at DEBUG (configured
+    before the app is built, as the commands do) and SQL statements as `echo=True` would log
+    them; SLACK_CLIENT_SECRET is set, so the app's settings hold it."""
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", CLIENT_SECRET)
+    root = logging.getLogger()
+    level = root.level
+    engine_level = logging.getLogger("sqlalchemy.engine").level
+    written = io.StringIO()
+    handler = configure_logging("DEBUG", request.param, stream=written)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.INFO)
+    try:
+        yield request.param, written
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        logging.getLogger("sqlalchemy.engine").setLevel(engine_level)
+
+
+def test_a_whole_flow_logs_no_secret_in_either_format(
+    written_log: tuple[LogFormat, io.StringIO], liaison: Liaison, db: Inspector
+) -> None:
+    log_format, written = written_log
+    assert liaison.runtime.settings.slack_client_secret == CLIENT_SECRET
+    # command → modal → card → reactions (claim, estimate) → delivered, and every message sent
+    card = file_request(liaison, db, title=TITLE, details=DETAILS, client=CLIENT)
+    react(liaison, card, ENGINEER, "raising_hand")
+    react(liaison, card, ENGINEER, "three")
+    liaison.clock.advance(days=2)
+    react(liaison, card, ENGINEER, "white_check_mark")
+    assert current(db, card).status.value == "delivered"
+    assert dm_with(liaison, SALES_REP, "feedback_helpful")
+    liaison.runtime.outbox.send_due()
+    logging.getLogger("tests").exception("a failure with a traceback", exc_info=ValueError("x"))
+
+    lines = written.getvalue().splitlines()
+    assert len(lines) > 20  # the flow was logged: statements, Slack calls, the answers
+    root = liaison.fake.root_url
+    secrets = [BOT_TOKEN, SIGNING_SECRET, CLIENT_SECRET, "xoxb-", "xoxp-"]
+    typed = [TITLE, "Quokkatitle", "Velvetdetails", "second line", CLIENT]
+    urls = [f"{root}/commands/", f"{root}/actions/", "hooks.slack.com"]
+    found = {word: line for line in lines for word in secrets + typed + urls if word in line}
+    assert not found, "\n\n".join(f"{word!r} in: {line[:500]}" for word, line in found.items())
+    if log_format == "json":
+        entries = [json.loads(line) for line in lines]  # every line one object
+        assert all({"time", "level", "logger", "message"} <= entry.keys() for entry in entries)
+        [failure] = [e for e in entries if e["message"] == "a failure with a traceback"]
+        assert failure["level"] == "ERROR" and failure["logger"] == "tests"
+        assert "ValueError: x" in failure["exception"]
+    else:
+        assert any(" ERROR tests: a failure with a traceback" in line for line in lines)
+        assert "ValueError: x" in lines
+
+
 def test_database_errors_show_no_values(database_url: str) -> None:
     """Neither the statement's parameters nor values the database quotes in its message (as
     PostgreSQL does for bad input and constraint violations) appear in an error."""
@@ -131,3 +193,19 @@ def test_a_request_going_stale_after_the_first_check_is_not_logged_by_bolt(
     bolt = create_bolt_app(liaison.runtime, listener_executor=liaison.executor)
     assert bolt.dispatch(request).status == 401
     assert not [r for r in every_log.records if LATE in r.getMessage()]
+
+
+def test_configuring_logging_again_replaces_the_handler_it_installed() -> None:
+    root = logging.getLogger()
+    level, before = root.level, list(root.handlers)
+    first, second = io.StringIO(), io.StringIO()
+    try:
+        configure_logging("INFO", "plain", stream=first)
+        handler = configure_logging("INFO", "json", stream=second)  # as a worker process does
+        assert [h for h in root.handlers if h not in before] == [handler]
+        logging.getLogger("tests").info("once")
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    assert first.getvalue() == ""
+    assert json.loads(second.getvalue())["message"] == "once"

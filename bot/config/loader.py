@@ -4,12 +4,28 @@ reported at its place in the file."""
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import tomli_w
 from pydantic import ValidationError
 
 from bot.config.models import ACTION_KINDS, LiaisonConfig, Reactions, Role, quoted
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: `loc` is where in the data (("departments", 1, "timezone")), `place` says it
+    as the file's reader would ('[[departments]] #2 (key "eng") → timezone')."""
+
+    loc: tuple[str | int, ...]
+    place: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.place}: {self.message}" if self.place else self.message
 
 
 class ConfigError(Exception):
@@ -87,8 +103,6 @@ def _pydantic_problems(error: ValidationError) -> list[tuple[Loc, str]]:
             continue  # pydantic counts only the valid items, so bad items also make a list "short"
         if item["type"] == "value_error":
             message = str(item["ctx"]["error"])
-        elif loc == ("departments",) and item["type"] in ("missing", "too_short"):
-            message = "at least one department is required"
         else:
             message = _MESSAGES.get(item["type"], item["msg"])
         found.append((loc, message))
@@ -96,14 +110,25 @@ def _pydantic_problems(error: ValidationError) -> list[tuple[Loc, str]]:
 
 
 _NEEDS_INTAKE = "required for a fulfilling department: it is where request cards are posted"
-_NOT_FOUND = (
-    "config file not found; copy config/liaison.toml and edit it,"
-    " or set LIAISON_CONFIG to the path of your config file"
-)
 
 
-def _relation_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
-    """Checks across entries, run on the raw data so they report even when fields are wrong."""
+def example_config() -> Path:
+    """The example config file, installed with the package (`bot/_config` links to the top-level
+    `config/` in the source tree; the wheel carries a copy)."""
+    return Path(str(files("bot") / "_config" / "liaison.toml"))
+
+
+def _not_found() -> str:
+    return (
+        f"config file not found; copy the example ({example_config()}) and edit it,"
+        " or set LIAISON_CONFIG to the path of your config file"
+    )
+
+
+def _relation_problems(data: dict[str, Any], *, complete: bool) -> list[tuple[Loc, str]]:
+    """Checks across entries, run on the raw data so they report even when fields are wrong.
+    `complete`: departments, when there are any, must include one that requests and one that
+    fulfils (a file must; settings made in Slack one step at a time need not)."""
     found: list[tuple[Loc, str]] = []
     departments = _items(data, "departments")
     keys: dict[str, int] = {}
@@ -118,9 +143,9 @@ def _relation_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
         if dept.get("role") in (Role.FULFILLER, Role.BOTH) and "intake_channel" not in dept:
             found.append((("departments", i, "intake_channel"), _NEEDS_INTAKE))
     roles = {role for _, dept in departments if isinstance(role := dept.get("role"), str)}
-    if departments and not roles & {Role.REQUESTER, Role.BOTH}:
+    if complete and departments and not roles & {Role.REQUESTER, Role.BOTH}:
         found.append((("departments",), 'no department can request (role "requester"/"both")'))
-    if departments and not roles & {Role.FULFILLER, Role.BOTH}:
+    if complete and departments and not roles & {Role.FULFILLER, Role.BOTH}:
         found.append((("departments",), 'no department can fulfil (role "fulfiller"/"both")'))
     for i, digest in _items(data, "digests"):
         names = digest.get("departments")
@@ -139,19 +164,22 @@ def _relation_problems(data: dict[str, Any]) -> list[tuple[Loc, str]]:
     return found
 
 
-def parse_config(data: dict[str, Any], source: str = "<config>") -> LiaisonConfig:
-    """Validate parsed TOML data; raise ConfigError listing every problem with its place."""
+def check_config(
+    data: dict[str, Any], *, complete: bool = True
+) -> tuple[LiaisonConfig | None, list[Problem]]:
+    """Validate parsed TOML data: the config (None when anything is wrong) and every problem
+    with its place, in the file's order. See `_relation_problems` for `complete`."""
     config: LiaisonConfig | None = None
     found: list[tuple[Loc, str]] = []
     try:
         config = LiaisonConfig.model_validate(data)
     except ValidationError as error:
         found = _pydantic_problems(error)
-    found += _relation_problems(data)
+    found += _relation_problems(data, complete=complete)
     if found or config is None:
         order = {name: rank for rank, name in enumerate(_SECTIONS)}
         found.sort(key=lambda p: (order.get(str(p[0][0]), -1), _index(p[0])))
-        raise ConfigError([f"{_place(loc, data)}: {message}" for loc, message in found], source)
+        return None, [Problem(loc, _place(loc, data), message) for loc, message in found]
     # Departments and digests without a time zone of their own take the organization's.
     zone = {"timezone": config.organization.timezone}
     return config.model_copy(
@@ -159,19 +187,38 @@ def parse_config(data: dict[str, Any], source: str = "<config>") -> LiaisonConfi
             name: tuple(item if item.timezone else item.model_copy(update=zone) for item in items)
             for name, items in (("departments", config.departments), ("digests", config.digests))
         }
-    )
+    ), []
 
 
-def load_config(path: str | Path) -> LiaisonConfig:
-    """Read and validate the TOML config file at `path`; raise ConfigError if anything is wrong."""
+def parse_config(data: dict[str, Any], source: str = "<config>") -> LiaisonConfig:
+    """Validate parsed TOML data; raise ConfigError listing every problem with its place."""
+    config, problems = check_config(data)
+    if config is None:
+        raise ConfigError([str(p) for p in problems], source)
+    return config
+
+
+def read_config_data(path: str | Path) -> dict[str, Any]:
+    """The TOML data of the file at `path`; ConfigError when it is missing or unreadable."""
     path = Path(path)
     try:
         with path.open("rb") as file:
-            data = tomllib.load(file)
+            return tomllib.load(file)
     except FileNotFoundError:
-        raise ConfigError([_NOT_FOUND], str(path)) from None
+        raise ConfigError([_not_found()], str(path)) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([f"not valid TOML: {error}"], str(path)) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([f"cannot read the config file: {error}"], str(path)) from None
-    return parse_config(data, str(path))
+
+
+def dump_config_data(data: dict[str, Any]) -> str:
+    """Settings data (a stored document) as a config file: `read_config_data` of it gives the
+    same data back."""
+    ordered = {key: data[key] for key in (*_SECTIONS, *data) if key in data}
+    return tomli_w.dumps(ordered)
+
+
+def load_config(path: str | Path) -> LiaisonConfig:
+    """Read and validate the TOML config file at `path`; raise ConfigError if anything is wrong."""
+    return parse_config(read_config_data(path), str(path))

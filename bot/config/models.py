@@ -238,14 +238,19 @@ class Nudges(BaseModel):
 
 
 class LiaisonConfig(BaseModel):
-    """The whole config file."""
+    """A workspace's settings: the whole config file, or what was set up in Slack."""
 
     model_config = _STRICT
     organization: Organization = Organization()
-    departments: Annotated[tuple[Department, ...], NonEmpty]
+    departments: tuple[Department, ...] = ()
     digests: tuple[Digest, ...] = ()
     reactions: Reactions = Reactions()
     nudges: Nudges = Nudges()
+
+    @property
+    def is_set_up(self) -> bool:
+        """True once a department can request and one can fulfil: before, nothing can be filed."""
+        return bool(self.requesting_departments() and self.fulfilling_departments())
 
     def department(self, key: str) -> Department:
         """The department with this key; KeyError if there is none."""

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, ScalarSelect, and_, case, func, literal, select
+from sqlalchemy import Date, ScalarSelect, and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -122,6 +122,33 @@ def delivered_on_time_sql(
     return and_(
         committed_date.is_not(None),
         committed_date >= dates.date_of(delivered_at, start=start, end=end),
+    )
+
+
+# -- reopened deliveries -----------------------------------------------------------------------
+#
+# A lead may reopen a delivered request (bot/domain/workflow/overrides.py): the delivery fell
+# short. That delivery then no longer counts: a request counts as delivered once, in the period
+# of the delivery that stood (its last), on time or not against the committed date in force then
+# (a closed request's date cannot change, so that is its committed_date) and at that moment (its
+# delivered_at). A request reopened and not delivered again counts as delivered nowhere: it is
+# open, and counted as such. So the figures of a past week lose a delivery that was reopened
+# later, and the sum of the weekly deliveries never counts one request twice.
+
+
+def closing_stands(closing: RequestEvent, later: Iterable[RequestEvent]) -> bool:
+    """Whether the closing event `closing` still counts, given the request's `later` events:
+    no reopening came after it."""
+    return not any(e.kind == EventKind.REOPENED and e.id > closing.id for e in later)
+
+
+def closing_stands_sql(closing: Any) -> ColumnElement[bool]:
+    """`closing_stands` of a RequestEvent (or an alias of it) closing a request."""
+    reopening = aliased(RequestEvent, name="reopening")
+    return ~exists().where(
+        reopening.request_id == closing.request_id,
+        reopening.kind == EventKind.REOPENED.value,
+        reopening.id > closing.id,
     )
 
 

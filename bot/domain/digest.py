@@ -21,6 +21,7 @@ from bot.domain.calendar import BusinessCalendar, calendar_for
 from bot.domain.calibration import department_ratio
 from bot.domain.definitions import (
     DepartmentDates,
+    closing_stands_sql,
     delivered_on_time_sql,
     is_open_sql,
     is_overdue,
@@ -59,20 +60,27 @@ class DigestFacts:
 
 
 def build_digest(
-    session: Session, *, config: LiaisonConfig, digest: Digest, scheduled_for: datetime
+    session: Session,
+    *,
+    config: LiaisonConfig,
+    digest: Digest,
+    scheduled_for: datetime,
+    workspace_id: int | None = None,
 ) -> DigestFacts:
-    """Everything the digest for `scheduled_for` reports, as JSON-ready data."""
+    """Everything the digest for `scheduled_for` reports, as JSON-ready data, about the
+    workspace `config` belongs to (None: the only one)."""
     end, start = scheduled_for, scheduled_for - WEEK
     keys = set(digest.departments)
-    this_week = compute_stats(session, config=config, start=start, end=end)
-    last_week = compute_stats(session, config=config, start=start - WEEK, end=start)
+    scope = {"config": config, "workspace_id": workspace_id}
+    this_week = compute_stats(session, **scope, start=start, end=end)
+    last_week = compute_stats(session, **scope, start=start - WEEK, end=start)
     pairs = [
         {"this": now.as_json(), "last": before.as_json()}
         for now, before in zip(this_week, last_week, strict=True)
         if now.requesting in keys and now.fulfilling in keys
     ]
     names = {d.key: d.name for d in config.departments}
-    in_scope = _pair_filter(session, keys)
+    in_scope = _pair_filter(session, keys, workspace_id)
     calendars = {d.key: calendar_for(d, config.organization) for d in config.departments}
     promised, infeasible = _promised(session, in_scope, start, end)
     payload = {
@@ -85,14 +93,16 @@ def build_digest(
         "promised": promised,
         "promised_infeasible": infeasible,
         "weeks": _weekly(session, in_scope, calendars, end),
-        "calibration": _calibration(session, config, keys, end),
+        "calibration": _calibration(session, config, keys, end, workspace_id),
     }
     return DigestFacts(channel=digest.channel, scheduled_for=scheduled_for, payload=payload)
 
 
-def _pair_filter(session: Session, keys: set[str]) -> Any:
+def _pair_filter(session: Session, keys: set[str], workspace_id: int | None) -> Any:
     """Requests between two of the digest's departments."""
     departments = select(Department.id).where(Department.key.in_(keys))
+    if workspace_id is not None:
+        departments = departments.where(Department.workspace_id == workspace_id)
     return and_(
         Request.fulfilling_department_id.in_(departments),
         Request.requesting_department_id.in_(departments),
@@ -170,7 +180,7 @@ def _promised(session: Session, in_scope: Any, start: datetime, end: datetime) -
 
 
 def _calibration(
-    session: Session, config: LiaisonConfig, keys: set[str], end: datetime
+    session: Session, config: LiaisonConfig, keys: set[str], end: datetime, workspace_id: int | None
 ) -> list[dict[str, Any]]:
     """Each fulfilling department's actual ÷ estimated ratio now and a week ago (its trend)."""
     found = []
@@ -178,9 +188,10 @@ def _calibration(
         if department.key not in keys:
             continue
         # One workspace's figures per department (the first one's).
-        department_id = session.scalar(
-            select(Department.id).where(Department.key == department.key).order_by(Department.id)
-        )
+        query = select(Department.id).where(Department.key == department.key)
+        if workspace_id is not None:
+            query = query.where(Department.workspace_id == workspace_id)
+        department_id = session.scalar(query.order_by(Department.id))
         if department_id is None:
             continue
         calendar = calendar_for(department, config.organization)
@@ -230,6 +241,7 @@ def _weekly(
             .where(
                 in_scope,
                 delivered.to_status == Status.DELIVERED.value,
+                closing_stands_sql(delivered),
                 delivered.at >= week_start,
                 delivered.at < week_end,
             )

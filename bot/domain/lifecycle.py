@@ -48,6 +48,10 @@ class EventKind(StrEnum):
     EDITED = "edited"
     FEEDBACK = "feedback"
     SNOOZED = "snoozed"
+    # A lead's overrides (bot/domain/workflow/overrides.py).
+    DATE_SET = "date_set"  # the committed date set after a conversation
+    REOPENED = "reopened"  # a delivered request back to work
+    CLOSED = "closed"  # an open request closed as cancelled or declined (a stale one)
 
 
 class Surface(StrEnum):
@@ -61,6 +65,8 @@ class Surface(StrEnum):
     THREAD = "thread"
     SCHEDULER = "scheduler"
     CLI = "cli"
+    # A modal opened from the Home tab (one opened from the card is MODAL).
+    HOME = "home"
     # Found by comparing Slack with what was recorded: a reaction or reply whose event was lost.
     RECONCILE = "reconcile"
 

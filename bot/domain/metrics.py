@@ -8,14 +8,16 @@ Definitions, for the period [start, end) and the requests of one pair:
 - claimed / estimated / committed: requests whose *first* claim / estimate / commitment
   (bot/domain/definitions.py) happened in the period.
 - delivered / declined / cancelled: requests with an event moving the status to that state in
-  the period.
+  the period that still stands: a delivery a lead reopened later does not count (a request is
+  delivered once, in the period of its last delivery; bot/domain/definitions.py).
 - delivered_on_time: delivered requests delivered on time (bot/domain/definitions.py: on or
   before their committed_date, in the fulfilling department's zone). on_time_rate:
   delivered_on_time / the delivered requests with a committed_date; None when there are none.
 - median_hours_to_claim / median_hours_to_estimate: over the requests first claimed / first
   estimated in the period, the median business hours (fulfilling department's calendar) from
   created_at to that first claim / estimate; None when there are none.
-- estimate_accuracy: over the requests delivered in the period that have estimate_days, the
+- estimate_accuracy: over the requests delivered in the period (by a standing delivery) that have
+  estimate_days, the
   median of (working days from the first claim to delivered_at) / estimate_days; None when none.
 - open / at_risk / overdue / load: the state at `end`, replayed from the log. A request's status
   at `end` is the to_status of its latest status-moving event at or before `end`; requests
@@ -61,6 +63,7 @@ from bot.domain.definitions import (
     HOLDER_KINDS,
     DepartmentDates,
     Milestone,
+    closing_stands_sql,
     delivered_on_time_sql,
     first_at_sql,
     is_open_sql,
@@ -225,7 +228,11 @@ class _Period:
 
         closings = (
             select(RequestEvent.request_id, RequestEvent.to_status)
-            .where(RequestEvent.to_status.in_(CLOSING_STATES), self._in_period(RequestEvent.at))
+            .where(
+                RequestEvent.to_status.in_(CLOSING_STATES),
+                self._in_period(RequestEvent.at),
+                closing_stands_sql(RequestEvent),
+            )
             .distinct()
             .subquery("closings")
         )
@@ -275,7 +282,9 @@ class _Period:
         delivered = (
             select(RequestEvent.request_id)
             .where(
-                RequestEvent.to_status == Status.DELIVERED.value, self._in_period(RequestEvent.at)
+                RequestEvent.to_status == Status.DELIVERED.value,
+                self._in_period(RequestEvent.at),
+                closing_stands_sql(RequestEvent),
             )
             .distinct()
             .subquery("delivered")
@@ -299,8 +308,9 @@ class _Period:
         """Add open, at_risk and overdue to `counts`; return each pair's load per person."""
         # One pass over the log up to the end finds, per request, its latest status-moving event
         # and its latest claimed/reassigned/unclaimed one; both are joined back by primary key.
-        # A closed request never reopens, and closed_at is the moment of its closing event: a
-        # request closed by `end` is closed at `end`, so only the other requests' logs are read.
+        # closed_at is the moment of a request's last closing event, and a reopening clears it:
+        # a request closed by `end` (and not reopened since) is closed at `end`, so only the
+        # other requests' logs are read. One reopened after `end` has no closed_at and is replayed.
         still_open = select(Request.id).where(
             or_(Request.closed_at.is_(None), Request.closed_at > self.end)
         )

@@ -226,6 +226,18 @@ class DigestRun(Base):
     created_at: Mapped[datetime]
 
 
+class Heartbeat(Base):
+    """When a process last showed it was alive, one row per kind of process and deployment
+    (`scheduler`): whichever scheduler runs writes it, so `/healthz` can tell a stopped one."""
+
+    __tablename__ = "heartbeats"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    beat_at: Mapped[datetime]
+    # host:pid of the last process that wrote it, for whoever reads the table.
+    beaten_by: Mapped[str] = mapped_column(String(128))
+
+
 class RequestEvent(Base):
     """Append-only history of a request: every change, who made it, when and from where."""
 
@@ -328,3 +340,37 @@ class HomeVisit(Base):
     user_id: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
     first_opened_at: Mapped[datetime]
     last_opened_at: Mapped[datetime]
+
+
+class WorkspaceSettings(Base):
+    """A workspace's current settings: one document in the config file's shape (validated before
+    it is written), where it comes from, and a version that every change increments (processes
+    compare it with the one they cached). See bot/domain/workspace_settings.py."""
+
+    __tablename__ = "workspace_settings"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # "file": applied from the config file at `source_path` (read-only in Slack); "slack".
+    source: Mapped[str] = mapped_column(String(8))
+    source_path: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime]
+
+
+class SettingsChange(Base):
+    """One change to one section of a workspace's settings: who (a user id, "file" or "cli"),
+    when, and the section before and after (null when it was not set)."""
+
+    __tablename__ = "settings_changes"
+    __table_args__ = (Index("ix_settings_changes_workspace_id", "workspace_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    changed_by: Mapped[str] = mapped_column(SLACK_ID)
+    changed_at: Mapped[datetime]
+    section: Mapped[str] = mapped_column(String(16))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)

@@ -23,7 +23,7 @@ than deciding again. DMs to one person in one pass are grouped into a single mes
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -117,9 +117,11 @@ class NudgePlanner:
         config: LiaisonConfig,
         now: datetime,
         zones: Zones | None = None,
+        workspace_id: int | None = None,
     ) -> None:
         self.session = session
         self.config = config
+        self.workspace_id = workspace_id
         self.now = now
         self.zones = zones or {}
         self._calendars: dict[str, BusinessCalendar] = {}
@@ -161,6 +163,11 @@ class NudgePlanner:
                 .where(
                     is_open_sql(Request.status),
                     Request.created_at <= self.now,
+                    *(
+                        [Request.workspace_id == self.workspace_id]
+                        if self.workspace_id is not None
+                        else []
+                    ),
                     or_(Request.status.in_(tuple(_WAITING)), Request.committed_date.is_not(None)),
                 )
             )
@@ -325,10 +332,12 @@ class NudgePlanner:
         return taken is not None
 
 
-def direct_recipients(session: Session, *, config: LiaisonConfig, now: datetime) -> set[Recipient]:
+def direct_recipients(
+    session: Session, *, config: LiaisonConfig, now: datetime, workspace_id: int | None = None
+) -> set[Recipient]:
     """Everyone a DM nudge may go to at `now` (whatever the hour), by workspace id: the people
     whose time zones `run_nudges` wants to know."""
-    planner = NudgePlanner(session, config=config, now=now)
+    planner = NudgePlanner(session, config=config, now=now, workspace_id=workspace_id)
     return {(n.workspace_id, n.recipient) for n in planner.candidates() if not n.in_thread}
 
 
@@ -340,17 +349,15 @@ def run_nudges(
     dry_run: bool = False,
     send_at: datetime | None = None,
     zones: Zones | None = None,
-    workspaces: Collection[int] | None = None,
+    workspace_id: int | None = None,
 ) -> NudgePass:
-    """Evaluate every open request and queue the nudges that are due at `now` (to be sent from
-    `send_at`, default `now`). A DM waits for its recipient's working hours, in their own time
-    zone when `zones` has it. Only the `workspaces` given are nudged (default: all)."""
-    planner = NudgePlanner(session, config=config, now=now, zones=zones)
+    """Evaluate every open request (of the workspace `config` belongs to; None: the only one)
+    and queue the nudges that are due at `now` (to be sent from `send_at`, default `now`). A DM
+    waits for its recipient's working hours, in their own time zone when `zones` has it."""
+    planner = NudgePlanner(session, config=config, now=now, zones=zones, workspace_id=workspace_id)
     result = NudgePass()
     direct: dict[tuple[int, str], list[Nudge]] = defaultdict(list)
     for nudge in planner.candidates():
-        if workspaces is not None and nudge.workspace_id not in workspaces:
-            continue
         request = session.get(Request, nudge.request_id)
         assert request is not None
         hours = (

@@ -135,7 +135,7 @@ def refresh_card(
 ) -> None:
     """Queue a post (first time) or an in-place update of the request's card, and a new Home tab
     for the people the request concerns: its requester, its claimer, its estimators and `leads`
-    (its fulfilling department's)."""
+    (those of its departments)."""
     enqueue(session, workspace_id=request.workspace_id, kind=CARD, request=request, now=now)
     concerned = {request.requester_id, *leads, *(e.estimator_id for e in request.estimates)}
     if request.claimer_id:

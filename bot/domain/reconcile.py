@@ -3,7 +3,8 @@ whose events were lost (Slack stops retrying an event after about five minutes).
 
 Nothing is kept about what was compared before. A reaction counts as applied when the request's
 recorded state or events show it: a claim event by that person, an estimate event with those
-days, a question asked by them, a decline waiting for their reason. So applying what is missed
+days, a question asked by them, a decline waiting for their reason, a delivery by them (a
+reopened card keeps the reaction of the delivery it undid). So applying what is missed
 records exactly what makes the next comparison find nothing, and running it twice changes
 nothing the second time. Reactions by people who may not act are left alone, quietly.
 """
@@ -143,7 +144,11 @@ def missed(
                 Missed(MissedKind.DECLINE_REASON, reason.user, text=reason.text, at=reason.at)
             )
     deliverer = next(
-        (u for u in by_kind.get("deliver", []) if u == holder or directory.is_lead(u, department)),
+        (
+            u
+            for u in by_kind.get("deliver", [])
+            if (u == holder or directory.is_lead(u, department)) and not _delivered(history, u)
+        ),
         None,
     )
     if deliverer is not None and not any(m.kind is MissedKind.UNCLAIM for m in found):
@@ -180,6 +185,12 @@ def _estimated(history: list[RequestEvent], user: str, days: int) -> bool:
     """`user` once estimated these days: the reaction was seen, even if a later estimate (or an
     edit that cleared the estimates) replaced it."""
     return any((e.data or {}).get("days") == days for e in _by(history, user, EventKind.ESTIMATED))
+
+
+def _delivered(history: list[RequestEvent], user: str) -> bool:
+    """`user` delivered it before: their reaction was seen, and the request is open again
+    because a lead reopened it since, which an old reaction does not undo."""
+    return bool(_by(history, user, EventKind.DELIVERED))
 
 
 def _asked(history: list[RequestEvent], user: str) -> bool:

@@ -84,10 +84,9 @@ def parse_reference(text: str) -> int | None:
     return whole_number(match.group(1)) if match else None
 
 
-def ensure_workspace(
-    session: Session, *, team_id: str, config: LiaisonConfig, now: datetime
-) -> Workspace:
-    """The workspace row for `team_id`, created on first contact, with departments in sync."""
+def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> Workspace:
+    """The workspace row for `team_id`, created on first contact. Its departments follow its
+    settings (bot/domain/workspace_settings.py)."""
     workspace = session.scalar(select(Workspace).where(Workspace.team_id == team_id))
     if workspace is None:
         insert_ignoring_conflicts(
@@ -97,13 +96,12 @@ def ensure_workspace(
             ["team_id"],
         )
         workspace = session.scalars(select(Workspace).where(Workspace.team_id == team_id)).one()
-    sync_departments(session, workspace=workspace, config=config)
     return workspace
 
 
 def sync_departments(session: Session, *, workspace: Workspace, config: LiaisonConfig) -> None:
-    """Mirror the configured departments into the database (rows are kept when removed from the
-    config, since requests refer to them)."""
+    """Mirror the workspace's departments into the database (rows are kept when removed from its
+    settings, since requests refer to them)."""
     existing = {
         d.key: d
         for d in session.scalars(select(Department).where(Department.workspace_id == workspace.id))

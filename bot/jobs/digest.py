@@ -15,13 +15,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
-
+from bot.config import Digest
+from bot.config.store import ConfiguredWorkspace
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.digest import DigestFacts, build_digest, last_scheduled
-from bot.domain.models import DigestRun, Workspace
+from bot.domain.models import DigestRun
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -41,43 +41,56 @@ def post_digests(
     dry_run: bool = False,
 ) -> list[DigestOutcome]:
     """Post every digest whose scheduled moment has passed (within the grace period) and that
-    was not posted yet; `channel` limits it to one digest."""
+    was not posted yet, for each workspace set up; `channel` limits it to one digest."""
     now = at or runtime.clock()
-    grace = timedelta(hours=runtime.settings.digest_grace_hours)
     outcomes = []
-    for digest in runtime.config.digests:
-        if channel is not None and digest.channel != channel:
-            continue
-        scheduled = last_scheduled(digest, now)
-        if now - scheduled > grace:
-            continue
-        with transaction(runtime.sessions) as session:
-            workspace_id = session.scalar(select(Workspace.id).order_by(Workspace.id).limit(1))
-            if workspace_id is None:
-                log.info("no workspace has used Liaison yet: no digest for %s", digest.channel)
+    for workspace in runtime.served_workspaces():
+        for digest in workspace.config.digests:
+            if channel is not None and digest.channel != channel:
                 continue
-            if not dry_run and not insert_ignoring_conflicts(
-                session,
-                DigestRun,
-                {"channel": digest.channel, "scheduled_for": scheduled, "created_at": now},
-                ["channel", "scheduled_for"],
-            ):
-                continue  # already posted (or being posted) by another process
-            facts = build_digest(
-                session, config=runtime.config, digest=digest, scheduled_for=scheduled
-            )
-            if not dry_run:
-                for template in (outbox.WEEKLY_DIGEST, outbox.DIGEST_CHART):
-                    outbox.enqueue_message(
-                        session,
-                        workspace_id=workspace_id,
-                        template=template,
-                        channel=digest.channel,
-                        payload=facts.payload,
-                        now=now,
-                        due=runtime.clock(),
-                    )
-        outcomes.append(DigestOutcome(facts=facts, posted=not dry_run))
+            outcome = _post_digest(runtime, workspace, digest, now=now, dry_run=dry_run)
+            if outcome is not None:
+                outcomes.append(outcome)
     if any(o.posted for o in outcomes):
         runtime.outbox.send_due()
     return outcomes
+
+
+def _post_digest(
+    runtime: Runtime,
+    workspace: ConfiguredWorkspace,
+    digest: Digest,
+    *,
+    now: datetime,
+    dry_run: bool,
+) -> DigestOutcome | None:
+    scheduled = last_scheduled(digest, now)
+    if now - scheduled > timedelta(hours=runtime.settings.digest_grace_hours):
+        return None
+    with transaction(runtime.sessions) as session:
+        if not dry_run and not insert_ignoring_conflicts(
+            session,
+            DigestRun,
+            {"channel": digest.channel, "scheduled_for": scheduled, "created_at": now},
+            ["channel", "scheduled_for"],
+        ):
+            return None  # already posted (or being posted) by another process
+        facts = build_digest(
+            session,
+            config=workspace.config,
+            digest=digest,
+            scheduled_for=scheduled,
+            workspace_id=workspace.workspace_id,
+        )
+        if not dry_run:
+            for template in (outbox.WEEKLY_DIGEST, outbox.DIGEST_CHART):
+                outbox.enqueue_message(
+                    session,
+                    workspace_id=workspace.workspace_id,
+                    template=template,
+                    channel=digest.channel,
+                    payload=facts.payload,
+                    now=now,
+                    due=runtime.clock(),
+                )
+    return DigestOutcome(facts=facts, posted=not dry_run)

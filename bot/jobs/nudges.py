@@ -6,11 +6,8 @@ import logging
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
+from bot.config.store import ConfiguredWorkspace
 from bot.db.session import reading, transaction
-from bot.domain.models import Workspace
 from bot.domain.nudges import NudgePass, Recipient, direct_recipients, run_nudges
 from bot.runtime import Runtime
 from bot.slack.installations import NotInstalled
@@ -21,58 +18,52 @@ log = logging.getLogger(__name__)
 def send_nudges(
     runtime: Runtime, *, at: datetime | None = None, dry_run: bool = False
 ) -> NudgePass:
-    """Queue every nudge due at `at` (default: now) and deliver them; a dry run only reports."""
+    """Queue every nudge due at `at` (default: now) in each workspace set up, and deliver them; a
+    dry run only reports."""
     now = at or runtime.clock()
-    zones = _time_zones(runtime, now)
-    with transaction(runtime.sessions) as session:
-        result = run_nudges(
-            session,
-            config=runtime.config,
-            now=now,
-            dry_run=dry_run,
-            send_at=runtime.clock(),
-            zones=zones,
-            workspaces=_installed_workspaces(session, runtime),
-        )
-        if dry_run:
-            session.rollback()
+    result = NudgePass()
+    for workspace in runtime.served_workspaces():
+        zones = _time_zones(runtime, workspace, now)
+        with transaction(runtime.sessions) as session:
+            found = run_nudges(
+                session,
+                config=workspace.config,
+                workspace_id=workspace.workspace_id,
+                now=now,
+                dry_run=dry_run,
+                send_at=runtime.clock(),
+                zones=zones,
+            )
+            if dry_run:
+                session.rollback()
+        result.nudges += found.nudges
+        result.messages += found.messages
     if not dry_run and result.messages:
         runtime.outbox.send_due()
         log.info("nudges: %s sent in %s messages", len(result.nudges), result.messages)
     return result
 
 
-def _installed_workspaces(session: Session, runtime: Runtime) -> set[int] | None:
-    """In multi-workspace mode, the workspaces with a token (nobody is nudged in one that
-    uninstalled Liaison); None with one bot token: every workspace."""
-    if runtime.installations is None:
-        return None
-    teams = runtime.installations.teams()
-    return set(session.scalars(select(Workspace.id).where(Workspace.team_id.in_(teams))))
-
-
-def _time_zones(runtime: Runtime, now: datetime) -> dict[Recipient, ZoneInfo]:
+def _time_zones(
+    runtime: Runtime, workspace: ConfiguredWorkspace, now: datetime
+) -> dict[Recipient, ZoneInfo]:
     """The own time zones of everyone a DM nudge may go to now, read from Slack (or its cache)
     before the nudges' transaction opens. Without a token (a dry run needs none) the departments'
     own zones apply."""
     if not runtime.settings.slack_bot_token and runtime.installations is None:
         return {}
     with reading(runtime.sessions) as session:
-        recipients = direct_recipients(session, config=runtime.config, now=now)
-        rows = session.execute(
-            select(Workspace.id, Workspace.team_id).where(
-                Workspace.id.in_({workspace for workspace, _ in recipients})
-            )
+        recipients = direct_recipients(
+            session, config=workspace.config, now=now, workspace_id=workspace.workspace_id
         )
-        teams = {workspace: team for workspace, team in rows}
     zones: dict[Recipient, ZoneInfo] = {}
-    for workspace, user in recipients:
+    for workspace_id, user in recipients:
         try:
-            zone = runtime.time_zones.zone(teams[workspace], user) if workspace in teams else None
+            zone = runtime.time_zones.zone(workspace.team_id, user)
         except NotInstalled:
-            continue  # its nudges are skipped
+            return {}  # uninstalled since the list was read: its messages will be held
         if zone is not None:
-            zones[(workspace, user)] = zone
+            zones[(workspace_id, user)] = zone
     return zones
 
 

@@ -74,6 +74,8 @@ def reconcile_cards(runtime: Runtime, *, dry_run: bool = False) -> ReconcileRepo
     with reading(runtime.sessions) as session:
         waiting = _cards_with_waiting_events(session)
         cards = [c for c in _recent_cards(session, now) if (c.channel, c.ts) not in waiting]
+    # A workspace that is not set up (its departments were cleared) is left alone.
+    cards = [c for c in cards if runtime.config_for(c.team_id).is_set_up]
     chosen = _in_turn(cards, now)
     in_slack = _read_slack(runtime, chosen)
     report = ReconcileReport(checked=len(in_slack), unchecked=len(cards) - len(chosen))
@@ -221,14 +223,15 @@ def _missed(
     events = session.scalars(
         select(RequestEvent).where(RequestEvent.request_id == request.id).order_by(RequestEvent.id)
     )
+    config = runtime.config_of(session, request.workspace_id)
     return missed(
         request,
         events,
         card,
-        reactions=runtime.config.reactions,
-        department=runtime.config.find_department(request.fulfilling_department.key),
+        reactions=config.reactions,
+        department=config.find_department(request.fulfilling_department.key),
         directory=directory_for_workspace(
-            session, config=runtime.config, workspace_id=request.workspace_id
+            session, config=config, workspace_id=request.workspace_id
         ),
         decline_asked_at=_decline_asked_at(session, request),
     )

@@ -6,9 +6,8 @@ import logging
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.jobs import heartbeat
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import send_nudges
 from bot.jobs.prune import prune_handled_events
@@ -27,6 +26,7 @@ PRUNE_HANDLED_EVENTS = "prune-handled-events"
 RECHECK_CHANNELS = "recheck-channels"
 RECONCILE_CARDS = "reconcile-cards"
 REFRESH_USERGROUPS = "refresh-usergroups"
+HEARTBEAT = "heartbeat"
 
 
 def handle_events(runtime: Runtime) -> None:
@@ -51,13 +51,16 @@ def send_outbox(runtime: Runtime) -> None:
         )
 
 
-def build_scheduler(runtime: Runtime, *, blocking: bool) -> BaseScheduler:
-    """A scheduler with Liaison's jobs; `blocking` for a process that does nothing else."""
-    scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler()
+def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
+    """A scheduler with Liaison's jobs, run on its own threads (also in `liaison worker`, whose
+    main thread waits for SIGTERM: bot/serve.py)."""
+    scheduler = BackgroundScheduler()
     # (job, id, interval): every job's effects are guarded by the database, so running them in
     # several processes is safe. A digest is posted on the first pass after its moment (or,
     # after a restart, within the grace period), once.
     jobs = (
+        # Beats on its own thread: jobs that take long do not make the scheduler look late.
+        (heartbeat.beat, HEARTBEAT, {"seconds": heartbeat.INTERVAL.total_seconds()}),
         (handle_events, HANDLE_EVENTS, {"seconds": runtime.settings.background_poll_seconds}),
         (send_outbox, SEND_OUTBOX, {"seconds": runtime.settings.background_poll_seconds}),
         (send_nudges, SEND_NUDGES, {"minutes": 5}),

@@ -33,18 +33,16 @@ class RefreshReport:
 
 
 def refresh_usergroups(runtime: Runtime) -> RefreshReport:
-    """Read every user group the configuration names, in each workspace served."""
+    """Read every user group each workspace's settings name, in each workspace served."""
     report = RefreshReport()
-    groups = sorted({d.usergroup for d in runtime.config.departments if d.usergroup})
-    if not groups:
-        return report
     try:
         teams = [team_id for team_id, _ in served_clients(runtime)]
     except (SlackApiError, OSError) as error:
         log.warning("user groups not refreshed: Slack did not say which workspace: %s", error)
         return report
     for team_id in teams:
-        for usergroup in groups:
+        config = runtime.config_for(team_id)
+        for usergroup in sorted({d.usergroup for d in config.departments if d.usergroup}):
             error = _refresh(runtime, team_id, usergroup)
             if error is None:
                 report.read.append(usergroup)

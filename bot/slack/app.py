@@ -23,6 +23,7 @@ from bot.slack.listeners import (
     installs,
     intake,
     modals,
+    overrides,
     requester_dm,
     search,
     usergroups,
@@ -111,7 +112,7 @@ def create_bolt_app(
         runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
-    for listeners in (intake, actions, estimates, modals, requester_dm, search, home):
+    for listeners in (intake, actions, estimates, modals, overrides, requester_dm, search, home):
         listeners.register(app, runtime)
     return app
 

@@ -37,7 +37,32 @@ class Card:
     deliver = "card_deliver"
     decline = "card_decline"
     edit = "card_edit"
+    # The users menu that cards posted before the lead's menu (LeadActions) still carry.
     reassign = "card_reassign"
+
+
+class LeadActions:
+    """A lead's overrides, from the card's menu and a *Needs attention* item's on the Home tab.
+    Each choice's value is "<request id>:<choice>" and opens the choice's modal, whose
+    private_metadata carries the request id and the surface it was opened from."""
+
+    menu = "lead_actions"
+    # The choices.
+    reassign = "reassign"
+    commit_date = "commit_date"
+    reopen = "reopen"
+    close = "close"
+    # The modals' callback ids.
+    reassign_callback = "lead_reassign"
+    commit_date_callback = "lead_commit_date"
+    reopen_callback = "lead_reopen"
+    close_callback = "lead_close"
+    # The modals' input blocks; every input element's action id is `value`.
+    assignee = "assignee"
+    date = "committed_date"
+    reason = "reason"
+    outcome = "outcome"
+    value = "value"
 
 
 class Negotiation:

@@ -11,7 +11,9 @@ the row is deleted when it returns and retried with a backoff when it raises.
 Duplicates are kept out in one place: the listeners record each event id as handled in the same
 transaction as the change it made (`processed_events`, bot/slack/listeners/operations.py), so a
 retry or a twin of an event, stored again or handled twice after a crash, changes nothing twice.
-The inbox itself stores whatever Slack sends.
+The inbox itself stores whatever Slack sends. A process that stops handles no new event, and
+gives back the leases of those it could not finish in time (`stop`, `wait_idle`,
+`release_leases`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.db.session import reading, transaction
 from bot.domain.models import InboxEvent
 from bot.slack.installations import NotInstalled
 from bot.slack.sending import backoff
+from bot.slack.sending.leases import HeldLeases
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,7 @@ class EventInbox:
         self._sessions = sessions
         self._clock = clock
         self._listeners: Mapping[str, EventListener] = {}
+        self._leases = HeldLeases()  # keyed by row id
 
     def route(self, listeners: Mapping[str, EventListener]) -> None:
         """Which listener handles each type of event (an event of any other type is dropped)."""
@@ -66,11 +70,19 @@ class EventInbox:
             ).scalar_one()
 
     def handle(self, row_id: int) -> None:
-        """Handle one stored event, unless another process has it or it is waiting for a retry."""
+        """Handle one stored event, unless another process has it or it is waiting for a retry
+        (or this process is stopping)."""
+        if self._leases.stopping:
+            return
         leased = self._lease(row_id)
         if leased is None:
             return
-        body, attempts = leased
+        try:
+            self._handle(row_id, *leased)
+        finally:
+            self._leases.drop(row_id)
+
+    def _handle(self, row_id: int, body: dict[str, Any], attempts: int) -> None:
         error = self._dispatch(body)
         with transaction(self._sessions) as session:
             if error is None:
@@ -109,6 +121,29 @@ class EventInbox:
             self.handle(row_id)
         return len(due)
 
+    def stop(self) -> None:
+        """Handle no new event; those under way finish."""
+        self._leases.stop()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the events under way; True when they are done."""
+        return self._leases.wait_until_none(timeout)
+
+    def release_leases(self) -> int:
+        """Give back the leases of events this process did not finish, so another process
+        handles them at once; how many it gave back."""
+        released = 0
+        with transaction(self._sessions) as session:
+            for row_id, until in self._leases.held().items():
+                statement = (
+                    update(InboxEvent)
+                    .where(InboxEvent.id == row_id, InboxEvent.lease_until == until)
+                    .values(lease_until=None)
+                    .returning(InboxEvent.id)
+                )
+                released += len(session.execute(statement).all())
+        return released
+
     def _lease(self, row_id: int) -> tuple[dict[str, Any], int] | None:
         now = self._clock()
         with transaction(self._sessions) as session:
@@ -118,7 +153,10 @@ class EventInbox:
                 .values(lease_until=now + LEASE, attempts=InboxEvent.attempts + 1)
                 .returning(InboxEvent.body, InboxEvent.attempts)
             ).first()
-        return (row.body, row.attempts) if row is not None else None
+        if row is None:
+            return None
+        self._leases.hold(row_id, now + LEASE)
+        return row.body, row.attempts
 
     def _dispatch(self, body: dict[str, Any]) -> str | None:
         """Run the listener for `body`'s event; None when it succeeded, else what went wrong."""

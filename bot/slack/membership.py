@@ -215,9 +215,11 @@ def unusable_channels(session: Session) -> list[str]:
 
 
 def join_channels_at_start(runtime: Runtime) -> dict[str, str | None]:
-    """Join the configured channels in each workspace served, record which are unusable and
-    queue the leads' notices (sent by the next outbox pass). Slack is asked first; the
-    transaction comes after. What happened to each channel (of the last workspace)."""
+    """In each workspace served (the bot token's, or each one installed): apply the config file
+    (when one manages that workspace's settings), join the channels its settings name, record
+    which are unusable and queue the leads' notices (sent by the next outbox pass). Slack is
+    asked first; the transactions come after. What happened to each channel (of the last
+    workspace)."""
     try:
         served = served_clients(runtime)
     except (SlackApiError, OSError, TimeoutError) as error:
@@ -225,17 +227,17 @@ def join_channels_at_start(runtime: Runtime) -> dict[str, str | None]:
         return {}
     outcome: dict[str, str | None] = {}
     for team_id, client in served:
+        runtime.workspace_settings.apply_file(team_id)
+        config = runtime.config_for(team_id)
         try:
-            outcome = join_configured_channels(client, runtime.config)
+            outcome = join_configured_channels(client, config)
         except (SlackApiError, OSError, TimeoutError) as error:
             log.warning("could not join the configured channels in %s: %s", team_id, error)
             continue
         with transaction(runtime.sessions) as session:
             now = runtime.clock()
-            workspace = ensure_workspace(session, team_id=team_id, config=runtime.config, now=now)
-            note_access(
-                session, workspace_id=workspace.id, config=runtime.config, outcome=outcome, now=now
-            )
+            workspace = ensure_workspace(session, team_id=team_id, now=now)
+            note_access(session, workspace_id=workspace.id, config=config, outcome=outcome, now=now)
     return outcome
 
 

@@ -116,6 +116,9 @@ _THREAD = {
     "decline_withdrawn": "{actor} took back the decline: replies here are conversation again.",
     "decline_dropped": "{actor} took it on, so the decline {decliner} asked for is off. React "
     "again to decline it.",
+    "date_set": "{actor} set the committed date to {committed}{was}.{reason}",
+    "reopened": "{actor} reopened it: it is not done yet.{reason}",
+    "closed": "{actor} closed it as {outcome}.{reason}",
 }
 
 # DMs about a change, to whoever the change concerns.
@@ -133,6 +136,18 @@ _DIRECT = {
     "feedback": "{actor} says {request} {verdict}",
     "reestimate": "{actor} changed {request} after you estimated it, so your estimate was "
     "cleared. Please estimate it again.",
+    # A lead's overrides: to the requester, and to the claimer ("_claimer").
+    "unassigned": "{actor} handed {request}, which you had, to {to}: it is off your queue.",
+    "date_set": "{actor} set the committed date of your request {request} to {committed}{was}."
+    "{reason}",
+    "date_set_claimer": "{actor} set the committed date of {request}, which you have, to "
+    "{committed}{was}.{reason}",
+    "reopened": "{actor} reopened your request {request}: the team is on it again.{reason}",
+    "reopened_claimer": "{actor} reopened {request}, which you delivered: it is back in your "
+    "queue.{reason}",
+    "closed": "{actor} closed your request {request} as {outcome}.{reason}",
+    "closed_claimer": "{actor} closed {request}, which you had claimed, as {outcome}: no need to "
+    "go on with it.{reason}",
 }
 
 
@@ -157,6 +172,8 @@ def _change_facts(r: Rendering) -> dict[str, str]:
             else ""
         ),
         "committed": _date(facts.get("committed")),
+        "was": f" (was {_date(facts['was'])})" if facts.get("was") else "",
+        "outcome": str(facts.get("outcome", "")),
         "estimate": days(request.estimate_days),
         "reason": _quoted(facts.get("reason")),
         "answer": _quoted(facts.get("answer")),

@@ -18,6 +18,10 @@ VERBS = {
     Attempt.EDIT: "edit",
     Attempt.ACCEPT: "accept a new date for",
     Attempt.ESCALATE: "escalate",
+    Attempt.REASSIGN: "reassign",
+    Attempt.SET_DATE: "set the committed date of",
+    Attempt.REOPEN: "reopen",
+    Attempt.CLOSE: "close",
 }
 
 
@@ -41,7 +45,9 @@ SENTENCES: dict[RefusalCode, Callable[[dict[str, Any]], str]] = {
     RefusalCode.CLAIMER_ONLY: lambda f: (
         f"Only the person who claimed {f['reference']} can release it."
     ),
-    RefusalCode.LEADS_ONLY: lambda f: f"Only a lead of {f['department']} can reassign requests.",
+    RefusalCode.LEADS_ONLY: lambda f: (
+        f"Only a lead of {' or '.join(f['departments'])} can {VERBS[f['attempt']]} requests."
+    ),
     RefusalCode.NOT_IN_DEPARTMENT: lambda f: (
         f"<@{f['user']}> is not in {f['department']}, so they can't take it."
     ),
@@ -64,6 +70,12 @@ SENTENCES: dict[RefusalCode, Callable[[dict[str, Any]], str]] = {
     RefusalCode.NOT_DELIVERED: lambda f: f"{f['reference']} is not delivered.",
     RefusalCode.FEEDBACK_GIVEN: lambda f: (
         f"You already said whether {f['reference']} met the need. Thanks!"
+    ),
+    RefusalCode.NOT_CLAIMED: lambda f: (
+        f"Nobody has claimed {f['reference']}: reassign it to someone before committing a date."
+    ),
+    RefusalCode.DATE_IN_PAST: lambda f: (
+        f"Pick a date from {f['today']:%a %-d %b} on: a committed date cannot be in the past."
     ),
 }
 

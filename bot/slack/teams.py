@@ -21,6 +21,7 @@ from typing import Any
 from slack_bolt import BoltContext, BoltRequest, BoltResponse
 from slack_bolt.request.internals import extract_team_id
 from slack_sdk import WebClient
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.runtime import Runtime
 from bot.slack.blocks.notes import notice_modal
@@ -82,7 +83,11 @@ def refuse_other_teams(runtime: Runtime) -> Middleware:
     def middleware(req: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse | None:
         body = req.body
         # A malformed request reaches Bolt with an empty body and is refused after this.
-        if not body or serves(req.context, body):
+        if not body:
+            return next()
+        if serves(req.context, body):
+            if team := team_of(body):
+                _settle_settings(runtime, team)
             return next()
         return not_served(runtime, req)
 
@@ -134,6 +139,15 @@ def not_served(runtime: Runtime, req: BoltRequest) -> BoltResponse:
         # Slack signed the payload, so its response_url is Slack's own.
         runtime.background.submit(_answer_quietly, respond)
     return BoltResponse(status=200, body="")
+
+
+def _settle_settings(runtime: Runtime, team_id: str) -> None:
+    """The first time this process serves the workspace, make sure the config file (if one
+    manages its settings) is applied: at start Slack may not have said which workspace it is."""
+    try:
+        runtime.workspace_settings.apply_file_once(team_id)
+    except SQLAlchemyError:
+        log.exception("could not apply the config file to %s; trying again later", team_id)
 
 
 def _answer_quietly(respond: Callable[..., Any]) -> None:

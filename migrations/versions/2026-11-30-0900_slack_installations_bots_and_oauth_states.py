@@ -4,7 +4,7 @@ The tables of slack_sdk's SQLAlchemy installation and OAuth state stores (built 
 bot/db/slack_tables.py), column for column as slack_sdk defines them.
 
 Revision ID: 5d2a7c9e1f38
-Revises: 3b8d5e1c0a47
+Revises: 5f2a9c7d1e84
 Create Date: 2026-11-30 09:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5d2a7c9e1f38"
-down_revision: str | None = "3b8d5e1c0a47"
+down_revision: str | None = "5f2a9c7d1e84"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,7 +15,7 @@ from bot.domain.people import Directory
 from bot.domain.requests import RequestDraft
 from bot.domain.workflow import Workflow
 from bot.slack.blocks.card import estimate_line
-from tests.conftest import ENGINEER, ENGINEER_2, SALES_REP
+from tests.conftest import ENGINEER, ENGINEER_2, SALES_REP, workspace_with
 
 MONDAY = datetime(2026, 11, 2, 8, tzinfo=UTC)  # 09:00 in Berlin
 R = Surface.REACTION
@@ -28,7 +28,7 @@ def workflow_at(session, config: LiaisonConfig, now: datetime) -> Workflow:
 
 
 def file(session, config: LiaisonConfig, now: datetime, desired: date | None = None) -> Request:
-    workspace = requests.ensure_workspace(session, team_id="T0001", config=config, now=now)
+    workspace = workspace_with(session, team_id="T0001", config=config, now=now)
     return requests.file_request(
         session,
         workspace=workspace,

@@ -15,6 +15,7 @@ from bot.config import (
     ReactionAction,
     Reactions,
     Role,
+    check_config,
     load_config,
     parse_config,
 )
@@ -201,10 +202,27 @@ def test_problem_message_lists_every_problem() -> None:
     assert all(problem in text for problem in caught.value.problems)
 
 
+def test_a_file_without_departments_is_a_first_run_with_defaults() -> None:
+    config = parse_config({"organization": {"timezone": "Europe/Berlin"}}, "test.toml")
+    assert config.departments == ()
+    assert not config.is_set_up
+    assert config.organization.timezone == "Europe/Berlin"
+
+
+def test_settings_made_one_step_at_a_time_need_not_have_both_roles_yet() -> None:
+    one = {"departments": [{"key": "sales", "name": "Sales", "role": "requester"}]}
+    config, problems = check_config(one, complete=False)
+    assert problems == [] and config is not None and not config.is_set_up
+    _, problems = check_config(one)
+    assert [str(p) for p in problems] == [
+        '[[departments]]: no department can fulfil (role "fulfiller"/"both")'
+    ]
+    assert problems[0].loc == ("departments",)
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        ({"departments": []}, "[[departments]]: at least one department is required"),
         ({"departments": "eng"}, "[[departments]]: must be a list"),
         ({"organization": 3}, "[organization]: must be a table"),
         (

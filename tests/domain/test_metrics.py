@@ -20,8 +20,7 @@ from bot.config import LiaisonConfig, parse_config
 from bot.domain.lifecycle import Status
 from bot.domain.metrics import PairStats, compute_stats
 from bot.domain.models import Department, Estimate, Request, RequestEvent
-from bot.domain.requests import ensure_workspace
-from tests.conftest import ENG_LEAD, ENGINEER, ENGINEER_2, SALES_REP
+from tests.conftest import ENG_LEAD, ENGINEER, ENGINEER_2, SALES_REP, workspace_with
 
 BERLIN = ZoneInfo("Europe/Berlin")
 PREVIOUS = (datetime(2026, 11, 16, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))
@@ -61,7 +60,7 @@ class History:
 
     def __init__(self, session: Session, config: LiaisonConfig, team_id: str = "T0001") -> None:
         self.session = session
-        self.workspace = ensure_workspace(
+        self.workspace = workspace_with(
             session, team_id=team_id, config=config, now=datetime(2026, 11, 1, tzinfo=UTC)
         )
         self.departments = {

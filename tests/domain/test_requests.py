@@ -13,6 +13,7 @@ from bot.domain import requests
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.requests import RequestDraft, validate_draft
+from tests.conftest import workspace_with
 
 NOW = datetime(2026, 12, 1, 15, tzinfo=UTC)
 
@@ -54,9 +55,7 @@ def test_simultaneous_filings_get_distinct_consecutive_numbers(
         try:
             start.wait()
             with transaction(sessions) as session:
-                workspace = requests.ensure_workspace(
-                    session, team_id="T0001", config=config, now=NOW
-                )
+                workspace = workspace_with(session, team_id="T0001", config=config, now=NOW)
                 requests.file_request(
                     session,
                     workspace=workspace,
@@ -83,7 +82,7 @@ def test_numbers_are_per_workspace(engine: Engine, config: LiaisonConfig, db) ->
     sessions = make_session_factory(engine)
     with transaction(sessions) as session:
         for team in ("T0001", "T0002", "T0001"):
-            workspace = requests.ensure_workspace(session, team_id=team, config=config, now=NOW)
+            workspace = workspace_with(session, team_id=team, config=config, now=NOW)
             requests.file_request(
                 session,
                 workspace=workspace,

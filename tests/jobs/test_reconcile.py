@@ -19,6 +19,7 @@ from bot.jobs.usergroups import refresh_usergroups
 from bot.slack.ids import Card as CardIds
 from tests.conftest import (
     BOT_TOKEN,
+    ENG_LEAD,
     ENGINEER,
     ENGINEER_2,
     SALES_REP,
@@ -33,6 +34,7 @@ from tests.slack.helpers import (
     ephemerals_to,
     events_of,
     file_request,
+    lead_override,
     react,
     thread_texts,
 )
@@ -168,7 +170,7 @@ def test_only_recent_open_cards_are_read(liaison: Liaison, db) -> None:
 
 
 def test_the_scheduler_reconciles_every_ten_minutes(liaison: Liaison) -> None:
-    scheduler = build_scheduler(liaison.runtime, blocking=False)
+    scheduler = build_scheduler(liaison.runtime)
     job = scheduler.get_job(RECONCILE_CARDS)
     assert job is not None
     assert job.trigger.interval == timedelta(minutes=10)
@@ -222,6 +224,21 @@ def test_a_missed_delivery_counts_only_from_the_claimer_or_a_lead(liaison: Liais
     liaison.slack.reaction_dropped(ENGINEER, "white_check_mark", card.channel, card.ts)
     assert reconcile(liaison).lines() == ["REQ-1: delivered by UENG1"]
     assert current(db, card).status is Status.DELIVERED
+
+
+def test_a_reopened_cards_old_delivery_reaction_is_not_a_missed_delivery(
+    liaison: Liaison, db
+) -> None:
+    card = file_request(liaison, db)
+    react(liaison, card, ENGINEER, "raising_hand")
+    react(liaison, card, ENGINEER, "white_check_mark")
+    lead_override(liaison, card, ENG_LEAD, "reopen", {"reason": "Not done"})
+    assert current(db, card).status is Status.CLAIMED
+
+    # The reaction of the delivery the lead undid is still on the card.
+    assert reconcile(liaison).changes == []
+    assert current(db, card).status is Status.CLAIMED
+    assert len(events_of(db, card, "delivered")) == 1
 
 
 def test_two_schedulers_reconciling_at_once_apply_a_reaction_once(liaison: Liaison, db) -> None:

@@ -23,7 +23,7 @@ def members(db, usergroup: str = "SENG") -> set[str]:
 
 
 def test_the_scheduler_refreshes_the_groups_every_few_minutes(liaison: Liaison) -> None:
-    scheduler = build_scheduler(liaison.runtime, blocking=False)
+    scheduler = build_scheduler(liaison.runtime)
     job = scheduler.get_job(REFRESH_USERGROUPS)
     assert job is not None and job.trigger.interval.total_seconds() == 300
 

@@ -183,3 +183,41 @@ def private_answers(liaison: Liaison) -> list[str]:
         for c in liaison.fake.calls_to("response_url")
         if c.params.get("response_type") == "ephemeral" and not c.params.get("replace_original")
     ]
+
+
+# -- a lead's overrides ----------------------------------------------------------------------
+
+LEAD_MODALS = {
+    "reassign": "lead_reassign",
+    "commit_date": "lead_commit_date",
+    "reopen": "lead_reopen",
+    "close": "lead_close",
+}
+
+
+def pick_lead_action(liaison: Liaison, card: Card, user: str, choice: str) -> None:
+    """``user`` picks ``choice`` in the card's lead menu (the Reopen button on a delivered card)."""
+    value = f"{card.request_id}:{choice}"
+    if choice == "reopen":
+        click(liaison, card, user, "lead_actions", value=value)
+    else:
+        click(liaison, card, user, "lead_actions", selected_option_value=value)
+
+
+def lead_override(
+    liaison: Liaison, card: Card, user: str, choice: str, values: dict[str, object]
+) -> Any:
+    """``user`` picks ``choice`` on the card and submits its modal with ``values``; the
+    submission's response (the modal must open)."""
+    callback = LEAD_MODALS[choice]
+    before = len(
+        liaison.fake.calls_to(
+            "views.open", view=lambda view: (view or {}).get("callback_id") == callback
+        )
+    )
+    pick_lead_action(liaison, card, user, choice)
+    view = opened_view(liaison, callback, count=before + 1)
+    response = liaison.slack.view_submission(view, user, values)
+    assert response.status_code == 200
+    liaison.settle()
+    return response

@@ -39,5 +39,5 @@ def test_a_change_committed_while_the_card_is_read_is_on_the_card(liaison: Liais
     request = current(db, card)
     assert request.estimate_days == 3
     shown = liaison.fake.message(card.channel, card.ts)
-    expected = card_message(request, reactions=runtime.config.reactions)
+    expected = card_message(request, reactions=runtime.config_for(TEAM_ID).reactions)
     assert (shown["text"], shown["blocks"]) == (expected["text"], expected["blocks"])

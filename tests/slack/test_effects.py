@@ -91,7 +91,7 @@ def tracker(liaison: Liaison, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeT
     with_tracker = Outbox(
         sessions=runtime.sessions,
         client_for=lambda team_id: client,
-        config=runtime.config,
+        config_for=runtime.config_for,
         clock=runtime.clock,
         senders={**SENDERS, ISSUE: IssueSender(tracker)},
     )
@@ -193,7 +193,7 @@ def test_the_outbox_needs_a_sender_for_every_kind(liaison: Liaison) -> None:
         Outbox(
             sessions=runtime.sessions,
             client_for=runtime.client_for,
-            config=runtime.config,
+            config_for=runtime.config_for,
             clock=runtime.clock,
             senders={outbox.CARD: CardSender()},
         )

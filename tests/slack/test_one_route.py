@@ -68,7 +68,7 @@ def test_handling_events_and_sending_the_outbox_are_two_jobs(liaison: Liaison, d
     liaison.settle()
     assert len(liaison.fake.calls_to("chat.update", ts=card.ts)) == updates + 1
 
-    scheduler = build_scheduler(liaison.runtime, blocking=False)
+    scheduler = build_scheduler(liaison.runtime)
     every = timedelta(seconds=liaison.runtime.settings.background_poll_seconds)
     for job_id in (HANDLE_EVENTS, SEND_OUTBOX):
         job = scheduler.get_job(job_id)

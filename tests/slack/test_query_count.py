@@ -34,9 +34,7 @@ def counting(engine: Engine) -> Iterator[list[str]]:
 
 def more_requests(liaison: Liaison, count: int) -> None:
     with transaction(make_session_factory(liaison.runtime.engine)) as session:
-        workspace = requests.ensure_workspace(
-            session, team_id="T0001", config=liaison.runtime.config, now=liaison.clock()
-        )
+        workspace = requests.ensure_workspace(session, team_id="T0001", now=liaison.clock())
         for i in range(count):
             requests.file_request(
                 session,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -14,6 +15,8 @@ FACTS: dict[str, Any] = {
     "reference": "REQ-7",
     "status": Status.NEEDS_INFO,
     "department": "Engineering",
+    "departments": ["Engineering", "Sales"],
+    "today": date(2026, 11, 30),
     "requester": "U0REQ",
     "claimer": "U0CLA",
     "user": "U0NEW",
@@ -48,3 +51,15 @@ def test_snooze_choices_are_listed_as_the_menu_offers_them() -> None:
         "Reminders can be snoozed for 1, 3 or 7 days: pick one in the menu."
     )
     assert set(SENTENCES) == set(RefusalCode)
+
+
+def test_a_lead_only_refusal_names_each_department_whose_leads_may() -> None:
+    assert refusal_text(
+        Refusal(
+            RefusalCode.LEADS_ONLY, departments=["Engineering", "Sales"], attempt=Attempt.REOPEN
+        )
+    ) == ("Only a lead of Engineering or Sales can reopen requests.")
+    assert (
+        refusal_text(Refusal(RefusalCode.DATE_IN_PAST, reference="REQ-7", today=date(2026, 11, 30)))
+        == "Pick a date from Mon 30 Nov on: a committed date cannot be in the past."
+    )

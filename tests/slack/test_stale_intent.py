@@ -14,12 +14,12 @@ from bot.domain.lifecycle import Status
 from tests.conftest import ENG_LEAD, ENGINEER, ENGINEER_2, SALES_REP, Liaison
 from tests.slack.helpers import (
     Card,
-    click,
     current,
     dms_to,
     ephemerals_to,
     events_of,
     file_request,
+    lead_override,
     react,
     reply_in_thread,
     thread_texts,
@@ -41,7 +41,7 @@ def a_colleague_claims(liaison: Liaison, card: Card) -> None:
 
 
 def a_lead_reassigns(liaison: Liaison, card: Card) -> None:
-    click(liaison, card, ENG_LEAD, "card_reassign", selected_user=ENGINEER_2)
+    lead_override(liaison, card, ENG_LEAD, "reassign", {"assignee": ENGINEER_2})
 
 
 def comes_goes_then_claimed(liaison: Liaison, card: Card) -> None:

@@ -27,6 +27,7 @@ from tests.conftest import (
     TEAM_ID,
     Inspector,
     Liaison,
+    workspace_with,
 )
 from tests.fakes.signer import JSON, SlackClientSim
 from tests.slack.helpers import Card as CardRef
@@ -150,7 +151,7 @@ def test_a_form_from_another_workspace_files_nothing(
 
 
 def _file(session: Session, team_id: str, config, now) -> Request:
-    workspace = requests.ensure_workspace(session, team_id=team_id, config=config, now=now)
+    workspace = workspace_with(session, team_id=team_id, config=config, now=now)
     request = requests.file_request(
         session,
         workspace=workspace,

@@ -1,5 +1,6 @@
 """What people do to a request after it is filed: claim, estimate, ask, deliver, decline, cancel,
-reassign, edit, and the negotiation when the desired date is infeasible.
+edit, the negotiation when the desired date is infeasible, and a lead's overrides (reassign, set
+the committed date, reopen, close a stale request).
 
 Every rule lives here once; reactions, buttons, modals, commands and thread replies all call these
 methods. Each change is recorded as an event and queues its messages in the caller's transaction.
@@ -11,9 +12,9 @@ them together as the one entry point.
 
 from __future__ import annotations
 
-from bot.domain.workflow.claiming import Claiming
 from bot.domain.workflow.context import find_by_card, lock_request
 from bot.domain.workflow.editing import Editing
+from bot.domain.workflow.overrides import Overrides
 from bot.domain.workflow.questions import Questions
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
@@ -27,5 +28,5 @@ __all__ = [
 ]
 
 
-class Workflow(Claiming, Questions, Editing):
+class Workflow(Overrides, Questions, Editing):
     """The operations on requests, within one transaction."""

@@ -1,4 +1,5 @@
-"""Claiming a request, releasing it, and a lead handing it to someone else."""
+"""Claiming a request and releasing it (a lead handing it to someone else is an override:
+overrides.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 
 class Claiming(Estimating, Closing):
-    """Claim, unclaim and reassign."""
+    """Claim and unclaim."""
 
     def _claimed_while_waiting(self, request: Request) -> None:
         """A request waiting for the requester's answer resumes as claimed once it has a claimer."""
@@ -75,30 +76,3 @@ class Claiming(Estimating, Closing):
         self._note(request, "unclaimed", actor=user)
         self._tell_requester(request, "unclaimed", actor=user)
         return f"You released {request.reference}; it is back in the queue."
-
-    def reassign(self, request: Request, lead: str, to_user: str, surface: Surface) -> str:
-        self.require_open(request)
-        department = self._department(request)
-        if not self.directory.is_lead(lead, department):
-            raise Refusal(RefusalCode.LEADS_ONLY, department=department.name)
-        if not self.directory.is_member(to_user, department):
-            raise Refusal(RefusalCode.NOT_IN_DEPARTMENT, user=to_user, department=department.name)
-        previous = request.claimer_id
-        if previous == to_user:
-            return f"<@{to_user}> already has {request.reference}."
-        request.claimer_id = to_user
-        self._claimed_while_waiting(request)
-        self._drop_pending_decline(request, lead)
-        self._move(
-            request,
-            Status.CLAIMED if request.status is Status.NEW else None,
-            lead,
-            surface,
-            EventKind.REASSIGNED,
-            data={"from": previous, "to": to_user},
-        )
-        self._note(request, "reassigned", actor=lead, to=to_user, previous=previous)
-        self._dm(to_user, request, "assigned_to_you", actor=lead)
-        self._tell_requester(request, "reassigned", actor=lead, to=to_user)
-        self._estimate_changed(request, lead, surface)
-        return f"{request.reference} is now <@{to_user}>'s."

@@ -165,7 +165,10 @@ class ChangeContext:
                 to_status=to if moved else None,
                 data=data,
             )
-        outbox.refresh_card(self.session, request, self._department(request).leads, now=self.now)
+        # Both departments' leads: a request in either's attention list is on their Home.
+        requesting = self._requesting(request)
+        leads = [*self._department(request).leads, *(requesting.leads if requesting else ())]
+        outbox.refresh_card(self.session, request, leads, now=self.now)
 
     def _enqueue(
         self,

@@ -18,6 +18,10 @@ class Attempt(StrEnum):
     EDIT = "edit"
     ACCEPT = "accept"
     ESCALATE = "escalate"
+    REASSIGN = "reassign"
+    SET_DATE = "set_date"
+    REOPEN = "reopen"
+    CLOSE = "close"
 
 
 class RefusalCode(StrEnum):
@@ -28,7 +32,7 @@ class RefusalCode(StrEnum):
     REQUESTER_ONLY = "requester_only"  # reference, requester, attempt
     ALREADY_CLAIMED = "already_claimed"  # reference, claimer
     CLAIMER_ONLY = "claimer_only"  # reference
-    LEADS_ONLY = "leads_only"  # department
+    LEADS_ONLY = "leads_only"  # departments (names), attempt
     NOT_IN_DEPARTMENT = "not_in_department"  # user, department
     CLAIMER_OR_LEADS_ONLY = "claimer_or_leads_only"  # reference, department
     NO_NEGOTIATION = "no_negotiation"  # reference
@@ -38,6 +42,8 @@ class RefusalCode(StrEnum):
     FEEDBACK_REQUESTER_ONLY = "feedback_requester_only"  # (none)
     NOT_DELIVERED = "not_delivered"  # reference
     FEEDBACK_GIVEN = "feedback_given"  # reference
+    NOT_CLAIMED = "not_claimed"  # reference
+    DATE_IN_PAST = "date_in_past"  # reference, today
 
 
 class Refusal(Exception):

@@ -11,6 +11,7 @@ from bot.domain.models import Request
 from bot.slack import text
 from bot.slack.blocks.common import (
     Block,
+    actions,
     button,
     context,
     day,
@@ -23,6 +24,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.blocks.overrides import lead_menu
 from bot.slack.ids import Card
 
 # The card's menu: the usual sizes; "Other…" opens a modal for any other (bot/domain/estimates.py).
@@ -123,6 +125,8 @@ def request_card(request: Request, *, reactions: Reactions) -> list[Block]:
         blocks.append(context(*notes))
     if request.status.is_open:
         blocks.append(card_actions(request))
+    elif (reopen := lead_menu(request)) is not None:
+        blocks.append(actions(f"{Card.block}:{request.id}", reopen))
     return blocks
 
 
@@ -190,11 +194,7 @@ def card_actions(request: Request) -> Block:
             button("Delivered", Card.deliver, value),
             button("Decline", Card.decline, value, style="danger"),
             button("Edit", Card.edit, value),
-            {
-                "type": "users_select",
-                "action_id": Card.reassign,
-                "placeholder": plain("Reassign (leads)"),
-            },
+            *filter(None, [lead_menu(request)]),
         ],
     }
 

@@ -20,8 +20,9 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.blocks.overrides import lead_menu
 from bot.slack.dates import slack_date
-from bot.slack.ids import HomeMore, HomeSearch
+from bot.slack.ids import HomeMore, HomeSearch, LeadActions
 
 MAX_HOME_BLOCKS = 100
 TITLE_TEXT = 200
@@ -79,7 +80,7 @@ def _section(key: str, title: str, items: Section, empty: str, *, claimer: bool)
     blocks: list[Block] = [header(f"{title} ({items.total})" if items.total else title)]
     if not items.requests:
         blocks.append(context(empty))
-    blocks += [section(_line(request, claimer=claimer)) for request in items.requests]
+    blocks += [_item(key, request, claimer=claimer) for request in items.requests]
     if items.more > 0:
         blocks.append(context(f"and {items.more} more"))
         if len(items.requests) < EXPANDED_LIMIT:
@@ -88,6 +89,15 @@ def _section(key: str, title: str, items: Section, empty: str, *, claimer: bool)
             )
     blocks.append(divider())
     return blocks
+
+
+def _item(key: str, request: Request, *, claimer: bool) -> Block:
+    block = section(_line(request, claimer=claimer))
+    if key == "attention":  # a lead's list: their overrides, as on the card
+        menu = lead_menu(request)
+        if menu is not None:
+            block.update(block_id=f"{LeadActions.menu}:{request.id}", accessory=menu)
+    return block
 
 
 def _line(request: Request, *, claimer: bool) -> str:

@@ -111,6 +111,9 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.EDITED: "Edited",
     EventKind.FEEDBACK: "Feedback",
     EventKind.SNOOZED: "Snoozed reminders",
+    EventKind.DATE_SET: "Committed date set by a lead",
+    EventKind.REOPENED: "Reopened by a lead",
+    EventKind.CLOSED: "Closed by a lead",
 }
 
 
@@ -123,6 +126,11 @@ def _event_detail(event: RequestEvent) -> str:
     if event.kind == EventKind.AT_RISK and data.get("projected"):
         desired = _iso_day(data["desired"]) if data.get("desired") else "—"
         return f": projected {_iso_day(data['projected'])}, desired {desired}"
+    if event.kind == EventKind.DATE_SET and data.get("committed"):
+        was = f" (was {_iso_day(data['was'])})" if data.get("was") else ""
+        return f": {_iso_day(data['committed'])}{was}{_reason(data)}"
+    if event.kind in (EventKind.REOPENED, EventKind.CLOSED):
+        return _reason(data)
     if event.kind == EventKind.REASSIGNED and data.get("to"):
         return f" to {user(data['to'])}"
     if event.kind == EventKind.SNOOZED:
@@ -132,6 +140,17 @@ def _event_detail(event: RequestEvent) -> str:
     if event.kind == EventKind.FEEDBACK:
         return ": met the need" if data.get("helpful") else ": did not fully meet the need"
     return ""
+
+
+def _reason(data: dict[str, Any]) -> str:
+    """A lead's reason for an override, short: the thread has it whole."""
+    reason = data.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        return ""
+    return f" “{text.mrkdwn(' '.join(reason.split()), REASON_TEXT)}”"  # one line per event
+
+
+REASON_TEXT = 80
 
 
 def _first_fitting(lines: list[str], limit: int) -> list[str]:

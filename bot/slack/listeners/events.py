@@ -21,10 +21,10 @@ _PERSON_WRITING = (None, "thread_broadcast", "file_share")
 
 def listeners(runtime: Runtime) -> dict[str, EventListener]:
     """The listener of each event type this module reads, for the inbox."""
-    reactions = runtime.config.reactions
 
     def on_reaction_added(event: dict[str, Any], body: dict[str, Any]) -> None:
         item = event.get("item") or {}
+        reactions = runtime.config_for(team_of(body)).reactions
         action = reactions.action_for(str(event.get("reaction", "")))
         user = event.get("user")
         if item.get("type") != "message" or action is None or not user:
@@ -55,6 +55,7 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
 
     def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
         item = event.get("item") or {}
+        reactions = runtime.config_for(team_of(body)).reactions
         action = reactions.action_for(str(event.get("reaction", "")))
         user = event.get("user")
         if item.get("type") != "message" or action is None or not user:

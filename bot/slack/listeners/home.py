@@ -33,7 +33,7 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         with transaction(runtime.sessions) as session:
             if not first_delivery(session, str(body.get("event_id")), now):
                 return
-            workspace = ensure_workspace(session, team_id=team, config=runtime.config, now=now)
+            workspace = ensure_workspace(session, team_id=team, now=now)
             remember_visit(session, workspace_id=workspace.id, user_id=user, now=now)
             outbox.publish_home(session, workspace_id=workspace.id, user_id=user, now=now)
         runtime.outbox.send_homes()  # already after the answer to Slack
@@ -52,7 +52,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         now = runtime.clock()
         with transaction(runtime.sessions) as session:
-            workspace = ensure_workspace(session, team_id=team, config=runtime.config, now=now)
+            workspace = ensure_workspace(session, team_id=team, now=now)
             remember_visit(session, workspace_id=workspace.id, user_id=user, now=now)
             outbox.publish_home(
                 session, workspace_id=workspace.id, user_id=user, now=now, expanded=key

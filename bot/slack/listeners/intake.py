@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from bot.config import Department
+from bot.config import Department, LiaisonConfig
 from bot.db.session import reading, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
@@ -42,11 +42,15 @@ NOT_A_REQUESTER = (
 )
 # Names a prefill may ask Slack for; any more mentions read from their labels.
 MAX_LOOKUPS = 10
+# Until a department can ask and one can do the work (Liaison is set up from its Home tab).
+NOT_SET_UP = (
+    "Liaison isn't set up in this workspace yet: it needs a team that asks for work and a team "
+    "that does it. A workspace admin or owner can set it up from Liaison's Home tab."
+)
 SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try again in a minute."
 
 
 def register(app: App, runtime: Runtime) -> None:
-    config = runtime.config
     names = SlackNames(runtime.client_for)
     hosts = WorkspaceHosts(runtime.client_for)
 
@@ -83,7 +87,8 @@ def register(app: App, runtime: Runtime) -> None:
         else:
             ack()
             try:
-                department = _requesting_department(runtime, _team(context), user_id)
+                config = runtime.config_for(_team(context))
+                department = _requesting_department(runtime, config, _team(context), user_id)
             except MembershipUnknown:
                 respond(**replies.reply(MEMBERSHIP_LOADING))
                 return
@@ -92,7 +97,7 @@ def register(app: App, runtime: Runtime) -> None:
                 respond(**replies.reply(replies.UNAVAILABLE))
                 return
             if department is None:
-                respond(**replies.reply(NOT_A_REQUESTER))
+                respond(**replies.reply(_refusal(config)))
                 return
             # As for the shortcut: the modal opens at once with the names already known, and
             # those that need a look-up follow with views.update.
@@ -119,7 +124,8 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         user_id = body["user"]["id"]
         try:
-            department = _requesting_department(runtime, _team(context), user_id)
+            config = runtime.config_for(_team(context))
+            department = _requesting_department(runtime, config, _team(context), user_id)
         except MembershipUnknown:
             open_modal(client, body["trigger_id"], notice_modal(MEMBERSHIP_LOADING))
             return
@@ -128,7 +134,7 @@ def register(app: App, runtime: Runtime) -> None:
             open_modal(client, body["trigger_id"], notice_modal(replies.UNAVAILABLE))
             return
         if department is None:
-            open_modal(client, body["trigger_id"], notice_modal(NOT_A_REQUESTER))
+            open_modal(client, body["trigger_id"], notice_modal(_refusal(config)))
             return
         message = body.get("message") or {}
         team = _team(context)
@@ -169,6 +175,12 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:
         user_id = body["user"]["id"]
+        try:
+            config = runtime.config_for(_team(context))
+        except SQLAlchemyError:
+            log.exception("the database failed while reading the settings")
+            ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
+            return
         draft = read_intake(view, config=config)
         if draft.source_permalink:
             # The form brings the link back from Slack; it is kept only if it still is a
@@ -184,7 +196,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors=field_errors(problems))
             return
         try:
-            department = _requesting_department(runtime, _team(context), user_id)
+            department = _requesting_department(runtime, config, _team(context), user_id)
         except MembershipUnknown:
             ack(response_action="errors", errors={Intake.title: MEMBERSHIP_LOADING[:150]})
             return
@@ -193,7 +205,7 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
             return
         if department is None:
-            ack(response_action="errors", errors={Intake.title: NOT_A_REQUESTER[:150]})
+            ack(response_action="errors", errors={Intake.title: _refusal(config)[:150]})
             return
         surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
         try:
@@ -257,12 +269,22 @@ def _team(context: BoltContext) -> str:
     return context.team_id or context.enterprise_id or "unknown"
 
 
-def _requesting_department(runtime: Runtime, team_id: str, user_id: str) -> Department | None:
-    """The department `user_id` files for, from the configuration and the user groups Liaison
-    keeps in the database (never asking Slack: this runs before the answer)."""
+def _requesting_department(
+    runtime: Runtime, config: LiaisonConfig, team_id: str, user_id: str
+) -> Department | None:
+    """The department `user_id` files for, from the workspace's settings and the user groups
+    Liaison keeps in the database (never asking Slack: this runs before the answer); None also
+    while the workspace is not set up (nobody can file yet)."""
+    if not config.is_set_up:
+        return None
     with reading(runtime.sessions) as session:
-        directory = directory_for_team(session, config=runtime.config, team_id=team_id)
+        directory = directory_for_team(session, config=config, team_id=team_id)
         return directory.requesting_department_for(user_id)
+
+
+def _refusal(config: LiaisonConfig) -> str:
+    """Why someone with no requesting department cannot file."""
+    return NOT_A_REQUESTER if config.is_set_up else NOT_SET_UP
 
 
 def _surface(view: dict[str, Any]) -> str | None:
@@ -271,9 +293,7 @@ def _surface(view: dict[str, Any]) -> str | None:
 
 
 def _workspace(session: Session, runtime: Runtime, context: BoltContext) -> Workspace:
-    return requests.ensure_workspace(
-        session, team_id=_team(context), config=runtime.config, now=runtime.clock()
-    )
+    return requests.ensure_workspace(session, team_id=_team(context), now=runtime.clock())
 
 
 def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[str, Any]:
@@ -292,7 +312,8 @@ def departments_of(
 ) -> frozenset[str]:
     """The keys of the departments `user_id` belongs to, from the configuration and the user
     groups kept in the database (a group not read yet counts as not naming them)."""
-    directory = directory_for_team(session, config=runtime.config, team_id=_team(context))
+    config = runtime.config_for(_team(context))
+    directory = directory_for_team(session, config=config, team_id=_team(context))
 
     def belongs(department: Department) -> bool:
         try:
@@ -300,7 +321,7 @@ def departments_of(
         except MembershipUnknown:
             return False
 
-    return frozenset(d.key for d in runtime.config.departments if belongs(d))
+    return frozenset(d.key for d in config.departments if belongs(d))
 
 
 def _not_found(number: int) -> str:
@@ -322,8 +343,9 @@ def _status_reply(
             return replies.reply(_not_found(number))
         history = requests.timeline(session, request=request, limit=replies.HISTORY)
         # Times read in each reader's zone; the fallback in the fulfilling department's.
-        department = runtime.config.find_department(request.fulfilling_department.key)
-        zone = department.zone if department else ZoneInfo(runtime.config.organization.timezone)
+        config = runtime.config_for(_team(context))
+        department = config.find_department(request.fulfilling_department.key)
+        zone = department.zone if department else ZoneInfo(config.organization.timezone)
         return replies.status_reply(request, history, zone)
 
 

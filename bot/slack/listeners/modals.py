@@ -47,8 +47,6 @@ def draft_of(request: Request) -> RequestDraft:
 
 
 def register(app: App, runtime: Runtime) -> None:
-    config = runtime.config
-
     def precheck(
         body: dict[str, Any], client: WebClient, respond: Respond | None, check: Any
     ) -> Request | None:
@@ -126,7 +124,7 @@ def register(app: App, runtime: Runtime) -> None:
         request = precheck(body, client, respond, check)
         if request is not None:
             view = intake_modal(
-                config=config,
+                config=runtime.config_for(team_of(body)),
                 draft=draft_of(request),
                 metadata={"request_id": request.id, **origin_of(body)},
                 editing=request.reference,
@@ -170,6 +168,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         user = body["user"]["id"]
+        config = runtime.config_for(team_of(body))
         draft = read_intake(view, config=config)
         today = runtime.clock().astimezone(ZoneInfo(config.organization.timezone)).date()
         problems = requests.validate_draft(draft, today=today, config=config)

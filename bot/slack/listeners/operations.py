@@ -85,10 +85,11 @@ def apply(
             request = find(session)
             if request is None:
                 return None
+            config = runtime.config_of(session, request.workspace_id)
             directory = directory_for_workspace(
-                session, config=runtime.config, workspace_id=request.workspace_id
+                session, config=config, workspace_id=request.workspace_id
             )
-            workflow = Workflow(session, config=runtime.config, directory=directory, now=now)
+            workflow = Workflow(session, config=config, directory=directory, now=now)
             message = operate(workflow, request)
             request_id = request.id
     except SQLAlchemyError:

@@ -22,14 +22,16 @@ def _user_ids(value: object) -> list[str]:
 def listeners(runtime: Runtime) -> dict[str, EventListener]:
     """The listener of each event type this module reads, for the inbox."""
 
-    def configured(usergroup: object) -> bool:
-        return isinstance(usergroup, str) and any(
-            d.usergroup == usergroup for d in runtime.config.departments
+    def configured(usergroup: object, team_id: object) -> bool:
+        return (
+            isinstance(usergroup, str)
+            and isinstance(team_id, str)
+            and any(d.usergroup == usergroup for d in runtime.config_for(team_id).departments)
         )
 
     def on_members_changed(event: dict[str, Any], body: dict[str, Any]) -> None:
         usergroup, team_id = event.get("subteam_id"), body.get("team_id")
-        if not configured(usergroup) or not isinstance(team_id, str):
+        if not configured(usergroup, team_id) or not isinstance(team_id, str):
             return
         with transaction(runtime.sessions) as session:
             if not first_delivery(session, str(body.get("event_id")), runtime.clock()):
@@ -50,7 +52,7 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         if not isinstance(subteam, dict) or not isinstance(team_id, str):
             return
         usergroup = subteam.get("id")
-        if not configured(usergroup):
+        if not configured(usergroup, team_id):
             return
         users = _user_ids(subteam.get("users"))
         count = subteam.get("user_count")

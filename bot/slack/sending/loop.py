@@ -11,10 +11,11 @@ Failures: rate limits, 5xx answers and network errors leave the effect pending w
 are told to the leads. A post into a channel Liaison is not in joins it first; one it cannot
 join (private) waits for an invitation.
 
-What is left at-least-once: a crash after Slack accepted an effect but before it was marked
-sent resends it once the lease expires, which we prefer to losing it; file uploads (the digest's
-chart) are not looked for; and when two attempts whose answers were lost were both posted, both
-copies stay (bot/slack/sending/recovery.py).
+A process that stops takes no new lease, lets the sends under way finish, and gives back any
+lease still held, so another process carries on at once. What is left at-least-once: a crash
+after Slack accepted an effect but before it was marked sent resends it once the lease expires,
+which we prefer to losing it; file uploads (the digest's chart) are not looked for; and when two
+attempts whose answers were lost were both posted, both copies stay (sending/recovery.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
@@ -37,6 +38,7 @@ from bot.domain.models import OutboxMessage, Request, Workspace
 from bot.slack import membership
 from bot.slack.installations import NotInstalled
 from bot.slack.sending.effects import Effect, Sender, SendResult
+from bot.slack.sending.leases import HeldLeases
 from bot.slack.sending.senders import SENDERS
 from bot.slack.sending.transport import NETWORK_ERRORS, Failed, Retry, classify, error_code
 
@@ -45,6 +47,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 # How long effects for a workspace without a token (uninstalled) wait before it is looked at again.
 HOLD = timedelta(hours=1)
+# An effect about no request is "sending" while a process has it; once `next_attempt_at` (its
+# lease) has passed, another process takes it up as if it were pending.
+SENDABLE = ("pending", "sending")
 # How an effect waiting for Liaison to be invited into its channel says so in `last_error`.
 AWAITING_INVITE = "waiting for an invitation into"
 
@@ -65,7 +70,7 @@ class Outbox:
         *,
         sessions: sessionmaker[Session],
         client_for: Callable[[str], WebClient],
-        config: LiaisonConfig,
+        config_for: Callable[[str], LiaisonConfig],
         clock: Callable[[], datetime],
         senders: Mapping[str, Sender] = SENDERS,
     ) -> None:
@@ -74,10 +79,12 @@ class Outbox:
             raise ValueError(f"no sender for effect kinds {sorted(missing)}")
         self._sessions = sessions
         self._client_for = client_for
-        self._config = config
+        self._config_for = config_for
         self._clock = clock
         self._senders = senders
         self._teams: dict[int, str] = {}
+        # Keys ("request", request id) for a request's lease, ("effect", id) for an effect's.
+        self._leases = HeldLeases()
 
     def send_due(self, *, limit: int = 500) -> SendReport:
         """Send every due effect (up to `limit`), oldest first."""
@@ -86,7 +93,7 @@ class Outbox:
             due = session.execute(
                 select(OutboxMessage.id, OutboxMessage.request_id)
                 .where(
-                    OutboxMessage.status == "pending",
+                    OutboxMessage.status.in_(SENDABLE),
                     OutboxMessage.next_attempt_at <= self._clock(),
                 )
                 .order_by(OutboxMessage.id)
@@ -96,7 +103,7 @@ class Outbox:
         for request_id in request_ids:
             self._send_for_request(request_id, report)
         for row in due:
-            if row.request_id is None:
+            if row.request_id is None and not self._leases.stopping:
                 self._send_standalone(row.id, report)
         return report
 
@@ -120,28 +127,67 @@ class Outbox:
                 select(OutboxMessage.id)
                 .where(
                     OutboxMessage.kind == outbox.HOME,
-                    OutboxMessage.status == "pending",
+                    OutboxMessage.status.in_(SENDABLE),
                     OutboxMessage.next_attempt_at <= self._clock(),
                 )
                 .order_by(OutboxMessage.id)
                 .limit(limit)
             ).all()
         for effect_id in due:
+            if self._leases.stopping:
+                return
             self._send_standalone(effect_id, report)
+
+    # -- stopping ---------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Send nothing new: the sends under way finish their current effect and stop there."""
+        self._leases.stop()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for the sends under way to end; True when they have."""
+        return self._leases.wait_until_none(timeout)
+
+    def release_leases(self) -> int:
+        """Give back the leases this process still holds (a send that did not end in time), so
+        another process takes them up at once; how many it gave back."""
+        now = self._clock()
+        released = 0
+        with transaction(self._sessions) as session:
+            for key, until in self._leases.held().items():
+                kind, row_id = key  # type: ignore[misc]
+                statement: Update = (
+                    update(Request)
+                    .where(Request.id == row_id, Request.outbox_lease_until == until)
+                    .values(outbox_lease_until=None)
+                    if kind == "request"
+                    else update(OutboxMessage)
+                    .where(OutboxMessage.id == row_id, OutboxMessage.next_attempt_at == until)
+                    .where(OutboxMessage.status == "sending")
+                    .values(status="pending", next_attempt_at=now)
+                )
+                released += session.execute(statement.returning(literal(1))).first() is not None
+        return released
 
     # -- one request, in order, under a lease ------------------------------------------------
 
     def _send_for_request(self, request_id: int, report: SendReport) -> None:
-        while self._take_lease(request_id):
+        key = ("request", request_id)
+        while not self._leases.stopping and (until := self._take_lease(request_id)):
             try:
                 self._drain(request_id, report)
             finally:
-                more_due = self._release_lease(request_id)
+                try:
+                    more_due = self._release_lease(request_id, until)
+                finally:
+                    self._leases.drop(key)
             if not more_due:
                 return
 
-    def _take_lease(self, request_id: int) -> bool:
+    def _take_lease(self, request_id: int) -> datetime | None:
+        """Lease the request's effects to this process; when the lease runs out, or None."""
         now = self._clock()
+        until = now + LEASE
         with transaction(self._sessions) as session:
             taken = session.execute(
                 update(Request)
@@ -149,17 +195,22 @@ class Outbox:
                     Request.id == request_id,
                     or_(Request.outbox_lease_until.is_(None), Request.outbox_lease_until < now),
                 )
-                .values(outbox_lease_until=now + LEASE)
+                .values(outbox_lease_until=until)
                 .returning(Request.id)
             ).first()
-        return taken is not None
+        if taken is None:
+            return None
+        self._leases.hold(("request", request_id), until)
+        return until
 
-    def _release_lease(self, request_id: int) -> bool:
-        """Give the lease back; True when an effect is due (a handler may have queued one while
-        we held the lease, and left it to us)."""
+    def _release_lease(self, request_id: int, until: datetime) -> bool:
+        """Give the lease back (unless it ran out and another process has it now); True when an
+        effect is due (a handler may have queued one while we held the lease, and left it to us)."""
         with transaction(self._sessions) as session:
             session.execute(
-                update(Request).where(Request.id == request_id).values(outbox_lease_until=None)
+                update(Request)
+                .where(Request.id == request_id, Request.outbox_lease_until == until)
+                .values(outbox_lease_until=None)
             )
             return self._next_due(session, request_id) is not None
 
@@ -175,7 +226,7 @@ class Outbox:
         return oldest if oldest is not None and oldest.next_attempt_at <= self._clock() else None
 
     def _drain(self, request_id: int, report: SendReport) -> None:
-        while True:
+        while not self._leases.stopping:
             with reading(self._sessions) as session:
                 row = self._next_due(session, request_id)
                 if row is None:
@@ -208,31 +259,45 @@ class Outbox:
             self._teams[workspace_id] = session.get_one(Workspace, workspace_id).team_id
         return self._teams[workspace_id]
 
+    def _config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
+        return self._config_for(self._team_id(session, workspace_id))
+
     def _build(
         self, session: Session, sender: Sender | None, row: OutboxMessage, request: Request | None
     ) -> Effect:
         effect = Effect(row=row, request=request, started=self._clock())
         if sender is None:
             return effect
-        return dataclasses.replace(effect, content=sender.build(effect, session, self._config))
+        config = self._config_of(session, row.workspace_id)
+        return dataclasses.replace(effect, content=sender.build(effect, session, config))
 
     # -- effects not tied to a request ----------------------------------------------------
 
     def _send_standalone(self, effect_id: int, report: SendReport) -> None:
-        with transaction(self._sessions) as session:
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == effect_id, OutboxMessage.status == "pending")
-                .values(status="sending", next_attempt_at=self._clock() + LEASE)
-                .returning(OutboxMessage.id)
-            ).first()
-            if not claimed:
-                return
-            row = session.get_one(OutboxMessage, effect_id)
-            team_id = self._team_id(session, row.workspace_id)
-            sender = self._senders.get(row.kind)
-            effect = self._build(session, sender, row, None)
-        self._send(team_id, sender, effect, [effect_id], report)
+        key = ("effect", effect_id)
+        now = self._clock()
+        try:
+            with transaction(self._sessions) as session:
+                claimed = session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == effect_id,
+                        OutboxMessage.status.in_(SENDABLE),
+                        OutboxMessage.next_attempt_at <= now,
+                    )
+                    .values(status="sending", next_attempt_at=now + LEASE)
+                    .returning(OutboxMessage.id)
+                ).first()
+                if not claimed:
+                    return
+                self._leases.hold(key, now + LEASE)
+                row = session.get_one(OutboxMessage, effect_id)
+                team_id = self._team_id(session, row.workspace_id)
+                sender = self._senders.get(row.kind)
+                effect = self._build(session, sender, row, None)
+            self._send(team_id, sender, effect, [effect_id], report)
+        finally:
+            self._leases.drop(key)
 
     # -- the call and its outcome -----------------------------------------------------------
 
@@ -304,7 +369,7 @@ class Outbox:
                 workspace_id=row.workspace_id,
                 channel=channel,
                 problem=problem,
-                config=self._config,
+                config=self._config_of(session, row.workspace_id),
                 now=self._clock(),
             )
         return Retry(f"{AWAITING_INVITE} {channel} ({problem})", membership.INVITE_WAIT)
@@ -373,11 +438,12 @@ class Outbox:
         if row.template == outbox.DELIVERY_FAILED or row.kind == outbox.HOME:
             return  # nor about a Home tab: it is published again at the next change or visit
         request = session.get(Request, row.request_id) if row.request_id else None
+        config = self._config_of(session, row.workspace_id)
         if request is not None:
             keys = {request.fulfilling_department.key}
         else:
-            keys = {d.key for d in self._config.fulfilling_departments()}
-        leads = {lead for d in self._config.departments if d.key in keys for lead in d.leads}
+            keys = {d.key for d in config.fulfilling_departments()}
+        leads = {lead for d in config.departments if d.key in keys for lead in d.leads}
         for lead in sorted(leads):
             outbox.enqueue_message(
                 session,

@@ -30,6 +30,12 @@ def _element_errors(element: object, at: str) -> list[str]:
     options = element.get("options") or []
     if len(options) > 100:
         errors.append(f"no more than 100 items allowed [json-pointer:{at}/options]")
+    if element.get("type") == "overflow":
+        # An overflow menu holds two to five options.
+        if len(options) > 5:
+            errors.append(f"no more than 5 items allowed [json-pointer:{at}/options]")
+        if len(options) < 2:
+            errors.append(f"must provide at least 2 items [json-pointer:{at}/options]")
     for j, option in enumerate(options):
         errors += _too_long(_text_of(option.get("text")), 75, f"{at}/options/{j}/text/text")
         errors += _too_long(option.get("value"), 150, f"{at}/options/{j}/value")

@@ -1,0 +1,206 @@
+"""A lead's overrides, from the card's menu or a Home *Needs attention* item: a choice is checked
+first (anyone else is told privately why not, and nothing opens), then opens its modal; the
+modal's submission runs the override, a refusal shown on the modal's field."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.domain.lifecycle import Status, Surface
+from bot.domain.models import Request
+from bot.domain.workflow import Workflow
+from bot.runtime import Runtime
+from bot.slack.blocks.intake import typed_value, view_metadata
+from bot.slack.blocks.notes import notice_modal
+from bot.slack.blocks.overrides import (
+    CLOSE_CHOICES,
+    close_modal,
+    commit_date_modal,
+    reassign_modal,
+    reopen_modal,
+)
+from bot.slack.ids import LeadActions
+from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of, where
+from bot.slack.listeners.intake import open_modal
+from bot.slack.listeners.operations import GONE, answer_click, apply, by_id, submit_form
+from bot.slack.teams import team_of
+
+# Where the modal was opened from, as its metadata says and the event records it.
+HOME = "home"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One override: the check made before its modal opens, and the modal."""
+
+    check: Callable[[Workflow, Request, str], None]
+    modal: Callable[[Workflow, Request, dict[str, Any]], dict[str, Any]]
+
+
+CHOICES = {
+    LeadActions.reassign: Choice(
+        lambda wf, r, u: wf.may_reassign(r, u), lambda wf, r, meta: reassign_modal(r, meta)
+    ),
+    LeadActions.commit_date: Choice(
+        lambda wf, r, u: wf.may_set_committed_date(r, u),
+        lambda wf, r, meta: commit_date_modal(r, meta, today=wf.today(r)),
+    ),
+    LeadActions.reopen: Choice(
+        lambda wf, r, u: wf.may_reopen(r, u), lambda wf, r, meta: reopen_modal(r, meta)
+    ),
+    LeadActions.close: Choice(
+        lambda wf, r, u: wf.may_close(r, u), lambda wf, r, meta: close_modal(r, meta)
+    ),
+}
+OUTCOMES = {value: Status(value) for value, _ in CLOSE_CHOICES}
+
+MISSING_REASON = "Write a few words: the requester and the claimer read them."
+MISSING_DATE = "Pick the date that was agreed."
+MISSING_PERSON = "Pick the person who should do it."
+MISSING_OUTCOME = "Pick how to close it."
+
+
+def from_home(body: dict[str, Any]) -> bool:
+    """Whether the click came from the Home tab (a view) rather than a message."""
+    return (body.get("container") or {}).get("type") == "view"
+
+
+def surface_of(view: dict[str, Any]) -> Surface:
+    return Surface.HOME if view_metadata(view).get("from") == HOME else Surface.MODAL
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(LeadActions.menu)
+    def on_lead_action(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        user, home = body["user"]["id"], from_home(body)
+
+        def answer(message: str) -> None:
+            # A click on the Home tab has no response_url and no channel: a modal says it.
+            if home:
+                open_modal(client, body["trigger_id"], notice_modal(message))
+            else:
+                answer_click(respond, client, where(body), user, message)
+
+        action = clicked(body)
+        value = (action.get("selected_option") or {}).get("value") or action.get("value")
+        head, _, name = value.partition(":") if isinstance(value, str) else ("", "", "")
+        choice, request_id = CHOICES.get(name), request_id_of(head)
+        if choice is None or request_id is None:
+            answer(NOT_UNDERSTOOD)
+            return
+        views: list[dict[str, Any]] = []
+
+        def check(wf: Workflow, request: Request) -> None:
+            choice.check(wf, request, user)
+            metadata = {"request_id": request.id, "from": HOME if home else "card"}
+            views.append(choice.modal(wf, request, metadata))
+
+        outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
+        if outcome is None:
+            answer(GONE)
+        elif outcome.refused:
+            answer(outcome.message or "")
+        elif views:
+            open_modal(client, body["trigger_id"], views[0])
+
+    @app.view(LeadActions.reassign_callback)
+    def on_reassign(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        lead, to_user = body["user"]["id"], _chosen(view, LeadActions.assignee, "selected_user")
+        if to_user is None:
+            ack(response_action="errors", errors={LeadActions.assignee: MISSING_PERSON})
+            return
+        surface = surface_of(view)
+        submit_form(
+            runtime,
+            ack,
+            body,
+            view,
+            lambda wf, r: wf.reassign(r, lead, to_user, surface),
+            LeadActions.assignee,
+        )
+
+    @app.view(LeadActions.commit_date_callback)
+    def on_commit_date(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        lead, reason = body["user"]["id"], typed_value(view, LeadActions.reason)
+        day = _date(_chosen(view, LeadActions.date, "selected_date"))
+        errors = {}
+        if day is None:
+            errors[LeadActions.date] = MISSING_DATE
+        if not reason:
+            errors[LeadActions.reason] = MISSING_REASON
+        if day is None or errors:
+            ack(response_action="errors", errors=errors)
+            return
+        surface = surface_of(view)
+        submit_form(
+            runtime,
+            ack,
+            body,
+            view,
+            lambda wf, r: wf.set_committed_date(r, lead, day, reason, surface),
+            LeadActions.date,
+        )
+
+    @app.view(LeadActions.reopen_callback)
+    def on_reopen(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        lead, reason = body["user"]["id"], typed_value(view, LeadActions.reason)
+        if not reason:
+            ack(response_action="errors", errors={LeadActions.reason: MISSING_REASON})
+            return
+        surface = surface_of(view)
+        submit_form(
+            runtime,
+            ack,
+            body,
+            view,
+            lambda wf, r: wf.reopen(r, lead, reason, surface),
+            LeadActions.reason,
+        )
+
+    @app.view(LeadActions.close_callback)
+    def on_close(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        lead, reason = body["user"]["id"], typed_value(view, LeadActions.reason)
+        picked = _chosen(view, LeadActions.outcome, "selected_option")
+        outcome = OUTCOMES.get(picked.get("value") if isinstance(picked, dict) else None)
+        errors = {}
+        if outcome is None:
+            errors[LeadActions.outcome] = MISSING_OUTCOME
+        if not reason:
+            errors[LeadActions.reason] = MISSING_REASON
+        if outcome is None or errors:
+            ack(response_action="errors", errors=errors)
+            return
+        surface = surface_of(view)
+        submit_form(
+            runtime,
+            ack,
+            body,
+            view,
+            lambda wf, r: wf.close_stale(r, lead, outcome, reason, surface),
+            LeadActions.reason,
+        )
+
+
+def _chosen(view: dict[str, Any], block_id: str, key: str) -> Any:
+    """What the input `block_id` of a submitted view holds under `key`; None when absent."""
+    values = (view.get("state") or {}).get("values") or {}
+    block = values.get(block_id) if isinstance(values, dict) else None
+    element = block.get(LeadActions.value) if isinstance(block, dict) else None
+    found = element.get(key) if isinstance(element, dict) else None
+    return found if isinstance(found, (str, dict)) and found else None
+
+
+def _date(value: object) -> date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
