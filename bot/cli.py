@@ -245,24 +245,32 @@ def _check_config(settings: Settings, args: argparse.Namespace) -> int:
         f"{settings.liaison_config}: OK ({len(config.departments)} departments, "
         f"{len(config.digests)} digests)"
     )
-    if not config.departments:
+    if settings.oauth_enabled and (config.departments or config.digests):
+        print(
+            "  Installed through OAuth: its departments and digests are ignored (each workspace "
+            "is set up in Slack); the file gives the other defaults."
+        )
+    elif not config.departments:
         print("  No departments: each workspace is set up in Slack; the file gives its defaults.")
     return 0
 
 
 def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
     """Raise ConfigError naming every problem Slack reveals; print what is fine. In
-    multi-workspace mode, each installed workspace is checked with its own token."""
+    multi-workspace mode, each installed workspace's own settings are checked with its token."""
     settings.require_slack_credentials()
     try:
         if settings.oauth_enabled:
             runtime = build_runtime(settings)
-            clients = served_clients(runtime)
-            if not clients:
+            reports = [
+                (team, check_online(client, runtime.config_for(team), bot_scopes()))
+                for team, client in served_clients(runtime)
+            ]
+            runtime.engine.dispose()
+            if not reports:
                 print("  no workspace has installed Liaison yet: nothing to ask Slack")
         else:
-            clients = [("", listener_client(settings))]
-        reports = [(team, check_online(client, config, bot_scopes())) for team, client in clients]
+            reports = [("", check_online(listener_client(settings), config, bot_scopes()))]
     except (OSError, TimeoutError) as error:
         problem = f"cannot reach Slack at {settings.slack_api_url}: {error}"
         raise ConfigError([problem], "Slack") from error

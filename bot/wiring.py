@@ -99,7 +99,9 @@ def build_runtime(
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     file, defaults = read_settings_file(
-        settings.liaison_config, named="liaison_config" in settings.model_fields_set
+        settings.liaison_config,
+        named="liaison_config" in settings.model_fields_set,
+        many_workspaces=settings.oauth_enabled,
     )
     store = SettingsStore(sessions=sessions, clock=clock, file=file, defaults=defaults)
     installations: Installations | None = None

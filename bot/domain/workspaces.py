@@ -3,8 +3,8 @@
 A workspace that uninstalled Liaison keeps its data (people may come back, and an operator may
 want an export first) until an operator purges it. Rows of a workspace are found by its row in
 `workspaces` (departments, requests and all that hangs off them, the outbox, channel notes, Home
-visits, its settings and their history; deleted with the row through their `ON DELETE CASCADE`
-keys too) or by its Slack team id (user groups kept, stored events).
+visits, digests posted, its settings and their history; deleted with the row through their
+`ON DELETE CASCADE` keys too) or by its Slack team id (user groups kept, stored events).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.domain.models import (
     ChannelAccess,
     Department,
+    DigestRun,
     HomeVisit,
     InboxEvent,
     OutboxMessage,
@@ -50,6 +51,7 @@ def purge_workspace(session: Session, *, team_id: str) -> dict[str, int]:
             ("outbox", OutboxMessage, OutboxMessage.workspace_id),
             ("channel notes", ChannelAccess, ChannelAccess.workspace_id),
             ("home visits", HomeVisit, HomeVisit.workspace_id),
+            ("digests posted", DigestRun, DigestRun.workspace_id),
             ("departments", Department, Department.workspace_id),
             ("settings", WorkspaceSettings, WorkspaceSettings.workspace_id),
             ("settings changes", SettingsChange, SettingsChange.workspace_id),

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import html
 import re
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
 
-from tests.conftest import SIGNING_SECRET, Liaison
+from tests.conftest import DEFAULT_CONFIG, SIGNING_SECRET, Liaison
 from tests.fakes.signer import SlackClientSim
 
 STATE_COOKIE = "slack-app-oauth-state"
@@ -49,15 +50,35 @@ def authorize_link(page: httpx.Response) -> str:
     return found[0]
 
 
-def install(liaison: Liaison, team_id: str, user_id: str = "UINSTALLER") -> httpx.Response:
-    """Install Liaison in `team_id` from its install page; the page the installer ends on."""
+INSTALLER = "UINSTALLER"
+
+
+def install(
+    liaison: Liaison, team_id: str, user_id: str = INSTALLER, *, set_up: bool = True
+) -> httpx.Response:
+    """Install Liaison in `team_id` from its install page, then (`set_up`) give the workspace the
+    test config's departments and digests as its admin would from the Home tab; the page the
+    installer ends on."""
     browser = Browser(liaison)
     try:
         link = authorize_link(browser.get("/slack/install"))
         redirect = liaison.fake.approve_install(link, team_id=team_id, user_id=user_id)
-        return browser.get("/slack/oauth_redirect", **redirect)
+        page = browser.get("/slack/oauth_redirect", **redirect)
     finally:
         browser.close()
+    if set_up and page.status_code == 200:
+        set_up_workspace(liaison, team_id, by=user_id)
+    return page
+
+
+def set_up_workspace(
+    liaison: Liaison, team_id: str, *, by: str = INSTALLER, config_text: str = DEFAULT_CONFIG
+) -> None:
+    """The departments and digests of `config_text`, saved as the workspace's settings."""
+    document = tomllib.loads(config_text)
+    store = liaison.runtime.workspace_settings
+    for section in ("departments", "digests"):
+        assert store.change(team_id, section, document.get(section, []), by=by) == []
 
 
 @contextmanager

@@ -30,7 +30,7 @@ from tests.conftest import (
 )
 from tests.fakes.signer import SlackClientSim
 from tests.slack.helpers import current, file_request
-from tests.slack.multi import Browser, authorize_link, install, slack_of
+from tests.slack.multi import Browser, authorize_link, install, set_up_workspace, slack_of
 
 SECOND = "T0002"
 
@@ -314,6 +314,7 @@ def test_no_log_line_holds_the_client_secret_a_token_a_code_or_a_state(
     browser.close()
     token = liaison.fake.team(SECOND).token
     assert token is not None
+    set_up_workspace(liaison, SECOND)
     with slack_of(liaison, SECOND, "globex") as slack:
         file_request(liaison, db, slack=slack, title="Globex's export")
         _leave(liaison, slack, "app_uninstalled")
