@@ -99,6 +99,14 @@ class Runtime:
         """The settings of the workspace whose row is `workspace_id` (a request's, say)."""
         return self.config_for(session.get_one(Workspace, workspace_id).team_id)
 
+    def installer_of(self, team_id: str) -> str | None:
+        """Who installed Liaison in the workspace `team_id` (a user id), for deciding who may
+        change its settings; None with one bot token (nobody installed it through Liaison), or
+        once the workspace uninstalled it."""
+        if self.installations is None:
+            return None
+        return self.installations.installer_of(team_id)
+
     def served_workspaces(self) -> list[ConfiguredWorkspace]:
         """The workspaces the jobs work for, each with its settings: those set up and, in
         multi-workspace mode, installed (one that uninstalled Liaison is left alone)."""

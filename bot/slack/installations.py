@@ -114,6 +114,18 @@ class Installations:
                 .limit(1)
             )
 
+    def installer_of(self, team_id: str) -> str | None:
+        """The user who installed Liaison in the workspace (its latest installation's), while it
+        is installed; None otherwise."""
+        rows = self.store.installations
+        with self._engine.connect() as connection:
+            return connection.scalar(
+                select(rows.c.user_id)
+                .where(rows.c.client_id == self._client_id, rows.c.team_id == team_id)
+                .order_by(desc(rows.c.installed_at))
+                .limit(1)
+            )
+
     def teams(self) -> list[str]:
         """Every workspace with a bot token, in order."""
         bots = self.store.bots

@@ -113,3 +113,35 @@ def test_each_workspace_set_up_gets_its_own_digest_with_its_own_numbers(
     assert "Sales → Engineering: 1 opened" in by_team[GLOBEX]["text"]
     assert "Acme's first" in acme and "Globex" not in acme
     assert "Globex's only" in theirs and "Acme" not in theirs
+
+
+def test_who_installed_liaison_is_known_while_it_is_installed(
+    liaison: Liaison, globex: SlackClientSim
+) -> None:
+    runtime = liaison.runtime
+    assert runtime.installer_of(GLOBEX) is None  # not installed yet
+    assert install(liaison, TEAM_ID, "UACMEADMIN", set_up=False).status_code == 200
+    assert install(liaison, GLOBEX, "UGLOBEXADMIN", set_up=False).status_code == 200
+    assert (runtime.installer_of(TEAM_ID), runtime.installer_of(GLOBEX)) == (
+        "UACMEADMIN",
+        "UGLOBEXADMIN",
+    )
+
+    # Installed again by someone else: the latest installer.
+    assert install(liaison, GLOBEX, "UOTHERADMIN", set_up=False).status_code == 200
+    assert runtime.installer_of(GLOBEX) == "UOTHERADMIN"
+
+    liaison.fake.uninstall(GLOBEX)
+    assert globex.event({"type": "app_uninstalled"}).status_code == 200
+    liaison.settle()
+    assert runtime.installer_of(GLOBEX) is None
+    assert runtime.installer_of(TEAM_ID) == "UACMEADMIN"
+
+
+class TestOneBotToken:
+    @pytest.fixture
+    def oauth_mode(self) -> bool:
+        return False
+
+    def test_nobody_installed_liaison_through_it(self, liaison: Liaison) -> None:
+        assert liaison.runtime.installer_of(TEAM_ID) is None
