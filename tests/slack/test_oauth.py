@@ -206,9 +206,10 @@ def test_a_workspace_that_leaves_is_never_called_with_its_token_again(
     held = db.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")).one()
     assert "not installed" in (held.last_error or "")
     # Its jobs skip it; its people are told Liaison is not installed.
-    send_nudges(liaison.runtime)
-    reconcile_cards(liaison.runtime)
-    refresh_usergroups(liaison.runtime)
+    assert send_nudges(liaison.runtime).nudges == []
+    assert reconcile_cards(liaison.runtime).checked == 0
+    assert refresh_usergroups(liaison.runtime).read == []
+    assert liaison.runtime.served_workspaces() == []
     response = second.command(SALES_REP, "status REQ-1")
     assert "isn't set up for this Slack workspace" in response.text
     liaison.settle()
