@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import ConfigError, LiaisonConfig, dump_config_data, load_config
 from bot.db.migrate import upgrade
-from bot.db.session import reading
+from bot.db.session import make_engine, make_session_factory, reading, transaction
 from bot.domain.metrics import compute_stats
+from bot.domain.workspaces import purge_workspace, workspace_summary
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
 from bot.jobs.reconcile import reconcile_cards
@@ -20,8 +21,10 @@ from bot.runtime import Runtime
 from bot.serve import serve_http, serve_socket_mode, serve_worker
 from bot.settings import MissingCredentials, Settings
 from bot.slack.blocks.digest import digest_message
+from bot.slack.installations import forget_team
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
+from bot.slack.teams import served_clients
 from bot.wiring import build_runtime, listener_client
 
 
@@ -81,6 +84,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     reconcile.add_argument("--dry-run", action="store_true", help="print, change nothing")
     reconcile.set_defaults(handler=_reconcile)
+    workspace = commands.add_parser("workspace", help="the workspaces Liaison keeps data for")
+    workspace_commands = workspace.add_subparsers(dest="workspace_command", required=True)
+    purge = workspace_commands.add_parser(
+        "purge", help="delete everything Liaison keeps about a workspace (after it uninstalled)"
+    )
+    purge.add_argument("team_id", help="the workspace's Slack team id (T...)")
+    purge.add_argument(
+        "--yes", action="store_true", help="delete it (without it, only say what would go)"
+    )
+    purge.set_defaults(handler=_workspace_purge)
     stats = commands.add_parser("stats", help="the digest's figures as JSON")
     _add_at(stats)
     stats.add_argument("--days", type=int, default=7, help="length of the period (default 7)")
@@ -166,6 +179,35 @@ def _reconcile(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace_purge(settings: Settings, args: argparse.Namespace) -> int:
+    team_id = args.team_id.strip()
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            summary = workspace_summary(session, team_id=team_id)
+            if not args.yes:
+                if not summary:
+                    print(f"Liaison keeps no requests or departments for workspace {team_id}.")
+                else:
+                    kept = ", ".join(f"{count} {name}" for name, count in summary.items())
+                    print(f"Workspace {team_id}: {kept}, and everything about them.")
+                print("Nothing was deleted. To delete it for good, run again with --yes.")
+                return 2
+            deleted = purge_workspace(session, team_id=team_id)
+            tokens = forget_team(session, team_id=team_id)
+    finally:
+        engine.dispose()
+    if tokens:
+        deleted["installations and bot tokens"] = tokens
+    if not deleted:
+        print(f"Liaison kept nothing for workspace {team_id}.")
+        return 0
+    print(f"Deleted workspace {team_id}:")
+    for name, count in deleted.items():
+        print(f"  {name}: {count}")
+    return 0
+
+
 def _db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     upgrade(settings.database_url)
     print("Database is up to date.")
@@ -203,23 +245,43 @@ def _check_config(settings: Settings, args: argparse.Namespace) -> int:
         f"{settings.liaison_config}: OK ({len(config.departments)} departments, "
         f"{len(config.digests)} digests)"
     )
-    if not config.departments:
+    if settings.oauth_enabled and (config.departments or config.digests):
+        print(
+            "  Installed through OAuth: its departments and digests are ignored (each workspace "
+            "is set up in Slack); the file gives the other defaults."
+        )
+    elif not config.departments:
         print("  No departments: each workspace is set up in Slack; the file gives its defaults.")
     return 0
 
 
 def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
-    """Raise ConfigError naming every problem Slack reveals; print what is fine."""
+    """Raise ConfigError naming every problem Slack reveals; print what is fine. In
+    multi-workspace mode, each installed workspace's own settings are checked with its token."""
     settings.require_slack_credentials()
     try:
-        report = check_online(listener_client(settings), config, bot_scopes())
+        if settings.oauth_enabled:
+            runtime = build_runtime(settings)
+            reports = [
+                (team, check_online(client, runtime.config_for(team), bot_scopes()))
+                for team, client in served_clients(runtime)
+            ]
+            runtime.engine.dispose()
+            if not reports:
+                print("  no workspace has installed Liaison yet: nothing to ask Slack")
+        else:
+            reports = [("", check_online(listener_client(settings), config, bot_scopes()))]
     except (OSError, TimeoutError) as error:
         problem = f"cannot reach Slack at {settings.slack_api_url}: {error}"
         raise ConfigError([problem], "Slack") from error
-    for note in report.notes:
-        print(f"  {note}")
-    if report.problems:
-        raise ConfigError(report.problems, str(settings.liaison_config))
+    problems = []
+    for team, report in reports:
+        where = f"workspace {team}: " if team else ""
+        for note in report.notes:
+            print(f"  {where}{note}")
+        problems += [f"{where}{problem}" for problem in report.problems]
+    if problems:
+        raise ConfigError(problems, str(settings.liaison_config))
 
 
 def _prepare(settings: Settings) -> None:

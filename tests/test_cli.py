@@ -168,7 +168,7 @@ def test_stats_nudge_and_digest_commands(
     assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
 
 
-def test_oauth_settings_are_refused_until_supported(
+def test_a_bot_token_and_oauth_settings_together_are_refused(
     bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
@@ -176,4 +176,29 @@ def test_oauth_settings_are_refused_until_supported(
     monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
     monkeypatch.setenv("SLACK_CLIENT_SECRET", "shh")
     assert main(["web"]) == 2
-    assert "not supported yet" in capsys.readouterr().err
+    assert "Choose one" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "told"),
+    [
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "unset SLACK_APP_TOKEN"),
+        ({}, "SLACK_SIGNING_SECRET is not set"),
+    ],
+)
+def test_oauth_settings_need_the_http_server_and_the_signing_secret(
+    bare_environment: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, str],
+    told: str,
+) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "shh")
+    if extra:
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run"]) == 2
+    assert told in capsys.readouterr().err
+    assert not (bare_environment / "liaison.db").exists()  # nothing started

@@ -225,10 +225,14 @@ class NudgeLog(Base):
 
 
 class DigestRun(Base):
-    """One digest per channel per scheduled moment: inserting this row is the right to post it."""
+    """One digest per workspace, channel and scheduled moment: inserting this row is the right to
+    post it (two workspaces may each post theirs in one shared channel)."""
 
     __tablename__ = "digest_runs"
 
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
     channel: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
     scheduled_for: Mapped[datetime] = mapped_column(primary_key=True)
     created_at: Mapped[datetime]

@@ -36,6 +36,7 @@ from bot.db.session import reading, transaction
 from bot.domain import outbox
 from bot.domain.models import OutboxMessage, Request, Workspace
 from bot.slack import membership
+from bot.slack.installations import NotInstalled
 from bot.slack.sending.effects import Effect, Sender, SendResult
 from bot.slack.sending.leases import HeldLeases
 from bot.slack.sending.senders import SENDERS
@@ -44,6 +45,8 @@ from bot.slack.sending.transport import NETWORK_ERRORS, Failed, Retry, classify,
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
+# How long effects for a workspace without a token (uninstalled) wait before it is looked at again.
+HOLD = timedelta(hours=1)
 # An effect about no request is "sending" while a process has it; once `next_attempt_at` (its
 # lease) has passed, another process takes it up as if it were pending.
 SENDABLE = ("pending", "sending")
@@ -55,6 +58,7 @@ AWAITING_INVITE = "waiting for an invitation into"
 class SendReport:
     sent: int = 0
     retrying: int = 0
+    held: int = 0  # for workspaces without a token (uninstalled): kept, not sent
     failed: list[str] = field(default_factory=list)
 
 
@@ -307,9 +311,15 @@ class Outbox:
     ) -> bool:
         row = effect.row
         try:
+            client = self._client_for(team_id)
+        except NotInstalled as gone:
+            self._hold(ids, str(gone))
+            report.held += 1
+            return False
+        try:
             if sender is None:  # queued by a version that knew a kind this one does not
                 raise Failed(f"no sender for effect kind {row.kind!r}")
-            result = self._call(sender, effect, self._client_for(team_id))
+            result = self._call(sender, effect, client)
         except Retry as retry:
             self._record(ids, retry=retry, attempts=row.attempts + 1)
             report.retrying += 1
@@ -384,6 +394,16 @@ class Outbox:
                 session.execute(
                     update(Request).where(Request.id == request_id).values(**result.request_updates)
                 )
+
+    def _hold(self, ids: list[int], reason: str) -> None:
+        """Keep effects for a workspace that has no token now: pending, not an attempt, looked at
+        again after a while (sent should the workspace install Liaison again)."""
+        with transaction(self._sessions) as session:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(ids))
+                .values(status="pending", last_error=reason, next_attempt_at=self._clock() + HOLD)
+            )
 
     def _record(
         self,
