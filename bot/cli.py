@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from bot.config import ConfigError, LiaisonConfig, dump_config_data, load_config
 from bot.db.migrate import upgrade
 from bot.db.session import reading
 from bot.domain.metrics import compute_stats
+from bot.domain.trends import CSV_COLUMNS, compute_trends
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
 from bot.jobs.reconcile import reconcile_cards
@@ -85,6 +87,14 @@ def _parser() -> argparse.ArgumentParser:
     _add_at(stats)
     stats.add_argument("--days", type=int, default=7, help="length of the period (default 7)")
     stats.add_argument("--json", action="store_true", help="one JSON object per department pair")
+    stats.add_argument(
+        "--weeks",
+        type=int,
+        help="the Trends page's weekly series for this many whole weeks (organization's zone)",
+    )
+    stats.add_argument(
+        "--csv", action="store_true", help="with --weeks: one CSV row per week and scope"
+    )
     stats.set_defaults(handler=_stats)
     return parser
 
@@ -121,6 +131,8 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
+    if args.weeks is not None or args.csv:
+        return _weekly_stats(settings, args)
     end = args.at or datetime.now(UTC)
     runtime = build_runtime(settings)
     pairs = []
@@ -141,6 +153,46 @@ def _stats(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{pair.requesting} → {pair.fulfilling}")
             for key, value in figures.items():
                 print(f"  {key}: {value}")
+    runtime.engine.dispose()
+    return 0
+
+
+def _weekly_stats(settings: Settings, args: argparse.Namespace) -> int:
+    """The Trends page's series: for each workspace, the whole of it, then each pair."""
+    at = args.at or datetime.now(UTC)
+    weeks = 12 if args.weeks is None else args.weeks
+    if weeks < 1:
+        print("--weeks must be at least 1", file=sys.stderr)
+        return 2
+    runtime = build_runtime(settings)
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS) if args.csv else None
+    if writer is not None:
+        writer.writeheader()
+    for workspace in runtime.workspace_settings.configured_workspaces():
+        config = workspace.config
+        pairs = [
+            (r.key, f.key)
+            for r in config.requesting_departments()
+            for f in config.fulfilling_departments()
+            if r.key != f.key
+        ]
+        with reading(runtime.sessions) as session:
+            found = compute_trends(
+                session,
+                config=config,
+                at=at,
+                workspace_id=workspace.workspace_id,
+                pairs=[None, *pairs],
+                weeks=weeks,
+            )
+        for trends in found:
+            if writer is not None:
+                writer.writerows(trends.csv_rows(workspace.team_id))
+                continue
+            scope = " → ".join(trends.pair) if trends.pair else "All departments"
+            print(f"{workspace.team_id} {scope}")
+            for sentence in trends.sentences.values():
+                print(f"  {sentence}")
     runtime.engine.dispose()
     return 0
 
