@@ -17,11 +17,13 @@ from bot.domain.trends import CSV_COLUMNS, compute_trends
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
 from bot.jobs.reconcile import reconcile_cards
+from bot.jobs.trends import post_trends
 from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.serve import serve_http, serve_socket_mode, serve_worker
 from bot.settings import MissingCredentials, Settings
 from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.trends import trends_message
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
 from bot.wiring import build_runtime, listener_client
@@ -78,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_at(digest)
     digest.add_argument("--dry-run", action="store_true", help="print, post nothing")
     digest.set_defaults(handler=_digest)
+    trends = commands.add_parser(
+        "trends", help="post the monthly trends that are due (the 1st, at each digest's time)"
+    )
+    _add_at(trends)
+    trends.add_argument("--dry-run", action="store_true", help="print, post nothing")
+    trends.set_defaults(handler=_trends)
     reconcile = commands.add_parser(
         "reconcile", help="apply reactions and replies on open cards that were missed"
     )
@@ -127,6 +135,18 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
             print(digest_message(facts.payload)["text"])
     if not outcomes:
         print("No digest is due (or it was already posted).")
+    return 0
+
+
+def _trends(settings: Settings, args: argparse.Namespace) -> int:
+    outcomes = post_trends(_job_runtime(settings, args.dry_run), at=args.at, dry_run=args.dry_run)
+    for outcome in outcomes:
+        state = "posted" if outcome.posted else "would post"
+        print(f"{outcome.channel} ({outcome.scheduled_for.isoformat()}): {state}")
+        if args.dry_run:
+            print(trends_message(outcome.payload)["text"])
+    if not outcomes:
+        print("No monthly trends are due (or they were already posted).")
     return 0
 
 

@@ -199,6 +199,15 @@ def test_stats_weeks_csv_exports_the_trends_series(
     assert main(["stats", "--weeks", "4", "--at", "2026-12-07T14:00:00Z"]) == 0
     assert "No delivery with a committed date in these weeks." in capsys.readouterr().out
     assert main(["stats", "--weeks", "0"]) == 2
+    capsys.readouterr()
+
+    assert main(["trends", "--dry-run", "--at", "2026-12-01T14:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "CSHARED (2026-12-01T09:00:00-05:00): would post" in out
+    assert "Trends, last 12 weeks: No delivery with a committed date" in out
+    assert main(["trends", "--dry-run", "--at", "2026-12-03T14:00:00Z"]) == 0
+    assert "No monthly trends are due" in capsys.readouterr().out
+    assert main(["trends"]) == 2  # posting needs the Slack credentials
 
 
 def test_oauth_settings_are_refused_until_supported(

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from bot.config import LiaisonConfig
+from bot.config import Digest, LiaisonConfig
 from bot.domain.calendar import calendar_for
 from bot.domain.lifecycle import Status
 from bot.domain.metrics import Pair, _Period
@@ -135,6 +135,18 @@ def week_bounds(
     return list(pairwise(moments))
 
 
+def last_monthly(digest: Digest, now: datetime) -> datetime:
+    """The most recent moment at or before `now` when `digest`'s channel was due its monthly
+    trends: the 1st of the month at the digest's time, in its time zone."""
+    local = now.astimezone(digest.zone)
+    first = local.date().replace(day=1)
+    moment = datetime.combine(first, digest.at, tzinfo=digest.zone)
+    if moment > now:
+        previous = (first - timedelta(days=1)).replace(day=1)
+        moment = datetime.combine(previous, digest.at, tzinfo=digest.zone)
+    return moment
+
+
 def compute_trends(
     session: Session,
     *,
@@ -143,18 +155,19 @@ def compute_trends(
     zone: ZoneInfo | None = None,
     workspace_id: int | None = None,
     pairs: Iterable[Pair | None] = (None,),
+    departments: Collection[str] | None = None,
     weeks: int = WEEKS,
 ) -> list[Trends]:
-    """The trends of each scope in `pairs` (None: all the workspace's pairs) for the `weeks`
-    weeks before `at`, in `zone` (default: the organization's). The queries are made once for
-    all the scopes."""
+    """The trends of each scope in `pairs` (None: all the workspace's pairs, or those between
+    two of `departments`) for the `weeks` weeks before `at`, in `zone` (default: the
+    organization's). The queries are made once for all the scopes."""
     bounds = week_bounds(at, zone or ZoneInfo(config.organization.timezone), weeks)
     if not bounds:
         return [Trends(pair, ()) for pair in pairs]
     raw = [_week(session, config, start, end, workspace_id) for start, end in bounds]
     promises = _promises(session, config, bounds[0][0], bounds[-1][1], workspace_id)
     return [
-        Trends(pair, tuple(_pooled(w, promises, pair, bounds[-1][1]) for w in raw))
+        Trends(pair, tuple(_pooled(w, promises, _scope(pair, departments)) for w in raw))
         for pair in pairs
     ]
 
@@ -254,12 +267,16 @@ def _slipped(
 # -- pooling ---------------------------------------------------------------------------------
 
 
-def _pooled(
-    week: _RawWeek, promises: list[_Promise], scope: Pair | None, last_end: datetime
-) -> TrendWeek:
-    def inside(pair: Pair) -> bool:
-        return scope is None or pair == scope
+def _scope(pair: Pair | None, departments: Collection[str] | None) -> Callable[[Pair], bool]:
+    if pair is not None:
+        return lambda other: other == pair
+    if departments is None:
+        return lambda other: True
+    keys = set(departments)
+    return lambda other: other[0] in keys and other[1] in keys
 
+
+def _pooled(week: _RawWeek, promises: list[_Promise], inside: Callable[[Pair], bool]) -> TrendWeek:
     counts: Counter[str] = Counter()
     for pair, figures in week.counts.items():
         if inside(pair):
