@@ -118,6 +118,17 @@ class Trends:
         scope = {"workspace": workspace, "requesting": requesting, "fulfilling": fulfilling}
         return [scope | week.as_row() for week in self.weeks]
 
+    def payload(self, names: dict[str, str]) -> dict[str, Any]:
+        """JSON-ready: what the monthly post, its charts and the Trends page are drawn from."""
+        return {
+            "period_start": self.weeks[0].start.isoformat() if self.weeks else None,
+            "period_end": self.weeks[-1].end.isoformat() if self.weeks else None,
+            "names": names,
+            "weeks": [week.as_row() for week in self.weeks],
+            "sentences": self.sentences,
+            "overloaded": list(self.overloaded_now),
+        }
+
     @property
     def overloaded_now(self) -> tuple[str, ...]:
         return self.weeks[-1].overloaded if self.weeks else ()

@@ -17,7 +17,7 @@ from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.models import TrendsRun
-from bot.domain.trends import SERIES, Trends, compute_trends, last_monthly
+from bot.domain.trends import SERIES, compute_trends, last_monthly
 from bot.runtime import Runtime
 
 
@@ -27,18 +27,6 @@ class TrendsOutcome:
     scheduled_for: datetime
     payload: dict[str, Any]
     posted: bool  # False for a dry run, or when another process already posted it
-
-
-def trends_payload(trends: Trends, names: dict[str, str]) -> dict[str, Any]:
-    """The JSON an outbox row carries: what the post and its charts are drawn from."""
-    return {
-        "period_start": trends.weeks[0].start.isoformat() if trends.weeks else None,
-        "period_end": trends.weeks[-1].end.isoformat() if trends.weeks else None,
-        "names": names,
-        "weeks": [week.as_row() for week in trends.weeks],
-        "sentences": trends.sentences,
-        "overloaded": list(trends.overloaded_now),
-    }
 
 
 def post_trends(
@@ -86,7 +74,7 @@ def _post(
             departments=digest.departments,
         )
         names = {d.key: d.name for d in workspace.config.departments}
-        payload = trends_payload(trends, names)
+        payload = trends.payload(names)
         if not dry_run:
             common = {
                 "workspace_id": workspace.workspace_id,

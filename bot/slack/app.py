@@ -24,6 +24,7 @@ from bot.slack.listeners import (
     requester_dm,
     search,
     settings_sections,
+    trends,
     usergroups,
 )
 from bot.slack.listeners import settings as settings_listeners
@@ -90,7 +91,7 @@ def create_bolt_app(
         runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
-    listening = (intake, actions, estimates, modals, overrides, requester_dm, search, home)
+    listening = (intake, actions, estimates, modals, overrides, requester_dm, search, home, trends)
     for listeners in (*listening, settings_listeners, settings_sections):
         listeners.register(app, runtime)
     return app

@@ -49,7 +49,7 @@ def test_posted_on_the_first_with_its_charts_once_a_month(liaison: Liaison, db) 
     ]
     assert len(alts) == 5
     assert all(alt.strip() for alt in alts)
-    assert any(alt.startswith("On time. On time (%) per week from") for alt in alts)
+    assert any(alt.startswith("On time. On time (%) per week, from the week of") for alt in alts)
     assert all(png.startswith(b"\x89PNG") for png in liaison.fake.uploads.values())
     assert len(db.scalars(select(TrendsRun)).all()) == 1
     # The next month's are due on the 1st of January.

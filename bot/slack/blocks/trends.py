@@ -19,9 +19,9 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.ids import HomeTrends
 
 SPARKS = "▁▂▃▄▅▆▇█"
-TRENDS_VIEW = "trends_page"
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def alt_text(payload: dict[str, Any], series: str) -> str:
     parts = []
     for label, values in zip(view.labels, series_values(weeks, series), strict=True):
         shown = ", ".join("none" if v is None else f"{v:g}" for v in _rounded(values))
-        parts.append(f"{label} ({view.unit}) per week from {_span(weeks)}: {shown}.")
+        parts.append(f"{label} ({view.unit}) per week, from the week of {_span(weeks)}: {shown}.")
     sentence = (payload.get("sentences") or {}).get(series, "")
     return " ".join([f"{view.title}.", *parts, sentence]).strip()[:1000]
 
@@ -101,14 +101,14 @@ def _rounded(values: list[float | None]) -> list[float | None]:
 
 def _span(weeks: list[dict[str, Any]]) -> str:
     labels = week_labels(weeks)
-    return f"{labels[0]} to {labels[-1]}" if labels else "no weeks"
+    return f"{labels[0]} to the week of {labels[-1]}" if labels else "no weeks"
 
 
 def trends_blocks(payload: dict[str, Any]) -> list[Block]:
     """A section per series: its title, sparkline and sentence; then who carries the most."""
     weeks = payload.get("weeks") or []
     sentences = payload.get("sentences") or {}
-    blocks: list[Block] = [context(f"{len(weeks)} weeks starting {_span(weeks)} (week starting)")]
+    blocks: list[Block] = [context(f"{len(weeks)} weeks, from the week of {_span(weeks)}")]
     for series, view in VIEWS.items():
         lines = [
             f"{label} `{sparkline(values)}`"
@@ -147,7 +147,7 @@ def trends_modal(payload: dict[str, Any], scope: str) -> dict[str, Any]:
     blocks.append(context("The charts are posted in each digest channel on the 1st of the month."))
     return {
         "type": "modal",
-        "callback_id": TRENDS_VIEW,
+        "callback_id": HomeTrends.callback,
         "title": plain("Trends"),
         "close": plain("Close"),
         "blocks": blocks[:MAX_MODAL_BLOCKS],
