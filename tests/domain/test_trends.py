@@ -47,8 +47,8 @@ def at_berlin(day: date, hour: int, days: int = 0) -> datetime:
     )
 
 
-def build_twelve_weeks(session: Session, config: LiaisonConfig) -> None:
-    h = History(session, config)
+def build_twelve_weeks(session: Session, config: LiaisonConfig, team_id: str = "T0001") -> None:
+    h = History(session, config, team_id)
     start = date(2026, 9, 1)
     for holder, days in ((ENGINEER, 2), (ENGINEER_2, 2), (ENGINEER_2, 6)):
         held = h.file(at_berlin(start, 9))
@@ -171,3 +171,19 @@ def test_nothing_to_measure_says_so(engine: Engine, config: LiaisonConfig) -> No
     assert empty.sentences["on_time"] == "No delivery with a committed date in these weeks."
     assert empty.sentences["promised"].startswith("No date was promised")
     assert empty.overloaded_now == ()
+
+
+def test_the_queries_do_not_grow_with_the_history_or_the_scopes(
+    twelve_weeks: Engine, config: LiaisonConfig
+) -> None:
+    from tests.slack.test_query_count import counting
+
+    with counting(twelve_weeks) as statements, Session(twelve_weeks) as session:
+        compute_trends(session, config=config, at=AT, pairs=[None])
+    once = len(statements)
+    with Session(twelve_weeks) as session, session.begin():
+        build_twelve_weeks(session, config, "T0002")  # twice the requests
+    with counting(twelve_weeks) as statements, Session(twelve_weeks) as session:
+        compute_trends(session, config=config, at=AT, pairs=[None, ("sales", "eng")])
+    # Six grouped queries a week (the digest's), one for the promises, and the driver's own.
+    assert len(statements) == once <= 12 * 6 + 3
