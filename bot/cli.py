@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from collections.abc import Sequence
@@ -12,15 +13,18 @@ from bot.config import ConfigError, LiaisonConfig, dump_config_data, load_config
 from bot.db.migrate import upgrade
 from bot.db.session import make_engine, make_session_factory, reading, transaction
 from bot.domain.metrics import compute_stats
+from bot.domain.trends import CSV_COLUMNS, compute_trends
 from bot.domain.workspaces import purge_workspace, workspace_summary
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
 from bot.jobs.reconcile import reconcile_cards
+from bot.jobs.trends import post_trends
 from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.serve import serve_http, serve_socket_mode, serve_worker
 from bot.settings import MissingCredentials, Settings
 from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.trends import trends_message
 from bot.slack.installations import forget_team
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
@@ -79,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_at(digest)
     digest.add_argument("--dry-run", action="store_true", help="print, post nothing")
     digest.set_defaults(handler=_digest)
+    trends = commands.add_parser(
+        "trends", help="post the monthly trends that are due (the 1st, at each digest's time)"
+    )
+    _add_at(trends)
+    trends.add_argument("--dry-run", action="store_true", help="print, post nothing")
+    trends.set_defaults(handler=_trends)
     reconcile = commands.add_parser(
         "reconcile", help="apply reactions and replies on open cards that were missed"
     )
@@ -98,6 +108,14 @@ def _parser() -> argparse.ArgumentParser:
     _add_at(stats)
     stats.add_argument("--days", type=int, default=7, help="length of the period (default 7)")
     stats.add_argument("--json", action="store_true", help="one JSON object per department pair")
+    stats.add_argument(
+        "--weeks",
+        type=int,
+        help="the Trends page's weekly series for this many whole weeks (organization's zone)",
+    )
+    stats.add_argument(
+        "--csv", action="store_true", help="with --weeks: one CSV row per week and scope"
+    )
     stats.set_defaults(handler=_stats)
     return parser
 
@@ -133,7 +151,21 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _trends(settings: Settings, args: argparse.Namespace) -> int:
+    outcomes = post_trends(_job_runtime(settings, args.dry_run), at=args.at, dry_run=args.dry_run)
+    for outcome in outcomes:
+        state = "posted" if outcome.posted else "would post"
+        print(f"{outcome.channel} ({outcome.scheduled_for.isoformat()}): {state}")
+        if args.dry_run:
+            print(trends_message(outcome.payload)["text"])
+    if not outcomes:
+        print("No monthly trends are due (or they were already posted).")
+    return 0
+
+
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
+    if args.weeks is not None or args.csv:
+        return _weekly_stats(settings, args)
     end = args.at or datetime.now(UTC)
     runtime = build_runtime(settings)
     pairs = []
@@ -154,6 +186,46 @@ def _stats(settings: Settings, args: argparse.Namespace) -> int:
             print(f"{pair.requesting} → {pair.fulfilling}")
             for key, value in figures.items():
                 print(f"  {key}: {value}")
+    runtime.engine.dispose()
+    return 0
+
+
+def _weekly_stats(settings: Settings, args: argparse.Namespace) -> int:
+    """The Trends page's series: for each workspace, the whole of it, then each pair."""
+    at = args.at or datetime.now(UTC)
+    weeks = 12 if args.weeks is None else args.weeks
+    if weeks < 1:
+        print("--weeks must be at least 1", file=sys.stderr)
+        return 2
+    runtime = build_runtime(settings)
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS) if args.csv else None
+    if writer is not None:
+        writer.writeheader()
+    for workspace in runtime.workspace_settings.configured_workspaces():
+        config = workspace.config
+        pairs = [
+            (r.key, f.key)
+            for r in config.requesting_departments()
+            for f in config.fulfilling_departments()
+            if r.key != f.key
+        ]
+        with reading(runtime.sessions) as session:
+            found = compute_trends(
+                session,
+                config=config,
+                at=at,
+                workspace_id=workspace.workspace_id,
+                pairs=[None, *pairs],
+                weeks=weeks,
+            )
+        for trends in found:
+            if writer is not None:
+                writer.writerows(trends.csv_rows(workspace.team_id))
+                continue
+            scope = " → ".join(trends.pair) if trends.pair else "All departments"
+            print(f"{workspace.team_id} {scope}")
+            for sentence in trends.sentences.values():
+                print(f"  {sentence}")
     runtime.engine.dispose()
     return 0
 

@@ -238,6 +238,20 @@ class DigestRun(Base):
     created_at: Mapped[datetime]
 
 
+class TrendsRun(Base):
+    """One monthly trends post per workspace, channel and scheduled moment (the 1st of the month
+    at the digest's time): inserting this row is the right to post it."""
+
+    __tablename__ = "trends_runs"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    scheduled_for: Mapped[datetime] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+
+
 class Heartbeat(Base):
     """When a process last showed it was alive, one row per kind of process and deployment
     (`scheduler`): whichever scheduler runs writes it, so `/healthz` can tell a stopped one."""

@@ -40,6 +40,8 @@ NUDGE = "nudge"  # a reminder in the card's thread
 NUDGE_DIGEST = "nudge_digest"  # one DM listing every reminder for its recipient in a pass
 WEEKLY_DIGEST = "weekly_digest"  # the weekly cross-team digest in a shared channel
 DIGEST_CHART = "digest_chart"  # its chart, uploaded as an image right after it
+TRENDS = "trends"  # the monthly twelve-week trends in a digest channel
+TRENDS_CHART = "trends_chart"  # one of its charts (`payload["series"]`), uploaded after it
 DELIVERY_FAILED = "delivery_failed"  # tells a lead that Slack refused an effect for good
 CHANNEL_UNUSABLE = "channel_unusable"  # tells a lead how to let Liaison into a channel
 
@@ -57,6 +59,8 @@ TEMPLATES: dict[str, str] = {
     NUDGE_DIGEST: MESSAGE,
     WEEKLY_DIGEST: MESSAGE,
     DIGEST_CHART: FILE,
+    TRENDS: MESSAGE,
+    TRENDS_CHART: FILE,
     DELIVERY_FAILED: MESSAGE,
     CHANNEL_UNUSABLE: MESSAGE,
 }

@@ -28,6 +28,7 @@ from bot.slack.listeners import (
     search,
     settings_sections,
     setup,
+    trends,
     usergroups,
 )
 from bot.slack.listeners import settings as settings_listeners
@@ -115,7 +116,18 @@ def create_bolt_app(
         runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
-    listening = (intake, actions, estimates, modals, overrides, requester_dm, search, home, setup)
+    listening = (
+        intake,
+        actions,
+        estimates,
+        modals,
+        overrides,
+        requester_dm,
+        search,
+        home,
+        setup,
+        trends,
+    )
     for listeners in (*listening, settings_listeners, settings_sections):
         listeners.register(app, runtime)
     return app

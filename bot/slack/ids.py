@@ -137,6 +137,13 @@ class HomeSearch:
     value = "value"
 
 
+class HomeTrends:
+    """The Home tab's *Trends* button (leads and admins only) and the page it opens."""
+
+    button = "home_trends"
+    callback = "trends_page"
+
+
 class HomeMore:
     """The "Show more" and "Show fewer" buttons under a Home section; their value names the
     section (bot/domain/home.py `SECTIONS`)."""
