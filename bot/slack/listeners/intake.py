@@ -29,6 +29,7 @@ from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, vie
 from bot.slack.blocks.notes import notice_modal
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
+from bot.slack.listeners import promise
 from bot.slack.listeners.operations import (
     GONE,
     MEMBERSHIP_LOADING,
@@ -77,6 +78,12 @@ def register(app: App, runtime: Runtime) -> None:
         user_id = command["user_id"]
         if verb in ("help", "-h", "--help", "?"):
             ack(**replies.help_reply())
+        elif verb == "check":
+            try:
+                ack(**promise.check_reply(runtime, _team(context), rest))
+            except SQLAlchemyError:
+                log.exception("the database failed while answering /request check")
+                ack(**replies.reply(replies.UNAVAILABLE))
         elif verb in ("list", "status", "cancel"):
             try:
                 if verb == "list":
