@@ -21,6 +21,7 @@ from bot.slack.listeners import (
     intake,
     modals,
     overrides,
+    promise,
     requester_dm,
     search,
     settings_sections,
@@ -90,7 +91,7 @@ def create_bolt_app(
         runtime.handle_event_soon(stored)
         return BoltResponse(status=200, body="")
 
-    listening = (intake, actions, estimates, modals, overrides, requester_dm, search, home)
+    listening = (intake, promise, actions, estimates, modals, overrides, requester_dm, search, home)
     for listeners in (*listening, settings_listeners, settings_sections):
         listeners.register(app, runtime)
     return app
