@@ -3,12 +3,13 @@
 The model, kept simple on purpose so a person can check it by hand:
 
 1. **The queue.** The fulfilling department's open requests someone has taken on (claimed,
-   estimated, at risk or committed) are ahead of a new one. Each counts its whole estimate,
+   estimated, at risk or committed) are ahead of a new one. Each counts its estimate,
    corrected by the team's calibration (bot/domain/calibration.py: how long the team's work
-   really took compared with its estimates); one without an estimate yet counts the typical
-   size below. Work already done on them is not subtracted, so the figure errs late rather
-   than early. The total is spread evenly over the team's people: everyone who holds a
-   request of the queue or delivered one of the recent deliveries (at least one person).
+   really took compared with its estimates), less the whole workdays since its first claim
+   (never below nothing: an overdue request is taken as nearly done); one without an
+   estimate yet counts the typical size below. The total is spread evenly over the team's
+   people: everyone who holds a request of the queue or delivered one of the recent
+   deliveries (at least one person).
 2. **A typical new request.** The median actual working days, first claim to delivery, of the
    team's most recent deliveries (the same measure as calibration's). Those are real
    durations, so calibration is already in them.
@@ -20,7 +21,7 @@ How sure: the number of deliveries the typical size comes from. Below `MIN_DELIV
 is "not enough history yet": the typical size is then the median of the team's recent
 estimates (calibrated when the team has any calibration), or `DEFAULT_DAYS` without any.
 
-Every query is bounded: one aggregate over the open queue (an index on the status), the newest
+Every query is bounded: the open queue (an index on the status), the newest
 `WINDOW` deliveries (`ix_requests_status_delivered`) and the newest `WINDOW` estimates.
 """
 
@@ -30,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
@@ -87,9 +88,11 @@ def realistic_date(
             typical, basis = float(median(estimates)) * ratio, "estimates"
         else:
             typical, basis = DEFAULT_DAYS, "default"
-    ahead, estimated_days, unestimated, holders = _queue(session, department_id=department_id)
+    ahead, remaining, holders = _queue(
+        session, calendar, department_id=department_id, now=now, ratio=ratio, typical=typical
+    )
     people = max(1, len(holders | delivered_by))
-    queue_days = (estimated_days * ratio + unestimated * typical) / people
+    queue_days = remaining / people
     done = project_delivery(calendar, now=now, queued_days=queue_days, estimate_days=typical)
     return Realistic(
         date=done,
@@ -145,22 +148,31 @@ def _recent_estimates(session: Session, *, department_id: int) -> list[float]:
     return [float(days) for days in session.scalars(query)]
 
 
-def _queue(session: Session, *, department_id: int) -> tuple[int, float, int, set[str]]:
-    """Requests ahead, the sum of their estimates, how many have none, and who holds them."""
-    ahead = (Request.fulfilling_department_id == department_id, Request.status.in_(AHEAD))
-    count, days, unestimated = session.execute(
+def _queue(
+    session: Session,
+    calendar: BusinessCalendar,
+    *,
+    department_id: int,
+    now: datetime,
+    ratio: float,
+    typical: float,
+) -> tuple[int, float, set[str]]:
+    """Requests ahead, the working days of theirs still to do, and who holds them."""
+    rows = session.execute(
         select(
-            func.count(),
-            func.coalesce(func.sum(Request.estimate_days), 0.0),
-            func.count() - func.count(Request.estimate_days),
-        ).where(*ahead)
-    ).one()
-    holders = set(
-        session.scalars(
-            select(Request.claimer_id).where(*ahead, Request.claimer_id.is_not(None)).distinct()
-        )
-    )
-    return int(count), float(days or 0), int(unestimated or 0), holders
+            Request.estimate_days, Request.claimer_id, first_at_sql(Milestone.CLAIMED, Request.id)
+        ).where(Request.fulfilling_department_id == department_id, Request.status.in_(AHEAD))
+    ).all()
+    today = calendar.local_date(now)
+    remaining = 0.0
+    for estimate, _, claimed_at in rows:
+        days = float(estimate) * ratio if estimate is not None else typical
+        if claimed_at is not None:
+            # Whole workdays since the claim (a count, not a walk: stale requests stay cheap).
+            days -= calendar.workdays_until(calendar.local_date(claimed_at), today)
+        remaining += max(days, 0.0)
+    holders = {claimer for _, claimer, _ in rows if claimer}
+    return len(rows), remaining, holders
 
 
 def realistic_for(

@@ -78,3 +78,20 @@ def test_closed_requests_are_not_ahead(engine: Engine, config: LiaisonConfig) ->
         flow.cancel(request, request.requester_id, R)
     figure = realistic_at(engine, config, datetime(2026, 11, 2, 8, tzinfo=UTC))
     assert figure.ahead == 0
+
+
+def test_work_under_way_counts_what_is_left_of_its_estimate(
+    engine: Engine, config: LiaisonConfig
+) -> None:
+    with transaction(make_session_factory(engine)) as session:
+        request = file(session, config, MONDAY)
+        flow = workflow_at(session, config, MONDAY)
+        flow.claim(request, ENGINEER, R)
+        flow.estimate(request, ENGINEER, 3, R)
+    # Claimed on Monday 2 Nov; on Wednesday 4 Nov two workdays of its 3 have passed.
+    figure = realistic_at(engine, config, MONDAY + timedelta(days=2))
+    assert (figure.ahead, figure.queue_days, figure.typical_days) == (1, 1, 3)
+    # 1 + 3 working days from Wednesday 09:00: Wednesday, Thursday, Friday, Monday 9 Nov.
+    assert figure.date == date(2026, 11, 9)
+    # A week later nothing is left of it: it is taken as nearly done.
+    assert realistic_at(engine, config, MONDAY + timedelta(days=9)).queue_days == 0
