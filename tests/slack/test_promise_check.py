@@ -44,6 +44,7 @@ def test_an_early_date_names_the_realistic_one(liaison: Liaison) -> None:
         ("2026-02-30", "“2026-02-30” is not a date"),
         ("2026-11-20", "2026-11-20 has already passed."),
         ("2026-12-15 marketing", "No team “marketing” does work. Teams: `eng` (Engineering)."),
+        ("2026-12-15 <!channel>", "No team “&lt;!channel&gt;” does work."),
     ],
 )
 def test_bad_input_is_told_with_the_usage(liaison: Liaison, words: str, expected: str) -> None:

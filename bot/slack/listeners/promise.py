@@ -17,6 +17,7 @@ from bot.db.session import reading
 from bot.domain.realistic import Realistic, realistic_for
 from bot.domain.requests import RequestDraft
 from bot.runtime import Runtime
+from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import (
     CONFIRM_NEEDED,
@@ -44,7 +45,8 @@ def check_reply(runtime: Runtime, team_id: str, words: str) -> dict[str, Any]:
     try:
         wanted = date.fromisoformat(typed)
     except ValueError:
-        return replies.reply(f"“{typed[:40]}” is not a date like 2026-12-15. {CHECK_USAGE}")
+        shown = text.mrkdwn(typed, 40)
+        return replies.reply(f"“{shown}” is not a date like 2026-12-15. {CHECK_USAGE}")
     fulfillers = config.fulfilling_departments()
     if not fulfillers:
         return replies.reply(
@@ -52,19 +54,20 @@ def check_reply(runtime: Runtime, team_id: str, words: str) -> dict[str, Any]:
         )
     department = find_fulfiller(config, named)
     if department is None:
-        teams = ", ".join(f"`{d.key}` ({d.name})" for d in fulfillers)
+        teams = ", ".join(f"`{d.key}` ({text.mrkdwn(d.name, 100)})" for d in fulfillers)
         if named.strip():
-            return replies.reply(f"No team “{named.strip()[:80]}” does work. Teams: {teams}.")
+            shown = text.mrkdwn(named.strip(), 80)
+            return replies.reply(f"No team “{shown}” does work. Teams: {teams}.")
         return replies.reply(f"Which team? Name one of {teams}. {CHECK_USAGE}")
     now = runtime.clock()
     if wanted < now.astimezone(department.zone).date():
-        return replies.reply(f"{typed} has already passed. {CHECK_USAGE}")
+        return replies.reply(f"{wanted.isoformat()} has already passed. {CHECK_USAGE}")
     try:
         figure = realistic_of(runtime, config, team_id, department.key)
     except SQLAlchemyError:
         log.exception("the database failed while checking a date")
         return replies.reply(replies.UNAVAILABLE)
-    return replies.reply(check_answer(wanted, department.name, figure))
+    return replies.reply(check_answer(wanted, text.mrkdwn(department.name, 100), figure))
 
 
 def find_fulfiller(config: LiaisonConfig, named: str) -> Department | None:
