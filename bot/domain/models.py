@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -96,6 +97,10 @@ class Request(Base):
     desired_date: Mapped[date | None] = mapped_column(Date)
     hard_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
     promised_to_client: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Filed with a desired date the intake modal said was likely at risk (bot/domain/realistic.py).
+    filed_despite_warning: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     requester_id: Mapped[str] = mapped_column(SLACK_ID)
     requesting_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     fulfilling_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))

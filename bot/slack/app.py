@@ -24,6 +24,7 @@ from bot.slack.listeners import (
     intake,
     modals,
     overrides,
+    promise,
     requester_dm,
     search,
     settings_sections,
@@ -118,6 +119,7 @@ def create_bolt_app(
 
     listening = (
         intake,
+        promise,
         actions,
         estimates,
         modals,

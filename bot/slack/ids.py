@@ -20,6 +20,11 @@ class Intake:
     deadline = "deadline"
     promised = "promised"
     department = "fulfilling_department"
+    # The earliest realistic date, the warning on an earlier one, and the confirmation that a
+    # hard deadline before it is filed anyway.
+    realistic = "realistic"
+    warning = "date_warning"
+    file_anyway = "file_anyway"
     # Every input element uses this action id; the block id says which field it is.
     value = "value"
 
