@@ -27,8 +27,8 @@ RUN pip install --no-cache-dir /tmp/dist/liaison-*.whl \
     && mkdir -p /app/config /app/data \
     && chown liaison:liaison /app /app/data
 WORKDIR /app
-# Mount your config file at /app/config/liaison.toml; without DATABASE_URL, the SQLite file is
-# kept in /app/data (mount a volume there).
+# Mount your config file at /app/config/liaison.toml, or none: Liaison is then set up from its
+# Home tab. Without DATABASE_URL, the SQLite file is kept in /app/data (mount a volume there).
 ENV LIAISON_CONFIG=/app/config/liaison.toml \
     DATABASE_URL=sqlite:////app/data/liaison.db \
     PORT=3000

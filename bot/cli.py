@@ -77,15 +77,39 @@ def _parser() -> argparse.ArgumentParser:
     _add_at(digest)
     digest.add_argument("--dry-run", action="store_true", help="print, post nothing")
     digest.set_defaults(handler="digest")
+    trends = commands.add_parser(
+        "trends", help="post the monthly trends that are due (the 1st, at each digest's time)"
+    )
+    _add_at(trends)
+    trends.add_argument("--dry-run", action="store_true", help="print, post nothing")
+    trends.set_defaults(handler="trends")
     reconcile = commands.add_parser(
         "reconcile", help="apply reactions and replies on open cards that were missed"
     )
     reconcile.add_argument("--dry-run", action="store_true", help="print, change nothing")
     reconcile.set_defaults(handler="reconcile")
+    workspace = commands.add_parser("workspace", help="the workspaces Liaison keeps data for")
+    workspace_commands = workspace.add_subparsers(dest="workspace_command", required=True)
+    purge = workspace_commands.add_parser(
+        "purge", help="delete everything Liaison keeps about a workspace (after it uninstalled)"
+    )
+    purge.add_argument("team_id", help="the workspace's Slack team id (T...)")
+    purge.add_argument(
+        "--yes", action="store_true", help="delete it (without it, only say what would go)"
+    )
+    purge.set_defaults(handler="workspace_purge")
     stats = commands.add_parser("stats", help="the digest's figures as JSON")
     _add_at(stats)
     stats.add_argument("--days", type=int, default=7, help="length of the period (default 7)")
     stats.add_argument("--json", action="store_true", help="one JSON object per department pair")
+    stats.add_argument(
+        "--weeks",
+        type=int,
+        help="the Trends page's weekly series for this many whole weeks (organization's zone)",
+    )
+    stats.add_argument(
+        "--csv", action="store_true", help="with --weeks: one CSV row per week and scope"
+    )
     stats.set_defaults(handler="stats")
     return parser
 

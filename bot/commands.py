@@ -4,24 +4,31 @@ this module only for these commands)."""
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.config import ConfigError, LiaisonConfig, dump_config_data, load_config
 from bot.db.migrate import upgrade
-from bot.db.session import reading
+from bot.db.session import make_engine, make_session_factory, reading, transaction
 from bot.domain.metrics import compute_stats
+from bot.domain.trends import CSV_COLUMNS, compute_trends
+from bot.domain.workspaces import purge_workspace, workspace_summary
 from bot.http_server import prepare, serve_http
 from bot.jobs.digest import post_digests
 from bot.jobs.nudges import describe, send_nudges
 from bot.jobs.reconcile import reconcile_cards
+from bot.jobs.trends import post_trends
 from bot.runtime import Runtime
 from bot.serve import serve_socket_mode, serve_worker
 from bot.settings import Settings
 from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.trends import trends_message
+from bot.slack.installations import forget_team
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
+from bot.slack.teams import served_clients
 from bot.wiring import build_runtime, listener_client
 
 
@@ -45,7 +52,21 @@ def digest(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def trends(settings: Settings, args: argparse.Namespace) -> int:
+    outcomes = post_trends(_job_runtime(settings, args.dry_run), at=args.at, dry_run=args.dry_run)
+    for outcome in outcomes:
+        state = "posted" if outcome.posted else "would post"
+        print(f"{outcome.channel} ({outcome.scheduled_for.isoformat()}): {state}")
+        if args.dry_run:
+            print(trends_message(outcome.payload)["text"])
+    if not outcomes:
+        print("No monthly trends are due (or they were already posted).")
+    return 0
+
+
 def stats(settings: Settings, args: argparse.Namespace) -> int:
+    if args.weeks is not None or args.csv:
+        return _weekly_stats(settings, args)
     end = args.at or datetime.now(UTC)
     runtime = build_runtime(settings)
     pairs = []
@@ -70,6 +91,46 @@ def stats(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _weekly_stats(settings: Settings, args: argparse.Namespace) -> int:
+    """The Trends page's series: for each workspace, the whole of it, then each pair."""
+    at = args.at or datetime.now(UTC)
+    weeks = 12 if args.weeks is None else args.weeks
+    if weeks < 1:
+        print("--weeks must be at least 1", file=sys.stderr)
+        return 2
+    runtime = build_runtime(settings)
+    writer = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS) if args.csv else None
+    if writer is not None:
+        writer.writeheader()
+    for workspace in runtime.workspace_settings.configured_workspaces():
+        config = workspace.config
+        pairs = [
+            (r.key, f.key)
+            for r in config.requesting_departments()
+            for f in config.fulfilling_departments()
+            if r.key != f.key
+        ]
+        with reading(runtime.sessions) as session:
+            found = compute_trends(
+                session,
+                config=config,
+                at=at,
+                workspace_id=workspace.workspace_id,
+                pairs=[None, *pairs],
+                weeks=weeks,
+            )
+        for trends in found:
+            if writer is not None:
+                writer.writerows(trends.csv_rows(workspace.team_id))
+                continue
+            scope = " → ".join(trends.pair) if trends.pair else "All departments"
+            print(f"{workspace.team_id} {scope}")
+            for sentence in trends.sentences.values():
+                print(f"  {sentence}")
+    runtime.engine.dispose()
+    return 0
+
+
 def nudge(settings: Settings, args: argparse.Namespace) -> int:
     result = send_nudges(_job_runtime(settings, args.dry_run), at=args.at, dry_run=args.dry_run)
     for line in describe(result):
@@ -88,6 +149,35 @@ def reconcile(settings: Settings, args: argparse.Namespace) -> int:
     verb = "would apply" if args.dry_run else "applied"
     later = f"; {report.unchecked} left for the next run" if report.unchecked else ""
     print(f"{report.checked} cards checked{later}; {verb} {len(report.changes)} changes.")
+    return 0
+
+
+def workspace_purge(settings: Settings, args: argparse.Namespace) -> int:
+    team_id = args.team_id.strip()
+    engine = make_engine(settings.database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            summary = workspace_summary(session, team_id=team_id)
+            if not args.yes:
+                if not summary:
+                    print(f"Liaison keeps no requests or departments for workspace {team_id}.")
+                else:
+                    kept = ", ".join(f"{count} {name}" for name, count in summary.items())
+                    print(f"Workspace {team_id}: {kept}, and everything about them.")
+                print("Nothing was deleted. To delete it for good, run again with --yes.")
+                return 2
+            deleted = purge_workspace(session, team_id=team_id)
+            tokens = forget_team(session, team_id=team_id)
+    finally:
+        engine.dispose()
+    if tokens:
+        deleted["installations and bot tokens"] = tokens
+    if not deleted:
+        print(f"Liaison kept nothing for workspace {team_id}.")
+        return 0
+    print(f"Deleted workspace {team_id}:")
+    for name, count in deleted.items():
+        print(f"  {name}: {count}")
     return 0
 
 
@@ -128,23 +218,43 @@ def check_config(settings: Settings, args: argparse.Namespace) -> int:
         f"{settings.liaison_config}: OK ({len(config.departments)} departments, "
         f"{len(config.digests)} digests)"
     )
-    if not config.departments:
+    if settings.oauth_enabled and (config.departments or config.digests):
+        print(
+            "  Installed through OAuth: its departments and digests are ignored (each workspace "
+            "is set up in Slack); the file gives the other defaults."
+        )
+    elif not config.departments:
         print("  No departments: each workspace is set up in Slack; the file gives its defaults.")
     return 0
 
 
 def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
-    """Raise ConfigError naming every problem Slack reveals; print what is fine."""
+    """Raise ConfigError naming every problem Slack reveals; print what is fine. In
+    multi-workspace mode, each installed workspace's own settings are checked with its token."""
     settings.require_slack_credentials()
     try:
-        report = check_online(listener_client(settings), config, bot_scopes())
+        if settings.oauth_enabled:
+            runtime = build_runtime(settings)
+            reports = [
+                (team, check_online(client, runtime.config_for(team), bot_scopes()))
+                for team, client in served_clients(runtime)
+            ]
+            runtime.engine.dispose()
+            if not reports:
+                print("  no workspace has installed Liaison yet: nothing to ask Slack")
+        else:
+            reports = [("", check_online(listener_client(settings), config, bot_scopes()))]
     except (OSError, TimeoutError) as error:
         problem = f"cannot reach Slack at {settings.slack_api_url}: {error}"
         raise ConfigError([problem], "Slack") from error
-    for note in report.notes:
-        print(f"  {note}")
-    if report.problems:
-        raise ConfigError(report.problems, str(settings.liaison_config))
+    problems = []
+    for team, report in reports:
+        where = f"workspace {team}: " if team else ""
+        for note in report.notes:
+            print(f"  {where}{note}")
+        problems += [f"{where}{problem}" for problem in report.problems]
+    if problems:
+        raise ConfigError(problems, str(settings.liaison_config))
 
 
 def run(settings: Settings, args: argparse.Namespace) -> int:

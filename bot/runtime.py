@@ -11,7 +11,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
@@ -20,10 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
-from bot.config.store import SettingsStore
+from bot.config.store import ConfiguredWorkspace, SettingsStore
 from bot.domain.models import Workspace
 from bot.settings import Settings
 from bot.slack.permissions import Permissions
+
+if TYPE_CHECKING:
+    from bot.slack.installations import Installations
 
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
@@ -119,6 +122,12 @@ class Runtime:
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
     answering: Answering = field(default_factory=Answering)
+    # Multi-workspace mode (OAuth): the installations, each workspace's bot token (see
+    # bot/slack/installations.py); None with one bot token (SLACK_BOT_TOKEN).
+    installations: Installations | None = None
+    # In that mode, a client without a token that Bolt copies for each request (with the
+    # workspace's token) and calls oauth.v2.access with: the base URL and retries of ours.
+    bare_client: WebClient | None = None
 
     def config_for(self, team_id: str) -> LiaisonConfig:
         """The settings of the workspace `team_id` (cached; see bot/config/store.py)."""
@@ -127,6 +136,23 @@ class Runtime:
     def config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
         """The settings of the workspace whose row is `workspace_id` (a request's, say)."""
         return self.config_for(session.get_one(Workspace, workspace_id).team_id)
+
+    def installer_of(self, team_id: str) -> str | None:
+        """Who installed Liaison in the workspace `team_id` (a user id), for deciding who may
+        change its settings; None with one bot token (nobody installed it through Liaison), or
+        once the workspace uninstalled it."""
+        if self.installations is None:
+            return None
+        return self.installations.installer_of(team_id)
+
+    def served_workspaces(self) -> list[ConfiguredWorkspace]:
+        """The workspaces the jobs work for, each with its settings: those set up and, in
+        multi-workspace mode, installed (one that uninstalled Liaison is left alone)."""
+        configured = self.workspace_settings.configured_workspaces()
+        if self.installations is None:
+            return configured
+        installed = set(self.installations.teams())
+        return [workspace for workspace in configured if workspace.team_id in installed]
 
     @property
     def works_inline(self) -> bool:

@@ -24,11 +24,24 @@ Create the app from manifest.yml at https://api.slack.com/apps ("Create New App"
 "From an app manifest") and install it to your workspace.
 """
 
-OAUTH_NOT_YET = """\
-Liaison cannot start: SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set, but installing
-through OAuth (/slack/install) is not supported yet, and Slack's SDK would then ignore
-SLACK_BOT_TOKEN. Unset both and set SLACK_BOT_TOKEN (your app's settings page,
-"OAuth & Permissions").
+BOTH_MODES = """\
+Liaison cannot start: SLACK_BOT_TOKEN is set, and so are SLACK_CLIENT_ID and
+SLACK_CLIENT_SECRET. Choose one: SLACK_BOT_TOKEN for one workspace, or the client id and secret
+(without SLACK_BOT_TOKEN) for an app that any workspace installs from /slack/install, each with
+its own token (see "Multi-workspace install" in the README).
+"""
+
+OAUTH_OVER_SOCKET_MODE = """\
+Liaison cannot start: SLACK_APP_TOKEN (Socket Mode) is set with SLACK_CLIENT_ID and
+SLACK_CLIENT_SECRET. Workspaces install Liaison through its pages /slack/install and
+/slack/oauth_redirect, which need the HTTP server: unset SLACK_APP_TOKEN and give Slack a public
+URL (see "Multi-workspace install" in the README).
+"""
+
+MISSING_SIGNING_SECRET = """\
+Liaison cannot start: SLACK_SIGNING_SECRET is not set. Installing through OAuth
+(SLACK_CLIENT_ID and SLACK_CLIENT_SECRET) needs it too: "Basic Information" >
+"App Credentials" > Signing Secret.
 """
 
 
@@ -97,6 +110,7 @@ class Settings(BaseSettings):
 
     @property
     def oauth_enabled(self) -> bool:
+        """Multi-workspace mode: each workspace installs the app and has its own bot token."""
         return bool(self.slack_client_id and self.slack_client_secret)
 
     @property
@@ -104,9 +118,16 @@ class Settings(BaseSettings):
         return bool(self.slack_app_token)
 
     def require_slack_credentials(self) -> None:
-        """Fail with instructions when the bot token or the signing secret is missing."""
+        """Fail with instructions when the bot token (or, in OAuth mode, the client id and
+        secret) or the signing secret is missing."""
         if self.oauth_enabled:
-            raise MissingCredentials(OAUTH_NOT_YET)
+            if self.slack_bot_token:
+                raise MissingCredentials(BOTH_MODES)
+            if self.socket_mode:
+                raise MissingCredentials(OAUTH_OVER_SOCKET_MODE)
+            if not self.slack_signing_secret:
+                raise MissingCredentials(MISSING_SIGNING_SECRET)
+            return
         missing = []
         if not self.slack_signing_secret and not self.socket_mode:
             missing.append("SLACK_SIGNING_SECRET")

@@ -6,6 +6,7 @@ benches) import this module; everything else is handed a `Runtime`."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_sdk import WebClient
@@ -26,15 +27,19 @@ from bot.runtime import Clock, Runtime, system_clock
 from bot.settings import Settings
 from bot.slack.app import event_listeners
 from bot.slack.inbox import EventInbox
+from bot.slack.installations import Installations, TeamClients
 from bot.slack.people import TimeZones
 from bot.slack.permissions import Permissions
 from bot.slack.sending import Outbox
 from bot.slack.sending.senders import SENDERS, HomeSender, settings_for_home
 
 
-def make_client(settings: Settings, *, retry_handlers: list[RetryHandler]) -> WebClient:
+def make_client(
+    settings: Settings, *, retry_handlers: list[RetryHandler], token: str | None = None
+) -> WebClient:
+    """A client of the Web API at SLACK_API_URL, with `token` (SLACK_BOT_TOKEN by default)."""
     return WebClient(
-        token=settings.slack_bot_token,
+        token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout_seconds,
         retry_handlers=retry_handlers,
@@ -71,20 +76,21 @@ def _retry_after(response: HttpResponse) -> float:
     return 1.0  # what slack_sdk waits without the header
 
 
-def listener_client(settings: Settings) -> WebClient:
+def listener_client(settings: Settings, token: str | None = None) -> WebClient:
     """For calls made while answering someone (opening modals, private replies) and by jobs
     that read from Slack (user groups): a dropped connection, or a rate limit with a short wait,
     is retried once on the spot."""
     return make_client(
         settings,
         retry_handlers=[ConnectionErrorRetryHandler(), _BriefRateLimitRetry()],
+        token=token,
     )
 
 
-def delivery_client(settings: Settings) -> WebClient:
+def delivery_client(settings: Settings, token: str | None = None) -> WebClient:
     """For the outbox: no retries inside the client. A connection dropped after a message was
     sent may mean Slack posted it; the outbox retries later and knows how to check first."""
-    return make_client(settings, retry_handlers=[])
+    return make_client(settings, retry_handlers=[], token=token)
 
 
 def build_runtime(
@@ -97,7 +103,9 @@ def build_runtime(
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
     file, defaults = read_settings_file(
-        settings.liaison_config, named="liaison_config" in settings.model_fields_set
+        settings.liaison_config,
+        named="liaison_config" in settings.model_fields_set,
+        many_workspaces=settings.oauth_enabled,
     )
     # How long cached settings are trusted is real time in production; a test that injects its
     # clock decides it too, so the statements a request costs do not depend on the machine's speed.
@@ -105,18 +113,36 @@ def build_runtime(
     store = SettingsStore(
         sessions=sessions, clock=clock, file=file, defaults=defaults, monotonic=monotonic
     )
-    client = listener_client(settings)
-    sender = delivery_client(settings)
+    installations: Installations | None = None
+    client_for: Callable[[str], WebClient]
+    sender_for: Callable[[str], WebClient]
+    if settings.oauth_enabled:
+        # Each workspace its own bot token, from its installation (bot/slack/installations.py).
+        assert settings.slack_client_id is not None
+        installations = Installations(
+            client_id=settings.slack_client_id, engine=engine, clock=clock
+        )
+        client_for = TeamClients(
+            installations.bot_token, lambda token: listener_client(settings, token)
+        )
+        sender_for = TeamClients(
+            installations.bot_token, lambda token: delivery_client(settings, token)
+        )
+    else:
+        # One bot token: its client serves the one workspace it belongs to.
+        client = listener_client(settings)
+        sender = delivery_client(settings)
 
-    # One bot token per process for now; OAuth installs would look the tokens up here.
-    def client_for(team_id: str) -> WebClient:
-        return client
+        def client_for(team_id: str) -> WebClient:
+            return client
 
-    def sender_for(team_id: str) -> WebClient:
-        return sender
+        def sender_for(team_id: str) -> WebClient:
+            return sender
 
     inbox = EventInbox(sessions=sessions, clock=clock)
-    permissions = Permissions(client_for)
+    permissions = Permissions(
+        client_for, installer_of=installations.installer_of if installations else lambda _: None
+    )
     runtime = Runtime(
         settings=settings,
         workspace_settings=store,
@@ -135,6 +161,8 @@ def build_runtime(
         time_zones=TimeZones(client_for),
         permissions=permissions,
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
+        installations=installations,
+        bare_client=listener_client(settings) if installations is not None else None,
     )
     # The listeners are handed the runtime, and the inbox hands them the events it stored.
     inbox.route(event_listeners(runtime))

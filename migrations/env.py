@@ -6,6 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
+from bot.db import slack_tables  # noqa: F401  (slack_sdk's store tables, on the same metadata)
 from bot.db.base import Base, UTCDateTime
 from bot.db.session import make_engine
 from bot.domain import models  # noqa: F401  (registers every table on the metadata)

@@ -287,6 +287,13 @@ def read_usergroups_at_start() -> bool:
 
 
 @pytest.fixture
+def oauth_mode() -> bool:
+    """Whether the app under test is the multi-workspace app (installed through OAuth, no bot
+    token of its own) rather than one bot token's."""
+    return False
+
+
+@pytest.fixture
 def liaison(
     database_url: str,
     app_engine: Engine,
@@ -294,10 +301,17 @@ def liaison(
     clock: Clock,
     config_path: Path,
     read_usergroups_at_start: bool,
+    oauth_mode: bool,
 ) -> Iterator[Liaison]:
+    credentials: dict[str, Any] = {"slack_bot_token": BOT_TOKEN}
+    if oauth_mode:
+        credentials = {
+            "slack_client_id": fake_slack.client_id,
+            "slack_client_secret": fake_slack.client_secret,
+        }
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
-        slack_bot_token=BOT_TOKEN,
+        **credentials,
         slack_signing_secret=SIGNING_SECRET,
         slack_api_url=fake_slack.base_url,
         database_url=database_url,

@@ -44,7 +44,8 @@ def test_starting_without_credentials_says_what_to_set(
 def test_check_config_accepts_the_example_file(
     bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("LIAISON_CONFIG", str(Path(__file__).parents[1] / "config/liaison.toml"))
+    example = Path(__file__).parents[1] / "config/liaison.example.toml"
+    monkeypatch.setenv("LIAISON_CONFIG", str(example))
     assert main(["check-config"]) == 0
     assert "OK" in capsys.readouterr().out
 
@@ -156,6 +157,7 @@ def test_stats_nudge_and_digest_commands(
         "estimated", "committed", "delivered", "declined", "cancelled", "delivered_on_time",
         "on_time_rate", "median_hours_to_claim", "median_hours_to_estimate",
         "estimate_accuracy", "promised_before_estimate", "at_risk", "overdue", "open", "load",
+        "filed_despite_warning",
     ]  # fmt: skip
     assert figures["period_start"].startswith("2026-11-23") and figures["opened"] == 0
 
@@ -167,7 +169,50 @@ def test_stats_nudge_and_digest_commands(
     assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
 
 
-def test_oauth_settings_are_refused_until_supported(
+def test_stats_weeks_csv_exports_the_trends_series(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import csv
+
+    from bot.db.migrate import upgrade
+    from bot.domain.trends import CSV_COLUMNS
+
+    config = bare_environment / "liaison.toml"
+    config.write_text(DEFAULT_CONFIG)
+    url = f"sqlite:///{bare_environment / 'ops.db'}"
+    upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("LIAISON_CONFIG", str(config))
+    build_runtime(Settings()).workspace_settings.apply_file(TEAM_ID)
+
+    assert main(["stats", "--weeks", "12", "--csv", "--at", "2026-12-07T14:00:00Z"]) == 0
+    rows = list(csv.reader(capsys.readouterr().out.splitlines()))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert CSV_COLUMNS[3:] == (
+        "week_start", "week_end", "on_time_rate", "delivered_with_date",
+        "promised_before_estimate", "promised_slipped", "median_hours_to_first_response",
+        "estimate_accuracy", "median_load_days", "over_1_5x_median_load",
+    )  # fmt: skip
+    # The whole workspace, then its one pair; twelve weeks each, in the organization's zone.
+    assert len(rows) == 1 + 2 * 12
+    assert rows[1][:5] == [TEAM_ID, "", "", "2026-09-14", "2026-09-21"]
+    assert rows[13][:5] == [TEAM_ID, "sales", "eng", "2026-09-14", "2026-09-21"]
+    assert rows[12][4] == "2026-12-07"
+    assert main(["stats", "--weeks", "4", "--at", "2026-12-07T14:00:00Z"]) == 0
+    assert "No delivery with a committed date in these weeks." in capsys.readouterr().out
+    assert main(["stats", "--weeks", "0"]) == 2
+    capsys.readouterr()
+
+    assert main(["trends", "--dry-run", "--at", "2026-12-01T14:00:00Z"]) == 0
+    out = capsys.readouterr().out
+    assert "CSHARED (2026-12-01T09:00:00-05:00): would post" in out
+    assert "Trends, last 12 weeks: No delivery with a committed date" in out
+    assert main(["trends", "--dry-run", "--at", "2026-12-03T14:00:00Z"]) == 0
+    assert "No monthly trends are due" in capsys.readouterr().out
+    assert main(["trends"]) == 2  # posting needs the Slack credentials
+
+
+def test_a_bot_token_and_oauth_settings_together_are_refused(
     bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
@@ -175,4 +220,29 @@ def test_oauth_settings_are_refused_until_supported(
     monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
     monkeypatch.setenv("SLACK_CLIENT_SECRET", "shh")
     assert main(["web"]) == 2
-    assert "not supported yet" in capsys.readouterr().err
+    assert "Choose one" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "told"),
+    [
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "unset SLACK_APP_TOKEN"),
+        ({}, "SLACK_SIGNING_SECRET is not set"),
+    ],
+)
+def test_oauth_settings_need_the_http_server_and_the_signing_secret(
+    bare_environment: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    extra: dict[str, str],
+    told: str,
+) -> None:
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "shh")
+    if extra:
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+    assert main(["run"]) == 2
+    assert told in capsys.readouterr().err
+    assert not (bare_environment / "liaison.db").exists()  # nothing started

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -142,3 +145,20 @@ def _scalar(text: str) -> Any:
     if text[:1] in "\"'" and text[-1:] == text[:1]:
         return text[1:-1]
     return text
+
+
+def test_a_checkout_has_no_config_file_so_make_run_is_a_first_run() -> None:
+    """The example's ids are placeholders: `make run` in a fresh checkout must not apply them.
+    LIAISON_CONFIG still looks for config/liaison.toml, which a checkout does not have."""
+    from bot.settings import Settings
+
+    assert Settings.model_fields["liaison_config"].default == Path("config/liaison.toml")
+    assert (ROOT / "config" / "liaison.example.toml").is_file()
+    listed = subprocess.run(
+        ["git", "ls-files", "config"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    assert listed.stdout.split() == ["config/liaison.example.toml"]
+    readme = (ROOT / "README.md").read_text()
+    assert "copy [`config/liaison.example.toml`](config/liaison.example.toml) to" in readme

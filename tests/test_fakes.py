@@ -749,3 +749,72 @@ def test_methods_are_rate_limited_by_tier_and_posts_by_channel() -> None:
         server.raise_rate_limits(10)  # a test that needs volume says so
         for i in range(50):
             client.chat_postMessage(channel="C1", text=f"volume {i}")
+
+
+# -- installs: OAuth v2, a token per workspace ------------------------------------------------
+
+
+def _authorize_url(fake: FakeSlack, **extra: str) -> str:
+    from urllib.parse import urlencode
+
+    query = {"client_id": fake.client_id, "scope": ",".join(bot_scopes()), "state": "s1", **extra}
+    return f"{fake.root_url}/oauth/v2/authorize?{urlencode(query)}"
+
+
+def test_oauth_v2_access_gives_each_workspace_its_own_token() -> None:
+    now = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    with FakeSlack(token=TOKEN, clock=lambda: now) as fake:
+        fake.add_team("T0002", domain="globex")
+        anonymous = WebClient(base_url=fake.base_url)
+        redirect = fake.approve_install(_authorize_url(fake), team_id="T0002", user_id="U1")
+        assert redirect["state"] == "s1"
+        with pytest.raises(SlackApiError) as refused:
+            anonymous.oauth_v2_access(
+                client_id=fake.client_id, client_secret="wrong", code=redirect["code"]
+            )
+        assert refused.value.response["error"] == "bad_client_secret"
+        granted = anonymous.oauth_v2_access(
+            client_id=fake.client_id, client_secret=fake.client_secret, code=redirect["code"]
+        )
+        assert granted["team"] == {"id": "T0002", "name": "Globex Workspace"}
+        assert granted["token_type"] == "bot" and granted["authed_user"] == {"id": "U1"}
+        assert granted["access_token"] not in (None, TOKEN)
+        with pytest.raises(SlackApiError) as reused:  # a code is good once
+            anonymous.oauth_v2_access(
+                client_id=fake.client_id, client_secret=fake.client_secret, code=redirect["code"]
+            )
+        assert reused.value.response["error"] == "invalid_code"
+        theirs = WebClient(token=granted["access_token"], base_url=fake.base_url)
+        assert theirs.auth_test()["team_id"] == "T0002"
+        assert WebClient(token=TOKEN, base_url=fake.base_url).auth_test()["team_id"] == "T0001"
+        assert fake.calls_to("auth.test")[0].team_id == "T0002"
+        fake.uninstall("T0002")
+        with pytest.raises(SlackApiError) as revoked:
+            theirs.auth_test()
+        assert revoked.value.response["error"] == "token_revoked"
+        with pytest.raises(SlackApiError) as unknown:
+            WebClient(token="xoxb-never", base_url=fake.base_url).auth_test()
+        assert unknown.value.response["error"] == "invalid_auth"
+
+
+def test_oauth_v2_access_takes_the_credentials_as_form_fields_and_checks_the_code() -> None:
+    now = [datetime(2026, 12, 1, 15, 0, tzinfo=UTC)]
+    with FakeSlack(token=TOKEN, clock=lambda: now[0]) as fake:
+        fake.add_team("T0002", domain="globex")
+        anonymous = WebClient(base_url=fake.base_url)
+        url = _authorize_url(fake, redirect_uri="https://liaison.example.com/slack/oauth_redirect")
+        code = fake.approve_install(url, team_id="T0002", user_id="U1")["code"]
+        form = {"client_id": fake.client_id, "client_secret": fake.client_secret, "code": code}
+        with pytest.raises(SlackApiError) as wrong_uri:
+            anonymous.api_call("oauth.v2.access", data=form)
+        assert wrong_uri.value.response["error"] == "bad_redirect_uri"
+        code = fake.approve_install(url, team_id="T0002", user_id="U1")["code"]
+        form |= {"code": code, "redirect_uri": "https://liaison.example.com/slack/oauth_redirect"}
+        assert anonymous.api_call("oauth.v2.access", data=form)["ok"]
+        code = fake.approve_install(url, team_id="T0002", user_id="U1")["code"]
+        now[0] += timedelta(minutes=11)
+        with pytest.raises(SlackApiError) as expired:
+            anonymous.api_call("oauth.v2.access", data={**form, "code": code})
+        assert expired.value.response["error"] == "invalid_code"
+        with pytest.raises(AssertionError, match="invalid_scope"):
+            fake.approve_install(_authorize_url(fake, scope="admin"), team_id="T0002", user_id="U")

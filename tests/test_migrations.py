@@ -57,3 +57,39 @@ def test_queued_messages_keep_their_template_as_effects(tmp_path: Path) -> None:
             assert list(kinds) == ["card", "nudge", "digest_chart"]
     finally:
         engine.dispose()
+
+
+def test_digests_posted_before_count_as_posted_for_every_workspace(tmp_path: Path) -> None:
+    # A digest run was kept by channel alone; it now belongs to a workspace.
+    url = f"sqlite:///{tmp_path / 'digests.db'}"
+    before = ScriptDirectory.from_config(alembic_config(url)).get_revision("6a3c8e2d4b17")
+    assert isinstance(before.down_revision, str)
+    upgrade(url, before.down_revision)
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            for workspace_id in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO workspaces (id, team_id, last_request_number, created_at) "
+                        "VALUES (:id, :team, 0, '2026-11-30 05:00:00')"
+                    ),
+                    {"id": workspace_id, "team": f"T{workspace_id}"},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO digest_runs (channel, scheduled_for, created_at) VALUES "
+                    "('CSHARED', '2026-11-30 14:00:00', '2026-11-30 14:00:01')"
+                )
+            )
+        read = text("SELECT workspace_id, channel FROM digest_runs ORDER BY workspace_id")
+
+        upgrade(url)
+        with engine.connect() as connection:
+            assert connection.execute(read).all() == [(1, "CSHARED"), (2, "CSHARED")]
+        downgrade(url, before.down_revision)
+        with engine.connect() as connection:
+            runs = connection.execute(text("SELECT channel FROM digest_runs")).scalars()
+            assert list(runs) == ["CSHARED"]
+    finally:
+        engine.dispose()

@@ -62,7 +62,7 @@ def test_installed_wheel_migrates_from_any_directory(wheel: Path, tmp_path: Path
     with zipfile.ZipFile(wheel) as archive:
         for packaged, original in (
             ("bot/manifest.yml", "manifest.yml"),
-            ("bot/_config/liaison.toml", "config/liaison.toml"),
+            ("bot/_config/liaison.example.toml", "config/liaison.example.toml"),
         ):
             member = archive.getinfo(packaged)
             assert not stat.S_ISLNK(member.external_attr >> 16)
@@ -109,7 +109,7 @@ def test_installed_wheel_points_at_its_example_config(wheel: Path, tmp_path: Pat
         [liaison, "check-config"], cwd=elsewhere, env=env, capture_output=True, text=True
     )
     assert done.returncode == 2
-    example = site / "bot" / "_config" / "liaison.toml"
+    example = site / "bot" / "_config" / "liaison.example.toml"
     assert f"copy the example ({example})" in done.stderr
     # ... which is a valid config file as it stands.
     env["LIAISON_CONFIG"] = str(example)

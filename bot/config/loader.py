@@ -1,4 +1,5 @@
-"""Reading the config file (`config/liaison.toml`) and validating it, with every problem
+"""Reading the config file (`config/liaison.toml`; the example is `config/liaison.example.toml`)
+and validating it, with every problem
 reported at its place in the file."""
 
 from __future__ import annotations
@@ -115,13 +116,14 @@ _NEEDS_INTAKE = "required for a fulfilling department: it is where request cards
 def example_config() -> Path:
     """The example config file, installed with the package (`bot/_config` links to the top-level
     `config/` in the source tree; the wheel carries a copy)."""
-    return Path(str(files("bot") / "_config" / "liaison.toml"))
+    return Path(str(files("bot") / "_config" / "liaison.example.toml"))
 
 
 def _not_found() -> str:
     return (
-        f"config file not found; copy the example ({example_config()}) and edit it,"
-        " or set LIAISON_CONFIG to the path of your config file"
+        f"config file not found; copy the example ({example_config()}) to config/liaison.toml"
+        " and edit it, or set LIAISON_CONFIG to the path of your config file (without one,"
+        " Liaison is set up from its Home tab in Slack)"
     )
 
 

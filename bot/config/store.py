@@ -33,7 +33,11 @@ changed, audited, and the config file applied as code.
   process, the first time a workspace is served (bot/slack/teams.py), in case Slack could not be
   reached at start. A file with the same settings as those stored changes nothing; with no file
   managing them, settings the file used to manage stay and become editable in Slack.
-- The jobs go through `configured_workspaces()`: the workspaces set up, each with its settings.
+- Installed through OAuth (many workspaces), the file manages no workspace: its departments and
+  digests are ignored with a warning at start (`read_settings_file`), so `apply_file` only lets
+  settings a file managed before become editable; each workspace is set up from its Home tab.
+- The jobs go through `configured_workspaces()`: the workspaces set up, each with its settings
+  (`Runtime.served_workspaces()` keeps those installed, in multi-workspace mode).
 
 Nothing here calls Slack. Reads run in a short read-only transaction of their own (harmless
 beside one the caller has open); `change` and `apply_file` write, so call them with no
@@ -84,11 +88,14 @@ class ConfiguredWorkspace:
     config: LiaisonConfig
 
 
-def read_settings_file(path: Path, *, named: bool) -> tuple[SettingsFile | None, dict[str, Any]]:
+def read_settings_file(
+    path: Path, *, named: bool, many_workspaces: bool = False
+) -> tuple[SettingsFile | None, dict[str, Any]]:
     """The config file at `path` as (the file that manages the workspace's settings when it has
     departments, the defaults for workspaces set up in Slack). No file at all is a first run;
-    `named`: LIAISON_CONFIG was set, so a missing file is worth a warning. A file that does not
-    validate raises ConfigError."""
+    `named`: LIAISON_CONFIG was set, so a missing file is worth a warning. With
+    `many_workspaces` (installed through OAuth) the file manages no workspace: its departments
+    and digests are ignored, with a warning. A file that does not validate raises ConfigError."""
     if not path.exists():
         (log.warning if named else log.info)(
             "no config file at %s: workspaces are set up from Liaison's Home tab", path
@@ -100,6 +107,14 @@ def read_settings_file(path: Path, *, named: bool) -> tuple[SettingsFile | None,
         raise ConfigError([str(p) for p in problems], str(path))
     document = stored.jsonable(data)
     defaults = {k: v for k, v in document.items() if k not in ("departments", "digests")}
+    if many_workspaces and (config.departments or config.digests):
+        log.warning(
+            "%s: its departments and digests are ignored: Liaison is installed through OAuth, "
+            "so each workspace is set up from Liaison's Home tab (the file's other sections are "
+            "the defaults of a new workspace)",
+            path,
+        )
+        return None, defaults
     if not config.departments:
         return None, defaults
     # The absolute path: the same file named from another directory is the same source.

@@ -230,6 +230,12 @@ def reading(sessions: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+def read_only(engine: Engine) -> Engine:
+    """`engine` for code that only reads and opens its own connections (slack_sdk's stores):
+    on SQLite its transactions do not wait for the write lock, as in `reading`."""
+    return engine.execution_options(**{_READ_ONLY: True})
+
+
 def database_answers(engine: Engine) -> bool:
     """True when a trivial query succeeds. It runs outside a transaction, so on SQLite it never
     waits for the write lock that every transaction takes (see `_sqlite_begin`)."""

@@ -107,6 +107,8 @@ class PairStats:
     overdue: int
     open: int
     load: dict[str, float]
+    # Requests opened in the period with a desired date the intake modal said was at risk.
+    filed_despite_warning: int = 0
 
     def as_json(self) -> dict[str, Any]:
         """The `liaison stats --json` object: ISO 8601 datetimes, floats rounded to 2 decimals."""
@@ -173,6 +175,7 @@ def compute_stats(
             overdue=counts[pair]["overdue"],
             open=counts[pair]["open"],
             load=dict(sorted(loads[pair].items())),
+            filed_despite_warning=counts[pair]["filed_despite_warning"],
         )
         for pair in pairs
     ]
@@ -213,11 +216,14 @@ class _Period:
             None,
             func.count(),
             func.sum(case((Request.promised_to_client.is_(True), 1), else_=0)),
+            func.sum(case((Request.filed_despite_warning.is_(True), 1), else_=0)),
         ).where(self._in_period(Request.created_at))
-        for requesting, fulfilling, opened, promised in self.session.execute(
+        for requesting, fulfilling, opened, promised, warned in self.session.execute(
             created.group_by(*_PAIR)
         ):
-            counts[requesting, fulfilling].update(opened=opened, promised_before_estimate=promised)
+            counts[requesting, fulfilling].update(
+                opened=opened, promised_before_estimate=promised, filed_despite_warning=warned
+            )
 
         firsts = self._first_milestones(list(Milestone))
         by_milestone = self._by_pair(firsts, firsts.c.milestone, func.count()).group_by(

@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -41,6 +42,9 @@ class Workspace(Base):
     # The last request number handed out; incremented atomically to number requests REQ-1, REQ-2…
     last_request_number: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+    # When an admin finished the setup on the Home tab (saved or skipped its last step); until
+    # then a workspace set up in Slack shows its admins the setup rather than the usual Home.
+    setup_finished_at: Mapped[datetime | None]
 
 
 class Department(Base):
@@ -93,6 +97,10 @@ class Request(Base):
     desired_date: Mapped[date | None] = mapped_column(Date)
     hard_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
     promised_to_client: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Filed with a desired date the intake modal said was likely at risk (bot/domain/realistic.py).
+    filed_despite_warning: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     requester_id: Mapped[str] = mapped_column(SLACK_ID)
     requesting_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     fulfilling_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
@@ -222,10 +230,28 @@ class NudgeLog(Base):
 
 
 class DigestRun(Base):
-    """One digest per channel per scheduled moment: inserting this row is the right to post it."""
+    """One digest per workspace, channel and scheduled moment: inserting this row is the right to
+    post it (two workspaces may each post theirs in one shared channel)."""
 
     __tablename__ = "digest_runs"
 
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    channel: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
+    scheduled_for: Mapped[datetime] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class TrendsRun(Base):
+    """One monthly trends post per workspace, channel and scheduled moment (the 1st of the month
+    at the digest's time): inserting this row is the right to post it."""
+
+    __tablename__ = "trends_runs"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
     channel: Mapped[str] = mapped_column(SLACK_ID, primary_key=True)
     scheduled_for: Mapped[datetime] = mapped_column(primary_key=True)
     created_at: Mapped[datetime]

@@ -40,6 +40,8 @@ NUDGE = "nudge"  # a reminder in the card's thread
 NUDGE_DIGEST = "nudge_digest"  # one DM listing every reminder for its recipient in a pass
 WEEKLY_DIGEST = "weekly_digest"  # the weekly cross-team digest in a shared channel
 DIGEST_CHART = "digest_chart"  # its chart, uploaded as an image right after it
+TRENDS = "trends"  # the monthly twelve-week trends in a digest channel
+TRENDS_CHART = "trends_chart"  # one of its charts (`payload["series"]`), uploaded after it
 DELIVERY_FAILED = "delivery_failed"  # tells a lead that Slack refused an effect for good
 CHANNEL_UNUSABLE = "channel_unusable"  # tells a lead how to let Liaison into a channel
 
@@ -57,6 +59,8 @@ TEMPLATES: dict[str, str] = {
     NUDGE_DIGEST: MESSAGE,
     WEEKLY_DIGEST: MESSAGE,
     DIGEST_CHART: FILE,
+    TRENDS: MESSAGE,
+    TRENDS_CHART: FILE,
     DELIVERY_FAILED: MESSAGE,
     CHANNEL_UNUSABLE: MESSAGE,
 }
@@ -159,10 +163,13 @@ def refresh_homes(
         publish_home(session, workspace_id=workspace_id, user_id=user_id, now=now)
 
 
-def publish_home(session: Session, *, workspace_id: int, user_id: str, now: datetime) -> None:
+def publish_home(
+    session: Session, *, workspace_id: int, user_id: str, now: datetime, setup: str | None = None
+) -> None:
     """Queue a publish of `user_id`'s Home tab, unless one is already waiting: it is drawn from
     the state when it is sent (the requests, and the sections the person expanded), so one
-    waiting publish shows every change queued meanwhile."""
+    waiting publish shows every change queued meanwhile. `setup` names the setup Home they get
+    while Liaison is being set up (bot/slack/listeners/setup.py)."""
     waiting = session.scalar(
         select(OutboxMessage.id)
         .where(
@@ -173,5 +180,16 @@ def publish_home(session: Session, *, workspace_id: int, user_id: str, now: date
         )
         .limit(1)
     )
+    payload = {"setup": setup} if setup else {}
     if waiting is None:
-        enqueue(session, workspace_id=workspace_id, kind=HOME, channel=user_id, now=now)
+        enqueue(
+            session,
+            workspace_id=workspace_id,
+            kind=HOME,
+            channel=user_id,
+            now=now,
+            payload=payload,
+        )
+    elif payload:
+        row = session.get_one(OutboxMessage, waiting)
+        row.payload = {**(row.payload or {}), **payload}

@@ -146,11 +146,13 @@ def file_request(
     surface: Surface,
     now: datetime,
     number: int | None = None,
+    filed_despite_warning: bool = False,
 ) -> Request:
     """Store a new request with its first event, and queue its card and the requester's receipt.
     `number` is one taken beforehand with `next_request_number` in a transaction of its own, so
     that concurrent filings hold the workspace's row lock only for that instant (a failed filing
-    then leaves a gap in the numbers, never a duplicate); without it, it is taken here."""
+    then leaves a gap in the numbers, never a duplicate); without it, it is taken here.
+    `filed_despite_warning`: the desired date was before the realistic one when it was filed."""
     assert draft.fulfilling_department is not None
     fulfilling = department_row(session, workspace=workspace, key=draft.fulfilling_department)
     requesting = (
@@ -168,6 +170,7 @@ def file_request(
         desired_date=draft.desired_date,
         hard_deadline=draft.hard_deadline,
         promised_to_client=draft.promised_to_client,
+        filed_despite_warning=filed_despite_warning,
         requester_id=requester_id,
         requesting_department=requesting,
         fulfilling_department=fulfilling,
@@ -189,7 +192,10 @@ def file_request(
         surface=surface,
         now=now,
         to_status=Status.NEW,
-        data={"desired_date": draft.desired_date.isoformat() if draft.desired_date else None},
+        data={
+            "desired_date": draft.desired_date.isoformat() if draft.desired_date else None,
+            **({"filed_despite_warning": True} if filed_despite_warning else {}),
+        },
     )
     outbox.refresh_card(session, request, now=now)
     outbox.enqueue_message(

@@ -241,6 +241,8 @@ def release_file(session: Session, *, workspace: Workspace, now: datetime) -> bo
     row = _locked(session, workspace)
     if row is None or row.source != FILE:
         return False
+    # Set up already: its admins get the usual Home with Settings, not the first-run steps.
+    workspace.setup_finished_at = workspace.setup_finished_at or now
     _write(
         session,
         workspace=workspace,

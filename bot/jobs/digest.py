@@ -1,7 +1,7 @@
 """The `post-weekly-digest` job and `liaison digest`.
 
-Posted exactly once per channel per scheduled moment: inserting the `digest_runs` row is the
-right to post, and it is committed in the same transaction as the outbox rows that carry the
+Posted exactly once per workspace, channel and scheduled moment: inserting the `digest_runs` row
+is the right to post, and it is committed in the same transaction as the outbox rows that carry the
 digest. A scheduler that crashes before that commit leaves nothing behind (the next pass builds
 it again); one that crashes after it leaves the digest in the outbox, which delivers it. The
 outbox delivers at least once, so the only possible double post is a crash in the instant
@@ -44,7 +44,7 @@ def post_digests(
     was not posted yet, for each workspace set up; `channel` limits it to one digest."""
     now = at or runtime.clock()
     outcomes = []
-    for workspace in runtime.workspace_settings.configured_workspaces():
+    for workspace in runtime.served_workspaces():
         for digest in workspace.config.digests:
             if channel is not None and digest.channel != channel:
                 continue
@@ -71,8 +71,13 @@ def _post_digest(
         if not dry_run and not insert_ignoring_conflicts(
             session,
             DigestRun,
-            {"channel": digest.channel, "scheduled_for": scheduled, "created_at": now},
-            ["channel", "scheduled_for"],
+            {
+                "workspace_id": workspace.workspace_id,
+                "channel": digest.channel,
+                "scheduled_for": scheduled,
+                "created_at": now,
+            },
+            ["workspace_id", "channel", "scheduled_for"],
         ):
             return None  # already posted (or being posted) by another process
         facts = build_digest(

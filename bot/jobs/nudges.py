@@ -10,6 +10,7 @@ from bot.config.store import ConfiguredWorkspace
 from bot.db.session import reading, transaction
 from bot.domain.nudges import NudgePass, Recipient, direct_recipients, run_nudges
 from bot.runtime import Runtime
+from bot.slack.installations import NotInstalled
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ def send_nudges(
     dry run only reports."""
     now = at or runtime.clock()
     result = NudgePass()
-    for workspace in runtime.workspace_settings.configured_workspaces():
+    for workspace in runtime.served_workspaces():
         zones = _time_zones(runtime, workspace, now)
         with transaction(runtime.sessions) as session:
             found = run_nudges(
@@ -49,7 +50,7 @@ def _time_zones(
     """The own time zones of everyone a DM nudge may go to now, read from Slack (or its cache)
     before the nudges' transaction opens. Without a token (a dry run needs none) the departments'
     own zones apply."""
-    if not runtime.settings.slack_bot_token:
+    if not runtime.settings.slack_bot_token and runtime.installations is None:
         return {}
     with reading(runtime.sessions) as session:
         recipients = direct_recipients(
@@ -57,7 +58,10 @@ def _time_zones(
         )
     zones: dict[Recipient, ZoneInfo] = {}
     for workspace_id, user in recipients:
-        zone = runtime.time_zones.zone(workspace.team_id, user)
+        try:
+            zone = runtime.time_zones.zone(workspace.team_id, user)
+        except NotInstalled:
+            return {}  # uninstalled since the list was read: its messages will be held
         if zone is not None:
             zones[(workspace_id, user)] = zone
     return zones

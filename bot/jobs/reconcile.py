@@ -33,6 +33,7 @@ from bot.domain.reconcile import CardInSlack, Missed, MissedKind, Reply, missed
 from bot.domain.usergroups import directory_for_workspace
 from bot.domain.workflow import Refusal, Workflow
 from bot.runtime import Runtime
+from bot.slack.installations import NotInstalled
 from bot.slack.listeners.operations import apply, by_id
 
 log = logging.getLogger(__name__)
@@ -73,8 +74,10 @@ def reconcile_cards(runtime: Runtime, *, dry_run: bool = False) -> ReconcileRepo
     with reading(runtime.sessions) as session:
         waiting = _cards_with_waiting_events(session)
         cards = [c for c in _recent_cards(session, now) if (c.channel, c.ts) not in waiting]
-    # A workspace that is not set up (its departments were cleared) is left alone.
-    cards = [c for c in cards if runtime.config_for(c.team_id).is_set_up]
+    # A workspace not set up (its departments were cleared) or uninstalled is left alone, so its
+    # cards take no turn from those of the workspaces served.
+    served = {workspace.team_id for workspace in runtime.served_workspaces()}
+    cards = [c for c in cards if c.team_id in served]
     chosen = _in_turn(cards, now)
     in_slack = _read_slack(runtime, chosen)
     report = ReconcileReport(checked=len(in_slack), unchecked=len(cards) - len(chosen))
@@ -175,7 +178,10 @@ def _read_slack(runtime: Runtime, cards: list[_Card]) -> dict[int, CardInSlack]:
     found: dict[int, CardInSlack] = {}
     threads_left = MAX_THREADS
     for card in cards:
-        client = runtime.client_for(card.team_id)
+        try:
+            client = runtime.client_for(card.team_id)
+        except NotInstalled:
+            continue  # the workspace uninstalled Liaison: its cards are left as they are
         try:
             answer = client.reactions_get(channel=card.channel, timestamp=card.ts, full=True)
             reactions = {

@@ -12,6 +12,7 @@ from bot.jobs.digest import post_digests
 from bot.jobs.nudges import send_nudges
 from bot.jobs.prune import prune_handled_events
 from bot.jobs.reconcile import reconcile_cards
+from bot.jobs.trends import post_trends
 from bot.jobs.usergroups import refresh_usergroups
 from bot.runtime import Runtime
 from bot.slack.membership import recheck_unusable_channels
@@ -22,6 +23,7 @@ HANDLE_EVENTS = "handle-events"
 SEND_OUTBOX = "send-outbox"
 SEND_NUDGES = "send-nudges"
 POST_WEEKLY_DIGEST = "post-weekly-digest"
+POST_MONTHLY_TRENDS = "post-monthly-trends"
 PRUNE_HANDLED_EVENTS = "prune-handled-events"
 RECHECK_CHANNELS = "recheck-channels"
 RECONCILE_CARDS = "reconcile-cards"
@@ -56,8 +58,9 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
     main thread waits for SIGTERM: bot/serve.py)."""
     scheduler = BackgroundScheduler()
     # (job, id, interval): every job's effects are guarded by the database, so running them in
-    # several processes is safe. A digest is posted on the first pass after its moment (or,
-    # after a restart, within the grace period), once.
+    # several processes is safe. A digest (and the monthly trends, on the 1st at the digest's
+    # time) is posted on the first pass after its moment (or, after a restart, within the grace
+    # period), once.
     jobs = (
         # Beats on its own thread: jobs that take long do not make the scheduler look late.
         (heartbeat.beat, HEARTBEAT, {"seconds": heartbeat.INTERVAL.total_seconds()}),
@@ -65,6 +68,7 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         (send_outbox, SEND_OUTBOX, {"seconds": runtime.settings.background_poll_seconds}),
         (send_nudges, SEND_NUDGES, {"minutes": 5}),
         (post_digests, POST_WEEKLY_DIGEST, {"minutes": 5}),
+        (post_trends, POST_MONTHLY_TRENDS, {"minutes": 5}),
         (_prune_handled_events, PRUNE_HANDLED_EVENTS, {"hours": 1}),
         (_recheck_channels, RECHECK_CHANNELS, {"minutes": 10}),
         (reconcile_cards, RECONCILE_CARDS, {"minutes": 10}),

@@ -17,6 +17,8 @@ from bot.db.session import transaction
 from bot.domain import usergroups
 from bot.domain.models import UsergroupRead
 from bot.runtime import Runtime
+from bot.slack.installations import NotInstalled
+from bot.slack.teams import served_clients
 
 log = logging.getLogger(__name__)
 
@@ -31,28 +33,31 @@ class RefreshReport:
 
 
 def refresh_usergroups(runtime: Runtime) -> RefreshReport:
-    """Read every user group the workspace's settings name, for the bot token's workspace."""
+    """Read every user group each workspace's settings name, in each workspace served."""
     report = RefreshReport()
-    client = runtime.client_for("")
     try:
-        team_id = client.auth_test()["team_id"]
+        teams = [team_id for team_id, _ in served_clients(runtime)]
     except (SlackApiError, OSError) as error:
         log.warning("user groups not refreshed: Slack did not say which workspace: %s", error)
         return report
-    config = runtime.config_for(team_id)
-    groups = sorted({d.usergroup for d in config.departments if d.usergroup})
-    for usergroup in groups:
-        error = _refresh(runtime, team_id, usergroup)
-        if error is None:
-            report.read.append(usergroup)
-        else:
-            report.failed[usergroup] = error
+    for team_id in teams:
+        config = runtime.config_for(team_id)
+        for usergroup in sorted({d.usergroup for d in config.departments if d.usergroup}):
+            error = refresh_usergroup(runtime, team_id, usergroup)
+            if error is None:
+                report.read.append(usergroup)
+            else:
+                report.failed[usergroup] = error
     return report
 
 
-def _refresh(runtime: Runtime, team_id: str, usergroup: str) -> str | None:
-    """Read one group and store it; the error when Slack did not answer with its members."""
-    client = runtime.client_for(team_id)
+def refresh_usergroup(runtime: Runtime, team_id: str, usergroup: str) -> str | None:
+    """Read one group and store it; the error when Slack did not answer with its members.
+    Call it with no transaction open."""
+    try:
+        client = runtime.client_for(team_id)
+    except NotInstalled:
+        return "not_installed"  # uninstalled since the list was read
     try:
         users = client.usergroups_users_list(usergroup=usergroup).get("users") or []
     except SlackApiError as error:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
+from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import quiet_slack_libraries
@@ -18,18 +20,23 @@ from bot.slack.listeners import (
     estimates,
     events,
     home,
+    installs,
     intake,
     modals,
     overrides,
+    promise,
     requester_dm,
     search,
     settings_sections,
+    setup,
+    trends,
     usergroups,
 )
 from bot.slack.listeners import settings as settings_listeners
 from bot.slack.listeners.home import listeners as home_listeners
+from bot.slack.oauth import oauth_settings
 from bot.slack.payloads import payload_problem
-from bot.slack.teams import refuse_other_teams
+from bot.slack.teams import NOT_SERVED, refuse_other_teams, refuse_uninstalled_teams
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +51,32 @@ def create_bolt_app(
     Events are stored in the inbox and acknowledged here; their listeners are called by the inbox
     (`event_listeners`), never by Bolt."""
     settings = runtime.settings
-    extra = {"listener_executor": listener_executor} if listener_executor else {}
+    extra: dict[str, Any] = {"listener_executor": listener_executor} if listener_executor else {}
+    installations = runtime.installations
+    if installations is None:
+        # One bot token: Bolt asks Slack once which workspace it belongs to (teams.py).
+        extra["client"] = runtime.client_for("")
+    else:
+        # Each request is authorized with its workspace's installation (its bot token, looked
+        # up each time; auth.test is asked once per token). A workspace without one is told
+        # Liaison is not installed there, before any listener runs.
+        extra |= {
+            "client": runtime.bare_client,  # no token; oauth.v2.access goes to SLACK_API_URL
+            "oauth_settings": oauth_settings(settings, installations),
+            "authorize": InstallationStoreAuthorize(
+                installation_store=installations.reader,
+                bot_only=True,
+                cache_enabled=True,
+                logger=log,
+            ),
+            "installation_store_bot_only": True,
+            "user_facing_authorize_error_message": NOT_SERVED,
+            "before_authorize": refuse_uninstalled_teams(runtime),
+        }
     app = App(
         **extra,
         name="liaison",
         logger=quiet_slack_libraries(),  # at DEBUG, Bolt would log whole bodies
-        client=runtime.client_for(""),
         signing_secret=settings.slack_signing_secret,
         raise_error_for_unhandled_request=False,
     )
@@ -89,7 +116,19 @@ def create_bolt_app(
             return BoltResponse(status=503, body="database unavailable, please retry")
         return BoltResponse(status=200, body="")
 
-    listening = (intake, actions, estimates, modals, overrides, requester_dm, search, home)
+    listening = (
+        intake,
+        promise,
+        actions,
+        estimates,
+        modals,
+        overrides,
+        requester_dm,
+        search,
+        home,
+        setup,
+        trends,
+    )
     for listeners in (*listening, settings_listeners, settings_sections):
         listeners.register(app, runtime)
     return app
@@ -99,4 +138,9 @@ def event_listeners(runtime: Runtime) -> Mapping[str, EventListener]:
     """The listener for each type of event Liaison reads, called by the inbox once the event is
     stored and answered. Bolt has already checked the request (signature, workspace, shape, and
     that the bot did not cause the event itself) before the event was stored."""
-    return {**events.listeners(runtime), **usergroups.listeners(runtime), **home_listeners(runtime)}
+    return {
+        **events.listeners(runtime),
+        **usergroups.listeners(runtime),
+        **home_listeners(runtime),
+        **installs.listeners(runtime),
+    }

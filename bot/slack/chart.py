@@ -49,3 +49,27 @@ def weekly_chart(weeks: list[dict[str, Any]]) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def trend_chart(
+    title: str, labels: list[str], lines: list[tuple[str, list[float | None]]], unit: str
+) -> bytes:
+    """A small PNG with one line per series of weekly values (a gap where a week has none)."""
+    figure = Figure(figsize=(5, 2.2), dpi=100)
+    axes = figure.subplots()
+    positions = list(range(len(labels)))
+    for (name, values), color in zip(lines, (OPENED, ON_TIME, DELIVERED), strict=False):
+        points = [float("nan") if v is None else v for v in values]
+        axes.plot(positions, points, color=color, marker="o", markersize=3, label=name)
+    axes.set_xticks(positions, labels, fontsize=6)
+    axes.tick_params(axis="y", labelsize=7)
+    axes.set_ylabel(unit, fontsize=7)
+    axes.margins(y=0.2)
+    axes.set_ylim(bottom=0)
+    axes.set_title(title, fontsize=9)
+    if len(lines) > 1:
+        axes.legend(loc="upper left", fontsize=6)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

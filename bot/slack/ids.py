@@ -20,6 +20,11 @@ class Intake:
     deadline = "deadline"
     promised = "promised"
     department = "fulfilling_department"
+    # The earliest realistic date, the warning on an earlier one, and the confirmation that a
+    # hard deadline before it is filed anyway.
+    realistic = "realistic"
+    warning = "date_warning"
+    file_anyway = "file_anyway"
     # Every input element uses this action id; the block id says which field it is.
     value = "value"
 
@@ -137,6 +142,13 @@ class HomeSearch:
     value = "value"
 
 
+class HomeTrends:
+    """The Home tab's *Trends* button (leads and admins only) and the page it opens."""
+
+    button = "home_trends"
+    callback = "trends_page"
+
+
 class HomeMore:
     """The "Show more" and "Show fewer" buttons under a Home section; their value names the
     section (bot/domain/home.py `SECTIONS`)."""
@@ -177,4 +189,34 @@ class SettingsIds:
     nudges_callback = "settings_nudges"
     history_callback = "settings_history"
     # Every input element's action id.
+    value = "value"
+
+
+class Setup:
+    """The setup on the Home tab of a workspace not set up yet: each step's button (its value
+    names the step) opens the step's modal, whose callback id is `callback` + the step."""
+
+    block = "setup_actions"  # one actions block per step: "setup_actions:<step>"
+    open = "setup_open"
+    skip = "setup_skip"  # leave the digest out, and finish
+    finish = "setup_finish"
+    callback = "setup_"
+    # The steps.
+    asking = "asking"  # the department that asks for work
+    doing = "doing"  # the department that does it, and its intake channel
+    digest = "digest"  # the channel of the weekly digest
+    # The modals' input blocks, named as the config file's keys; every element's action id is
+    # `value`. Business hours are two time pickers.
+    name = "name"
+    members = "members"
+    usergroup = "usergroup"
+    leads = "leads"
+    intake_channel = "intake_channel"
+    timezone = "timezone"
+    opens = "opens"
+    closes = "closes"
+    workdays = "workdays"
+    channel = "channel"
+    weekday = "weekday"
+    time = "time"
     value = "value"

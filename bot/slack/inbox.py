@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.session import reading, transaction
 from bot.domain.models import InboxEvent
+from bot.slack.installations import NotInstalled
 from bot.slack.sending import backoff
 from bot.slack.sending.leases import HeldLeases
 
@@ -199,6 +200,10 @@ class EventInbox:
             return None  # not an event Liaison reads
         try:
             listener(event, body)
+        except NotInstalled as gone:
+            # Uninstalled (or its token revoked) since the event came: nobody to answer there.
+            log.info("dropped Slack event %s: %s", body.get("event_id"), gone)
+            return None
         except Exception as error:  # a listener's failure: kept for a retry
             log.exception("handling Slack event %s failed", body.get("event_id"))
             return repr(error)

@@ -22,9 +22,11 @@ from bot.config import LiaisonConfig
 from bot.db.session import reading, transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
-from bot.domain.models import ChannelAccess
+from bot.domain.models import ChannelAccess, Workspace
 from bot.domain.requests import ensure_workspace
 from bot.runtime import Runtime
+from bot.slack.installations import NotInstalled
+from bot.slack.teams import served_clients
 
 log = logging.getLogger(__name__)
 
@@ -213,23 +215,29 @@ def unusable_channels(session: Session) -> list[str]:
 
 
 def join_channels_at_start(runtime: Runtime) -> dict[str, str | None]:
-    """Apply the config file to the bot token's workspace (when a file manages its settings),
-    join the channels its settings name, record which are unusable and queue the leads' notices
-    (sent by the next outbox pass). Slack is asked first; the transactions come after."""
-    # One bot token per process: its client serves the one team it is installed in.
-    client = runtime.client_for("")
+    """In each workspace served (the bot token's, or each one installed): apply the config file
+    (when one manages that workspace's settings), join the channels its settings name, record
+    which are unusable and queue the leads' notices (sent by the next outbox pass). Slack is
+    asked first; the transactions come after. What happened to each channel (of the last
+    workspace)."""
     try:
-        team_id = client.auth_test()["team_id"]
+        served = served_clients(runtime)
     except (SlackApiError, OSError, TimeoutError) as error:
         log.warning("could not reach Slack to join the configured channels: %s", error)
         return {}
-    runtime.workspace_settings.apply_file(team_id)
-    config = runtime.config_for(team_id)
-    outcome = join_configured_channels(client, config)
-    with transaction(runtime.sessions) as session:
-        now = runtime.clock()
-        workspace = ensure_workspace(session, team_id=team_id, now=now)
-        note_access(session, workspace_id=workspace.id, config=config, outcome=outcome, now=now)
+    outcome: dict[str, str | None] = {}
+    for team_id, client in served:
+        runtime.workspace_settings.apply_file(team_id)
+        config = runtime.config_for(team_id)
+        try:
+            outcome = join_configured_channels(client, config)
+        except (SlackApiError, OSError, TimeoutError) as error:
+            log.warning("could not join the configured channels in %s: %s", team_id, error)
+            continue
+        with transaction(runtime.sessions) as session:
+            now = runtime.clock()
+            workspace = ensure_workspace(session, team_id=team_id, now=now)
+            note_access(session, workspace_id=workspace.id, config=config, outcome=outcome, now=now)
     return outcome
 
 
@@ -238,18 +246,19 @@ def recheck_unusable_channels(runtime: Runtime) -> list[str]:
     the channels it is in now."""
     with reading(runtime.sessions) as session:
         rows = session.execute(
-            select(ChannelAccess.workspace_id, ChannelAccess.channel).where(
-                ChannelAccess.problem.is_not(None)
-            )
+            select(ChannelAccess.workspace_id, ChannelAccess.channel, Workspace.team_id)
+            .join(Workspace, Workspace.id == ChannelAccess.workspace_id)
+            .where(ChannelAccess.problem.is_not(None))
         ).all()
     if not rows:
         return []
-    client = runtime.client_for("")
     usable = []
     for row in rows:
         try:
-            if join(client, row.channel) is None:
+            if join(runtime.client_for(row.team_id), row.channel) is None:
                 usable.append(row)
+        except NotInstalled:
+            continue  # the workspace uninstalled Liaison: nothing to join there
         except (OSError, TimeoutError) as error:
             log.warning("could not check %s: %s", row.channel, error)
     with transaction(runtime.sessions) as session:

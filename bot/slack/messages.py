@@ -25,6 +25,13 @@ from bot.slack.blocks.common import (
 from bot.slack.blocks.digest import digest_message
 from bot.slack.blocks.dm import FEEDBACK, answer_actions, decision_actions, decision_buttons
 from bot.slack.blocks.nudges import snooze_menu
+from bot.slack.blocks.trends import (
+    VIEWS,
+    series_values,
+    trends_chart_upload,
+    trends_message,
+    week_labels,
+)
 from bot.slack.ids import Negotiation, Requester
 
 
@@ -366,10 +373,29 @@ def _digest_chart(r: Rendering) -> dict[str, Any]:
     }
 
 
+@renderer(outbox.TRENDS)
+def _trends(r: Rendering) -> dict[str, Any]:
+    return trends_message(r.facts)
+
+
+@renderer(outbox.TRENDS_CHART)
+def _trends_chart(r: Rendering) -> dict[str, Any]:
+    # A file, uploaded like the digest's chart; matplotlib is imported only to draw.
+    from bot.slack.chart import trend_chart
+
+    series, weeks = r.facts["series"], r.facts.get("weeks") or []
+    view = VIEWS[series]
+    lines = list(zip(view.labels, series_values(weeks, series), strict=True))
+    png = trend_chart(view.title, week_labels(weeks), lines, view.unit)
+    return trends_chart_upload(r.facts, series, png)
+
+
 _WHAT = {
     outbox.CARD: "the request card",
     outbox.WEEKLY_DIGEST: "the weekly digest",
     outbox.DIGEST_CHART: "the weekly digest's chart",
+    outbox.TRENDS: "the monthly trends",
+    outbox.TRENDS_CHART: "a chart of the monthly trends",
 }
 # What a lead can do about Slack's permanent errors.
 _REMEDY = {

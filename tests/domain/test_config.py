@@ -21,7 +21,7 @@ from bot.config import (
 )
 from bot.domain.durations import BusinessDuration
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "liaison.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "liaison.example.toml"
 
 MINIMAL = """
 [[departments]]
@@ -324,7 +324,8 @@ def test_missing_file_says_how_to_fix_it(tmp_path: Path) -> None:
 
     text = str(caught.value)
     assert str(path) in text
-    assert "config/liaison.toml" in text and "LIAISON_CONFIG" in text
+    assert "liaison.example.toml) to config/liaison.toml" in text and "LIAISON_CONFIG" in text
+    assert "Home tab" in text
 
 
 def test_toml_syntax_error_names_line_and_column(tmp_path: Path) -> None:

@@ -48,6 +48,7 @@ SPEC_KEYS = [
     "overdue",
     "open",
     "load",
+    "filed_despite_warning",
 ]
 
 
@@ -259,6 +260,7 @@ def test_the_week(history: Engine, config: LiaisonConfig) -> None:
         "overdue": 1,  # R6
         "open": 5,  # R3, R6, R7 (delivered after the end), R8, R9
         "load": {ENGINEER: 5.0, ENGINEER_2: 3.0},  # R3 | R6 + R7; R9 has no estimate
+        "filed_despite_warning": 0,
     }
 
 
@@ -286,6 +288,7 @@ def test_the_previous_week(history: Engine, config: LiaisonConfig) -> None:
         "overdue": 1,  # R2, committed for Friday 20 and still open
         "open": 6,  # R1, R2, R3, R6, R7, R8
         "load": {ENGINEER: 10.0, ENGINEER_2: 4.0},  # R3 + R7 + R8 | R2 + R6
+        "filed_despite_warning": 0,
     }
 
 
@@ -414,6 +417,7 @@ def test_every_pair_in_config_order_and_nothing_to_report(engine: Engine) -> Non
             "at_risk",
             "overdue",
             "open",
+            "filed_despite_warning",
         ),
         0,
     )

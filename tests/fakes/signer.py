@@ -265,7 +265,11 @@ class SlackClientSim:
         Like Slack, sends nothing (None; the event is kept in ``withheld``) for an event in a
         channel the bot is not a member of."""
         channel = event.get("channel") or (event.get("item") or {}).get("channel")
-        if self.workspace is not None and channel and not self.workspace.bot_hears(channel):
+        if (
+            self.workspace is not None
+            and channel
+            and not self.workspace.bot_hears(channel, self.team_id)
+        ):
             self.withheld.append(copy.deepcopy(event))
             return None
         now = self.now()

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.domain.models import Request
 from tests.conftest import INTAKE_CHANNEL, SALES_REP, Inspector, Liaison
+from tests.fakes.signer import SlackClientSim
 
 
 @dataclass
@@ -19,13 +20,26 @@ class Card:
     ts: str
 
 
-def file_request(liaison: Liaison, db: Inspector, user: str = SALES_REP, **values: Any) -> Card:
-    """File a request through /request and the modal; wait for its card."""
+def file_request(
+    liaison: Liaison,
+    db: Inspector,
+    user: str = SALES_REP,
+    *,
+    slack: SlackClientSim | None = None,
+    **values: Any,
+) -> Card:
+    """File a request through /request and the modal (in `slack`'s workspace, the test's one by
+    default); wait for its card."""
+    slack = slack or liaison.slack
     before = len(liaison.fake.calls_to("views.open"))
-    liaison.slack.command(user, "")
+    slack.command(user, "")
     view = liaison.fake.wait_for("views.open", count=before + 1)[-1].response["view"]
     fields = {"title": "Export invoices as CSV", "desired_date": "2026-12-18"} | values
-    response = liaison.slack.view_submission(view, user, fields)
+    response = slack.view_submission(view, user, fields)
+    if response.text and response.json().get("response_action") == "update":
+        # A hard deadline before the realistic date: the requester ticks "file it anyway".
+        shown = response.json()["view"]
+        response = slack.view_submission(shown, user, fields | {"file_anyway": ["yes"]})
     assert response.status_code == 200 and response.text == "", response.text
     liaison.settle()
     request = db.scalars(select(Request).order_by(Request.id.desc())).all()[0]

@@ -46,6 +46,7 @@ def test_request_command_opens_the_intake_modal(liaison: Liaison) -> None:
         "details",
         "client",
         "impact",
+        "realistic",
         "desired_date",
         "deadline",
         "promised",

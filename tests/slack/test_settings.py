@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from bot.db.session import transaction
+from bot.domain.requests import ensure_workspace
 from tests.conftest import (
     DIGEST_CHANNEL,
     ENG_LEAD,
@@ -57,7 +59,15 @@ def set_up(liaison: Liaison) -> Liaison:
     store = liaison.runtime.workspace_settings
     assert store.change(TEAM_ID, "departments", [SALES, ENG], by="cli") == []
     assert store.change(TEAM_ID, "digests", [DIGEST], by="cli") == []
+    finish_setup(liaison)
     return liaison
+
+
+def finish_setup(liaison: Liaison) -> None:
+    """As when an admin pressed "Finish setup": the Home shows Settings, not the first steps."""
+    with transaction(liaison.runtime.sessions) as session:
+        workspace = ensure_workspace(session, team_id=TEAM_ID, now=liaison.clock())
+        workspace.setup_finished_at = liaison.clock()
 
 
 def settings_of(view: dict[str, Any]) -> list[dict[str, Any]]:

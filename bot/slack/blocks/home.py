@@ -32,7 +32,7 @@ from bot.slack.blocks.common import (
 from bot.slack.blocks.dm import FEEDBACK, NEEDS_INFO, NEGOTIATION, decision_buttons
 from bot.slack.blocks.overrides import lead_menu
 from bot.slack.dates import slack_date
-from bot.slack.ids import Card, HomeItem, HomeMore, HomeSearch, LeadActions
+from bot.slack.ids import Card, HomeItem, HomeMore, HomeSearch, HomeTrends, LeadActions
 from bot.slack.permalinks import link_url
 
 MAX_HOME_BLOCKS = 100
@@ -54,11 +54,14 @@ class _Part:
 def home_view(home: Home, *, tail: list[Block] | None = None) -> dict[str, Any]:
     """The `views.publish` view of `home`, within `MAX_HOME_BLOCKS` whatever its sections hold:
     when they list more than fits, the sections taking the most blocks are cut and the rest
-    counted in "and N more". `tail` (the Settings section, bot/slack/blocks/settings.py) ends it."""
+    counted in "and N more". `tail` (the Settings section, bot/slack/blocks/settings.py) ends it.
+    The Settings section is shown to exactly the leads and admins, who also get *Trends*."""
     tail = tail or []
+    search = button("Search requests", HomeSearch.button, "search")
+    trends = [button("Trends", HomeTrends.button, "trends")] if tail else []
     head: list[Block] = [
         section("Your work with Liaison. File a request with `/request`."),
-        actions(HomeSearch.block, button("Search requests", HomeSearch.button, "search")),
+        actions(HomeSearch.block, search, *trends),
         divider(),
     ]
     parts = [

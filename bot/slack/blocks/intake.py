@@ -7,12 +7,18 @@ from datetime import date
 from typing import Any
 
 from bot.config import LiaisonConfig
+from bot.domain.realistic import Realistic
 from bot.domain.requests import MAX_CLIENT, MAX_DETAILS, MAX_IMPACT, MAX_TITLE, RequestDraft
 from bot.slack import text
 from bot.slack.blocks.common import Block, context, link, option, plain
+from bot.slack.blocks.promise import at_risk_warning, realistic_hint
 from bot.slack.ids import EditModal, Intake
 
 HARD, SOFT, YES, NO = "hard", "soft", "yes", "no"
+FILE_ANYWAY = "I know, file it anyway"
+CONFIRM_NEEDED = (
+    "This hard deadline is likely at risk: tick this to file it anyway, or pick a later date."
+)
 # Which modal block shows the error for each field of RequestDraft.
 FIELD_BLOCKS = {
     "title": Intake.title,
@@ -58,12 +64,20 @@ def _text_input(
     return block
 
 
-def _radio(block_id: str, label: str, choices: list[tuple[str, str]], initial: str) -> Block:
+def _radio(
+    block_id: str,
+    label: str,
+    choices: list[tuple[str, str]],
+    initial: str,
+    *,
+    dispatch: bool = False,
+) -> Block:
     options = [option(text_, value) for value, text_ in choices]
     return {
         "type": "input",
         "block_id": block_id,
         "label": plain(label),
+        **_dispatching(dispatch),
         "element": {
             "type": "radio_buttons",
             "action_id": Intake.value,
@@ -79,10 +93,19 @@ def intake_modal(
     draft: RequestDraft | None = None,
     metadata: dict[str, Any] | None = None,
     editing: str | None = None,
+    realistic: Realistic | None = None,
+    file_anyway: bool = False,
 ) -> dict[str, Any]:
     """The modal view; `draft` prefills it (title from `/request words`, text from a message,
-    or the request being edited, whose reference `editing` names)."""
+    or the request being edited, whose reference `editing` names). A new request's modal
+    shows the team's earliest `realistic` date, warns when the desired date is before it (and
+    for a hard deadline asks to confirm), and tells Liaison when the team, the date or the
+    kind of deadline changes (bot/slack/listeners/promise.py)."""
     draft = draft or RequestDraft(title="")
+    dispatch = editing is None
+    early = bool(
+        realistic and draft.desired_date and not realistic.is_realistic(draft.desired_date)
+    )
     blocks: list[Block] = [
         _text_input(
             Intake.title,
@@ -111,13 +134,18 @@ def intake_modal(
             multiline=True,
             hint="Revenue at stake, a renewal, a churn risk… it helps the team prioritise.",
         ),
-        _date_input(draft.desired_date),
+        *_department_select(config, draft, dispatch),
+        *([_note(Intake.realistic, realistic_hint(realistic))] if realistic else []),
+        _date_input(draft.desired_date, dispatch=dispatch),
+        *([_note(Intake.warning, at_risk_warning(realistic))] if early else []),
         _radio(
             Intake.deadline,
             "Is that date a hard deadline?",
             [(SOFT, "Soft: a target, it can move"), (HARD, "Hard: it cannot move")],
             HARD if draft.hard_deadline else SOFT,
+            dispatch=dispatch,
         ),
+        *([_confirm(file_anyway)] if early and draft.hard_deadline else []),
         _radio(
             Intake.promised,
             "Has a date already been promised to the client?",
@@ -128,26 +156,6 @@ def intake_modal(
     source = (metadata or {}).get("source")
     if source:
         blocks.insert(0, context(link(source, "Started from this message")))
-    fulfillers = config.fulfilling_departments()
-    if len(fulfillers) > 1:
-        options = [option(d.name, d.key) for d in fulfillers]
-        element: dict[str, Any] = {
-            "type": "static_select",
-            "action_id": Intake.value,
-            "options": options,
-            "placeholder": plain("Choose a team"),
-        }
-        chosen = [o for o in options if o["value"] == draft.fulfilling_department]
-        if chosen:
-            element["initial_option"] = chosen[0]
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": Intake.department,
-                "label": plain("Which team should do it?"),
-                "element": element,
-            }
-        )
     return {
         "type": "modal",
         "callback_id": EditModal.callback if editing else Intake.callback,
@@ -159,7 +167,70 @@ def intake_modal(
     }
 
 
-def _date_input(initial: date | None) -> Block:
+def _note(block_id: str, words: str) -> Block:
+    """A context line the modal's updates can find again by its block id."""
+    return {**context(words), "block_id": block_id}
+
+
+def _dispatching(dispatch: bool) -> dict[str, Any]:
+    """An input block's `dispatch_action`: Slack then sends a block action on every change."""
+    return {"dispatch_action": True} if dispatch else {}
+
+
+def _department_select(config: LiaisonConfig, draft: RequestDraft, dispatch: bool) -> list[Block]:
+    fulfillers = config.fulfilling_departments()
+    if len(fulfillers) <= 1:
+        return []
+    options = [option(d.name, d.key) for d in fulfillers]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": Intake.value,
+        "options": options,
+        "placeholder": plain("Choose a team"),
+    }
+    chosen = [o for o in options if o["value"] == draft.fulfilling_department]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return [
+        {
+            "type": "input",
+            "block_id": Intake.department,
+            "label": plain("Which team should do it?"),
+            **_dispatching(dispatch),
+            "element": element,
+        }
+    ]
+
+
+def _confirm(checked: bool) -> Block:
+    """The checkbox that files a hard deadline before the realistic date anyway."""
+    choice = option(FILE_ANYWAY, YES)
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": Intake.value, "options": [choice]}
+    if checked:
+        element["initial_options"] = [choice]
+    return {
+        "type": "input",
+        "block_id": Intake.file_anyway,
+        "label": plain("Hard deadline before the realistic date"),
+        "optional": True,
+        "element": element,
+    }
+
+
+def confirmed_anyway(view: dict[str, Any]) -> bool:
+    """Whether the "file it anyway" box of a view's state is ticked."""
+    values = _object(_object(view.get("state")).get("values"))
+    chosen = _object(_object(values.get(Intake.file_anyway)).get(Intake.value))
+    options = chosen.get("selected_options")
+    return isinstance(options, list) and any(_object(o).get("value") == YES for o in options)
+
+
+def has_block(view: dict[str, Any], block_id: str) -> bool:
+    blocks = view.get("blocks")
+    return isinstance(blocks, list) and any(_object(b).get("block_id") == block_id for b in blocks)
+
+
+def _date_input(initial: date | None, *, dispatch: bool = False) -> Block:
     element: dict[str, Any] = {
         "type": "datepicker",
         "action_id": Intake.value,
@@ -172,6 +243,7 @@ def _date_input(initial: date | None) -> Block:
         "block_id": Intake.desired_date,
         "label": plain("Desired date"),
         "optional": True,
+        **_dispatching(dispatch),
         "hint": plain("When would the client like it? The team will check it against an estimate."),
         "element": element,
     }

@@ -32,6 +32,7 @@ HELP = f"""*Liaison* files work for another team and keeps both sides in the loo
 • `{COMMAND}` or `{COMMAND} <title>`: file a new request
 • `{COMMAND} list`: your open requests
 • `{COMMAND} status REQ-12`: a request and its history
+• `{COMMAND} check 2026-12-15 [team]`: is that date realistic for a new request? (files nothing)
 • `{COMMAND} help`: this help
 You can also turn any message into a request: its ⋯ menu > *Create request*."""
 

@@ -20,6 +20,7 @@ from bot.runtime import Runtime
 from bot.slack.ids import HomeItem, HomeMore
 from bot.slack.inbox import EventListener
 from bot.slack.listeners.operations import first_delivery
+from bot.slack.listeners.setup import home_setup
 from bot.slack.teams import team_of
 
 
@@ -30,14 +31,18 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         user, team = event.get("user"), team_of(body)
         if event.get("tab") != "home" or not isinstance(user, str) or not team:
             return  # the Messages tab, or nobody to show a Home to
-        learn_settings_access(runtime, team, user)
+        setup = home_setup(runtime, team, user)  # may ask Slack: before the transaction
+        if setup is None:
+            learn_settings_access(runtime, team, user)
         now = runtime.clock()
         with transaction(runtime.sessions) as session:
             if not first_delivery(session, str(body.get("event_id")), now):
                 return
             workspace = ensure_workspace(session, team_id=team, now=now)
             remember_visit(session, workspace_id=workspace.id, user_id=user, now=now)
-            outbox.publish_home(session, workspace_id=workspace.id, user_id=user, now=now)
+            outbox.publish_home(
+                session, workspace_id=workspace.id, user_id=user, now=now, setup=setup
+            )
         runtime.outbox.send_homes()  # already after the answer to Slack
 
     return {"app_home_opened": on_app_home_opened}

@@ -20,6 +20,7 @@ from bot.domain import requests
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request, Workspace
 from bot.domain.people import MembershipUnknown
+from bot.domain.realistic import Realistic
 from bot.domain.requests import RequestDraft
 from bot.domain.usergroups import directory_for_team
 from bot.runtime import Runtime
@@ -27,8 +28,10 @@ from bot.slack import text
 from bot.slack.blocks import replies
 from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
 from bot.slack.blocks.notes import notice_modal
+from bot.slack.blocks.setup import NOT_SET_UP
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
+from bot.slack.listeners import promise
 from bot.slack.listeners.operations import (
     GONE,
     MEMBERSHIP_LOADING,
@@ -36,6 +39,7 @@ from bot.slack.listeners.operations import (
     by_id,
     first_delivery,
     open_modal,
+    update_modal,
 )
 from bot.slack.names import SlackNames, at_most
 from bot.slack.permalinks import WorkspaceHosts, own_permalink
@@ -49,11 +53,6 @@ NOT_A_REQUESTER = (
 )
 # Names a prefill may ask Slack for; any more mentions read from their labels.
 MAX_LOOKUPS = 10
-# Until a department can ask and one can do the work (Liaison is set up from its Home tab).
-NOT_SET_UP = (
-    "Liaison isn't set up in this workspace yet: it needs a team that asks for work and a team "
-    "that does it. A workspace admin or owner can set it up from Liaison's Home tab."
-)
 SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try again in a minute."
 
 
@@ -77,6 +76,12 @@ def register(app: App, runtime: Runtime) -> None:
         user_id = command["user_id"]
         if verb in ("help", "-h", "--help", "?"):
             ack(**replies.help_reply())
+        elif verb == "check":
+            try:
+                ack(**promise.check_reply(runtime, _team(context), rest))
+            except SQLAlchemyError:
+                log.exception("the database failed while answering /request check")
+                ack(**replies.reply(replies.UNAVAILABLE))
         elif verb in ("list", "status", "cancel"):
             try:
                 if verb == "list":
@@ -110,19 +115,26 @@ def register(app: App, runtime: Runtime) -> None:
             # those that need a look-up follow with views.update.
             team, metadata = _team(context), {"surface": Surface.MODAL.value}
             first = prefill_title(words, names.known_users_of(team))
+            realistic = _realistic(runtime, config, team)
             opened = open_modal(
                 client,
                 command["trigger_id"],
-                intake_modal(config=config, draft=RequestDraft(title=first), metadata=metadata),
+                intake_modal(
+                    config=config,
+                    draft=RequestDraft(title=first),
+                    metadata=metadata,
+                    realistic=realistic,
+                ),
             )
             if opened is None:
                 return
             title = prefill_title(words, people(team))
             if title != first:
                 draft = RequestDraft(title=title)
-                update_modal(
-                    client, opened, intake_modal(config=config, draft=draft, metadata=metadata)
+                view = intake_modal(
+                    config=config, draft=draft, metadata=metadata, realistic=realistic
                 )
+                update_modal(client, opened, view)
 
     @app.shortcut(Intake.shortcut)
     def on_create_request_shortcut(
@@ -155,8 +167,11 @@ def register(app: App, runtime: Runtime) -> None:
             user_name=names.known_users_of(team),
             channel_name=names.known_channels_of(team),
         )
+        realistic = _realistic(runtime, config, team)
         opened = open_modal(
-            client, body["trigger_id"], intake_modal(config=config, draft=first, metadata=metadata)
+            client,
+            body["trigger_id"],
+            intake_modal(config=config, draft=first, metadata=metadata, realistic=realistic),
         )
         if opened is None:
             return
@@ -174,6 +189,7 @@ def register(app: App, runtime: Runtime) -> None:
             config=config,
             draft=draft,
             metadata={**metadata, "source": source} if source else metadata,
+            realistic=realistic,
         )
         update_modal(client, opened, view)
 
@@ -214,6 +230,12 @@ def register(app: App, runtime: Runtime) -> None:
         if department is None:
             ack(response_action="errors", errors={Intake.title: _refusal(config)[:150]})
             return
+        instead, despite_warning = promise.before_filing(
+            runtime, config, _team(context), draft, view
+        )
+        if instead is not None:
+            ack(**instead)
+            return
         surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
         try:
             with transaction(runtime.sessions) as session:
@@ -234,6 +256,7 @@ def register(app: App, runtime: Runtime) -> None:
                     surface=surface,
                     now=now,
                     number=number,
+                    filed_despite_warning=despite_warning,
                 )
         except SQLAlchemyError:
             log.exception("could not store a request from %s", user_id)
@@ -287,6 +310,15 @@ def _requesting_department(
     with reading(runtime.sessions) as session:
         directory = directory_for_team(session, config=config, team_id=team_id)
         return directory.requesting_department_for(user_id)
+
+
+def _realistic(runtime: Runtime, config: LiaisonConfig, team_id: str) -> Realistic | None:
+    """The realistic date of the only team that does work (with several, once one is chosen)."""
+    fulfillers = config.fulfilling_departments()
+    if len(fulfillers) != 1:
+        return None
+    draft = RequestDraft(title="", fulfilling_department=fulfillers[0].key)
+    return promise.realistic_of_draft(runtime, config, team_id, draft)
 
 
 def _refusal(config: LiaisonConfig) -> str:
@@ -395,15 +427,6 @@ def _cancel(
     if outcome is None:
         return replies.reply(GONE), None
     return replies.reply(outcome.message or ""), None if outcome.refused else request_id
-
-
-def update_modal(client: WebClient, opened: dict[str, Any], view: dict[str, Any]) -> None:
-    """Replace an open modal with `view` (what the person typed meanwhile stays, since input
-    blocks keep their ids); skipped when the modal changed since it was opened (`hash`)."""
-    try:
-        client.views_update(view_id=opened.get("id"), hash=opened.get("hash"), view=view)
-    except SlackApiError as error:
-        log.info("could not complete a modal: %s", error.response.get("error"))
 
 
 def _permalink(client: WebClient, channel_id: str | None, ts: str | None) -> str | None:

@@ -251,3 +251,12 @@ def tell_reactor(client: WebClient, channel: str | None, user: str, message: str
         client.chat_postMessage(channel=user, text=message)
     except SlackApiError as error:
         log.info("could not answer %s by DM: %s", user, error.response.get("error"))
+
+
+def update_modal(client: WebClient, opened: dict[str, Any], view: dict[str, Any]) -> None:
+    """Replace an open modal with `view` (what the person typed meanwhile stays, since input
+    blocks keep their ids); skipped when the modal changed since it was opened (`hash`)."""
+    try:
+        client.views_update(view_id=opened.get("id"), hash=opened.get("hash"), view=view)
+    except SlackApiError as error:
+        log.info("could not complete a modal: %s", error.response.get("error"))

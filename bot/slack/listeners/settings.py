@@ -33,7 +33,8 @@ from bot.slack.blocks.forms import ERROR_TEXT, errors_on_fields, read_conversati
 from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.settings import notice_modal
 from bot.slack.ids import SettingsIds
-from bot.slack.listeners.intake import open_modal, update_modal
+from bot.slack.listeners.intake import open_modal
+from bot.slack.listeners.operations import update_modal
 from bot.slack.permissions import SUBMIT_WAIT, SettingsAccess
 from bot.slack.teams import team_of
 

@@ -16,7 +16,7 @@ from bot.slack.blocks import settings_forms as forms
 from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.settings import HISTORY_PAGE, history_modal, notice_modal
 from bot.slack.ids import SettingsIds
-from bot.slack.listeners.intake import update_modal
+from bot.slack.listeners.operations import update_modal
 from bot.slack.listeners.settings import GONE, Gone, SettingsForms, admin_only
 from bot.slack.teams import team_of
 

@@ -20,11 +20,14 @@ from bot.db.session import transaction
 from bot.domain import outbox
 from bot.domain.models import OutboxMessage, Request
 from bot.slack import membership
+from bot.slack.installations import NotInstalled
 from bot.slack.sending.effects import Effect, Sender, SendResult
 from bot.slack.sending.transport import NETWORK_ERRORS, Failed, Retry, classify, error_code
 
 log = logging.getLogger(__name__)
 
+# How long effects for a workspace without a token (uninstalled) wait before it is looked at again.
+HOLD = timedelta(hours=1)
 # How an effect waiting for Liaison to be invited into its channel says so in `last_error`.
 AWAITING_INVITE = "waiting for an invitation into"
 
@@ -33,6 +36,7 @@ AWAITING_INVITE = "waiting for an invitation into"
 class SendReport:
     sent: int = 0
     retrying: int = 0
+    held: int = 0  # for workspaces without a token (uninstalled): kept, not sent
     failed: list[str] = field(default_factory=list)
 
 
@@ -49,11 +53,18 @@ class Step:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What came of one attempt: Slack's answer, a retry, or a failure for good."""
+    """What came of one attempt: Slack's answer, a retry, a failure for good, or no attempt
+    at all because the workspace has no token now (`held`: why)."""
 
     result: SendResult | None = None
     retry: Retry | None = None
     failure: str | None = None
+    held: str | None = None
+
+    @property
+    def waits(self) -> bool:
+        """Whether the effect is pending again, later (so the effects queued after it wait)."""
+        return self.retry is not None or self.held is not None
 
 
 class Attempts:
@@ -76,9 +87,13 @@ class Attempts:
         """One attempt at the step's effect, with no transaction open; what came of it."""
         row = step.effect.row
         try:
+            client = self._client_for(step.team_id)
+        except NotInstalled as gone:
+            return Outcome(held=str(gone))
+        try:
             if step.sender is None:  # queued by a version that knew a kind this one does not
                 raise Failed(f"no sender for effect kind {row.kind!r}")
-            result = self._call(step.sender, step.effect, self._client_for(step.team_id))
+            result = self._call(step.sender, step.effect, client)
         except Retry as retry:
             return Outcome(retry=retry)
         except Failed as failure:
@@ -91,8 +106,21 @@ class Attempts:
 
     def record(self, session: Session, step: Step, outcome: Outcome, report: SendReport) -> None:
         """The attempt's outcome on the step's rows: sent; pending again with a backoff (a
-        retry); or failed for good, told to the leads."""
+        retry); failed for good, told to the leads; or held: pending, no attempt counted, looked
+        at again after HOLD (sent should the workspace install Liaison again)."""
         row = step.effect.row
+        if outcome.held is not None:
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_(step.ids))
+                .values(
+                    status="pending",
+                    last_error=outcome.held,
+                    next_attempt_at=self._clock() + HOLD,
+                )
+            )
+            report.held += 1
+            return
         if outcome.result is not None:
             session.execute(
                 update(OutboxMessage)

@@ -206,7 +206,7 @@ class Outbox:
                 with transaction(self._sessions) as session:
                     self._attempts.record(session, step, outcome, report)
                     if (
-                        outcome.retry is not None  # later effects wait for this one
+                        outcome.waits  # later effects wait for this one
                         or self._leases.stopping  # the rest is another process's
                         or (last and not self._is_due(session, request_id))
                     ):

@@ -22,6 +22,7 @@ from bot.domain.usergroups import directory_for_workspace
 from bot.slack.blocks.card import card_message
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.settings import settings_section
+from bot.slack.blocks.setup import not_set_up_home, setup_home
 from bot.slack.messages import Rendering, render
 from bot.slack.permissions import Permissions
 from bot.slack.sending import recovery
@@ -139,6 +140,9 @@ class HomeSender:
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         row = effect.row
         assert row.channel, "a Home publish names its person"
+        setup = setup_view(session, config, row.workspace_id, (row.payload or {}).get("setup"))
+        if setup is not None:
+            return {"user_id": row.channel, "view": setup}
         tail = []
         if self._settings is not None:
             team_id = session.get_one(Workspace, row.workspace_id).team_id
@@ -184,6 +188,20 @@ def home_publish(
         expanded=expanded_sections(visit.expanded if visit is not None else None),
     )
     return {"user_id": user_id, "view": home_view(home, tail=tail)}
+
+
+def setup_view(
+    session: Session, config: LiaisonConfig, workspace_id: int, setup: str | None
+) -> dict[str, Any] | None:
+    """The setup Home asked for (bot/slack/listeners/setup.py `home_setup`) if it still applies
+    now: an admin's steps until the setup is finished, the notice until people can file."""
+    if setup == "admin":
+        workspace = session.get_one(Workspace, workspace_id)
+        if not config.is_set_up or workspace.setup_finished_at is None:
+            return setup_home(config)
+    elif setup == "member" and not config.is_set_up:
+        return not_set_up_home()
+    return None
 
 
 # The registry: one sender per effect kind in bot/domain/outbox.py.

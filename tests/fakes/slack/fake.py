@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.fakes.slack.base import Params, _Answer, _SlackError
+from tests.fakes.slack.installs import CLIENT_ID, CLIENT_SECRET, Installs, Team, _counter
 from tests.fakes.slack.methods import (
     ChatMethods,
     ConversationsMethods,
@@ -42,6 +43,7 @@ from tests.fakes.slack.workspace import Workspace
 
 
 class FakeSlack(
+    Installs,
     Serving,
     Recorder,
     Strictness,
@@ -66,12 +68,19 @@ class FakeSlack(
         app_id: str = "A0001",
         scopes: str = DEFAULT_SCOPES,
         clock: Callable[[], datetime] | None = None,
+        client_id: str = CLIENT_ID,
+        client_secret: str = CLIENT_SECRET,
     ) -> None:
-        self.team_id = team_id
-        self.team_domain = team_domain
-        self.bot_user_id = bot_user_id
-        self.bot_id = bot_id
-        self.token = token
+        # Workspaces by team id: the home one has the app installed with `token`; tests add
+        # others (installs.py). A call is answered for its token's workspace (`_caller`).
+        self._home = team_id
+        self._teams = {team_id: Team(team_id, team_domain, bot_user_id, bot_id, token)}
+        self._caller: str | None = None
+        self._revoked: set[str] = set()
+        self._codes: dict[str, Any] = {}
+        self._codes_issued = _counter()
+        self.client_id = client_id
+        self.client_secret = client_secret
         self.app_id = app_id
         self.scopes = scopes
         # Message timestamps follow this clock (give tests' injected clock, so that Slack's time
@@ -151,7 +160,14 @@ class FakeSlack(
 
     def _handle_api(self, method: str, query: str, headers: dict[str, str], body: bytes) -> _Answer:
         params = _parse_params(query, headers.get("content-type", ""), body)
-        answer = self._check_auth(headers, params)
+        if method == "oauth.v2.access":  # the app's credentials, no token
+            answer = self._oauth_v2_access(headers, params)
+            call = Call(method, params, headers, body, answer.status, copy.deepcopy(answer.body))
+            with self._cond:
+                self._calls.append(call)
+                self._cond.notify_all()
+            return answer
+        team_id, answer = self._check_auth(headers, params)
         if answer is None:
             answer = self._check_scope(method, params) or self._check_rate(method, params)
         failure = self._take_failure(method, params) if answer is None else None
@@ -161,9 +177,11 @@ class FakeSlack(
             if failure is not None and failure.error is not None:
                 answer = _failure_answer(failure)
             else:
-                answer = self._answer(method, params)
+                answer = self._answer(method, params, team_id)
         answer.headers.setdefault("x-oauth-scopes", self.scopes)
-        call = Call(method, params, headers, body, answer.status, copy.deepcopy(answer.body))
+        call = Call(
+            method, params, headers, body, answer.status, copy.deepcopy(answer.body), team_id or ""
+        )
         with self._cond:
             self._calls.append(call)
             self._cond.notify_all()
@@ -171,13 +189,17 @@ class FakeSlack(
             time.sleep(failure.delay)
         return answer
 
-    def _answer(self, method: str, params: Params) -> _Answer:
+    def _answer(self, method: str, params: Params, team_id: str | None) -> _Answer:
         handler = self._methods.get(method)
         if handler is None:
             return _Answer(200, {"ok": False, "error": "unknown_method"}, {})
         try:
             with self._cond:
-                body = handler(params)
+                self._caller = team_id  # the handler answers for the token's workspace
+                try:
+                    body = handler(params)
+                finally:
+                    self._caller = None
         except _SlackError as error:
             body = error.body
         return _Answer(200, body, {})

@@ -23,6 +23,7 @@ class Call:
     raw_body: bytes
     status: int
     response: dict[str, Any]
+    team_id: str = ""  # the workspace of the call's token ("" when it had none Slack knew)
 
 
 @dataclass

@@ -79,10 +79,14 @@ TRIGGER_LIFETIME = timedelta(seconds=3)
 class Strictness:
     """Slack's refusals; uses the workspace, clock and counters FakeSlack sets up."""
 
-    def bot_hears(self, channel: str) -> bool:
-        """Whether Slack sends the app events from ``channel``: only where the bot is a member."""
+    def bot_hears(self, channel: str, team_id: str | None = None) -> bool:
+        """Whether Slack sends the app events from ``channel``: only where the bot (of workspace
+        ``team_id``, the home one by default) is a member."""
         with self._cond:
-            return channel.startswith("D") or (channel in self.channels and self._bot_in(channel))
+            if channel.startswith("D"):
+                return True
+            bot = self._teams[team_id].bot_user_id if team_id in self._teams else self.bot_user_id
+            return channel in self.channels and bot in self.channel_members.get(channel, set())
 
     def issue_trigger(self, trigger_id: str) -> None:
         """Note when a user's click made ``trigger_id`` (the signer calls this); it expires
@@ -96,17 +100,16 @@ class Strictness:
             self._rate_factor = factor
             self._channel_posts.clear()  # every channel's burst allowance starts full again
 
-    def _check_auth(self, headers: dict[str, str], params: Params) -> _Answer | None:
+    def _check_auth(
+        self, headers: dict[str, str], params: Params
+    ) -> tuple[str | None, _Answer | None]:
+        """The workspace the call's token belongs to, or Slack's refusal (installs.py)."""
         authorization = headers.get("authorization", "")
         if authorization:
             token = authorization.removeprefix("Bearer").strip()
         else:
             token = str(params.get("token") or "")
-        if not token:
-            return _Answer(200, {"ok": False, "error": "not_authed"}, {})
-        if token != self.token:
-            return _Answer(200, {"ok": False, "error": "invalid_auth"}, {})
-        return None
+        return self._check_token(token)
 
     def _check_scope(self, method: str, params: Params) -> _Answer | None:
         if method in CONVERSATION_SCOPES:
