@@ -19,7 +19,7 @@ from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.serve import serve_http, serve_socket_mode, serve_worker
 from bot.settings import MissingCredentials, Settings
-from bot.slack.blocks.digest import digest_figures, digest_message
+from bot.slack.blocks.digest import digest_text
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
 from bot.wiring import build_runtime, listener_client
@@ -114,9 +114,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         state = "posted" if outcome.posted else "would post"
         print(f"{facts.channel} ({facts.scheduled_for.isoformat()}): {state}")
         if args.dry_run:
-            print(digest_message(facts.payload)["text"])
-            print()
-            print(digest_figures(facts.payload)["text"])
+            print(digest_text(facts.payload))
     if not outcomes:
         print("No digest is due (or it was already posted).")
     return 0

@@ -207,4 +207,4 @@ def test_first_claim_estimate_and_commitment(engine: Engine, config: LiaisonConf
     # The full figures are the reply in the digest's thread.
     blocks = str(digest_figures(facts.payload)["blocks"])
     for label in ("Claimed", "Estimated", "Committed"):
-        assert f"{label}: *1* = (last week 1)" in blocks
+        assert f"{label}: *1* (last week 1)" in blocks

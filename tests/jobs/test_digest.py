@@ -48,7 +48,7 @@ def test_the_digest_posts_its_numbers_and_chart_at_its_moment(liaison: Liaison, 
     # One line for the pair, each figure marked against last week.
     assert (
         "*Sales → Engineering*: 2 opened ↑ (was 0) · 1 delivered ↑ better (was 0) · "
-        "on time 100% · 0 overdue = · 0 at risk ="
+        "on time 100% · 0 overdue · 0 at risk"
     ) in blocks
     assert "Opened: *2*" not in blocks  # the full figures are in the thread
     assert "Oldest unclaimed" in blocks and "Still waiting" in blocks
@@ -61,7 +61,7 @@ def test_the_digest_posts_its_numbers_and_chart_at_its_moment(liaison: Liaison, 
     figures = str(reply.params["blocks"])
     assert "Opened: *2* ↑ (last week 0)" in figures
     assert "Delivered: *1* ↑ better (last week 0)" in figures
-    assert "Declined: *0* = (last week 0)" in figures
+    assert "Declined: *0* (last week 0)" in figures
     assert "On time: *100%* (last week —)" in figures
     assert "Dates promised before an estimate: *1* ↑ worse (last week 0)" in figures
     assert "Opened: 2 ↑ (last week 0)" in reply.params["text"]

@@ -20,14 +20,15 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.dates import plain_day
 
-MARKS = {"up": "↑", "down": "↓", "same": "="}
+# No mark for a figure that reads the same both weeks (equal as shown).
+MARKS = {"up": "↑", "down": "↓"}
 # Lines per section of the compact summary: well within a section's text limit.
 LINES_PER_SECTION = 10
 
 
 def _mark(key: str, now: Any, before: Any) -> str:
     """An arrow and whether the move is better or worse ("↓ worse"), an arrow alone for a
-    figure that is neither, "=" for one the same as shown, nothing when a week lacks it."""
+    figure that is neither, nothing for one that reads the same or that a week lacks."""
     moved = change(key, now, before)
     arrow = MARKS.get(moved.direction or "", "")
     return f"{arrow} {moved.verdict}" if moved.verdict else arrow
@@ -61,7 +62,7 @@ def _compact(pair: dict[str, Any], names: dict[str, str], *, bold: bool = True) 
     parts = []
     for key in COMPACT:
         mark = _mark(key, this[key], last[key])
-        was = f" (was {figure(key, last[key])})" if mark not in ("", "=") else ""
+        was = f" (was {figure(key, last[key])})" if mark else ""
         value = figure(key, this[key])
         shown = f"{words[key]} {value}" if key == "on_time_rate" else f"{value} {words[key]}"
         parts.append(f"{shown} {mark}{was}".strip())
@@ -156,6 +157,16 @@ def digest_message(payload: dict[str, Any]) -> dict[str, Any]:
     # However many pairs, the summary leaves room for what is urgent.
     blocks = blocks[: MAX_MESSAGE_BLOCKS - len(tail)] + tail
     return {"text": "\n".join(fallback), "blocks": blocks}
+
+
+def digest_text(payload: dict[str, Any]) -> str:
+    """The digest as plain text, as `liaison digest --dry-run` prints it: the headline, one line
+    per department pair, then the full figures of its thread reply."""
+    names = payload.get("names", {})
+    _, dates = _period(payload)
+    lines = [f"Weekly digest {dates}.", *headline(payload), ""]
+    lines += [_compact(pair, names, bold=False) for pair in payload["pairs"]]
+    return "\n".join([*lines, "", digest_figures(payload)["text"]])
 
 
 def digest_figures(payload: dict[str, Any]) -> dict[str, Any]:
