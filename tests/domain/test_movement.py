@@ -3,12 +3,20 @@ department pairs whose every score is worked out by hand (bot/domain/movement.py
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
+from bot.config import LiaisonConfig
+from bot.domain.digest import build_digest
 from bot.domain.movement import METRICS, Change, change, headline, movements
 from bot.slack.blocks.digest import digest_figures, digest_message
+from tests.conftest import ENGINEER
+from tests.domain.test_metrics import History, berlin
 from tests.fakes.slack.blockkit import block_errors
 
 NAMES = {
@@ -186,3 +194,27 @@ def test_within_block_kit_limits_however_many_pairs() -> None:
     assert block_errors(full["blocks"], "blocks", 50) == []
     assert "Most urgent" in str(message["blocks"][-3:])
     assert "more pairs: `liaison stats` has them all" in str(full["blocks"][-1])
+
+
+def test_the_headline_of_a_digest_built_from_a_history(engine: Engine, config: LiaisonConfig):
+    """Last week six requests came with a date already promised, each committed for Wednesday 2
+    December; none is delivered, so by this digest all six are overdue (0 → 6: 6 / √6 = 2.45).
+    This week two are filed, one with a promised date (6 → 1: 5 / √7 = 1.89; opened 6 → 2:
+    4 / √8 = 1.41)."""
+    with Session(engine) as session, session.begin():
+        h = History(session, config)
+        for _ in range(6):
+            request = h.file(berlin(11, 24, 10), promised_to_client=True)
+            h.claim(request, berlin(11, 24, 11), ENGINEER)
+            h.estimate(request, berlin(11, 24, 12), ENGINEER, 2)
+            h.commit(request, berlin(11, 24, 12), date(2026, 12, 2))
+        h.file(berlin(12, 1, 10), promised_to_client=True)
+        h.file(berlin(12, 1, 11))
+    with Session(engine) as session:
+        end = datetime(2026, 12, 7, 9, tzinfo=ZoneInfo("America/New_York"))
+        facts = build_digest(session, config=config, digest=config.digests[0], scheduled_for=end)
+    assert headline(facts.payload) == [
+        "Overdue up from 0 to 6 (worse).",
+        "Dates promised before an estimate down from 6 to 1 (better).",
+        "Opened down from 6 to 2.",
+    ]
