@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.domain import outbox
 from bot.domain.models import DigestRun, OutboxMessage
 from bot.jobs.digest import post_digests
-from tests.conftest import DIGEST_CHANNEL, ENGINEER, Liaison
+from tests.conftest import DIGEST_CHANNEL, ENG_LEAD, ENGINEER, Liaison
 from tests.slack.helpers import file_request, react
 
 MONDAY_9_NEW_YORK = datetime(2026, 12, 7, 14, 0, tzinfo=UTC)
@@ -107,6 +107,9 @@ def test_the_full_figures_fail_with_the_digest(liaison: Liaison, db) -> None:
     assert states[outbox.WEEKLY_DIGEST] == ("failed", "is_archived")
     assert states[outbox.DIGEST_FIGURES][0] == "failed"
     assert "never posted" in states[outbox.DIGEST_FIGURES][1]
+    liaison.runtime.outbox.send_due()  # the notices queued on the way
+    [told] = liaison.fake.calls_to("chat.postMessage", channel=ENG_LEAD)
+    assert "the weekly digest" in told.params["text"] and "is_archived" in told.params["text"]
 
 
 def test_posted_once_however_often_the_job_runs(liaison: Liaison, db) -> None:
