@@ -163,6 +163,15 @@ def enqueue_reply(
     )
 
 
+def parent_failed(session: Session, effect: OutboxMessage) -> bool:
+    """True for a reply queued under a message that failed (or is gone)."""
+    parent_id = (effect.payload or {}).get(REPLY_TO)
+    if parent_id is None:
+        return False
+    parent = session.get(OutboxMessage, parent_id)
+    return parent is None or parent.status == "failed"
+
+
 def refresh_card(
     session: Session, request: Request, others: Iterable[str] = (), *, now: datetime
 ) -> None:
