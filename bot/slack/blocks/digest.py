@@ -39,10 +39,10 @@ def _table(pair: dict[str, Any], *, bold: bool = True) -> str:
     star = "*" if bold else ""
     lines = []
     for key, metric in METRICS.items():
-        mark = _mark(key, this[key], last[key])
+        mark = f" {_mark(key, this[key], last[key])}".rstrip()
         lines.append(
-            f"{metric.label}: {star}{figure(key, this[key])}{star} {mark} "
-            f"(last week {figure(key, last[key])})".replace("  ", " ")
+            f"{metric.label}: {star}{figure(key, this[key])}{star}{mark} "
+            f"(last week {figure(key, last[key])})"
         )
     return "\n".join(lines)
 
