@@ -1,4 +1,6 @@
-"""The weekly digest as Block Kit, with a fallback text that carries the key numbers."""
+"""The weekly digest as Block Kit, with a fallback text that carries the key numbers: the
+message (headline, one line per department pair, what is urgent), the full figures of its thread
+reply, and both as plain text for `liaison digest --dry-run`."""
 
 from __future__ import annotations
 
