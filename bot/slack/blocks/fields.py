@@ -7,32 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from bot.config import WEEKDAYS
-from bot.slack.blocks.common import Block, option, plain
+from bot.slack.blocks.common import option, plain
 
 VALUE = "value"
 TEXT_LENGTH = 100
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def input_block(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    hint: str | None = None,
-    optional: bool = False,
-) -> Block:
-    """An input block for one field of a settings modal."""
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "optional": optional,
-        "element": element,
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
 
 
 def text_element(initial: str, placeholder: str) -> dict[str, Any]:

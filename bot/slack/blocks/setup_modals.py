@@ -8,12 +8,11 @@ from typing import Any
 
 from bot.config import WEEKDAYS, Department, Digest, Problem
 from bot.slack import text
-from bot.slack.blocks.common import Block, option, plain
+from bot.slack.blocks.common import Block, input_block, option, plain
 from bot.slack.blocks.fields import (
     DAY_NAMES,
     ViewValues,
     channel_element,
-    input_block,
     text_element,
     time_element,
     usergroup_element,
