@@ -23,7 +23,7 @@ from bot.jobs.trends import post_trends
 from bot.runtime import Runtime
 from bot.serve import serve_socket_mode, serve_worker
 from bot.settings import Settings
-from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.digest import digest_text
 from bot.slack.blocks.trends import trends_message
 from bot.slack.installations import forget_team
 from bot.slack.manifest import bot_scopes
@@ -46,7 +46,7 @@ def digest(settings: Settings, args: argparse.Namespace) -> int:
         state = "posted" if outcome.posted else "would post"
         print(f"{facts.channel} ({facts.scheduled_for.isoformat()}): {state}")
         if args.dry_run:
-            print(digest_message(facts.payload)["text"])
+            print(digest_text(facts.payload))
     if not outcomes:
         print("No digest is due (or it was already posted).")
     return 0

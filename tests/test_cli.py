@@ -165,6 +165,17 @@ def test_stats_nudge_and_digest_commands(
     assert "0 nudges; would send 0 messages." in capsys.readouterr().out
     assert main(["digest", "--dry-run"]) == 0
     assert "No digest is due" in capsys.readouterr().out
+    # Monday 09:00 in New York: the headline, one line per pair, then the full figures.
+    assert main(["digest", "--dry-run", "--at", "2026-12-07T14:00:00Z"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].endswith("would post")
+    assert printed[1] == "Weekly digest 2026-11-30 – 2026-12-07."
+    assert printed[2].startswith("A steady week: no figure moved")
+    assert printed[4] == (
+        "Sales → Engineering: 0 opened · 0 delivered · on time — · 0 overdue · 0 at risk"
+    )
+    assert "Full figures, 2026-11-30 – 2026-12-07." in printed
+    assert "Median hours to claim: — (last week —)" in printed
     assert main(["nudge"]) == 2  # sending needs the Slack credentials
     assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
 

@@ -210,7 +210,8 @@ def _calibration(
 def _weekly(
     session: Session, in_scope: Any, calendars: Calendars, end: datetime
 ) -> list[dict[str, Any]]:
-    """Opened and delivered per week for the chart, oldest week first, and the on-time rate."""
+    """Opened and delivered per week for the chart, oldest week first, and the on-time rate
+    (with how many deliveries had a committed date, which the headline weighs it by)."""
     weeks = []
     delivered = aliased(RequestEvent)
     dates = DepartmentDates(calendars, _FULFILLING.key)
@@ -252,6 +253,7 @@ def _weekly(
                 "opened": int(opened or 0),
                 "delivered": int(row[0]),
                 "on_time_rate": (row[2] / row[1]) if row[1] else None,
+                "dated": int(row[1]),  # the deliveries the rate is over
             }
         )
     return weeks

@@ -40,6 +40,7 @@ NUDGE = "nudge"  # a reminder in the card's thread
 NUDGE_DIGEST = "nudge_digest"  # one DM listing every reminder for its recipient in a pass
 WEEKLY_DIGEST = "weekly_digest"  # the weekly cross-team digest in a shared channel
 DIGEST_CHART = "digest_chart"  # its chart, uploaded as an image right after it
+DIGEST_FIGURES = "digest_figures"  # its full figures, a reply in its thread
 TRENDS = "trends"  # the monthly twelve-week trends in a digest channel
 TRENDS_CHART = "trends_chart"  # one of its charts (`payload["series"]`), uploaded after it
 DELIVERY_FAILED = "delivery_failed"  # tells a lead that Slack refused an effect for good
@@ -59,6 +60,7 @@ TEMPLATES: dict[str, str] = {
     NUDGE_DIGEST: MESSAGE,
     WEEKLY_DIGEST: MESSAGE,
     DIGEST_CHART: FILE,
+    DIGEST_FIGURES: MESSAGE,
     TRENDS: MESSAGE,
     TRENDS_CHART: FILE,
     DELIVERY_FAILED: MESSAGE,
@@ -132,6 +134,46 @@ def enqueue_message(
         payload=payload,
         due=due,
     )
+
+
+# The payload key of a reply in the thread of a message queued before it (not a card's thread):
+# the outbox id of that message, whose ts the reply waits for.
+REPLY_TO = "reply_to"
+
+
+def enqueue_reply(
+    session: Session,
+    parent: OutboxMessage,
+    *,
+    template: str,
+    now: datetime,
+    payload: dict[str, Any] | None = None,
+    due: datetime | None = None,
+) -> OutboxMessage:
+    """Queue a message rendered from `template` as a reply in the thread of `parent` (a message
+    about no request, queued in the same transaction): it is sent once `parent` is, under it."""
+    if parent.request_id is not None or TEMPLATES.get(parent.template or "") != MESSAGE:
+        raise UnknownEffect("only a message about no request takes a queued reply")
+    session.flush()  # the parent's id
+    return enqueue_message(
+        session,
+        workspace_id=parent.workspace_id,
+        template=template,
+        channel=parent.channel,
+        in_thread=True,
+        payload={**(payload or {}), REPLY_TO: parent.id},
+        now=now,
+        due=due,
+    )
+
+
+def parent_failed(session: Session, effect: OutboxMessage) -> bool:
+    """True for a reply queued under a message that failed (or is gone)."""
+    parent_id = (effect.payload or {}).get(REPLY_TO)
+    if parent_id is None:
+        return False
+    parent = session.get(OutboxMessage, parent_id)
+    return parent is None or parent.status == "failed"
 
 
 def refresh_card(

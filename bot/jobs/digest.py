@@ -88,7 +88,7 @@ def _post_digest(
             workspace_id=workspace.workspace_id,
         )
         if not dry_run:
-            for template in (outbox.WEEKLY_DIGEST, outbox.DIGEST_CHART):
+            message, _chart = (
                 outbox.enqueue_message(
                     session,
                     workspace_id=workspace.workspace_id,
@@ -98,4 +98,15 @@ def _post_digest(
                     now=now,
                     due=runtime.clock(),
                 )
+                for template in (outbox.WEEKLY_DIGEST, outbox.DIGEST_CHART)
+            )
+            # The full figures, in the digest's thread once it is posted.
+            outbox.enqueue_reply(
+                session,
+                message,
+                template=outbox.DIGEST_FIGURES,
+                payload=facts.payload,
+                now=now,
+                due=runtime.clock(),
+            )
     return DigestOutcome(facts=facts, posted=not dry_run)

@@ -22,7 +22,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
-from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.digest import digest_figures, digest_message
 from bot.slack.blocks.dm import FEEDBACK, answer_actions, decision_actions, decision_buttons
 from bot.slack.blocks.nudges import snooze_menu
 from bot.slack.blocks.trends import (
@@ -359,6 +359,11 @@ def _weekly_digest(r: Rendering) -> dict[str, Any]:
     return digest_message(r.facts)
 
 
+@renderer(outbox.DIGEST_FIGURES)
+def _digest_figures(r: Rendering) -> dict[str, Any]:
+    return digest_figures(r.facts)
+
+
 @renderer(outbox.DIGEST_CHART)
 def _digest_chart(r: Rendering) -> dict[str, Any]:
     # A file, not a message: the outbox uploads it (files_upload_v2) into the channel.
@@ -394,6 +399,7 @@ _WHAT = {
     outbox.CARD: "the request card",
     outbox.WEEKLY_DIGEST: "the weekly digest",
     outbox.DIGEST_CHART: "the weekly digest's chart",
+    outbox.DIGEST_FIGURES: "the weekly digest's full figures",
     outbox.TRENDS: "the monthly trends",
     outbox.TRENDS_CHART: "a chart of the monthly trends",
 }

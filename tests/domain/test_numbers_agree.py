@@ -23,7 +23,7 @@ from bot.domain.lifecycle import Status
 from bot.domain.metrics import PairStats, compute_stats
 from bot.domain.models import Request, RequestEvent
 from bot.domain.nudges import NudgeKind, NudgePlanner
-from bot.slack.blocks.digest import digest_message
+from bot.slack.blocks.digest import digest_figures, digest_message
 from bot.slack.chart import weekly_chart
 from tests.conftest import ENGINEER, ENGINEER_2
 from tests.domain.test_metrics import History, berlin
@@ -204,6 +204,7 @@ def test_first_claim_estimate_and_commitment(engine: Engine, config: LiaisonConf
     facts = digest_at(engine, config, DIGEST_AT)
     [pair] = facts.payload["pairs"]
     assert (pair["this"]["claimed"], pair["last"]["claimed"]) == (1, 1)
-    blocks = str(digest_message(facts.payload)["blocks"])
+    # The full figures are the reply in the digest's thread.
+    blocks = str(digest_figures(facts.payload)["blocks"])
     for label in ("Claimed", "Estimated", "Committed"):
-        assert f"{label}: *1* = (last week 1)" in blocks
+        assert f"{label}: *1* (last week 1)" in blocks

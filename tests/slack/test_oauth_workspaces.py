@@ -101,13 +101,17 @@ def test_each_workspace_set_up_gets_its_own_digest_with_its_own_numbers(
     assert post_digests(liaison.runtime) == []  # once each
     assert len(db.scalars(select(DigestRun)).all()) == 2
 
-    posts = [
+    sent = [
         post
         for post in liaison.fake.calls_to("chat.postMessage", channel=DIGEST_CHANNEL)
         if post.response["ok"]
     ]
+    # Each workspace's digest, and its full figures in its own thread.
+    posts = [post for post in sent if "thread_ts" not in post.params]
+    replies = [post for post in sent if "thread_ts" in post.params]
     by_team = {post.team_id: post.params for post in posts}
     assert sorted(by_team) == [TEAM_ID, GLOBEX] and len(posts) == 2
+    assert sorted(reply.team_id for reply in replies) == [TEAM_ID, GLOBEX]
     acme, theirs = (json.dumps(by_team[t]) for t in (TEAM_ID, GLOBEX))
     assert "Sales → Engineering: 2 opened" in by_team[TEAM_ID]["text"]
     assert "Sales → Engineering: 1 opened" in by_team[GLOBEX]["text"]

@@ -95,6 +95,27 @@ def quote_section(label: str, user_text: str) -> Block:
     return section(prefix + text.quote(user_text, SECTION_TEXT - len(prefix)))
 
 
+def input_block(
+    block_id: str,
+    label: str,
+    element: dict[str, Any],
+    *,
+    hint: str | None = None,
+    optional: bool = False,
+) -> Block:
+    """An input block of a modal holding `element` (which carries its own action id)."""
+    block: Block = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "optional": optional,
+        "element": element,
+    }
+    if hint:
+        block["hint"] = plain(hint)
+    return block
+
+
 def button(label: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
     element: dict[str, Any] = {
         "type": "button",

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.config.models import WEEKDAYS, Department, Role
 from bot.slack.blocks.common import Block, option, plain
+from bot.slack.blocks.fields import channel_element, users_element, weekday_checkboxes
 from bot.slack.blocks.forms import (
     field,
     read_conversation,
@@ -19,7 +20,6 @@ from bot.slack.blocks.forms import (
     read_text,
     read_users,
     text_input,
-    weekday_options,
     zone_select,
 )
 from bot.slack.ids import SettingsIds
@@ -70,22 +70,10 @@ def department_modal(
     }
     if d is not None:
         role["initial_option"] = option(_ROLES[d.role], d.role.value)
-    intake: dict[str, Any] = {
-        "type": "conversations_select",
-        "filter": {"include": ["public", "private"]},
-    }
-    members: dict[str, Any] = {"type": "multi_users_select"}
-    leads: dict[str, Any] = {"type": "multi_users_select"}
-    if d is not None:
-        if d.intake_channel:
-            intake["initial_conversation"] = d.intake_channel
-        if d.members:
-            members["initial_users"] = list(d.members)
-        if d.leads:
-            leads["initial_users"] = list(d.leads)
-    workdays = d.workdays if d is not None else WEEKDAYS[:5]
-    days: dict[str, Any] = {"type": "checkboxes", "options": weekday_options()}
-    days["initial_options"] = [o for o in weekday_options() if o["value"] in workdays]
+    # The pickers the setup's department steps show too.
+    intake = channel_element(d.intake_channel if d else None)
+    members, leads = users_element(d.members if d else ()), users_element(d.leads if d else ())
+    days = weekday_checkboxes(d.workdays if d is not None else WEEKDAYS[:5])
     blocks: list[Block] = [
         field(NAME, "Name", text_input(d.name if d else None, max_length=NAME_LENGTH)),
         field(ROLE, "What it does with requests", role),

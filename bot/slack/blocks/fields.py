@@ -6,33 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.config import WEEKDAYS
-from bot.slack.blocks.common import Block, option, plain
+from bot.slack.blocks.common import option, plain
+from bot.slack.blocks.forms import weekday_options
 
 VALUE = "value"
 TEXT_LENGTH = 100
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def input_block(
-    block_id: str,
-    label: str,
-    element: dict[str, Any],
-    *,
-    hint: str | None = None,
-    optional: bool = False,
-) -> Block:
-    """An input block for one field of a settings modal."""
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "optional": optional,
-        "element": element,
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
 
 
 def text_element(initial: str, placeholder: str) -> dict[str, Any]:
@@ -97,7 +75,7 @@ def time_element(initial: str) -> dict[str, Any]:
 
 def weekday_checkboxes(initial: tuple[str, ...]) -> dict[str, Any]:
     """A checkbox per day of the week, the config file's names ("mon") as values."""
-    options = [option(DAY_NAMES[i], day) for i, day in enumerate(WEEKDAYS)]
+    options = weekday_options()
     return {
         "type": "checkboxes",
         "action_id": VALUE,

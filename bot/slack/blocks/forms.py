@@ -9,7 +9,7 @@ from typing import Any
 from bot.config import Problem
 from bot.config.models import WEEKDAYS
 from bot.slack import text
-from bot.slack.blocks.common import Block, option, plain
+from bot.slack.blocks.common import Block, input_block, option, plain
 from bot.slack.ids import SettingsIds
 
 # The zones offered in a time zone menu (a zone already chosen is offered too).
@@ -56,16 +56,8 @@ def field(
     block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
 ) -> Block:
     """An input block whose element's action id is `SettingsIds.value`."""
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "optional": optional,
-        "element": {**element, "action_id": SettingsIds.value},
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
+    element = {**element, "action_id": SettingsIds.value}
+    return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
 def text_input(

@@ -10,7 +10,7 @@ from bot.config import LiaisonConfig
 from bot.domain.realistic import Realistic
 from bot.domain.requests import MAX_CLIENT, MAX_DETAILS, MAX_IMPACT, MAX_TITLE, RequestDraft
 from bot.slack import text
-from bot.slack.blocks.common import Block, context, link, option, plain
+from bot.slack.blocks.common import Block, context, input_block, link, option, plain
 from bot.slack.blocks.promise import at_risk_warning, realistic_hint
 from bot.slack.ids import EditModal, Intake
 
@@ -52,16 +52,7 @@ def _text_input(
         element["initial_value"] = initial[:max_length]
     if placeholder:
         element["placeholder"] = plain(placeholder)
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "optional": optional,
-        "element": element,
-    }
-    if hint:
-        block["hint"] = plain(hint)
-    return block
+    return input_block(block_id, label, element, optional=optional, hint=hint)
 
 
 def _radio(
@@ -271,7 +262,7 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
         details=typed(Intake.details),
         client=typed(Intake.client),
         impact=typed(Intake.impact),
-        desired_date=_date(element(Intake.desired_date).get("selected_date")),
+        desired_date=picked_date(element(Intake.desired_date).get("selected_date")),
         hard_deadline=chosen(Intake.deadline) == HARD,
         promised_to_client=chosen(Intake.promised) == YES,
         fulfilling_department=department,
@@ -312,7 +303,8 @@ def _string(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _date(value: object) -> date | None:
+def picked_date(value: object) -> date | None:
+    """The day a date picker of a submitted view holds ("YYYY-MM-DD"); None when not one."""
     if not isinstance(value, str):
         return None
     try:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.config import WEEKDAYS, Department, Digest, LiaisonConfig
+from bot.config import Department, Digest, LiaisonConfig
 from bot.slack import text
 from bot.slack.blocks.common import (
     Block,
@@ -19,7 +19,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
-from bot.slack.blocks.fields import DAY_NAMES
+from bot.slack.blocks.forms import DAY_NAMES
 from bot.slack.ids import Setup
 
 # Until a department can ask and one can do the work; `/request` says the same.
@@ -113,7 +113,7 @@ def _department_lines(department: Department) -> str:
         lines.append(f"Intake channel: {channel(department.intake_channel)}")
     lines.append("Leads: " + (", ".join(map(user, department.leads)) or "none"))
     if department.is_fulfiller:
-        days = ", ".join(DAY_NAMES[WEEKDAYS.index(day)][:3] for day in department.workdays)
+        days = ", ".join(DAY_NAMES[day][:3] for day in department.workdays)
         lines.append(f"Hours: {department.business_hours} {department.timezone or 'UTC'}, {days}")
     return "\n".join(lines)
 
@@ -128,5 +128,5 @@ def _members(department: Department) -> str:
 
 
 def _digest_lines(digest: Digest) -> str:
-    day = DAY_NAMES[digest.weekday_number]
+    day = DAY_NAMES[digest.weekday]
     return f"{channel(digest.channel)}, {day}s at {digest.time} {digest.timezone or 'UTC'}"

@@ -8,21 +8,19 @@ from typing import Any
 
 from bot.config import WEEKDAYS, Department, Digest, Problem
 from bot.slack import text
-from bot.slack.blocks.common import Block, option, plain
+from bot.slack.blocks.common import Block, input_block, option, plain
 from bot.slack.blocks.fields import (
-    DAY_NAMES,
     ViewValues,
     channel_element,
-    input_block,
     text_element,
     time_element,
     usergroup_element,
     users_element,
     weekday_checkboxes,
 )
+from bot.slack.blocks.forms import DAY_NAMES, ERROR_TEXT, weekday_options
 from bot.slack.ids import Setup
 
-ERROR_TEXT = 150
 DEFAULT_HOURS = ("09:00", "17:00")
 DEFAULT_NAMES = {Setup.asking: "Sales", Setup.doing: "Engineering"}
 TITLES = {Setup.asking: "The asking team", Setup.doing: "The doing team", Setup.digest: "Digest"}
@@ -137,8 +135,8 @@ def digest_modal(digest: Digest | None, *, timezone: str) -> dict[str, Any]:
             {
                 "type": "static_select",
                 "action_id": Setup.value,
-                "options": [option(DAY_NAMES[i], day) for i, day in enumerate(WEEKDAYS)],
-                "initial_option": option(DAY_NAMES[WEEKDAYS.index(weekday)], weekday),
+                "options": weekday_options(),
+                "initial_option": option(DAY_NAMES[weekday], weekday),
             },
         ),
         input_block(Setup.time, "Time", time_element(digest.time if digest else "09:00")),

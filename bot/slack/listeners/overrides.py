@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -16,7 +15,7 @@ from bot.domain.lifecycle import Status, Surface
 from bot.domain.models import Request
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
-from bot.slack.blocks.intake import typed_value, view_metadata
+from bot.slack.blocks.intake import picked_date, typed_value, view_metadata
 from bot.slack.blocks.overrides import (
     CLOSE_CHOICES,
     close_modal,
@@ -126,7 +125,7 @@ def register(app: App, runtime: Runtime) -> None:
     @app.view(LeadActions.commit_date_callback)
     def on_commit_date(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         lead, reason = body["user"]["id"], typed_value(view, LeadActions.reason)
-        day = _date(_chosen(view, LeadActions.date, "selected_date"))
+        day = picked_date(_chosen(view, LeadActions.date, "selected_date"))
         errors = {}
         if day is None:
             errors[LeadActions.date] = MISSING_DATE
@@ -192,12 +191,3 @@ def _chosen(view: dict[str, Any], block_id: str, key: str) -> Any:
     element = block.get(LeadActions.value) if isinstance(block, dict) else None
     found = element.get(key) if isinstance(element, dict) else None
     return found if isinstance(found, (str, dict)) and found else None
-
-
-def _date(value: object) -> date | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None

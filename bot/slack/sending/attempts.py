@@ -203,6 +203,8 @@ class Attempts:
         lead who cannot be reached does not start a loop)."""
         if row.template == outbox.DELIVERY_FAILED or row.kind == outbox.HOME:
             return  # nor about a Home tab: it is published again at the next change or visit
+        if outbox.parent_failed(session, row):
+            return  # a reply under a message that failed: that failure was told
         request = session.get(Request, row.request_id) if row.request_id else None
         config = self._config_of(session, row.workspace_id)
         if request is not None:

@@ -17,7 +17,7 @@ from bot.config import LiaisonConfig
 from bot.config.store import SettingsStore
 from bot.domain import outbox
 from bot.domain.home import expanded_sections, home_for
-from bot.domain.models import HomeVisit, Workspace
+from bot.domain.models import HomeVisit, OutboxMessage, Workspace
 from bot.domain.usergroups import directory_for_workspace
 from bot.slack.blocks.card import card_message
 from bot.slack.blocks.home import home_view
@@ -27,7 +27,7 @@ from bot.slack.messages import Rendering, render
 from bot.slack.permissions import Permissions
 from bot.slack.sending import recovery
 from bot.slack.sending.effects import Effect, Sender, SendResult
-from bot.slack.sending.transport import NETWORK_ERRORS, Failed, error_code
+from bot.slack.sending.transport import NETWORK_ERRORS, Failed, Retry, error_code
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,16 @@ class MessageSender:
     coalesces = False
 
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
-        return render(Rendering(message=effect.row, request=effect.request, config=config))
+        content = render(Rendering(message=effect.row, request=effect.request, config=config))
+        parent_id = effect.row.payload.get(outbox.REPLY_TO) if effect.row.in_thread else None
+        if parent_id is not None:
+            parent = session.get(OutboxMessage, parent_id)
+            content[_PARENT] = (
+                {"status": parent.status, "channel": parent.channel, "ts": parent.sent_ts}
+                if parent is not None
+                else None
+            )
+        return content
 
     def conversation(self, effect: Effect) -> str | None:
         return _destination(effect)[0]
@@ -89,9 +98,8 @@ class MessageSender:
         earlier = recovery.earlier_post(client, effect, channel, thread_ts)
         if earlier is not None:
             return SendResult(earlier[1])
-        _, ts = recovery.post(
-            client, effect, channel=channel, thread_ts=thread_ts, **effect.content
-        )
+        content = {k: v for k, v in effect.content.items() if k != _PARENT}
+        _, ts = recovery.post(client, effect, channel=channel, thread_ts=thread_ts, **content)
         return SendResult(ts)
 
 
@@ -220,9 +228,24 @@ def _destination(effect: Effect) -> tuple[str, str | None]:
         if not row.channel:
             raise Failed("the message has no channel")
         return row.channel, None
+    if outbox.REPLY_TO in row.payload:
+        return _parent_thread(effect.content.get(_PARENT))
     if request is None or not request.card_ts or not request.card_channel:
         raise Failed("the request's card was never posted, so it has no thread")
     return request.card_channel, request.card_ts
+
+
+# What a reply's builder found of the message it replies to (its status, channel and ts).
+_PARENT = "_parent"
+
+
+def _parent_thread(parent: dict[str, Any] | None) -> tuple[str, str]:
+    """(channel, ts) of the message a reply goes under, once it is posted."""
+    if parent is None or parent["status"] == "failed":
+        raise Failed("the message it replies to was never posted, so it has no thread")
+    if not parent["ts"] or not parent["channel"]:
+        raise Retry("waiting for the message it replies to")
+    return parent["channel"], parent["ts"]
 
 
 def _card_fields(client: WebClient, request_id: int, channel: str, ts: str) -> dict[str, Any]:
