@@ -8,9 +8,10 @@ fast the team really finishes requests, and how many are ahead:
    team's newest `WINDOW` deliveries (the same measure as calibration's). Those are real
    durations, so calibration is already in them.
 2. **Throughput.** How many requests the team delivers per working day: those deliveries'
-   count over the whole workdays (bot/domain/calendar.py `workdays_until`, holidays left out)
-   from the local date of the oldest of them to today (at least one). Counting up to today,
-   not to the newest delivery, lets a team that stopped delivering look slower, not faster.
+   count over the business time (bot/domain/calendar.py: hours, workdays, holidays) from the
+   oldest of them to now, in working days (at least a business hour). Counting up to now, not
+   to the newest delivery, lets a team that stopped delivering look slower, not faster; a busy
+   team's 50 deliveries may span half a day, which is still its pace.
 3. **The queue ahead.** The fulfilling department's open requests someone has taken on
    (claimed, estimated, at risk or committed), less the stalled ones: no event for more than
    `STALL_FACTOR` × the typical size in whole workdays (and at least `STALL_MIN_DAYS`). A
@@ -112,11 +113,13 @@ def realistic_date(
         session, calendar, department_id=department_id, today=today, stale_after=stale_after
     )
     people = max(1, len(holders | delivered_by))
+    hour = 60 / calendar.workday_minutes  # a business hour, in working days
     if enough and oldest is not None:
-        span = max(1, calendar.workdays_until(calendar.local_date(oldest), today))
-        per_day = len(durations) / span
+        # Business time since the oldest of them, at least a business hour.
+        per_day = len(durations) / max(calendar.working_days_between(oldest, now), hour)
     else:
-        per_day = people / typical
+        # One typical request at a time per person (an estimate of 0 days counts an hour).
+        per_day = people / max(typical, hour)
     queue_days = ahead / per_day
     days = max(typical, queue_days)
     done = project_delivery(calendar, now=now, queued_days=0.0, estimate_days=days)

@@ -109,3 +109,16 @@ def test_closed_requests_are_not_ahead(engine: Engine, config: LiaisonConfig) ->
         flow.cancel(request, request.requester_id, R)
     figure = realistic_at(engine, config, datetime(2026, 11, 2, 8, tzinfo=UTC))
     assert figure.ahead == 0
+
+
+def test_estimates_of_nothing_leave_a_date(engine: Engine, config: LiaisonConfig) -> None:
+    with transaction(make_session_factory(engine)) as session:
+        request = file(session, config, MONDAY)
+        flow = workflow_at(session, config, MONDAY)
+        flow.claim(request, ENGINEER, R)
+        flow.estimate(request, ENGINEER, 0, R)
+    figure = realistic_at(engine, config, MONDAY)
+    # A typical size of 0 days counts a business hour of throughput: one request an hour, done
+    # within the hour, today.
+    assert (figure.typical_days, figure.ahead, figure.per_day) == (0, 1, 8)
+    assert figure.date == date(2026, 11, 2)
