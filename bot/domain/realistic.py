@@ -11,7 +11,7 @@ fast the team really finishes requests, and how many are ahead:
    count over the business time (bot/domain/calendar.py: hours, workdays, holidays) from the
    oldest of them to now, in working days (at least a business hour). Counting up to now, not
    to the newest delivery, lets a team that stopped delivering look slower, not faster; a busy
-   team's 50 deliveries may span half a day, which is still its pace.
+   team's `WINDOW` deliveries may span half a day, which is still its pace.
 3. **The queue ahead.** The fulfilling department's open requests someone has taken on
    (claimed, estimated, at risk or committed), less the stalled ones: no event for more than
    `STALL_FACTOR` × the typical size in whole workdays (and at least `STALL_MIN_DAYS`). A
@@ -28,11 +28,14 @@ How sure: the number of deliveries the figures come from. Below `MIN_DELIVERIES`
 enough history yet": the typical size is then the median of the team's recent estimates
 (calibrated when the team has any calibration), or `DEFAULT_DAYS` without any, and the
 throughput is a guess of one typical request at a time per person (everyone who holds a
-request of the queue or delivered one: people ÷ typical size a day).
+request of the queue or delivered one: people ÷ typical size a day, a typical size of nothing
+counting a business hour).
 
 Every query is bounded: the open queue (an index on the status; each request's newest event
 through `ix_request_events_request_at`), the newest `WINDOW` deliveries
-(`ix_requests_status_delivered`) and the newest `WINDOW` estimates.
+(`ix_requests_status_delivered`) and the newest `WINDOW` estimates. The business time since
+the oldest delivery is walked day by day: a few days for a busy team, a few hundred for one
+whose last `WINDOW` deliveries took years (microseconds a day).
 """
 
 from __future__ import annotations
