@@ -197,7 +197,14 @@ def _digest_runs(config: Any) -> list[dict[str, Any]]:
     for digest in config.digests:
         moment = last_scheduled(digest, NOW)
         while moment > NOW - HISTORY:
-            runs.append({"channel": digest.channel, "scheduled_for": moment, "created_at": moment})
+            runs.append(
+                {
+                    "workspace_id": WORKSPACE_ID,
+                    "channel": digest.channel,
+                    "scheduled_for": moment,
+                    "created_at": moment,
+                }
+            )
             moment -= WEEK
     return runs
 

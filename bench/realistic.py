@@ -85,14 +85,16 @@ def measure(backend: str, url: str, runs: int) -> list[Measurement]:
 def table(measurements: Iterable[Measurement], runs: int) -> str:
     header = (
         f"{'backend':<10} {'department':<12} {'median ms':>9} {'queries':>7}  "
-        f"{'realistic':<10} {'ahead':>5} {'deliveries':>10} {'people':>6}  verdict"
+        f"{'realistic':<10} {'ahead':>5} {'stalled':>7} {'per day':>7} {'typical':>7} "
+        f"{'deliveries':>10}  verdict"
     )
     lines = [header, "-" * len(header)]
     for m in measurements:
         f = m.figure
         lines.append(
             f"{m.backend:<10} {m.department:<12} {m.seconds * 1000:>9.1f} {m.queries:>7}  "
-            f"{f.date.isoformat():<10} {f.ahead:>5} {f.deliveries:>10} {f.people:>6}  "
+            f"{f.date.isoformat():<10} {f.ahead:>5} {f.stalled:>7} {f.per_day:>7.2f} "
+            f"{f.typical_days:>7.2f} {f.deliveries:>10}  "
             f"{'PASS' if m.passed else 'FAIL'}"
         )
     lines.append(

@@ -1,28 +1,41 @@
 """The earliest realistic delivery date for a new request, before anyone promises one.
 
-The model, kept simple on purpose so a person can check it by hand:
+The model, kept simple on purpose so a person can check it by hand. Teams hold many requests at
+once, so it does not add up everyone's open work as if done one after the other; it asks how
+fast the team really finishes requests, and how many are ahead:
 
-1. **The queue.** The fulfilling department's open requests someone has taken on (claimed,
-   estimated, at risk or committed) are ahead of a new one. Each counts its estimate,
-   corrected by the team's calibration (bot/domain/calibration.py: how long the team's work
-   really took compared with its estimates), less the whole workdays since its first claim
-   (never below nothing: an overdue request is taken as nearly done); one without an
-   estimate yet counts the typical size below. The total is spread evenly over the team's
-   people: everyone who holds a request of the queue or delivered one of the recent
-   deliveries (at least one person).
-2. **A typical new request.** The median actual working days, first claim to delivery, of the
-   team's most recent deliveries (the same measure as calibration's). Those are real
+1. **A typical new request.** The median actual working days, first claim to delivery, of the
+   team's newest `WINDOW` deliveries (the same measure as calibration's). Those are real
    durations, so calibration is already in them.
-3. **The date.** From now, in the department's business calendar (hours, workdays, holidays,
-   zone: bot/domain/calendar.py), the queue's share plus the typical size; the local date when
-   that work would be done (bot/domain/feasibility.py `project_delivery`).
+2. **Throughput.** How many requests the team delivers per working day: those deliveries'
+   count over the business time (bot/domain/calendar.py: hours, workdays, holidays) from the
+   oldest of them to now, in working days (at least a business hour). Counting up to now, not
+   to the newest delivery, lets a team that stopped delivering look slower, not faster; a busy
+   team's `WINDOW` deliveries may span half a day, which is still its pace.
+3. **The queue ahead.** The fulfilling department's open requests someone has taken on
+   (claimed, estimated, at risk or committed), less the stalled ones: no event for more than
+   `STALL_FACTOR` × the typical size in whole workdays (and at least `STALL_MIN_DAYS`). A
+   request nobody has touched for that long is not being worked on, and the digest and nudges
+   already chase it; it does not hold up a new one.
+4. **The date.** From now, in the department's business calendar (hours, workdays, holidays,
+   zone), the later of two things: the typical size (a new request started at once still takes
+   that long), and the queue ahead ÷ throughput (the team finishes the work ahead of it at the
+   pace it has been finishing work); the local date when that many working days are done
+   (bot/domain/feasibility.py `project_delivery`). Example: 40 ahead, 50 deliveries over the
+   last 25 workdays (2 a day), typical 4 days: max(4, 40 ÷ 2) = 20 working days from now.
 
-How sure: the number of deliveries the typical size comes from. Below `MIN_DELIVERIES` there
-is "not enough history yet": the typical size is then the median of the team's recent
-estimates (calibrated when the team has any calibration), or `DEFAULT_DAYS` without any.
+How sure: the number of deliveries the figures come from. Below `MIN_DELIVERIES` there is "not
+enough history yet": the typical size is then the median of the team's recent estimates
+(calibrated when the team has any calibration), or `DEFAULT_DAYS` without any, and the
+throughput is a guess of one typical request at a time per person (everyone who holds a
+request of the queue or delivered one: people ÷ typical size a day, a typical size of nothing
+counting a business hour).
 
-Every query is bounded: the open queue (an index on the status), the newest
-`WINDOW` deliveries (`ix_requests_status_delivered`) and the newest `WINDOW` estimates.
+Every query is bounded: the open queue (an index on the status; each request's newest event
+through `ix_request_events_request_at`), the newest `WINDOW` deliveries
+(`ix_requests_status_delivered`) and the newest `WINDOW` estimates. The business time since
+the oldest delivery is walked day by day: a few days for a busy team, a few hundred for one
+whose last `WINDOW` deliveries took years (microseconds a day).
 """
 
 from __future__ import annotations
@@ -31,7 +44,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
@@ -50,6 +63,10 @@ WINDOW = 50
 DEFAULT_DAYS = 5.0
 # The requests someone has taken on; a new request waits behind them.
 AHEAD = (Status.CLAIMED, Status.ESTIMATED, Status.AT_RISK, Status.COMMITTED)
+# A request of the queue with no event for more than this many typical sizes is stalled...
+STALL_FACTOR = 3
+# ...and never sooner than after this many workdays without an event.
+STALL_MIN_DAYS = 10
 
 
 @dataclass(frozen=True)
@@ -57,14 +74,16 @@ class Realistic:
     """The earliest realistic date for a new request in one department, and how it was made."""
 
     date: date
-    ahead: int  # requests ahead in the queue
-    deliveries: int  # past deliveries the typical size comes from
+    ahead: int  # requests ahead in the queue the date is based on (stalled ones left out)
+    deliveries: int  # past deliveries the typical size and throughput come from
     enough_history: bool
     # Where the typical size comes from: "deliveries", "estimates" or "default".
     basis: str
     typical_days: float
-    queue_days: float  # the queue's share per person, in working days
-    people: int
+    queue_days: float  # working days the team needs for the queue ahead (ahead ÷ throughput)
+    people: int  # who holds a request of the queue or delivered a recent one (at least one)
+    per_day: float = 0.0  # throughput: requests the team delivers per working day
+    stalled: int = 0  # taken-on requests left out of the queue as stalled
 
     def is_realistic(self, wanted: date) -> bool:
         """Whether `wanted` is on or after the realistic date."""
@@ -75,42 +94,57 @@ def realistic_date(
     *, session: Session, calendar: BusinessCalendar, department_id: int, now: datetime
 ) -> Realistic:
     """The earliest realistic delivery date of a new request filed `now` (see the module)."""
-    durations, delivered_by = _recent_deliveries(
+    durations, delivered_by, oldest = _recent_deliveries(
         session, calendar, department_id=department_id, now=now
     )
-    calibration = department_ratio(session, calendar, department_id=department_id, before=now)
-    ratio = calibration.ratio if calibration else 1.0
-    if len(durations) >= MIN_DELIVERIES:
+    enough = len(durations) >= MIN_DELIVERIES
+    if enough:
         typical, basis = float(median(durations)), "deliveries"
     else:
         estimates = _recent_estimates(session, department_id=department_id)
         if estimates:
+            calibration = department_ratio(
+                session, calendar, department_id=department_id, before=now
+            )
+            ratio = calibration.ratio if calibration else 1.0
             typical, basis = float(median(estimates)) * ratio, "estimates"
         else:
             typical, basis = DEFAULT_DAYS, "default"
-    ahead, remaining, holders = _queue(
-        session, calendar, department_id=department_id, now=now, ratio=ratio, typical=typical
+    today = calendar.local_date(now)
+    stale_after = max(STALL_FACTOR * typical, STALL_MIN_DAYS)
+    ahead, stalled, holders = _queue(
+        session, calendar, department_id=department_id, today=today, stale_after=stale_after
     )
     people = max(1, len(holders | delivered_by))
-    queue_days = remaining / people
-    done = project_delivery(calendar, now=now, queued_days=queue_days, estimate_days=typical)
+    hour = 60 / calendar.workday_minutes  # a business hour, in working days
+    if enough and oldest is not None:
+        # Business time since the oldest of them, at least a business hour.
+        per_day = len(durations) / max(calendar.working_days_between(oldest, now), hour)
+    else:
+        # One typical request at a time per person (an estimate of 0 days counts an hour).
+        per_day = people / max(typical, hour)
+    queue_days = ahead / per_day
+    days = max(typical, queue_days)
+    done = project_delivery(calendar, now=now, queued_days=0.0, estimate_days=days)
     return Realistic(
         date=done,
         ahead=ahead,
         deliveries=len(durations),
-        enough_history=len(durations) >= MIN_DELIVERIES,
+        enough_history=enough,
         basis=basis,
         typical_days=round(typical, 2),
         queue_days=round(queue_days, 2),
         people=people,
+        per_day=round(per_day, 2),
+        stalled=stalled,
     )
 
 
 def _recent_deliveries(
     session: Session, calendar: BusinessCalendar, *, department_id: int, now: datetime
-) -> tuple[list[float], set[str]]:
-    """Working days from first claim to delivery of the newest `WINDOW` deliveries, and who
-    delivered them."""
+) -> tuple[list[float], set[str], datetime | None]:
+    """Working days from first claim to delivery of the newest `WINDOW` deliveries, who
+    delivered them, and when the oldest of them was delivered."""
     query = (
         select(
             first_at_sql(Milestone.CLAIMED, Request.id), Request.delivered_at, Request.claimer_id
@@ -126,12 +160,13 @@ def _recent_deliveries(
         .order_by(Request.delivered_at.desc())
         .limit(WINDOW)
     )
-    durations, people = [], set()
+    durations, people, oldest = [], set(), None
     for claimed_at, delivered_at, claimer in session.execute(query):
         durations.append(calendar.working_days_between(claimed_at, delivered_at))
+        oldest = delivered_at
         if claimer:
             people.add(claimer)
-    return durations, people
+    return durations, people, oldest
 
 
 def _recent_estimates(session: Session, *, department_id: int) -> list[float]:
@@ -153,26 +188,33 @@ def _queue(
     calendar: BusinessCalendar,
     *,
     department_id: int,
-    now: datetime,
-    ratio: float,
-    typical: float,
-) -> tuple[int, float, set[str]]:
-    """Requests ahead, the working days of theirs still to do, and who holds them."""
+    today: date,
+    stale_after: float,
+) -> tuple[int, int, set[str]]:
+    """Requests ahead (taken on and not stalled), stalled ones left out, and who holds the
+    requests ahead."""
+    last_event = (
+        select(func.max(RequestEvent.at))
+        .where(RequestEvent.request_id == Request.id)
+        .correlate(Request)
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(
-            Request.estimate_days, Request.claimer_id, first_at_sql(Milestone.CLAIMED, Request.id)
-        ).where(Request.fulfilling_department_id == department_id, Request.status.in_(AHEAD))
+        select(Request.claimer_id, last_event).where(
+            Request.fulfilling_department_id == department_id, Request.status.in_(AHEAD)
+        )
     ).all()
-    today = calendar.local_date(now)
-    remaining = 0.0
-    for estimate, _, claimed_at in rows:
-        days = float(estimate) * ratio if estimate is not None else typical
-        if claimed_at is not None:
-            # Whole workdays since the claim (a count, not a walk: stale requests stay cheap).
-            days -= calendar.workdays_until(calendar.local_date(claimed_at), today)
-        remaining += max(days, 0.0)
-    holders = {claimer for _, claimer, _ in rows if claimer}
-    return len(rows), remaining, holders
+    ahead, stalled, holders = 0, 0, set()
+    for claimer, last_at in rows:
+        # Whole workdays since its newest event (a count, not a walk: old requests stay cheap).
+        idle = calendar.workdays_until(calendar.local_date(last_at), today) if last_at else 0
+        if idle > stale_after:
+            stalled += 1
+            continue
+        ahead += 1
+        if claimer:
+            holders.add(claimer)
+    return ahead, stalled, holders
 
 
 def realistic_for(

@@ -37,36 +37,67 @@ def test_without_deliveries_the_median_estimate_after_the_queue(
     engine: Engine, config: LiaisonConfig
 ) -> None:
     with transaction(make_session_factory(engine)) as session:
-        request = file(session, config, MONDAY)
         flow = workflow_at(session, config, MONDAY)
-        flow.claim(request, ENGINEER, R)
-        flow.estimate(request, ENGINEER, 3, R)
+        for _ in range(2):
+            request = file(session, config, MONDAY)
+            flow.claim(request, ENGINEER, R)
+            flow.estimate(request, ENGINEER, 3, R)
     figure = realistic_at(engine, config, MONDAY)
     assert (figure.basis, figure.typical_days, figure.enough_history) == ("estimates", 3, False)
-    # One request of 3 days ahead, one person: 3 + 3 working days from Monday 2 Nov.
-    assert (figure.ahead, figure.people, figure.queue_days) == (1, 1, 3)
+    # No throughput to learn from yet: one person doing one 3-day request at a time, 1/3 a day.
+    # Two requests ahead take 2 ÷ 1/3 = 6 working days, more than the typical 3.
+    assert (figure.ahead, figure.people, figure.per_day, figure.queue_days) == (2, 1, 0.33, 6)
+    # 6 working days from Monday 2 Nov 09:00: Monday to Friday, then Monday 9 Nov.
     assert figure.date == date(2026, 11, 9)
 
 
-def test_history_calibration_queue_and_holidays(engine: Engine, config: LiaisonConfig) -> None:
-    # Five requests estimated at 1 day that each took 2 working days: the team's ratio is 2 and
-    # a typical request takes 2 working days.
+# Wednesday 16 Dec, 09:00 Berlin: `history` delivered on the five Wednesdays 4 Nov … 2 Dec.
+WEDNESDAY = MONDAY + timedelta(days=44)
+
+
+def test_history_throughput_queue_and_holidays(engine: Engine, config: LiaisonConfig) -> None:
+    # Five requests estimated at 1 day that each took 2 working days: a typical request takes
+    # 2 working days (calibration is in those real durations: the estimates were half of it).
     history(engine, config, ENGINEER, 5)
-    now = MONDAY + timedelta(days=49)  # Monday 21 Dec, 09:00 Berlin
     with transaction(make_session_factory(engine)) as session:
-        request = file(session, config, now)
-        flow = workflow_at(session, config, now)
-        flow.claim(request, ENGINEER_2, R)
-        flow.estimate(request, ENGINEER_2, 3, R)
-    figure = realistic_at(engine, config, now)
+        flow = workflow_at(session, config, WEDNESDAY)
+        for _ in range(2):
+            request = file(session, config, WEDNESDAY)
+            flow.claim(request, ENGINEER_2, R)
+            flow.estimate(request, ENGINEER_2, 3, R)
+    figure = realistic_at(engine, config, WEDNESDAY)
     assert (figure.deliveries, figure.enough_history, figure.basis) == (5, True, "deliveries")
     assert figure.typical_days == 2
-    # 3 days × 2 ahead, over the two people who hold or delivered work: 3 days each.
-    assert (figure.ahead, figure.people, figure.queue_days) == (1, 2, 3)
-    # 5 working days from Monday 21 Dec: 21, 22, 23, 24, (25 is a holiday), 28.
-    assert figure.date == date(2026, 12, 28)
-    assert figure.is_realistic(date(2026, 12, 28))
-    assert not figure.is_realistic(date(2026, 12, 24))
+    # Throughput: 5 deliveries over the 30 workdays after Wednesday 4 Nov up to today: 1/6 a
+    # day. Two requests ahead: 2 ÷ 1/6 = 12 working days (their estimates do not matter).
+    assert (figure.ahead, figure.people, figure.per_day, figure.queue_days) == (2, 2, 0.17, 12)
+    # 12 working days from Wednesday 16 Dec: 16, 17, 18, 21, 22, 23, 24, (25 is a holiday),
+    # 28, 29, 30, 31 Dec, 1 Jan.
+    assert figure.date == date(2027, 1, 1)
+    assert figure.is_realistic(date(2027, 1, 1))
+    assert not figure.is_realistic(date(2026, 12, 31))
+
+
+def test_stalled_requests_do_not_push_the_date_out(engine: Engine, config: LiaisonConfig) -> None:
+    history(engine, config, ENGINEER, 5)
+    sessions = make_session_factory(engine)
+    # Claimed on Monday 2 Nov and untouched since: 32 workdays without an event by 16 Dec, more
+    # than max(3 × 2, 10) = 10, so it is stalled.
+    with transaction(sessions) as session:
+        request = file(session, config, MONDAY)
+        workflow_at(session, config, MONDAY).claim(request, ENGINEER_2, R)
+    alone = realistic_at(engine, config, WEDNESDAY)
+    assert (alone.ahead, alone.stalled, alone.queue_days) == (0, 1, 0)
+    # Only the typical 2 working days: Wednesday and Thursday.
+    assert alone.date == date(2026, 12, 17)
+    # Claimed on Monday 7 Dec: 7 workdays without an event, still being worked on.
+    with transaction(sessions) as session:
+        request = file(session, config, MONDAY + timedelta(days=35))
+        workflow_at(session, config, MONDAY + timedelta(days=35)).claim(request, ENGINEER_2, R)
+    figure = realistic_at(engine, config, WEDNESDAY)
+    assert (figure.ahead, figure.stalled, figure.queue_days) == (1, 1, 6)
+    # 1 ÷ 1/6 = 6 working days from Wednesday 16 Dec: 16, 17, 18, 21, 22, 23.
+    assert figure.date == date(2026, 12, 23)
 
 
 def test_closed_requests_are_not_ahead(engine: Engine, config: LiaisonConfig) -> None:
@@ -80,18 +111,14 @@ def test_closed_requests_are_not_ahead(engine: Engine, config: LiaisonConfig) ->
     assert figure.ahead == 0
 
 
-def test_work_under_way_counts_what_is_left_of_its_estimate(
-    engine: Engine, config: LiaisonConfig
-) -> None:
+def test_estimates_of_nothing_leave_a_date(engine: Engine, config: LiaisonConfig) -> None:
     with transaction(make_session_factory(engine)) as session:
         request = file(session, config, MONDAY)
         flow = workflow_at(session, config, MONDAY)
         flow.claim(request, ENGINEER, R)
-        flow.estimate(request, ENGINEER, 3, R)
-    # Claimed on Monday 2 Nov; on Wednesday 4 Nov two workdays of its 3 have passed.
-    figure = realistic_at(engine, config, MONDAY + timedelta(days=2))
-    assert (figure.ahead, figure.queue_days, figure.typical_days) == (1, 1, 3)
-    # 1 + 3 working days from Wednesday 09:00: Wednesday, Thursday, Friday, Monday 9 Nov.
-    assert figure.date == date(2026, 11, 9)
-    # A week later nothing is left of it: it is taken as nearly done.
-    assert realistic_at(engine, config, MONDAY + timedelta(days=9)).queue_days == 0
+        flow.estimate(request, ENGINEER, 0, R)
+    figure = realistic_at(engine, config, MONDAY)
+    # A typical size of 0 days counts a business hour of throughput: one request an hour, done
+    # within the hour, today.
+    assert (figure.typical_days, figure.ahead, figure.per_day) == (0, 1, 8)
+    assert figure.date == date(2026, 11, 2)
