@@ -15,13 +15,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
 from bot.config import Digest
 from bot.config.store import ConfiguredWorkspace
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.digest import DigestFacts, build_digest, last_scheduled
-from bot.domain.models import DigestRun
+from bot.domain.models import DigestRun, TrendsRun
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,30 @@ def post_digests(
     return outcomes
 
 
+def claim_post(
+    session: Session,
+    runs: type[DigestRun] | type[TrendsRun],
+    workspace: ConfiguredWorkspace,
+    digest: Digest,
+    scheduled: datetime,
+    now: datetime,
+) -> bool:
+    """Take the right to post into `digest`'s channel for the moment `scheduled` (a weekly digest
+    or the monthly trends): one row per workspace, channel and moment, inserted once. False when
+    another process (or an earlier run) has it."""
+    return insert_ignoring_conflicts(
+        session,
+        runs,
+        {
+            "workspace_id": workspace.workspace_id,
+            "channel": digest.channel,
+            "scheduled_for": scheduled,
+            "created_at": now,
+        },
+        ["workspace_id", "channel", "scheduled_for"],
+    )
+
+
 def _post_digest(
     runtime: Runtime,
     workspace: ConfiguredWorkspace,
@@ -68,17 +94,7 @@ def _post_digest(
     if now - scheduled > timedelta(hours=runtime.settings.digest_grace_hours):
         return None
     with transaction(runtime.sessions) as session:
-        if not dry_run and not insert_ignoring_conflicts(
-            session,
-            DigestRun,
-            {
-                "workspace_id": workspace.workspace_id,
-                "channel": digest.channel,
-                "scheduled_for": scheduled,
-                "created_at": now,
-            },
-            ["workspace_id", "channel", "scheduled_for"],
-        ):
+        if not dry_run and not claim_post(session, DigestRun, workspace, digest, scheduled, now):
             return None  # already posted (or being posted) by another process
         facts = build_digest(
             session,

@@ -14,10 +14,10 @@ from typing import Any
 from bot.config import Digest
 from bot.config.store import ConfiguredWorkspace
 from bot.db.session import transaction
-from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain import outbox
 from bot.domain.models import TrendsRun
 from bot.domain.trends import SERIES, compute_trends, last_monthly
+from bot.jobs.digest import claim_post
 from bot.runtime import Runtime
 
 
@@ -58,17 +58,7 @@ def _post(
     if now - scheduled > timedelta(hours=runtime.settings.digest_grace_hours):
         return None
     with transaction(runtime.sessions) as session:
-        if not dry_run and not insert_ignoring_conflicts(
-            session,
-            TrendsRun,
-            {
-                "workspace_id": workspace.workspace_id,
-                "channel": digest.channel,
-                "scheduled_for": scheduled,
-                "created_at": now,
-            },
-            ["workspace_id", "channel", "scheduled_for"],
-        ):
+        if not dry_run and not claim_post(session, TrendsRun, workspace, digest, scheduled, now):
             return None  # already posted (or being posted) by another process
         [trends] = compute_trends(
             session,
