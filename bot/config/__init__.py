@@ -1,4 +1,4 @@
-"""The configuration: departments, digests, reactions and nudge timings.
+"""The configuration: departments, digests, reactions, nudge timings, trackers and request types.
 
 `models` holds what the configuration is; `loader` reads the TOML file and validates it (the
 same validation applies to settings changed in Slack); `store` keeps each workspace's settings
@@ -19,22 +19,30 @@ from bot.config.loader import (
 )
 from bot.config.models import (
     WEEKDAYS,
+    CreateOn,
     Department,
     Digest,
+    FieldKind,
     LiaisonConfig,
     Nudges,
     Organization,
     ReactionAction,
     ReactionKind,
     Reactions,
+    RequestType,
     Role,
+    Tracker,
+    TrackerKind,
+    TypeField,
 )
 
 __all__ = [
     "WEEKDAYS",
     "ConfigError",
+    "CreateOn",
     "Department",
     "Digest",
+    "FieldKind",
     "LiaisonConfig",
     "Nudges",
     "Organization",
@@ -42,7 +50,11 @@ __all__ = [
     "ReactionAction",
     "ReactionKind",
     "Reactions",
+    "RequestType",
     "Role",
+    "Tracker",
+    "TrackerKind",
+    "TypeField",
     "check_config",
     "dump_config_data",
     "example_config",

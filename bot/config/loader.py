@@ -45,7 +45,16 @@ class ConfigError(Exception):
 # --- turning findings into "[[departments]] #2 (key "eng") → timezone: ..." -------------------
 
 Loc = tuple[str | int, ...]
-_SECTIONS = ("organization", "departments", "digests", "reactions", "nudges")
+_SECTIONS = (
+    "organization",
+    "departments",
+    "digests",
+    "reactions",
+    "nudges",
+    "trackers",
+    "request_types",
+)
+_LISTS = ("departments", "digests", "trackers", "request_types")
 
 
 def _items(data: dict[str, Any], name: str) -> list[tuple[int, dict[str, Any]]]:
@@ -61,13 +70,13 @@ def _index(loc: Loc) -> int:
 
 def _place(loc: Loc, data: dict[str, Any]) -> str:
     head, rest = loc[0], list(loc[1:])
-    if head in ("departments", "digests"):
+    if head in _LISTS:
         place = f"[[{head}]]"
         if rest and isinstance(rest[0], int):
             index = rest.pop(0)
             place += f" #{index + 1}"
             key = dict(_items(data, head)).get(index, {}).get("key")
-            if head == "departments" and isinstance(key, str) and key:
+            if head in ("departments", "request_types") and isinstance(key, str) and key:
                 place += f' (key "{key}")'
     elif head in _SECTIONS:
         place = f"[{head}]"
@@ -154,6 +163,7 @@ def _relation_problems(data: dict[str, Any], *, complete: bool) -> list[tuple[Lo
         for name in names if isinstance(names, list) else []:
             if isinstance(name, str) and name not in keys:
                 found.append((("digests", i, "departments"), f"unknown department {quoted(name)}"))
+    found += _linked_problems(data, keys)
     reactions = data.get("reactions")
     owners: dict[str, str] = {}
     for action in (*ACTION_KINDS, "estimate_days"):
@@ -163,6 +173,60 @@ def _relation_problems(data: dict[str, Any], *, complete: bool) -> list[tuple[Lo
             other = owners.setdefault(name, action) if isinstance(name, str) else action
             if other != action:
                 found.append((("reactions", action), f"{quoted(name)} is already used for {other}"))
+    return found
+
+
+def _fulfillers(data: dict[str, Any]) -> set[str]:
+    return {
+        key
+        for _, dept in _items(data, "departments")
+        if isinstance(key := dept.get("key"), str)
+        and dept.get("role") in (Role.FULFILLER, Role.BOTH)
+    }
+
+
+def _linked_problems(data: dict[str, Any], keys: dict[str, int]) -> list[tuple[Loc, str]]:
+    """Trackers and request types belong to a fulfilling department: one tracker each, and type
+    keys (and each type's field keys) that differ."""
+    found: list[tuple[Loc, str]] = []
+    fulfillers = _fulfillers(data)
+
+    def department_of(section: str, i: int, item: dict[str, Any]) -> str | None:
+        name = item.get("department")
+        if not isinstance(name, str):
+            return None
+        if name not in keys:
+            found.append(((section, i, "department"), f"unknown department {quoted(name)}"))
+        elif name not in fulfillers:
+            found.append(((section, i, "department"), f"{quoted(name)} does not fulfil requests"))
+        return name
+
+    linked: dict[str, int] = {}
+    for i, tracker in _items(data, "trackers"):
+        name = department_of("trackers", i, tracker)
+        if name is not None and name in linked:
+            message = f"{quoted(name)} already has a tracker (#{linked[name] + 1})"
+            found.append((("trackers", i, "department"), message))
+        elif name is not None:
+            linked[name] = i
+    types: dict[tuple[str, str], int] = {}
+    for i, kind in _items(data, "request_types"):
+        name, key = department_of("request_types", i, kind), kind.get("key")
+        if name is not None and isinstance(key, str):
+            if (name, key) in types:
+                message = f"{quoted(key)} is used by #{types[name, key] + 1} too"
+                found.append((("request_types", i, "key"), message))
+            else:
+                types[name, key] = i
+        fields = kind.get("fields")
+        seen: set[str] = set()
+        for j, field in enumerate(fields if isinstance(fields, list) else []):
+            field_key = field.get("key") if isinstance(field, dict) else None
+            if isinstance(field_key, str) and field_key in seen:
+                message = f"{quoted(field_key)} is used by another field of this type"
+                found.append((("request_types", i, "fields", j, "key"), message))
+            elif isinstance(field_key, str):
+                seen.add(field_key)
     return found
 
 

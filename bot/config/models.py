@@ -1,5 +1,5 @@
-"""The configuration's models: departments, digests, reactions and nudge timings, each
-validated field by field."""
+"""The configuration's models: departments, digests, reactions, nudge timings, trackers and
+request types, each validated field by field."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from bot.domain.durations import BusinessDuration, parse_duration
 
@@ -23,6 +23,8 @@ _CLOCK = r"([01]\d|2[0-3]):([0-5]\d)"
 _HOURS = re.compile(rf"^{_CLOCK}-{_CLOCK}$")
 _TIME = re.compile(rf"^{_CLOCK}$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -96,6 +98,7 @@ Clock = Annotated[str, _check(_TIME.match, 'not a time like "09:00": {}')]
 Emoji = Annotated[str, _check(_emoji_ok, "write emoji names without colons or spaces: {}")]
 Duration = Annotated[BusinessDuration, BeforeValidator(_duration)]
 NonEmpty = Field(min_length=1)
+Key = Annotated[str, _check(_KEY.match, "use lowercase letters, digits, - or _ (at most 32): {}")]
 
 
 class Role(StrEnum):
@@ -237,6 +240,131 @@ class Nudges(BaseModel):
     cooldown: Duration = parse_duration("1d")
 
 
+class TrackerKind(StrEnum):
+    """The issue trackers a department can link."""
+
+    GITHUB = "github"
+    JIRA = "jira"
+    LINEAR = "linear"
+
+
+class CreateOn(StrEnum):
+    """When a request becomes an issue in the tracker: on commitment, on claim, or when someone
+    clicks "Create issue" on the card."""
+
+    COMMIT = "commit"
+    CLAIM = "claim"
+    MANUAL = "manual"
+
+
+# The target keys each kind needs; a key of another kind is refused.
+_TARGETS: dict[TrackerKind, tuple[str, ...]] = {
+    TrackerKind.GITHUB: ("repo",),
+    TrackerKind.JIRA: ("project",),
+    TrackerKind.LINEAR: ("team",),
+}
+
+
+class Tracker(BaseModel):
+    """A fulfilling department's issue tracker: where its committed requests become issues."""
+
+    model_config = _STRICT
+    department: Annotated[str, NonEmpty]
+    kind: TrackerKind
+    repo: Annotated[str, _check(_REPO.match, 'not "owner/name": {}')] | None = None
+    project: Annotated[str, NonEmpty] | None = None
+    issue_type: Annotated[str, NonEmpty] | None = None
+    team: Annotated[str, NonEmpty] | None = None
+    create_on: CreateOn = CreateOn.COMMIT
+    # Slack user → the tracker's account (GitHub login, Jira account id, Linear user id). People
+    # not named here are matched by the e-mail address Slack has for them.
+    users: dict[UserId, Annotated[str, NonEmpty]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _target(self) -> Tracker:
+        for kind, keys in _TARGETS.items():
+            for key in keys:
+                if kind == self.kind and getattr(self, key) is None:
+                    raise ValueError(f'a {kind} tracker needs "{key}"')
+                if kind != self.kind and getattr(self, key) is not None:
+                    raise ValueError(f'"{key}" is for a {kind} tracker, not {self.kind}')
+        if self.issue_type is not None and self.kind != TrackerKind.JIRA:
+            raise ValueError(f'"issue_type" is for a jira tracker, not {self.kind}')
+        return self
+
+    @property
+    def target(self) -> str:
+        """Where issues are created, as people name it: "acme/backend", "ENG", a team id."""
+        return self.repo or self.project or self.team or ""
+
+    @property
+    def jira_issue_type(self) -> str:
+        return self.issue_type or "Task"
+
+
+class FieldKind(StrEnum):
+    """What a request type's field asks for; each has its Block Kit element."""
+
+    TEXT = "text"  # several lines
+    LINE = "line"  # one line
+    NUMBER = "number"
+    SELECT = "select"
+    MULTI_SELECT = "multi_select"
+    DATE = "date"
+    URL = "url"
+    USER = "user"
+    CHECKBOX = "checkbox"
+
+
+_WITH_OPTIONS = (FieldKind.SELECT, FieldKind.MULTI_SELECT)
+# Block Kit's limits on a static select's and a checkbox group's options.
+MAX_OPTIONS = 100
+MAX_OPTION_TEXT = 75
+
+
+def _options_ok(options: tuple[str, ...]) -> bool:
+    return len(set(options)) == len(options) and len(options) <= MAX_OPTIONS
+
+
+class TypeField(BaseModel):
+    """One thing a request type asks for."""
+
+    model_config = _STRICT
+    key: Key
+    label: Annotated[str, NonEmpty, Field(max_length=2000)]
+    kind: FieldKind
+    required: bool = False
+    options: Annotated[
+        tuple[Annotated[str, NonEmpty, Field(max_length=MAX_OPTION_TEXT)], ...],
+        _check(_options_ok, f"options must differ and be at most {MAX_OPTIONS}"),
+    ] = ()
+    hint: Annotated[str, Field(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _options(self) -> TypeField:
+        if self.kind in _WITH_OPTIONS and not self.options:
+            raise ValueError(f"a {self.kind} field needs options")
+        if self.kind not in _WITH_OPTIONS and self.kind != FieldKind.CHECKBOX and self.options:
+            raise ValueError(f"a {self.kind} field takes no options")
+        return self
+
+
+class RequestType(BaseModel):
+    """A kind of request a fulfilling department takes, with what it needs to know to judge it.
+    A retired type is offered no more; requests filed with it still show it."""
+
+    model_config = _STRICT
+    department: Annotated[str, NonEmpty]
+    key: Key
+    name: Annotated[str, NonEmpty, Field(max_length=75)]
+    description: Annotated[str, Field(max_length=150)] | None = None
+    fields: tuple[TypeField, ...] = ()
+    retired: bool = False
+
+    def field(self, key: str) -> TypeField | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+
 class LiaisonConfig(BaseModel):
     """A workspace's settings: the whole config file, or what was set up in Slack."""
 
@@ -246,6 +374,8 @@ class LiaisonConfig(BaseModel):
     digests: tuple[Digest, ...] = ()
     reactions: Reactions = Reactions()
     nudges: Nudges = Nudges()
+    trackers: tuple[Tracker, ...] = ()
+    request_types: tuple[RequestType, ...] = ()
 
     @property
     def is_set_up(self) -> bool:
@@ -270,3 +400,24 @@ class LiaisonConfig(BaseModel):
     def fulfilling_departments(self) -> tuple[Department, ...]:
         """Departments that receive and work on requests."""
         return tuple(d for d in self.departments if d.is_fulfiller)
+
+    def tracker_for(self, department_key: str | None) -> Tracker | None:
+        """The tracker a department's committed requests go to, or None."""
+        return next((t for t in self.trackers if t.department == department_key), None)
+
+    def request_types_for(
+        self, department_key: str | None, *, retired: bool = False
+    ) -> tuple[RequestType, ...]:
+        """A department's request types in the order it set; retired ones only when asked."""
+        return tuple(
+            t
+            for t in self.request_types
+            if t.department == department_key and (retired or not t.retired)
+        )
+
+    def request_type(self, department_key: str | None, key: str | None) -> RequestType | None:
+        """A department's type by key, retired or not (an old request still shows it)."""
+        return next(
+            (t for t in self.request_types if t.department == department_key and t.key == key),
+            None,
+        )

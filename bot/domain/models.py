@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -102,6 +103,13 @@ class Request(Base):
         Boolean, default=False, server_default=false()
     )
     requester_id: Mapped[str] = mapped_column(SLACK_ID)
+    # The fulfilling department's request type it was filed as (config `request_types`), and
+    # what its fields were filled with: field key → text, number, ISO date, user id, list of
+    # chosen options, or true for a ticked checkbox.
+    request_type: Mapped[str | None] = mapped_column(String(32))
+    type_fields: Mapped[dict[str, Any]] = mapped_column(
+        JSON, default=dict, server_default=text("'{}'")
+    )
     requesting_department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     fulfilling_department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     status: Mapped[Status] = mapped_column(STATUS, default=Status.NEW)
@@ -408,3 +416,38 @@ class SettingsChange(Base):
     section: Mapped[str] = mapped_column(String(16))
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
+
+
+class TrackerIssue(Base):
+    """The issue a request became in its department's tracker (GitHub, Jira or Linear). The row
+    is written before the tracker is asked to create the issue, so that a retry after a lost
+    answer looks for the issue carrying the request's marker instead of creating a second one."""
+
+    __tablename__ = "tracker_issues"
+    __table_args__ = (
+        UniqueConstraint("request_id"),
+        Index("ix_tracker_issues_lookup", "kind", "external_id"),
+        Index("ix_tracker_issues_open", "workspace_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # github | jira | linear
+    # Where it was created: "owner/repo", the Jira project key, the Linear team id.
+    target: Mapped[str] = mapped_column(String(200))
+    # creating (asked, answer not yet seen) | open | closed | failed (refused for good)
+    state: Mapped[str] = mapped_column(String(16), default="creating")
+    # The tracker's own id (GitHub issue number, Jira issue id, Linear issue id), the key people
+    # read ("acme/backend#12", "ENG-4", "LIN-12") and the issue's web address.
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    key: Mapped[str | None] = mapped_column(String(128))
+    url: Mapped[str | None] = mapped_column(Text)
+    # What the tracker says now, to notice changes made there.
+    due_on: Mapped[date | None] = mapped_column(Date)
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    remote_updated_at: Mapped[datetime | None]
+    # The tracker's last refusal, in its own words, shown to the department's leads.
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
