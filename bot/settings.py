@@ -94,6 +94,20 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("background_poll_seconds", "worker_delivery_seconds"),
     )
 
+    # Issue trackers (bot/trackers/): credentials, API bases (GitHub Enterprise Server, Jira Data
+    # Center and tests point these elsewhere) and the secrets their webhooks are signed with.
+    github_token: str | None = None
+    github_api_url: str = "https://api.github.com"
+    github_webhook_secret: str | None = None
+    jira_base_url: str | None = None
+    jira_email: str | None = None
+    jira_api_token: str | None = None
+    jira_webhook_secret: str | None = None
+    linear_api_key: str | None = None
+    linear_api_url: str = "https://api.linear.app/graphql"
+    linear_webhook_secret: str | None = None
+    tracker_timeout_seconds: float = Field(default=10, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _normalise_database_url(cls, url: str) -> str:
