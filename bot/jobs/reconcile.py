@@ -31,7 +31,7 @@ from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import InboxEvent, OutboxMessage, Request, RequestEvent, Workspace
 from bot.domain.reconcile import CardInSlack, Missed, MissedKind, Reply, missed
 from bot.domain.usergroups import directory_for_workspace
-from bot.domain.workflow import Refusal, Workflow
+from bot.domain.workflow import Done, Refusal, Workflow
 from bot.runtime import Runtime
 from bot.slack.installations import NotInstalled
 from bot.slack.listeners.operations import apply, by_id
@@ -243,7 +243,7 @@ def _apply(runtime: Runtime, card: _Card, in_slack: CardInSlack) -> list[Missed]
     """Apply what was missed on one card, deciding again on the locked request."""
     applied: list[Missed] = []
 
-    def operate(workflow: Workflow, request: Request) -> str | None:
+    def operate(workflow: Workflow, request: Request) -> Done | None:
         applied.clear()  # decided afresh if the transaction is run again
         for change in _missed(runtime, workflow.session, request, in_slack):
             try:

@@ -24,7 +24,7 @@ from bot.domain.metrics import compute_stats
 from bot.domain.models import OutboxMessage, Request, RequestEvent
 from bot.domain.people import Directory
 from bot.domain.requests import RequestDraft
-from bot.domain.workflow import Attempt, Refusal, RefusalCode, Workflow
+from bot.domain.workflow import Attempt, Done, DoneCode, Refusal, RefusalCode, Workflow
 from tests.conftest import ENG_LEAD, ENGINEER, ENGINEER_2, SALES_LEAD, SALES_REP, workspace_with
 
 MONDAY = datetime(2026, 11, 2, 8, tzinfo=UTC)
@@ -155,11 +155,11 @@ def test_a_lead_commits_an_at_risk_request_for_the_agreed_date(
     request = at_risk(session, config)
     before = notes(session, request)
 
-    message = flow(session, config).set_committed_date(
+    done = flow(session, config).set_committed_date(
         request, ENG_LEAD, date(2026, 11, 10), "Agreed with Sam on a call", M
     )
 
-    assert "committed for Tue 10 Nov" in message
+    assert done == Done(DoneCode.DATE_SET, reference=request.reference, day=date(2026, 11, 10))
     assert (request.status, request.committed_date) == (Status.COMMITTED, date(2026, 11, 10))
     event = last_event(session, request)
     assert (event.kind, event.actor, event.from_status, event.to_status, event.surface) == (
@@ -197,7 +197,7 @@ def test_moving_a_committed_date_records_the_old_one(
     again = flow(session, config).set_committed_date(
         request, ENG_LEAD, date(2026, 11, 13), "Same", M
     )
-    assert "already committed" in again
+    assert again.code is DoneCode.SAME_DATE
     assert last_event(session, request).data["reason"] == "Scope grew"
 
 

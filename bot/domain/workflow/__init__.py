@@ -4,7 +4,8 @@ the committed date, reopen, close a stale request).
 
 Every rule lives here once; reactions, buttons, modals, commands and thread replies all call these
 methods. Each change is recorded as an event and queues its messages in the caller's transaction.
-A `Refusal` carries a code and the facts that explain it; the Slack layer writes the words.
+A `Refusal` carries a code and the facts that explain it, and what was done comes back as a
+`Done` with its code and facts; the Slack layer writes the words for both.
 
 Each feature has its module, around the shared change context in `context.py`; `Workflow` puts
 them together as the one entry point.
@@ -13,6 +14,7 @@ them together as the one entry point.
 from __future__ import annotations
 
 from bot.domain.workflow.context import find_by_card, lock_request
+from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.editing import Editing
 from bot.domain.workflow.overrides import Overrides
 from bot.domain.workflow.questions import Questions
@@ -20,6 +22,8 @@ from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 __all__ = [
     "Attempt",
+    "Done",
+    "DoneCode",
     "Refusal",
     "RefusalCode",
     "Workflow",

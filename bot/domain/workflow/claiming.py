@@ -8,6 +8,7 @@ from sqlalchemy import update
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.workflow.closing import Closing
+from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.estimating import Estimating
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
@@ -20,11 +21,11 @@ class Claiming(Estimating, Closing):
         if request.status is Status.NEEDS_INFO and request.resume_status in (None, Status.NEW):
             request.resume_status = Status.CLAIMED
 
-    def claim(self, request: Request, user: str, surface: Surface) -> str:
+    def claim(self, request: Request, user: str, surface: Surface) -> Done:
         self.require_open(request)
         self.require_member(request, user, Attempt.CLAIM)
         if request.claimer_id == user:
-            return f"You already have {request.reference}."
+            return Done(DoneCode.ALREADY_YOURS, reference=request.reference)
         if request.claimer_id is not None:
             raise Refusal(
                 RefusalCode.ALREADY_CLAIMED, reference=request.reference, claimer=request.claimer_id
@@ -54,9 +55,9 @@ class Claiming(Estimating, Closing):
         self._note(request, "claimed", actor=user)
         self._tell_requester(request, "claimed", actor=user)
         self._estimate_changed(request, user, surface)
-        return f"You claimed {request.reference}."
+        return Done(DoneCode.CLAIMED, reference=request.reference)
 
-    def unclaim(self, request: Request, user: str, surface: Surface) -> str:
+    def unclaim(self, request: Request, user: str, surface: Surface) -> Done:
         self.require_open(request)
         if request.claimer_id != user:
             raise Refusal(RefusalCode.CLAIMER_ONLY, reference=request.reference)
@@ -75,4 +76,4 @@ class Claiming(Estimating, Closing):
             request.resume_status = Status.NEW
         self._note(request, "unclaimed", actor=user)
         self._tell_requester(request, "unclaimed", actor=user)
-        return f"You released {request.reference}; it is back in the queue."
+        return Done(DoneCode.RELEASED, reference=request.reference)

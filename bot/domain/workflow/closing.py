@@ -11,6 +11,7 @@ from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.requests import record_event, storable
 from bot.domain.workflow.context import ChangeContext
+from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 # How long the decline reaction waits for its reason in the thread; the prompt says so.
@@ -20,7 +21,7 @@ DECLINE_REPLY_WINDOW = timedelta(minutes=30)
 class Closing(ChangeContext):
     """Delivering, declining (with the reason awaited in the thread), cancelling, feedback."""
 
-    def deliver(self, request: Request, user: str, surface: Surface) -> str:
+    def deliver(self, request: Request, user: str, surface: Surface) -> Done:
         self.require_open(request)
         department = self._department(request)
         if user != request.claimer_id and not self.directory.is_lead(user, department):
@@ -38,9 +39,9 @@ class Closing(ChangeContext):
         )
         self._note(request, "delivered", actor=user)
         self._enqueue(outbox.DELIVERED, request, channel=request.requester_id, actor=user)
-        return f"{request.reference} is delivered; I asked <@{request.requester_id}> for feedback."
+        return Done(DoneCode.DELIVERED, reference=request.reference, requester=request.requester_id)
 
-    def request_decline(self, request: Request, user: str, surface: Surface) -> str:
+    def request_decline(self, request: Request, user: str, surface: Surface) -> Done:
         """The decline reaction: ask for the reason in the thread, decline when it comes."""
         self.require_open(request)
         self.require_member(request, user, Attempt.DECLINE)
@@ -49,12 +50,9 @@ class Closing(ChangeContext):
         self._enqueue(
             outbox.DECLINE_PROMPT, request, in_thread=True, actor=user, within_minutes=minutes
         )
-        return (
-            f"Reply in the thread of {request.reference} with the reason within {minutes} "
-            "minutes, and I'll decline it."
-        )
+        return Done(DoneCode.DECLINE_ASKED, reference=request.reference, minutes=minutes)
 
-    def decline(self, request: Request, user: str, reason: str, surface: Surface) -> str:
+    def decline(self, request: Request, user: str, reason: str, surface: Surface) -> Done:
         self.require_open(request)
         self.require_member(request, user, Attempt.DECLINE)
         request.decline_reason = storable(reason)
@@ -65,7 +63,7 @@ class Closing(ChangeContext):
         )
         self._note(request, "declined", actor=user, reason=reason)
         self._tell_requester(request, "declined", actor=user, reason=reason)
-        return f"{request.reference} is declined; I passed your reason on."
+        return Done(DoneCode.DECLINED, reference=request.reference)
 
     def _decline_awaited(self, request: Request) -> bool:
         """Whether a decline reaction is still waiting for its reason at this moment."""
@@ -95,7 +93,7 @@ class Closing(ChangeContext):
         if awaited:
             self._note(request, "decline_dropped", actor=actor, decliner=decliner)
 
-    def cancel(self, request: Request, user: str, surface: Surface) -> str:
+    def cancel(self, request: Request, user: str, surface: Surface) -> Done:
         self.require_requester(request, user, Attempt.CANCEL)
         self.require_open(request)
         request.closed_at = self.now
@@ -103,9 +101,9 @@ class Closing(ChangeContext):
         self._note(request, "cancelled", actor=user)
         if request.claimer_id:
             self._dm(request.claimer_id, request, "cancelled", actor=user)
-        return f"{request.reference} is cancelled."
+        return Done(DoneCode.CANCELLED, reference=request.reference)
 
-    def record_feedback(self, request: Request, user: str, helpful: bool, surface: Surface) -> str:
+    def record_feedback(self, request: Request, user: str, helpful: bool, surface: Surface) -> Done:
         if user != request.requester_id:
             raise Refusal(RefusalCode.FEEDBACK_REQUESTER_ONLY)
         if request.status is not Status.DELIVERED:
@@ -124,7 +122,7 @@ class Closing(ChangeContext):
         self._refresh_homes(request, user)  # the decision leaves the requester's Home
         if request.claimer_id:
             self._dm(request.claimer_id, request, "feedback", actor=user, helpful=helpful)
-        return "Thanks, noted." if helpful else "Thanks for saying so; I told the team."
+        return Done(DoneCode.FEEDBACK, helpful=helpful)
 
 
 def whole_minutes(window: timedelta) -> int:

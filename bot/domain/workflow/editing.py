@@ -9,13 +9,14 @@ from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.requests import RequestDraft, record_event
 from bot.domain.workflow.context import ChangeContext
+from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 
 class Editing(ChangeContext):
     """Edit and snooze."""
 
-    def edit(self, request: Request, user: str, draft: RequestDraft, surface: Surface) -> str:
+    def edit(self, request: Request, user: str, draft: RequestDraft, surface: Surface) -> Done:
         """The requester changes the request. Estimates made against the old text are dropped
         and feasibility waits for a new one: a changed spec never keeps a stale promise."""
         self.require_requester(request, user, Attempt.EDIT)
@@ -37,7 +38,7 @@ class Editing(ChangeContext):
             setattr(request, name, value)
         estimators = [e.estimator_id for e in request.estimates]
         if not changed and not estimators:
-            return f"{request.reference} is unchanged."  # e.g. the same form sent again
+            return Done(DoneCode.UNCHANGED, reference=request.reference)  # the same form again
         request.estimates.clear()
         request.estimate_days = request.projected_date = request.committed_date = None
         after = Status.CLAIMED if request.claimer_id else Status.NEW
@@ -48,11 +49,11 @@ class Editing(ChangeContext):
         self._note(request, "edited", actor=user, fields=sorted(changed), estimators=estimators)
         for estimator in estimators:
             self._dm(estimator, request, "reestimate", actor=user)
-        return f"{request.reference} is updated." + (
-            " The estimates were cleared; the team will estimate again." if estimators else ""
+        return Done(
+            DoneCode.EDITED, reference=request.reference, estimates_cleared=bool(estimators)
         )
 
-    def snooze(self, request: Request, user: str, kind: str, days: int, surface: Surface) -> str:
+    def snooze(self, request: Request, user: str, kind: str, days: int, surface: Surface) -> Done:
         """Silence one kind of reminder about this request for `days` days (one of the menu's
         choices); only someone the reminder is for may."""
         if not self._reminded(request, user, kind):
@@ -72,11 +73,7 @@ class Editing(ChangeContext):
             now=self.now,
             data={"nudge": kind, "days": days, "until": until.isoformat()},
         )
-        plural = "s" if days > 1 else ""
-        return (
-            f"Reminders about {request.reference} ({kind.replace('_', ' ')}) are snoozed for "
-            f"{days} day{plural}."
-        )
+        return Done(DoneCode.SNOOZED, reference=request.reference, nudge=kind, days=days)
 
     def _reminded(self, request: Request, user: str, kind: str) -> bool:
         """Whether reminders of `kind` about `request` go to `user`."""

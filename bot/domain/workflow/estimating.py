@@ -20,6 +20,7 @@ from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Estimate, Request
 from bot.domain.requests import record_event
 from bot.domain.workflow.context import ChangeContext
+from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 # States in which the claimer is working on (or waiting to work on) the request.
@@ -29,14 +30,14 @@ ACTIVE = (Status.CLAIMED, Status.ESTIMATED, Status.AT_RISK, Status.COMMITTED, St
 class Estimating(ChangeContext):
     """Estimates, feasibility, and accepting or escalating an infeasible date."""
 
-    def estimate(self, request: Request, user: str, days: float, surface: Surface) -> str:
+    def estimate(self, request: Request, user: str, days: float, surface: Surface) -> Done:
         self.require_open(request)
         self.require_member(request, user, Attempt.ESTIMATE)
         days = whole_or_half(days)
         existing = next((e for e in request.estimates if e.estimator_id == user), None)
         previous = whole_or_half(existing.days) if existing else None
         if previous == days:
-            return f"Your estimate for {request.reference} is already {days} d."
+            return Done(DoneCode.SAME_ESTIMATE, reference=request.reference, days=days)
         if existing is None:
             request.estimates.append(
                 Estimate(estimator_id=user, days=days, created_at=self.now, updated_at=self.now)
@@ -62,7 +63,7 @@ class Estimating(ChangeContext):
             estimators=sorted(self._estimates(request)),
         )
         self._estimate_changed(request, user, surface)
-        return f"Your estimate for {request.reference}: {days} working days."
+        return Done(DoneCode.ESTIMATED, reference=request.reference, days=days)
 
     def _estimates(self, request: Request) -> dict[str, float]:
         return {e.estimator_id: e.days for e in request.estimates}
@@ -147,7 +148,7 @@ class Estimating(ChangeContext):
         )
         return float(total or 0)
 
-    def accept_projection(self, request: Request, user: str, surface: Surface) -> str:
+    def accept_projection(self, request: Request, user: str, surface: Surface) -> Done:
         self._require_requester_side(request, user, Attempt.ACCEPT)
         if request.status is not Status.AT_RISK or request.projected_date is None:
             raise Refusal(RefusalCode.NO_NEGOTIATION, reference=request.reference)
@@ -163,14 +164,16 @@ class Estimating(ChangeContext):
         self._note(request, "accepted", actor=user, committed=request.committed_date.isoformat())
         if request.claimer_id:
             self._dm(request.claimer_id, request, "accepted", actor=user)
-        return f"Agreed: {request.reference} is committed for {request.committed_date:%a %-d %b}."
+        return Done(
+            DoneCode.ACCEPTED, reference=request.reference, committed=request.committed_date
+        )
 
-    def escalate(self, request: Request, user: str, surface: Surface) -> str:
+    def escalate(self, request: Request, user: str, surface: Surface) -> Done:
         self._require_requester_side(request, user, Attempt.ESCALATE)
         if request.status is not Status.AT_RISK:
             raise Refusal(RefusalCode.NO_NEGOTIATION, reference=request.reference)
         if self._recorded_since(request, EventKind.ESCALATED, Status.AT_RISK):
-            return f"{request.reference} is already escalated: the leads have it."
+            return Done(DoneCode.ALREADY_ESCALATED, reference=request.reference)
         record_event(
             self.session,
             request=request,
@@ -186,7 +189,7 @@ class Estimating(ChangeContext):
         self._alert_leads(request, "escalated", actor=user, **facts)
         self._note(request, "escalated", actor=user)
         self._refresh_homes(request, user)  # now in the leads' Needs attention
-        return f"Escalated {request.reference} to the leads of both departments."
+        return Done(DoneCode.ESCALATED, reference=request.reference)
 
     def _alert_leads(self, request: Request, reason: str, **facts: Any) -> None:
         leads = list(self._department(request).leads)

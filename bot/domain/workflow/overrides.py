@@ -22,6 +22,7 @@ from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.requests import storable
 from bot.domain.workflow.claiming import Claiming
+from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 # What a lead may close an open request as.
@@ -73,14 +74,14 @@ class Overrides(Claiming):
 
     # -- the overrides -----------------------------------------------------------------------
 
-    def reassign(self, request: Request, lead: str, to_user: str, surface: Surface) -> str:
+    def reassign(self, request: Request, lead: str, to_user: str, surface: Surface) -> Done:
         self.may_reassign(request, lead)
         department = self._department(request)
         if not self.directory.is_member(to_user, department):
             raise Refusal(RefusalCode.NOT_IN_DEPARTMENT, user=to_user, department=department.name)
         previous = request.claimer_id
         if previous == to_user:
-            return f"<@{to_user}> already has {request.reference}."
+            return Done(DoneCode.ALREADY_ASSIGNED, reference=request.reference, to=to_user)
         request.claimer_id = to_user
         self._claimed_while_waiting(request)
         self._drop_pending_decline(request, lead)
@@ -104,11 +105,11 @@ class Overrides(Claiming):
         if request.requester_id != lead:
             self._tell_requester(request, "reassigned", actor=lead, to=to_user)
         self._estimate_changed(request, lead, surface)
-        return f"{request.reference} is now <@{to_user}>'s."
+        return Done(DoneCode.REASSIGNED, reference=request.reference, to=to_user)
 
     def set_committed_date(
         self, request: Request, lead: str, day: date, reason: str, surface: Surface
-    ) -> str:
+    ) -> Done:
         """Commit the request for `day`, agreed in a conversation `reason` sums up. An open
         negotiation is settled by it; a request waiting for the requester resumes as committed.
         Later estimates are held against this date, as against any agreed one."""
@@ -120,7 +121,7 @@ class Overrides(Claiming):
         waiting = request.status is Status.NEEDS_INFO
         committed = (request.resume_status if waiting else request.status) is Status.COMMITTED
         if previous == day and committed:
-            return f"{request.reference} is already committed for {day:%a %-d %b}."
+            return Done(DoneCode.SAME_DATE, reference=request.reference, day=day)
         request.committed_date = day
         if waiting:
             request.resume_status = Status.COMMITTED
@@ -139,9 +140,9 @@ class Overrides(Claiming):
         )
         self._note(request, "date_set", actor=lead, **facts)
         self._tell_affected(request, lead, "date_set", **facts)
-        return f"{request.reference} is committed for {day:%a %-d %b}; both sides are told."
+        return Done(DoneCode.DATE_SET, reference=request.reference, day=day)
 
-    def reopen(self, request: Request, lead: str, reason: str, surface: Surface) -> str:
+    def reopen(self, request: Request, lead: str, reason: str, surface: Surface) -> Done:
         """A delivered request goes back to work: committed again when it has a claimer and a
         committed date (overdue if that date has passed, until a lead sets a new one), claimed
         when it has a claimer only, new without one. Its delivery no longer counts in the
@@ -160,11 +161,11 @@ class Overrides(Claiming):
         self._move(request, back, lead, surface, EventKind.REOPENED, data=facts)
         self._note(request, "reopened", actor=lead, **facts)
         self._tell_affected(request, lead, "reopened", **facts)
-        return f"{request.reference} is reopened ({back.value.replace('_', ' ')})."
+        return Done(DoneCode.REOPENED, reference=request.reference, status=back)
 
     def close_stale(
         self, request: Request, lead: str, outcome: Status, reason: str, surface: Surface
-    ) -> str:
+    ) -> Done:
         """Close an open request as cancelled (no longer needed) or declined (the team will not
         do it), with the reason; counted in the figures as any cancellation or decline."""
         if outcome not in CLOSE_OUTCOMES:
@@ -179,7 +180,7 @@ class Overrides(Claiming):
         self._move(request, outcome, lead, surface, EventKind.CLOSED, data=facts)
         self._note(request, "closed", actor=lead, **facts)
         self._tell_affected(request, lead, "closed", **facts)
-        return f"{request.reference} is closed as {outcome.value}; both sides are told."
+        return Done(DoneCode.CLOSED, reference=request.reference, outcome=outcome)
 
     def _tell_affected(self, request: Request, lead: str, change: str, **facts: Any) -> None:
         """A DM about the override to the requester and to the claimer, unless they made it."""

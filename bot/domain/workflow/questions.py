@@ -8,6 +8,7 @@ from bot.domain import outbox
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.workflow.closing import DECLINE_REPLY_WINDOW, Closing, whole_minutes
+from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.estimating import Estimating
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
@@ -17,7 +18,7 @@ class Questions(Estimating, Closing):
 
     def ask_requester(
         self, request: Request, user: str, question: str | None, surface: Surface
-    ) -> str:
+    ) -> Done:
         self.require_open(request)
         self.require_member(request, user, Attempt.ASK)
         if request.status is not Status.NEEDS_INFO:
@@ -40,7 +41,7 @@ class Questions(Estimating, Closing):
             actor=user,
             question=question,
         )
-        return f"I asked <@{request.requester_id}> and will tell you when they answer."
+        return Done(DoneCode.ASKED, reference=request.reference, requester=request.requester_id)
 
     def thread_reply(
         self,
@@ -49,7 +50,7 @@ class Questions(Estimating, Closing):
         text: str,
         written_at: datetime | None = None,
         surface: Surface = Surface.THREAD,
-    ) -> str | None:
+    ) -> Done | None:
         """Someone wrote in the card's thread at `written_at`: an answer from the requester, or
         a decline reason from the person who asked to decline. Anything else is conversation.
         Only the decliner's first reply after the prompt is the reason, and only within
@@ -66,10 +67,7 @@ class Questions(Estimating, Closing):
             if not self._decline_awaited(request):
                 request.decline_pending_by = request.decline_pending_since = None
                 minutes = whole_minutes(DECLINE_REPLY_WINDOW)
-                return (
-                    f"{request.reference} was not declined: the reason did not come within "
-                    f"{minutes} minutes. React again to decline it."
-                )
+                return Done(DoneCode.DECLINE_TOO_LATE, reference=request.reference, minutes=minutes)
             self.decline(request, user, text, surface)
         elif (
             request.status is Status.NEEDS_INFO
@@ -89,7 +87,7 @@ class Questions(Estimating, Closing):
                 status=request.status,
             )
 
-    def answer_question(self, request: Request, user: str, text: str, surface: Surface) -> str:
+    def answer_question(self, request: Request, user: str, text: str, surface: Surface) -> Done:
         """The requester answers: the request resumes where it was and the asker is told. An
         answer given anywhere but the card's thread is copied into the thread."""
         self.require_open_question(request, user)
@@ -104,8 +102,7 @@ class Questions(Estimating, Closing):
         if asked_by:
             self._dm(asked_by, request, "answered", actor=user, answer=text)
         self._estimate_changed(request, user, surface)
-        told = f" and <@{asked_by}> is told" if asked_by else ""
-        return f"Your answer is in the thread of {request.reference}{told}."
+        return Done(DoneCode.ANSWERED, reference=request.reference, asked_by=asked_by)
 
     def withdraw_question(self, request: Request, user: str, surface: Surface) -> None:
         """The asker took the question reaction back before the requester answered: the request

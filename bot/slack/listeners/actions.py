@@ -12,7 +12,7 @@ from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.nudges import NudgeKind
 from bot.domain.numbers import whole_number
-from bot.domain.workflow import Workflow
+from bot.domain.workflow import Done, Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester
 from bot.slack.intents import intent_key
@@ -20,7 +20,7 @@ from bot.slack.listeners.operations import GONE, answer_privately, apply, by_id,
 from bot.slack.listeners.requester_dm import answer_in_dm, in_dm
 from bot.slack.teams import team_of
 
-Button = Callable[[Workflow, Request, str], str | None]
+Button = Callable[[Workflow, Request, str], Done | None]
 B = Surface.BUTTON
 
 # Buttons whose click is the whole action: (workflow, request, user) -> message.
@@ -120,7 +120,7 @@ def register(app: App, runtime: Runtime) -> None:
         if not to_user:
             return
 
-        def reassign(wf: Workflow, r: Request, u: str) -> str:
+        def reassign(wf: Workflow, r: Request, u: str) -> Done:
             return wf.reassign(r, u, to_user, B)
 
         run(body, client, request_id, reassign)

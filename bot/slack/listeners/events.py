@@ -9,7 +9,7 @@ from typing import Any
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.numbers import whole_number
-from bot.domain.workflow import Workflow, find_by_card
+from bot.domain.workflow import Done, Workflow, find_by_card
 from bot.runtime import Runtime
 from bot.slack.inbox import EventListener
 from bot.slack.listeners.operations import apply, tell, tell_reactor
@@ -30,7 +30,7 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         if item.get("type") != "message" or action is None or not user:
             return  # not a reaction Liaison reads: ignore quietly
 
-        def operate(workflow: Workflow, request: Request) -> str | None:
+        def operate(workflow: Workflow, request: Request) -> Done | None:
             surface = Surface.REACTION
             if action.kind == "claim":
                 return workflow.claim(request, user, surface)
@@ -63,7 +63,7 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         if action.kind not in ("claim", "decline", "needs_info"):
             return
 
-        def operate(workflow: Workflow, request: Request) -> str | None:
+        def operate(workflow: Workflow, request: Request) -> Done | None:
             # Taking the reaction back takes back what still waits for someone's reply.
             if action.kind == "decline":
                 workflow.withdraw_decline(request, user)
@@ -99,7 +99,7 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         if written_at is None:
             return  # no time to tell whether it answers what was asked: not a reply we read
 
-        def operate(workflow: Workflow, request: Request) -> str | None:
+        def operate(workflow: Workflow, request: Request) -> Done | None:
             return workflow.thread_reply(request, user, text, written_at)
 
         outcome = apply(

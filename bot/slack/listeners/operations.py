@@ -22,12 +22,13 @@ from bot.domain.numbers import whole_number
 from bot.domain.people import MembershipUnknown
 from bot.domain.requests import find_workspace
 from bot.domain.usergroups import directory_for_workspace
-from bot.domain.workflow import Refusal, Workflow, lock_request
+from bot.domain.workflow import Done, Refusal, Workflow, lock_request
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.replies import UNAVAILABLE
+from bot.slack.confirmations import confirmation_text
 from bot.slack.intents import intent_key
 from bot.slack.refusals import refusal_text
 from bot.slack.teams import team_of
@@ -41,7 +42,7 @@ MEMBERSHIP_LOADING = (
 )
 
 Finder = Callable[[Session], Request | None]
-Operation = Callable[[Workflow, Request], str | None]
+Operation = Callable[[Workflow, Request], Done | None]
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def apply(
                 session, config=config, workspace_id=request.workspace_id
             )
             workflow = Workflow(session, config=config, directory=directory, now=now)
-            message = operate(workflow, request)
+            done = operate(workflow, request)
             request_id = request.id
     except SQLAlchemyError:
         log.exception("the database failed; nothing was changed")
@@ -110,7 +111,7 @@ def apply(
         return Outcome(MEMBERSHIP_LOADING, refused=True)
     if deliver:
         runtime.send_soon(request_id)
-    return Outcome(message, request_id=request_id)
+    return Outcome(confirmation_text(done), request_id=request_id)
 
 
 GONE = "That request no longer exists."
