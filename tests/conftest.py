@@ -288,6 +288,12 @@ def read_usergroups_at_start() -> bool:
 
 
 @pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    """More settings for the app under test (a tracker's credentials and API base, say)."""
+    return {}
+
+
+@pytest.fixture
 def oauth_mode() -> bool:
     """Whether the app under test is the multi-workspace app (installed through OAuth, no bot
     token of its own) rather than one bot token's."""
@@ -303,6 +309,7 @@ def liaison(
     config_path: Path,
     read_usergroups_at_start: bool,
     oauth_mode: bool,
+    extra_settings: dict[str, Any],
 ) -> Iterator[Liaison]:
     credentials: dict[str, Any] = {"slack_bot_token": BOT_TOKEN}
     if oauth_mode:
@@ -317,6 +324,7 @@ def liaison(
         slack_api_url=fake_slack.base_url,
         database_url=database_url,
         liaison_config=config_path,
+        **extra_settings,
     )
     executor = TrackingExecutor()
     runtime = build_runtime(settings, clock=clock, engine=app_engine, background=executor)
