@@ -390,3 +390,17 @@ def test_missing_credentials_fail_with_the_variable_named(
     row = issue_row(db, card)
     assert row.state == "failed" and "JIRA_API_TOKEN" in (row.last_error or "")
     trackers.assert_no_call("jira.create_issue")
+
+
+@pytest.mark.parametrize("kind", ["linear"])
+def test_without_the_email_scope_the_issue_goes_unassigned(
+    liaison: Liaison, db: Inspector, trackers: FakeTrackers
+) -> None:
+    liaison.fake.scopes = ",".join(
+        s for s in liaison.fake.scopes.split(",") if s != "users:read.email"
+    )
+    committed(liaison, db)
+    send(liaison)
+    [call] = trackers.calls_to("linear.issueCreate")
+    assert "assigneeId" not in call.body["variables"]["input"]
+    trackers.assert_no_call("linear.users")
