@@ -105,7 +105,11 @@ class TrackerSender:
             draft = IssueDraft(**{**draft.__dict__, "assignee": assignee})
         asked_before = self._mark_creating(content["request_id"])
         try:
-            issue = (api.find(draft) if asked_before else None) or api.create(draft)
+            try:
+                issue = (api.find(draft) if asked_before else None) or api.create(draft)
+            except (KeyError, TypeError, ValueError, AttributeError) as error:
+                # An answer not in the documented shape (a proxy's page, an API change).
+                raise TrackerError(f"unexpected answer ({error!r})", retryable=True) from error
         except TrackerError as error:
             raise self._refused(effect, content["request_id"], tracker, error) from error
         self._created(content["request_id"], issue, draft)
