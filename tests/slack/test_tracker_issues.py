@@ -368,6 +368,7 @@ def test_the_leads_retry_creates_the_issue_and_others_are_refused(
 
     click_in_dm(liaison, ENG_LEAD, TrackerFailure.retry, user=SALES_REP)
     assert issue_row(db, card).state == "failed"
+    assert "Only members of Engineering can retry the issue of REQ-1" in click_answers(liaison)[-1]
     click_in_dm(liaison, ENG_LEAD, TrackerFailure.retry)
     assert issue_row(db, card).state == "creating"
     send(liaison)
