@@ -34,10 +34,14 @@ from bot.settings import Settings
 from bot.slack.sending.effects import Effect, SendResult
 from bot.slack.sending.transport import MAX_ATTEMPTS, NETWORK_ERRORS, Failed, Retry
 from bot.trackers.clients import TrackerClient, http_client, tracker_client
-from bot.trackers.http import TrackerError
+from bot.trackers.http import TrackerError, Unanswered
 from bot.trackers.issue import CreatedIssue, IssueDraft, draft_for
 
 log = logging.getLogger(__name__)
+
+# How long after an unanswered attempt the next one (which searches first) waits: a tracker's
+# search index (GitHub's above all) lags behind a creation by up to about a minute.
+UNANSWERED_WAIT = timedelta(minutes=1)
 
 
 class TrackerSender:
@@ -151,6 +155,9 @@ class TrackerSender:
         message = f"{tracker.kind}: {error.message}"
         if error.retryable and effect.row.attempts + 1 < MAX_ATTEMPTS:
             after = timedelta(seconds=error.retry_after) if error.retry_after is not None else None
+            if isinstance(error, Unanswered):
+                # The issue may exist: look for it once the tracker's search can see it.
+                after = max(after or UNANSWERED_WAIT, UNANSWERED_WAIT)
             return Retry(message, after)
         self._failed(request_id, error.message)
         return Failed(message)

@@ -253,9 +253,15 @@ def test_a_retry_after_a_lost_answer_adopts_the_issue_instead_of_creating_anothe
     send(liaison)
     assert len(trackers.issues(kind)) == 1  # it was created; the app cannot know
     assert issue_row(db, card).state == "creating"
-    assert tracker_effect(db).status == "pending"
+    effect = tracker_effect(db)
+    assert effect.status == "pending"
+    # The next attempt waits until the tracker's search can see what it may have created.
+    assert effect.next_attempt_at == liaison.clock() + timedelta(minutes=1)
 
-    liaison.clock.advance(seconds=10)  # past the first backoff
+    liaison.clock.advance(seconds=30)
+    send(liaison)
+    trackers.assert_no_call(SEARCH_ROUTE[kind])
+    liaison.clock.advance(seconds=30)
     send(liaison)
     assert len(trackers.calls_to(SEARCH_ROUTE[kind])) == 1
     assert len(trackers.calls_to(CREATE_ROUTE[kind])) == 1
@@ -275,7 +281,7 @@ def test_a_timeout_is_retried_and_looks_first(
     assert effect.status == "pending" and "no answer in time" in (effect.last_error or "")
     assert trackers.issues(kind) == []
 
-    liaison.clock.advance(seconds=10)
+    liaison.clock.advance(minutes=1)
     send(liaison)
     assert len(trackers.calls_to(SEARCH_ROUTE[kind])) == 1
     assert len(trackers.issues(kind)) == 1
