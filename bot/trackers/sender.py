@@ -15,6 +15,7 @@ timeouts) or `Failed` (stored on the row; the loop tells the department's leads,
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -83,7 +84,6 @@ class TrackerSender:
             "request_id": request.id,
             "tracker": tracker,
             "draft": draft_for(request, type_labels=labels),
-            "state": row.state,
             "claimer": request.claimer_id,
         }
 
@@ -106,7 +106,7 @@ class TrackerSender:
         draft: IssueDraft = content["draft"]
         assignee = self._assignee(tracker, api, content.get("claimer"), client)
         if assignee:
-            draft = IssueDraft(**{**draft.__dict__, "assignee": assignee})
+            draft = dataclasses.replace(draft, assignee=assignee)
         asked_before = self._mark_creating(content["request_id"])
         try:
             try:
