@@ -10,10 +10,11 @@ import httpx
 import pytest
 
 from bot.config import Tracker, TrackerKind
+from bot.domain.models import Request
 from bot.settings import Settings
 from bot.trackers.clients import tracker_client
 from bot.trackers.http import TrackerError, Unanswered, refusal, send
-from bot.trackers.issue import IssueDraft
+from bot.trackers.issue import IssueDraft, draft_for
 from tests.fakes.trackers import GITHUB_REPO, GITHUB_TOKEN, FakeTrackers
 
 GITHUB_AUTH = {"Authorization": f"Bearer {GITHUB_TOKEN}"}
@@ -106,3 +107,30 @@ def test_the_check_names_a_repository_the_token_cannot_see(fake_trackers: FakeTr
         fake_trackers.github_repos.clear()
         with pytest.raises(TrackerError, match="not found, or GITHUB_TOKEN cannot see it"):
             client.check()
+
+
+def test_a_typed_request_brings_its_fields_by_their_labels() -> None:
+    request = Request(
+        number=7,
+        title="Export",
+        details="CSV",
+        client="",
+        impact="Renewal",
+        desired_date=date(2026, 12, 18),
+        hard_deadline=True,
+        committed_date=None,
+        card_permalink=None,
+        type_fields={"rows": 5000, "formats": ["csv", "xlsx"], "urgent": True, "note": ""},
+    )
+    draft = draft_for(request, type_labels={"rows": "Rows per export"})
+    assert draft.marker == "REQ-7" and draft.due_on is None
+    assert draft.lines == (
+        ("Details", "CSV"),
+        ("Business impact", "Renewal"),
+        ("Desired date", "2026-12-18 (hard deadline)"),
+        ("Rows per export", "5000"),
+        ("formats", "csv, xlsx"),
+        ("urgent", "yes"),
+    )
+    assert "**Rows per export:** 5000" in draft.markdown()
+    assert draft.markdown().endswith("Liaison request REQ-7")
