@@ -29,6 +29,7 @@ from bot.slack.installations import forget_team
 from bot.slack.manifest import bot_scopes
 from bot.slack.online_check import check_online
 from bot.slack.teams import served_clients
+from bot.trackers.online_check import check_trackers
 from bot.wiring import build_runtime, listener_client
 
 
@@ -232,23 +233,31 @@ def _check_config_online(settings: Settings, config: LiaisonConfig) -> None:
     """Raise ConfigError naming every problem Slack reveals; print what is fine. In
     multi-workspace mode, each installed workspace's own settings are checked with its token."""
     settings.require_slack_credentials()
+    checked: list[tuple[str, LiaisonConfig]] = []  # (team, its settings) of each report
     try:
         if settings.oauth_enabled:
             runtime = build_runtime(settings)
+            served = served_clients(runtime)
+            checked = [(team, runtime.config_for(team)) for team, _ in served]
             reports = [
-                (team, check_online(client, runtime.config_for(team), bot_scopes()))
-                for team, client in served_clients(runtime)
+                (team, check_online(client, linked, bot_scopes()))
+                for (team, client), (_, linked) in zip(served, checked, strict=True)
             ]
             runtime.engine.dispose()
             if not reports:
                 print("  no workspace has installed Liaison yet: nothing to ask Slack")
         else:
+            checked = [("", config)]
             reports = [("", check_online(listener_client(settings), config, bot_scopes()))]
     except (OSError, TimeoutError) as error:
         problem = f"cannot reach Slack at {settings.slack_api_url}: {error}"
         raise ConfigError([problem], "Slack") from error
     problems = []
-    for team, report in reports:
+    for (team, report), (_, linked) in zip(reports, checked, strict=True):
+        # The trackers the workspace links: credentials from the environment, targets there.
+        trackers = check_trackers(linked, settings)
+        report.notes += trackers.notes
+        report.problems += trackers.problems
         where = f"workspace {team}: " if team else ""
         for note in report.notes:
             print(f"  {where}{note}")

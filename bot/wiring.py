@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from bot.config.store import SettingsStore, read_settings_file
 from bot.db.session import make_engine, make_session_factory
-from bot.domain.outbox import HOME
+from bot.domain.outbox import HOME, TRACKER
 from bot.runtime import Clock, Runtime, system_clock
 from bot.settings import Settings
 from bot.slack.app import event_listeners
@@ -32,6 +32,7 @@ from bot.slack.people import TimeZones
 from bot.slack.permissions import Permissions
 from bot.slack.sending import Outbox
 from bot.slack.sending.senders import SENDERS, HomeSender, settings_for_home
+from bot.trackers.sender import TrackerSender
 
 
 def make_client(
@@ -155,7 +156,11 @@ def build_runtime(
             client_for=sender_for,
             config_for=store.config_for,
             clock=clock,
-            senders={**SENDERS, HOME: HomeSender(settings=settings_for_home(store, permissions))},
+            senders={
+                **SENDERS,
+                HOME: HomeSender(settings=settings_for_home(store, permissions)),
+                TRACKER: TrackerSender(settings=settings, sessions=sessions, clock=clock),
+            },
         ),
         inbox=inbox,
         time_zones=TimeZones(client_for),

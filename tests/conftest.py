@@ -33,6 +33,7 @@ from bot.web import create_wsgi_app
 from bot.wiring import build_runtime
 from tests.fakes.signer import SlackClientSim
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.trackers import fake_trackers  # noqa: F401 (a fixture)
 from tests.guards import no_slack_call_in_a_transaction  # noqa: F401 (an autouse fixture)
 
 SIGNING_SECRET = "test-signing-secret"
@@ -287,6 +288,12 @@ def read_usergroups_at_start() -> bool:
 
 
 @pytest.fixture
+def extra_settings() -> dict[str, Any]:
+    """More settings for the app under test (a tracker's credentials and API base, say)."""
+    return {}
+
+
+@pytest.fixture
 def oauth_mode() -> bool:
     """Whether the app under test is the multi-workspace app (installed through OAuth, no bot
     token of its own) rather than one bot token's."""
@@ -302,6 +309,7 @@ def liaison(
     config_path: Path,
     read_usergroups_at_start: bool,
     oauth_mode: bool,
+    extra_settings: dict[str, Any],
 ) -> Iterator[Liaison]:
     credentials: dict[str, Any] = {"slack_bot_token": BOT_TOKEN}
     if oauth_mode:
@@ -316,6 +324,7 @@ def liaison(
         slack_api_url=fake_slack.base_url,
         database_url=database_url,
         liaison_config=config_path,
+        **extra_settings,
     )
     executor = TrackingExecutor()
     runtime = build_runtime(settings, clock=clock, engine=app_engine, background=executor)

@@ -21,6 +21,7 @@ from tests.conftest import (
     SIGNING_SECRET,
 )
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.trackers import GITHUB_REPO, JIRA_PROJECT, LINEAR_TEAM, FakeTrackers
 
 
 @pytest.fixture
@@ -88,3 +89,87 @@ def test_a_token_slack_refuses_is_named(
     fake.token = "xoxb-another"
     assert main(["check-config", "--online"]) == 2
     assert "the bot token: Slack answered invalid_auth" in capsys.readouterr().err
+
+
+TARGETS = {
+    "github": f'repo = "{GITHUB_REPO}"\nusers = {{ {ENGINEER} = "ana-gh" }}',
+    "jira": f'project = "{JIRA_PROJECT}"',
+    "linear": f'team = "{LINEAR_TEAM}"',
+}
+
+
+def link_tracker(environment: Path, kind: str) -> None:
+    tracker = f'\n[[trackers]]\ndepartment = "eng"\nkind = "{kind}"\n{TARGETS[kind]}\n'
+    environment.write_text(DEFAULT_CONFIG + tracker)
+
+
+@pytest.fixture
+def trackers_env(
+    environment: Path, fake_trackers: FakeTrackers, monkeypatch: pytest.MonkeyPatch
+) -> FakeTrackers:
+    for name, value in fake_trackers.environment().items():
+        monkeypatch.setenv(name.upper(), value)
+    return fake_trackers
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "route"),
+    [
+        ("github", GITHUB_REPO, "github.repo"),
+        ("jira", JIRA_PROJECT, "jira.project"),
+        ("linear", LINEAR_TEAM, "linear.team"),
+    ],
+)
+def test_a_linked_tracker_is_asked_whether_credentials_and_target_work(
+    environment: Path,
+    trackers_env: FakeTrackers,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+    target: str,
+    route: str,
+) -> None:
+    link_tracker(environment, kind)
+    assert main(["check-config", "--online"]) == 0
+    out = capsys.readouterr().out
+    assert f'[[trackers]] #1 (department "eng"): {kind} {target} is reachable' in out
+    assert trackers_env.calls_to(route)
+
+
+def test_a_missing_repository_and_an_unknown_mapped_user_are_named(
+    environment: Path,
+    trackers_env: FakeTrackers,
+    fake: FakeSlack,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    link_tracker(environment, "github")
+    trackers_env.github_repos.clear()  # the repository is gone
+    fake.gone_users.add(ENGINEER)
+    assert main(["check-config", "--online"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        f'[[trackers]] #1 (department "eng") → repo: github {GITHUB_REPO}: repository '
+        f'"{GITHUB_REPO}" not found, or GITHUB_TOKEN cannot see it' in err
+    )
+    assert f'[[trackers]] #1 (department "eng") → users: user {ENGINEER} not found' in err
+
+
+def test_refused_or_missing_credentials_are_named(
+    environment: Path,
+    trackers_env: FakeTrackers,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    link_tracker(environment, "jira")
+    trackers_env.jira_api_token = "another"  # the token was revoked
+    assert main(["check-config", "--online"]) == 2
+    assert (
+        '[[trackers]] #1 (department "eng") → kind: jira refused JIRA_BASE_URL / JIRA_EMAIL / '
+        "JIRA_API_TOKEN: Client must be authenticated" in capsys.readouterr().err
+    )
+    link_tracker(environment, "linear")
+    monkeypatch.delenv("LINEAR_API_KEY")
+    assert main(["check-config", "--online"]) == 2
+    assert (
+        '[[trackers]] #1 (department "eng") → kind: LINEAR_API_KEY not set'
+        in capsys.readouterr().err
+    )

@@ -68,6 +68,9 @@ from bot.domain.workspace_settings import AuditEntry, CurrentSettings
 
 log = logging.getLogger(__name__)
 
+# The file's sections that set up one workspace and are no default for others.
+WORKSPACE_ONLY = ("departments", "digests", "trackers")
+
 DEFAULT_TTL = 2.0
 
 
@@ -106,7 +109,8 @@ def read_settings_file(
     if config is None:
         raise ConfigError([str(p) for p in problems], str(path))
     document = stored.jsonable(data)
-    defaults = {k: v for k, v in document.items() if k not in ("departments", "digests")}
+    # Trackers name departments: they belong to the workspace the file sets up, not to defaults.
+    defaults = {k: v for k, v in document.items() if k not in WORKSPACE_ONLY}
     if many_workspaces and (config.departments or config.digests):
         log.warning(
             "%s: its departments and digests are ignored: Liaison is installed through OAuth, "

@@ -25,7 +25,11 @@ CARD = "card"  # post the request's card, or update it in place to the request's
 MESSAGE = "message"  # a message from a template: in a channel, in the card's thread, or a DM
 FILE = "file"  # a file from a template, uploaded into a channel
 HOME = "home"  # publish one person's Home tab (its `channel` is the person's user id)
-EFFECT_KINDS = frozenset({CARD, MESSAGE, FILE, HOME})
+# Create the request's issue in its department's tracker (bot/domain/trackers.py). Queued about
+# no request (`payload["request_id"]` names it), so a tracker that is down or refusing never holds
+# back the request's Slack effects, which are sent in order.
+TRACKER = "tracker"
+EFFECT_KINDS = frozenset({CARD, MESSAGE, FILE, HOME, TRACKER})
 
 # Message templates; each has a renderer in bot/slack/messages.py.
 FILED_CONFIRMATION = "filed_confirmation"
@@ -45,6 +49,7 @@ TRENDS = "trends"  # the monthly twelve-week trends in a digest channel
 TRENDS_CHART = "trends_chart"  # one of its charts (`payload["series"]`), uploaded after it
 DELIVERY_FAILED = "delivery_failed"  # tells a lead that Slack refused an effect for good
 CHANNEL_UNUSABLE = "channel_unusable"  # tells a lead how to let Liaison into a channel
+TRACKER_FAILED = "tracker_failed"  # tells a lead the tracker refused an issue, with "Retry"
 
 # The effect kind each template is sent as.
 TEMPLATES: dict[str, str] = {
@@ -65,6 +70,7 @@ TEMPLATES: dict[str, str] = {
     TRENDS_CHART: FILE,
     DELIVERY_FAILED: MESSAGE,
     CHANNEL_UNUSABLE: MESSAGE,
+    TRACKER_FAILED: MESSAGE,
 }
 
 

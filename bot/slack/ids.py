@@ -44,6 +44,15 @@ class Card:
     edit = "card_edit"
     # The users menu that cards posted before the lead's menu (LeadActions) still carry.
     reassign = "card_reassign"
+    # A department whose tracker creates issues by hand (`create_on = "manual"`).
+    create_issue = "card_create_issue"
+
+
+class TrackerFailure:
+    """The "Retry" a lead gets when the tracker refused a request's issue (value: request id)."""
+
+    block = "tracker_issue"
+    retry = "tracker_retry"
 
 
 class LeadActions:

@@ -32,7 +32,7 @@ from bot.slack.blocks.trends import (
     trends_message,
     week_labels,
 )
-from bot.slack.ids import Negotiation, Requester
+from bot.slack.ids import Negotiation, Requester, TrackerFailure
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,8 @@ _THREAD = {
     "date_set": "{actor} set the committed date to {committed}{was}.{reason}",
     "reopened": "{actor} reopened it: it is not done yet.{reason}",
     "closed": "{actor} closed it as {outcome}.{reason}",
+    "issue_requested": "{actor} asked for an issue in the tracker.",
+    "issue_created": "Tracked in {issue}.",
 }
 
 # DMs about a change, to whoever the change concerns.
@@ -155,6 +157,7 @@ _DIRECT = {
     "closed": "{actor} closed your request {request} as {outcome}.{reason}",
     "closed_claimer": "{actor} closed {request}, which you had claimed, as {outcome}: no need to "
     "go on with it.{reason}",
+    "issue_created": "Your request {request} is now tracked by the team as {issue}.",
 }
 
 
@@ -192,6 +195,7 @@ def _change_facts(r: Rendering) -> dict[str, str]:
             else ""
         ),
         "verdict": "met the need. :+1:" if facts.get("helpful") else "did not fully meet the need.",
+        "issue": link(facts.get("issue_url"), text.mrkdwn(facts.get("issue_key"), 200)),
     }
 
 
@@ -446,3 +450,21 @@ def _channel_unusable(r: Rendering) -> dict[str, Any]:
         f"{places or 'it'} in the configuration."
     )
     return _simple(message)
+
+
+@renderer(outbox.TRACKER_FAILED)
+def _tracker_failed(r: Rendering) -> dict[str, Any]:
+    request = r.request
+    assert request is not None
+    message = (
+        f":warning: Liaison could not create the issue for {_titled(request)} in the tracker, "
+        f"which answered `{text.mrkdwn(r.facts.get('error'), 500)}`. Fix what it says (the "
+        "credentials, the target, or the claimer's account), then retry."
+    )
+    return _simple(
+        message,
+        actions(
+            f"{TrackerFailure.block}:{request.id}",
+            button("Retry", TrackerFailure.retry, str(request.id), style="primary"),
+        ),
+    )

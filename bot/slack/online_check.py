@@ -93,6 +93,9 @@ def _named_users(config: LiaisonConfig) -> Iterator[tuple[str, str]]:
         for kind in ("members", "leads"):
             for position, user_id in enumerate(getattr(department, kind)):
                 yield f"{place} → {kind} #{position + 1}", user_id
+    for index, tracker in enumerate(config.trackers):
+        for user_id in tracker.users:
+            yield f'[[trackers]] #{index + 1} (department "{tracker.department}") → users', user_id
 
 
 def _check_users(client: WebClient, config: LiaisonConfig, report: OnlineReport) -> None:

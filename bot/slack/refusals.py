@@ -22,6 +22,8 @@ VERBS = {
     Attempt.SET_DATE: "set the committed date of",
     Attempt.REOPEN: "reopen",
     Attempt.CLOSE: "close",
+    Attempt.CREATE_ISSUE: "create an issue for",
+    Attempt.RETRY_ISSUE: "retry the issue of",
 }
 
 
@@ -76,6 +78,17 @@ SENTENCES: dict[RefusalCode, Callable[[dict[str, Any]], str]] = {
     ),
     RefusalCode.DATE_IN_PAST: lambda f: (
         f"Pick a date from {f['today']:%a %-d %b} on: a committed date cannot be in the past."
+    ),
+    RefusalCode.NO_TRACKER: lambda f: (
+        f"{f['department']} links no issue tracker, so {f['reference']} has nowhere to go."
+    ),
+    RefusalCode.ISSUE_EXISTS: lambda f: (
+        f"{f['reference']} is already tracked as {f['key']}."
+        if f.get("key")
+        else f"The issue for {f['reference']} is already on its way."
+    ),
+    RefusalCode.NOTHING_TO_RETRY: lambda f: (
+        f"The issue for {f['reference']} did not fail, so there is nothing to retry."
     ),
 }
 

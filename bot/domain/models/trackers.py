@@ -36,7 +36,8 @@ class TrackerIssue(Base):
     kind: Mapped[str] = mapped_column(String(16))  # github | jira | linear
     # Where it was created: "owner/repo", the Jira project key, the Linear team id.
     target: Mapped[str] = mapped_column(String(200))
-    # creating (asked, answer not yet seen) | open | closed | failed (refused for good)
+    # queued (to be asked) | creating (asked, answer not yet seen: look for it before asking
+    # again) | open | closed | failed (refused for good; a lead may retry)
     state: Mapped[str] = mapped_column(String(16), default="creating")
     # The tracker's own id (GitHub issue number, Jira issue id, Linear issue id), the key people
     # read ("acme/backend#12", "ENG-4", "LIN-12") and the issue's web address.

@@ -16,6 +16,7 @@ from __future__ import annotations
 from bot.domain.workflow.context import find_by_card, lock_request
 from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.editing import Editing
+from bot.domain.workflow.issues import Issues
 from bot.domain.workflow.overrides import Overrides
 from bot.domain.workflow.questions import Questions
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
@@ -32,5 +33,5 @@ __all__ = [
 ]
 
 
-class Workflow(Overrides, Questions, Editing):
+class Workflow(Overrides, Questions, Editing, Issues):
     """The operations on requests, within one transaction."""

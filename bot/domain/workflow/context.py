@@ -12,7 +12,7 @@ from sqlalchemy import ScalarSelect, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig, Role
-from bot.domain import outbox
+from bot.domain import outbox, trackers
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request, RequestEvent, Workspace
 from bot.domain.people import Directory
@@ -166,6 +166,7 @@ class ChangeContext:
                 data=data,
             )
         outbox.refresh_card(self.session, request, self._home_viewers(request, actor), now=self.now)
+        trackers.queue_on_change(self.session, request, config=self.config, now=self.now)
 
     def _home_viewers(self, request: Request, actor: str) -> list[str]:
         """Besides the requester, claimer and estimators, whose Home tab may show the change:

@@ -22,6 +22,8 @@ class Attempt(StrEnum):
     SET_DATE = "set_date"
     REOPEN = "reopen"
     CLOSE = "close"
+    CREATE_ISSUE = "create_issue"
+    RETRY_ISSUE = "retry_issue"
 
 
 class RefusalCode(StrEnum):
@@ -44,6 +46,9 @@ class RefusalCode(StrEnum):
     FEEDBACK_GIVEN = "feedback_given"  # reference
     NOT_CLAIMED = "not_claimed"  # reference
     DATE_IN_PAST = "date_in_past"  # reference, today
+    NO_TRACKER = "no_tracker"  # reference, department
+    ISSUE_EXISTS = "issue_exists"  # reference, key (None while it is being created)
+    NOTHING_TO_RETRY = "nothing_to_retry"  # reference
 
 
 class Refusal(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot.config import Reactions
@@ -85,7 +86,21 @@ def how_to_respond(reactions: Reactions) -> str:
     )
 
 
-def request_card(request: Request, *, reactions: Reactions) -> list[Block]:
+@dataclass(frozen=True)
+class IssueOnCard:
+    """The request's issue in its department's tracker as the card shows it: its state, key and
+    address (once created), and whether to offer a "Create issue" button (a tracker that creates
+    issues by hand, and none yet)."""
+
+    state: str | None = None
+    key: str | None = None
+    url: str | None = None
+    offer: bool = False
+
+
+def request_card(
+    request: Request, *, reactions: Reactions, issue: IssueOnCard | None = None
+) -> list[Block]:
     """Blocks for the card; the thread under it is the request's conversation."""
     dates = (
         ("Committed for", day(request.committed_date))
@@ -119,12 +134,14 @@ def request_card(request: Request, *, reactions: Reactions) -> list[Block]:
     notes = []
     if request.source_permalink:
         notes.append(link(request.source_permalink, "Started from this conversation"))
+    if issue is not None and (line := _issue_line(issue)):
+        notes.append(line)
     if request.status.is_open:
         notes.append(how_to_respond(reactions))
     if notes:
         blocks.append(context(*notes))
     if request.status.is_open:
-        blocks.append(card_actions(request))
+        blocks.append(card_actions(request, offer_issue=issue is not None and issue.offer))
     elif (reopen := lead_menu(request)) is not None:
         blocks.append(actions(f"{Card.block}:{request.id}", reopen))
     return blocks
@@ -166,7 +183,17 @@ def _situation(request: Request) -> list[Block]:
     return blocks
 
 
-def card_actions(request: Request) -> Block:
+def _issue_line(issue: IssueOnCard) -> str | None:
+    if issue.key:
+        return ":link: Tracked in " + link(issue.url, text.mrkdwn(issue.key, 200))
+    if issue.state in ("queued", "creating"):
+        return ":hourglass_flowing_sand: Creating its issue in the tracker…"
+    if issue.state == "failed":
+        return ":warning: The tracker refused its issue; the leads can retry."
+    return None
+
+
+def card_actions(request: Request, *, offer_issue: bool = False) -> Block:
     value = str(request.id)
     claim = (
         button("Release", Card.release, value)
@@ -183,6 +210,7 @@ def card_actions(request: Request) -> Block:
             button("Delivered", Card.deliver, value),
             button("Decline", Card.decline, value, style="danger"),
             button("Edit", Card.edit, value),
+            *([button("Create issue", Card.create_issue, value)] if offer_issue else []),
             *filter(None, [lead_menu(request)]),
         ],
     }
@@ -204,5 +232,10 @@ def estimate_menu(request: Request) -> dict[str, Any]:
     }
 
 
-def card_message(request: Request, *, reactions: Reactions) -> dict[str, Any]:
-    return {"text": card_text(request), "blocks": request_card(request, reactions=reactions)}
+def card_message(
+    request: Request, *, reactions: Reactions, issue: IssueOnCard | None = None
+) -> dict[str, Any]:
+    return {
+        "text": card_text(request),
+        "blocks": request_card(request, reactions=reactions, issue=issue),
+    }

@@ -14,7 +14,7 @@ from bot.domain.nudges import NudgeKind
 from bot.domain.numbers import whole_number
 from bot.domain.workflow import Done, Workflow
 from bot.runtime import Runtime
-from bot.slack.ids import Card, Negotiation, Nudges, Requester
+from bot.slack.ids import Card, Negotiation, Nudges, Requester, TrackerFailure
 from bot.slack.intents import intent_key
 from bot.slack.listeners.operations import GONE, answer_privately, apply, by_id, from_home
 from bot.slack.listeners.requester_dm import answer_in_dm, in_dm
@@ -33,6 +33,8 @@ _SIMPLE: dict[str, Button] = {
     Requester.cancel: lambda wf, r, u: wf.cancel(r, u, B),
     Requester.helpful: lambda wf, r, u: wf.record_feedback(r, u, True, B),
     Requester.not_helpful: lambda wf, r, u: wf.record_feedback(r, u, False, B),
+    Card.create_issue: lambda wf, r, u: wf.create_issue(r, u),
+    TrackerFailure.retry: lambda wf, r, u: wf.retry_issue(r, u),
 }
 
 
@@ -135,6 +137,8 @@ _ANSWERED = frozenset(
         Nudges.snooze,
         Negotiation.accept,
         Negotiation.escalate,
+        Card.create_issue,
+        TrackerFailure.retry,
     }
 )
 NUDGE_KINDS = frozenset(kind.value for kind in NudgeKind)

@@ -205,7 +205,12 @@ class Attempts:
             return  # nor about a Home tab: it is published again at the next change or visit
         if outbox.parent_failed(session, row):
             return  # a reply under a message that failed: that failure was told
-        request = session.get(Request, row.request_id) if row.request_id else None
+        # A tracker effect names its request in its payload (it is queued about none).
+        request_id = row.request_id or (row.payload or {}).get("request_id")
+        request = session.get(Request, request_id) if request_id else None
+        if row.kind == outbox.TRACKER and request is not None:
+            self._report_tracker_failure(session, row, request, error, now)
+            return
         config = self._config_of(session, row.workspace_id)
         if request is not None:
             keys = {request.fulfilling_department.key}
@@ -225,6 +230,24 @@ class Attempts:
                     "error": error,
                     "reference": request.reference if request else None,
                 },
+                now=now,
+            )
+
+    def _report_tracker_failure(
+        self, session: Session, row: OutboxMessage, request: Request, error: str, now: datetime
+    ) -> None:
+        """The tracker refused the request's issue: its department's leads get the tracker's
+        words and a "Retry" button."""
+        config = self._config_of(session, row.workspace_id)
+        department = config.find_department(request.fulfilling_department.key)
+        for lead in sorted(set(department.leads if department is not None else ())):
+            outbox.enqueue_message(
+                session,
+                workspace_id=row.workspace_id,
+                template=outbox.TRACKER_FAILED,
+                request=request,
+                channel=lead,
+                payload={"error": error},
                 now=now,
             )
 

@@ -13,13 +13,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.config import LiaisonConfig
+from bot.config import CreateOn, LiaisonConfig
 from bot.config.store import SettingsStore
-from bot.domain import outbox
+from bot.domain import outbox, trackers
 from bot.domain.home import expanded_sections, home_for
-from bot.domain.models import HomeVisit, OutboxMessage, Workspace
+from bot.domain.models import HomeVisit, OutboxMessage, Request, Workspace
 from bot.domain.usergroups import directory_for_workspace
-from bot.slack.blocks.card import card_message
+from bot.slack.blocks.card import IssueOnCard, card_message
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.settings import settings_section
 from bot.slack.blocks.setup import not_set_up_home, setup_home
@@ -28,6 +28,7 @@ from bot.slack.permissions import Permissions
 from bot.slack.sending import recovery
 from bot.slack.sending.effects import Effect, Sender, SendResult
 from bot.slack.sending.transport import NETWORK_ERRORS, Failed, Retry, error_code
+from bot.trackers.sender import TrackerSender
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,11 @@ class CardSender:
 
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         assert effect.request is not None
-        return card_message(effect.request, reactions=config.reactions)
+        return card_message(
+            effect.request,
+            reactions=config.reactions,
+            issue=issue_on_card(session, config, effect.request),
+        )
 
     def conversation(self, effect: Effect) -> str | None:
         assert effect.request is not None and effect.request.card_channel
@@ -71,6 +76,17 @@ class CardSender:
                 client, effect, channel=request.card_channel, **effect.content
             )
         return SendResult(ts, _card_fields(client, request.id, channel, ts))
+
+
+def issue_on_card(session: Session, config: LiaisonConfig, request: Request) -> IssueOnCard | None:
+    """What the card shows of the request's issue, if its department links a tracker."""
+    tracker = trackers.tracker_of(config, request)
+    row = trackers.issue_of(session, request.id)
+    if row is None:
+        if tracker is None:
+            return None
+        return IssueOnCard(offer=tracker.create_on == CreateOn.MANUAL)
+    return IssueOnCard(state=row.state, key=row.key, url=row.url)
 
 
 class MessageSender:
@@ -218,6 +234,7 @@ SENDERS: Mapping[str, Sender] = {
     outbox.MESSAGE: MessageSender(),
     outbox.FILE: FileSender(),
     outbox.HOME: HomeSender(),
+    outbox.TRACKER: TrackerSender(),  # wired with the settings and the database (bot/wiring.py)
 }
 
 

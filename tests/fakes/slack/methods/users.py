@@ -52,7 +52,11 @@ class UsersMethods:
         user_id = params.get("user")
         if not user_id or user_id in self.gone_users:
             raise _SlackError("user_not_found")
-        return {"ok": True, "user": self._user_profile(str(user_id))}
+        user = self._user_profile(str(user_id))
+        if "users:read.email" not in self.scopes.split(","):
+            # Slack leaves the e-mail out of a profile the token may not read it from.
+            user["profile"] = {k: v for k, v in user["profile"].items() if k != "email"}
+        return {"ok": True, "user": user}
 
     def _user_profile(self, user_id: str) -> Params:
         name = user_id.lower()

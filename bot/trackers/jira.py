@@ -1,0 +1,83 @@
+"""Jira Cloud over REST v3 (`JIRA_BASE_URL`, the site's root): the description in Atlassian
+Document Format, the committed date as `duedate`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from bot.trackers.http import TrackerError, send
+from bot.trackers.issue import CreatedIssue, IssueDraft
+
+API = "/rest/api/3"
+
+
+class JiraTracker:
+    """Issues of one project, of one issue type."""
+
+    def __init__(self, http: httpx.Client, project: str, issue_type: str, site: str) -> None:
+        self._http = http
+        self.project = project
+        self.issue_type = issue_type
+        self._site = site.rstrip("/")  # issues' web addresses: <site>/browse/<key>
+
+    def create(self, draft: IssueDraft) -> CreatedIssue:
+        fields: dict[str, Any] = {
+            "project": {"key": self.project},
+            "summary": draft.title,
+            "issuetype": {"name": self.issue_type},
+            "description": draft.adf(),
+            "labels": list(draft.labels),
+        }
+        if draft.due_on is not None:
+            fields["duedate"] = draft.due_on.isoformat()
+        if draft.assignee:
+            fields["assignee"] = {"accountId": draft.assignee}
+        made = send(self._http, "POST", f"{API}/issue", json={"fields": fields})
+        return self._issue(made["id"], made["key"])
+
+    def find(self, draft: IssueDraft) -> CreatedIssue | None:
+        """An issue of the project already carrying the draft's marker."""
+        jql = f'project = "{self.project}" AND text ~ "\\"{draft.marker}\\""'
+        found = send(
+            self._http,
+            "POST",
+            f"{API}/search/jql",
+            json={"jql": jql, "fields": ["summary", "description"], "maxResults": 20},
+        )
+        for issue in found.get("issues") or []:
+            fields = issue.get("fields") or {}
+            if draft.is_mine(_adf_text(fields.get("description"))):
+                return self._issue(issue["id"], issue["key"])
+        return None
+
+    def account_for(self, email: str) -> str | None:
+        found = send(self._http, "GET", f"{API}/user/search", params={"query": email})
+        accounts = [a for a in found or [] if a.get("accountType", "atlassian") == "atlassian"]
+        return str(accounts[0]["accountId"]) if len(accounts) == 1 else None
+
+    def check(self) -> None:
+        try:
+            send(self._http, "GET", f"{API}/project/{self.project}")
+        except TrackerError as error:
+            if error.status == 404:
+                raise TrackerError(
+                    f'project "{self.project}" not found, or the Jira account cannot see it '
+                    f"({error.message})",
+                    status=404,
+                ) from error
+            raise
+
+    def _issue(self, issue_id: Any, key: Any) -> CreatedIssue:
+        return CreatedIssue(str(issue_id), str(key), f"{self._site}/browse/{key}")
+
+
+def _adf_text(node: Any) -> str:
+    """The text in an Atlassian Document (paragraphs on their own lines)."""
+    if not isinstance(node, dict):
+        return ""
+    if node.get("type") == "text":
+        return str(node.get("text", ""))
+    inner = "".join(_adf_text(child) for child in node.get("content") or [])
+    return inner + ("\n" if node.get("type") == "paragraph" else "")
