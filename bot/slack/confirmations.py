@@ -79,6 +79,8 @@ SENTENCES: dict[DoneCode, Callable[[dict[str, Any]], str]] = {
     DoneCode.CLOSED: lambda f: (
         f"{f['reference']} is closed as {f['outcome'].value}; both sides are told."
     ),
+    DoneCode.ISSUE_QUEUED: lambda f: f"Creating the issue for {f['reference']} in {f['target']}.",
+    DoneCode.ISSUE_RETRIED: lambda f: f"Trying again to create the issue for {f['reference']}.",
 }
 
 

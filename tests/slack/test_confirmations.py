@@ -25,6 +25,7 @@ FACTS: dict[str, Any] = {
     "to": "U0NEW",
     "status": Status.AT_RISK,
     "outcome": Status.CANCELLED,
+    "target": "acme/backend",
 }
 
 

@@ -36,6 +36,8 @@ class DoneCode(StrEnum):
     SAME_DATE = "same_date"  # reference, day
     REOPENED = "reopened"  # reference, status
     CLOSED = "closed"  # reference, outcome (the status it was closed as)
+    ISSUE_QUEUED = "issue_queued"  # reference, target (where the tracker creates it)
+    ISSUE_RETRIED = "issue_retried"  # reference
 
 
 class Done:

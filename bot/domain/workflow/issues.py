@@ -7,11 +7,12 @@ from __future__ import annotations
 from bot.domain import trackers
 from bot.domain.models import Request
 from bot.domain.workflow.context import ChangeContext
+from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 
 
 class Issues(ChangeContext):
-    def create_issue(self, request: Request, user: str) -> str:
+    def create_issue(self, request: Request, user: str) -> Done:
         """Queue the request's issue; a refusal if the department links no tracker or the
         request has its issue already."""
         self.require_member(request, user, Attempt.CREATE_ISSUE)
@@ -31,11 +32,11 @@ class Issues(ChangeContext):
                 key=existing.key if existing is not None else None,
             )
         self._note(request, "issue_requested", actor=user, tracker=tracker.kind.value)
-        return f"Creating the issue for {request.reference} in {tracker.target}."
+        return Done(DoneCode.ISSUE_QUEUED, reference=request.reference, target=tracker.target)
 
-    def retry_issue(self, request: Request, user: str) -> str:
+    def retry_issue(self, request: Request, user: str) -> Done:
         """Try again to create an issue the tracker refused."""
         self.require_member(request, user, Attempt.RETRY_ISSUE)
         if not trackers.retry_issue(self.session, request, now=self.now):
             raise Refusal(RefusalCode.NOTHING_TO_RETRY, reference=request.reference)
-        return f"Trying again to create the issue for {request.reference}."
+        return Done(DoneCode.ISSUE_RETRIED, reference=request.reference)
