@@ -26,6 +26,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from bot.db.base import Base
 from bot.domain.lifecycle import Status
 
+# The trackers' tables live in their own module; they are named here with every other table.
+from bot.domain.tracker_models import TrackerIssue as TrackerIssue
+from bot.domain.tracker_models import TrackerPoll as TrackerPoll
+
 SLACK_ID = String(32)
 STATUS = Enum(
     Status,
@@ -193,6 +197,8 @@ class InboxEvent(Base):
     __table_args__ = (Index("ix_inbox_events_due", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Who sent it: "slack", or the tracker whose webhook it is ("github", "jira", "linear").
+    source: Mapped[str] = mapped_column(String(16), server_default=text("'slack'"))
     # Not unique: a retry or a twin is stored again, and recognised by `processed_events` in
     # the transaction of the change it would make.
     event_id: Mapped[str] = mapped_column(String(64))
@@ -416,38 +422,3 @@ class SettingsChange(Base):
     section: Mapped[str] = mapped_column(String(16))
     before: Mapped[Any] = mapped_column(JSON, nullable=True)
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
-
-
-class TrackerIssue(Base):
-    """The issue a request became in its department's tracker (GitHub, Jira or Linear). The row
-    is written before the tracker is asked to create the issue, so that a retry after a lost
-    answer looks for the issue carrying the request's marker instead of creating a second one."""
-
-    __tablename__ = "tracker_issues"
-    __table_args__ = (
-        UniqueConstraint("request_id"),
-        Index("ix_tracker_issues_lookup", "kind", "external_id"),
-        Index("ix_tracker_issues_open", "workspace_id", "state"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
-    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # github | jira | linear
-    # Where it was created: "owner/repo", the Jira project key, the Linear team id.
-    target: Mapped[str] = mapped_column(String(200))
-    # creating (asked, answer not yet seen) | open | closed | failed (refused for good)
-    state: Mapped[str] = mapped_column(String(16), default="creating")
-    # The tracker's own id (GitHub issue number, Jira issue id, Linear issue id), the key people
-    # read ("acme/backend#12", "ENG-4", "LIN-12") and the issue's web address.
-    external_id: Mapped[str | None] = mapped_column(String(128))
-    key: Mapped[str | None] = mapped_column(String(128))
-    url: Mapped[str | None] = mapped_column(Text)
-    # What the tracker says now, to notice changes made there.
-    due_on: Mapped[date | None] = mapped_column(Date)
-    assignee: Mapped[str | None] = mapped_column(String(200))
-    remote_updated_at: Mapped[datetime | None]
-    # The tracker's last refusal, in its own words, shown to the department's leads.
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import quiet_slack_libraries
 from bot.runtime import Runtime
-from bot.slack.inbox import EventListener
+from bot.slack.inbox import EventListener, SourceListener
 from bot.slack.listeners import (
     actions,
     estimates,
@@ -29,6 +29,7 @@ from bot.slack.listeners import (
     search,
     settings_sections,
     setup,
+    trackers,
     trends,
     usergroups,
 )
@@ -144,3 +145,8 @@ def event_listeners(runtime: Runtime) -> Mapping[str, EventListener]:
         **home_listeners(runtime),
         **installs.listeners(runtime),
     }
+
+
+def source_listeners(runtime: Runtime) -> Mapping[str, SourceListener]:
+    """The listener for each source of stored events other than Slack: the trackers' webhooks."""
+    return trackers.listeners(runtime)

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from bot.domain.workflow.context import find_by_card, lock_request
 from bot.domain.workflow.editing import Editing
-from bot.domain.workflow.overrides import Overrides
 from bot.domain.workflow.questions import Questions
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
+from bot.domain.workflow.tracker_sync import TrackerSync
 
 __all__ = [
     "Attempt",
@@ -28,5 +28,5 @@ __all__ = [
 ]
 
 
-class Workflow(Overrides, Questions, Editing):
+class Workflow(TrackerSync, Questions, Editing):
     """The operations on requests, within one transaction."""
