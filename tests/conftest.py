@@ -33,6 +33,7 @@ from bot.web import create_wsgi_app
 from bot.wiring import build_runtime
 from tests.fakes.signer import SlackClientSim
 from tests.fakes.slack_api import FakeSlack
+from tests.fakes.trackers import fake_trackers  # noqa: F401 (a fixture)
 from tests.guards import no_slack_call_in_a_transaction  # noqa: F401 (an autouse fixture)
 
 SIGNING_SECRET = "test-signing-secret"
