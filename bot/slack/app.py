@@ -29,6 +29,7 @@ from bot.slack.listeners import (
     search,
     settings_sections,
     setup,
+    tracker_settings,
     trackers,
     trends,
     usergroups,
@@ -130,7 +131,7 @@ def create_bolt_app(
         setup,
         trends,
     )
-    for listeners in (*listening, settings_listeners, settings_sections):
+    for listeners in (*listening, settings_listeners, settings_sections, tracker_settings):
         listeners.register(app, runtime)
     return app
 
