@@ -113,7 +113,7 @@ def _refresh_usergroups(runtime: Runtime) -> None:
 
 def _poll_trackers(runtime: Runtime) -> None:
     report = poll_trackers(runtime)
-    if report.changed or report.failed:
+    if report.followed or report.failed:
         log.info(
-            "trackers: %s changes applied, %s polls failed", report.changed, len(report.failed)
+            "trackers: %s issues followed, %s polls failed", report.followed, len(report.failed)
         )

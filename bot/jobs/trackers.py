@@ -43,7 +43,8 @@ class PollReport:
     polled: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
-    changed: int = 0
+    # Issue snapshots applied to the requests linked to them (most change nothing).
+    followed: int = 0
 
 
 def poll_trackers(
@@ -107,8 +108,8 @@ def _poll(
         _finish(runtime, key, since=since, etag=etag, now=now)
         raise
     for seen in polled.snapshots:
-        report.changed += follow_issue(runtime, seen)
-    latest = max((s.updated_at for s in polled.snapshots if s.updated_at), default=None)
+        report.followed += follow_issue(runtime, seen)
+    latest = polled.latest
     _finish(
         runtime,
         key,

@@ -49,6 +49,9 @@ class Polled:
     snapshots: list[IssueSnapshot]
     etag: str | None = None
     unchanged: bool = False
+    # The latest change in the answer, linked issues or not: where the next poll starts, so a
+    # page full of other issues' changes does not hold it back.
+    latest: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -108,14 +111,16 @@ def _github(
     issues = response.json()
     if not isinstance(issues, list):
         raise PollFailed("GitHub's issue list is not a list")
-    found = []
+    found, latest = [], None
     for issue in issues:
-        if not isinstance(issue, dict) or "pull_request" in issue:
+        seen = github_issue(issue, repo) if isinstance(issue, dict) else None
+        if seen is None:
             continue
-        seen = github_issue(issue, repo)
-        if seen is not None and seen.external_id in numbers:
+        if seen.updated_at is not None:
+            latest = max(latest, seen.updated_at) if latest else seen.updated_at
+        if "pull_request" not in issue and seen.external_id in numbers:
             found.append(seen)
-    return Polled(found, etag=response.headers.get("ETag"))
+    return Polled(found, etag=response.headers.get("ETag"), latest=latest)
 
 
 def _jira(
@@ -144,7 +149,7 @@ def _jira(
             seen = jira_issue(_dict(issue))
             if seen is not None:
                 found.append(seen)
-    return Polled(found)
+    return Polled(found, latest=_latest(found))
 
 
 def _linear(
@@ -171,7 +176,11 @@ def _linear(
             seen = linear_issue(_dict(node))
             if seen is not None:
                 found.append(seen)
-    return Polled(found)
+    return Polled(found, latest=_latest(found))
+
+
+def _latest(found: Sequence[IssueSnapshot]) -> datetime | None:
+    return max((seen.updated_at for seen in found if seen.updated_at), default=None)
 
 
 def _ok(response: httpx.Response) -> None:

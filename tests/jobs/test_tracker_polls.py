@@ -62,14 +62,15 @@ def test_github_is_polled_conditionally_and_a_closed_issue_delivers(
     start = liaison.clock()
     fake.github_issues["acme/backend"] = [
         github_issue(12, state="open", updated_at=stamp(start + timedelta(minutes=1))),
-        github_issue(13, state="open", updated_at=stamp(start - timedelta(days=3))),
+        # Not linked, changed later: where the next poll starts all the same.
+        github_issue(13, state="open", updated_at=stamp(start + timedelta(minutes=2))),
         github_issue(
             14, state="closed", updated_at=stamp(start), pull_request={"url": "..."}
         ),  # a pull request, in the same list
     ]
 
     first = poll_trackers(liaison.runtime)
-    assert first.failed == {} and first.changed == 1  # seen, nothing new about it
+    assert first.failed == {} and first.followed == 1  # seen, nothing new about it
     [call] = fake.calls_to("github.list_issues")
     assert call.request.query["since"] == stamp(start) and call.request.query["state"] == "all"
     assert "if-none-match" not in call.request.headers
@@ -85,12 +86,12 @@ def test_github_is_polled_conditionally_and_a_closed_issue_delivers(
     liaison.clock.advance(minutes=2)
     unchanged = poll_trackers(liaison.runtime)
     calls = fake.calls_to("github.list_issues")
-    assert calls[1].request.query["since"] == stamp(start + timedelta(minutes=1))
+    assert calls[1].request.query["since"] == stamp(start + timedelta(minutes=2))
     # The same question again, with the ETag of the answer it had: 304, and nothing to do.
     assert calls[2].request.query == calls[1].request.query
     [poll] = db.scalars(select(TrackerPoll))
     assert calls[2].request.headers["if-none-match"] == poll.etag
-    assert calls[2].status == 304 and unchanged.unchanged and unchanged.changed == 0
+    assert calls[2].status == 304 and unchanged.unchanged and unchanged.followed == 0
 
     closed_at = liaison.clock() - timedelta(seconds=30)
     fake.github_issues["acme/backend"][0].update(state="closed", updated_at=stamp(closed_at))
@@ -98,8 +99,8 @@ def test_github_is_polled_conditionally_and_a_closed_issue_delivers(
     closing = poll_trackers(liaison.runtime)
     liaison.settle()
     last = fake.calls_to("github.list_issues")[-1]
-    assert last.status == 200 and [i["number"] for i in last.response] == [12]
-    assert closing.changed == 1
+    assert last.status == 200 and [i["number"] for i in last.response] == [13, 12]
+    assert closing.followed == 1
     assert current(db, card).status is Status.DELIVERED
     assert any("Did it meet the need?" in t for t in dms_to(liaison, SALES_REP))
     [poll] = db.scalars(select(TrackerPoll))
