@@ -111,10 +111,9 @@ def read_settings_file(
     defaults = {k: v for k, v in document.items() if k not in _PER_WORKSPACE}
     if many_workspaces and (config.departments or config.digests):
         log.warning(
-            "%s: its departments, digests and trackers are ignored: Liaison is installed "
-            "through OAuth, "
-            "so each workspace is set up from Liaison's Home tab (the file's other sections are "
-            "the defaults of a new workspace)",
+            "%s: its departments and digests are ignored (and its trackers): Liaison is "
+            "installed through OAuth, so each workspace is set up from Liaison's Home tab (the "
+            "file's other sections are the defaults of a new workspace)",
             path,
         )
         return None, defaults
