@@ -1,11 +1,19 @@
-"""The trackers' tables: the issue each request became in its department's tracker, and when
-each workspace's tracker was last polled. Named in bot/domain/models.py with every other table."""
+"""The issue a request became in its department's tracker: the link that issue creation writes
+and that webhooks and polling read (see bot/trackers/); and when each workspace's tracker was
+last polled."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.db.base import Base
