@@ -8,7 +8,7 @@ changed, audited, and the config file applied as code.
     entries = store.history(team_id)            # AuditEntry rows, newest first
 
 - `config_for(team_id)` returns the workspace's settings; a workspace with none stored gets the
-  defaults (the config file's sections other than departments, digests and trackers, or the built-in
+  defaults (the config file's sections other than departments and digests, or the built-in
   ones): no departments, so `config.is_set_up` is False and nothing can be filed or nudged yet.
   `is_set_up` turns True once a department requests and one fulfils.
 - `current(team_id)` adds what a Settings screen needs: `document` (the stored sections, in the
@@ -68,9 +68,10 @@ from bot.domain.workspace_settings import AuditEntry, CurrentSettings
 
 log = logging.getLogger(__name__)
 
+# The file's sections that set up one workspace and are no default for others.
+WORKSPACE_ONLY = ("departments", "digests", "trackers")
+
 DEFAULT_TTL = 2.0
-# The sections that name departments: a workspace's own, never defaults for another.
-_PER_WORKSPACE = ("departments", "digests", "trackers")
 
 
 @dataclass(frozen=True)
@@ -108,12 +109,13 @@ def read_settings_file(
     if config is None:
         raise ConfigError([str(p) for p in problems], str(path))
     document = stored.jsonable(data)
-    defaults = {k: v for k, v in document.items() if k not in _PER_WORKSPACE}
+    # Trackers name departments: they belong to the workspace the file sets up, not to defaults.
+    defaults = {k: v for k, v in document.items() if k not in WORKSPACE_ONLY}
     if many_workspaces and (config.departments or config.digests):
         log.warning(
-            "%s: its departments and digests are ignored (and its trackers): Liaison is "
-            "installed through OAuth, so each workspace is set up from Liaison's Home tab (the "
-            "file's other sections are the defaults of a new workspace)",
+            "%s: its departments and digests are ignored: Liaison is installed through OAuth, "
+            "so each workspace is set up from Liaison's Home tab (the file's other sections are "
+            "the defaults of a new workspace)",
             path,
         )
         return None, defaults

@@ -183,7 +183,7 @@ def _tracker_facts(facts: dict[str, Any]) -> dict[str, str]:
         assignee = text.mrkdwn(str(facts["assignee"]), 100) if facts.get("assignee") else "nobody"
     return {
         "issue": link(
-            facts.get("issue_url"), text.mrkdwn(str(facts.get("issue") or "the issue"), 100)
+            facts.get("issue_url"), text.mrkdwn(str(facts.get("issue_key") or "the issue"), 100)
         ),
         "tracker": TRACKER_NAMES.get(str(facts.get("tracker")), "the tracker"),
         "by": f" by {by}" if by else "",

@@ -87,7 +87,7 @@ class TrackerSync(Overrides):
         actor = by_user or request.claimer_id or request.requester_id
         facts: dict[str, Any] = {
             "tracker": issue.kind,
-            "issue": issue.key or issue.external_id,
+            "issue_key": issue.key or issue.external_id,
             "issue_url": issue.url,
             "by": None if by_user else seen.actor_name or seen.actor,
             "by_user": by_user,
