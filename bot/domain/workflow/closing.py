@@ -29,14 +29,15 @@ class Closing(ChangeContext):
                 reference=request.reference,
                 department=department.name,
             )
-        self._mark_delivered(request, user, surface, "delivered")
+        self._mark_delivered(request, user, surface)
+        self._note(request, "delivered", actor=user)
         return f"{request.reference} is delivered; I asked <@{request.requester_id}> for feedback."
 
     def _mark_delivered(
-        self, request: Request, actor: str, surface: Surface, note: str, **facts: object
+        self, request: Request, actor: str, surface: Surface, **facts: object
     ) -> None:
-        """Deliver an open request: the event, the thread's `note`, and the requester's DM that
-        asks whether it met the need (`facts` say more about how it happened)."""
+        """Deliver an open request: the event and the requester's DM that asks whether it met
+        the need (`facts` say more about how it happened); the caller notes it in the thread."""
         department = self._department(request)
         request.delivered_at = request.closed_at = self.now
         on_time = delivered_on_time(
@@ -50,7 +51,6 @@ class Closing(ChangeContext):
             EventKind.DELIVERED,
             data={"on_time": on_time},
         )
-        self._note(request, note, actor=actor, **facts)
         self._enqueue(outbox.DELIVERED, request, channel=request.requester_id, actor=actor, **facts)
 
     def request_decline(self, request: Request, user: str, surface: Surface) -> str:

@@ -96,7 +96,8 @@ class TrackerSync(Overrides):
         if seen.closed is True and issue.state == "open":
             issue.state = "closed"
             if request.status.is_open:
-                self._mark_delivered(request, actor, Surface.TRACKER, "tracker_closed", **facts)
+                self._mark_delivered(request, actor, Surface.TRACKER, **facts)
+                self._note(request, "tracker_closed", actor=actor, **facts)
                 changes.append("closed")
         elif seen.closed is False and issue.state == "closed":
             issue.state = "open"
