@@ -182,3 +182,26 @@ def test_linear_is_asked_for_the_linked_issues_updated_since_and_completion_deli
     variables = call.body["variables"]["filter"]
     assert variables["id"] == {"in": [issue_id]} and "gte" in variables["updatedAt"]
     assert current(db, card).status is Status.DELIVERED
+
+
+@pytest.mark.parametrize("config_text", [config_with_tracker("github")])
+def test_a_tracker_that_fails_is_asked_again_after_the_interval_and_slack_is_untouched(
+    liaison: Liaison, db, polling_trackers: PollingTrackers
+) -> None:
+    fake = polling_trackers
+    point_at(liaison, fake)
+    card = committed_and_linked(liaison, db, "github")
+    fake.github_issues["acme/backend"] = [
+        github_issue(12, state="closed", updated_at=stamp(liaison.clock()))
+    ]
+    fake.fail("github.list_issues", 502)
+    failed = poll_trackers(liaison.runtime)
+    assert list(failed.failed.values()) == ["HTTP 502"]
+    assert current(db, card).status is Status.COMMITTED
+    [poll] = db.scalars(select(TrackerPoll))
+    assert poll.lease_until is None and poll.since is None  # nothing seen: asked again from there
+
+    liaison.clock.advance(minutes=2)
+    assert poll_trackers(liaison.runtime).failed == {}
+    liaison.settle()
+    assert current(db, card).status is Status.DELIVERED
