@@ -68,7 +68,9 @@ class TimeZones(Protocol):
 class StoredEvents(Stoppable, Protocol):
     """Slack events kept from their answer until they are handled (bot/slack/inbox.py)."""
 
-    def store(self, body: dict[str, Any], *, handle_here: bool = False) -> int: ...
+    def store(
+        self, body: dict[str, Any], *, source: str = "slack", handle_here: bool = False
+    ) -> int: ...
 
     def handle(self, row_id: int) -> None: ...
 
@@ -159,10 +161,11 @@ class Runtime:
         """True when this process does the work after the answer (LIAISON_BACKGROUND=inline)."""
         return self.settings.liaison_background == "inline"
 
-    def store_event(self, body: dict[str, Any]) -> None:
-        """Store a Slack event before it is answered (raises when the database cannot take it),
-        then have it handled in the background (or leave it to the worker process)."""
-        row_id = self.inbox.store(body, handle_here=self.works_inline)
+    def store_event(self, body: dict[str, Any], *, source: str = "slack") -> None:
+        """Store an event (from Slack, or a tracker's webhook) before it is answered (raises when
+        the database cannot take it), then have it handled in the background (or leave it to
+        the worker process)."""
+        row_id = self.inbox.store(body, source=source, handle_here=self.works_inline)
         self._soon(lambda: self.inbox.handle(row_id), f"handling stored event {row_id}")
 
     def send_soon(self, request_id: int) -> None:

@@ -27,11 +27,14 @@ from slack_bolt.middleware import Middleware
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.config import TrackerKind
 from bot.db.session import database_answers, reading
 from bot.jobs import heartbeat
 from bot.runtime import Runtime
 from bot.slack.membership import unusable_channels
 from bot.slack.payloads import Problem, parse_slack_body, payload_kind, payload_problem
+from bot.trackers import webhooks
+from bot.trackers.access import webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ StartResponse = Callable[..., Any]
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# Each tracker's webhooks (see bot/trackers/webhooks.py for how each is signed).
+TRACKER_PATHS = {f"/trackers/{kind.value}": kind for kind in TrackerKind}
 # Slack's payloads are a few kilobytes (a full modal's state stays well under 100 KB).
 MAX_BODY = 1024 * 1024
 # A refused body up to this size is read and dropped, so a client still sending it gets our 413
@@ -74,6 +79,11 @@ def create_wsgi_app(runtime: Runtime, bolt_app: App) -> WSGIApp:
                 return _answer(start_response, 405, "Method Not Allowed", allow="POST")
             with runtime.answering.one():
                 return _slack_events(bolt_app, verifier, environ, start_response)
+        if path in TRACKER_PATHS:
+            if method != "POST":
+                return _answer(start_response, 405, "Method Not Allowed", allow="POST")
+            with runtime.answering.one():
+                return _tracker_webhook(runtime, TRACKER_PATHS[path], environ, start_response)
         if path == HEALTH_PATH:
             if method not in ("GET", "HEAD"):
                 return _answer(start_response, 405, "Method Not Allowed", allow="GET, HEAD")
@@ -186,6 +196,38 @@ def _slack_events(
             payload_kind(body),
         )
     return _bolt_answer(start_response, response)
+
+
+def _tracker_webhook(
+    runtime: Runtime, kind: TrackerKind, environ: dict[str, Any], start_response: StartResponse
+) -> Iterable[bytes]:
+    """A tracker's webhook: its signature checked over the raw body before anything reads it
+    (401 and nothing stored otherwise), then stored as Slack events are, and answered 200 (503
+    when the database cannot take it, so the tracker sends it again)."""
+    raw, refusal = _read_body(environ)
+    if refusal is not None:
+        return _answer(start_response, refusal.status, refusal.reason)
+    secret = webhook_secret(kind, runtime.settings)
+    why = webhooks.unsigned(kind, secret, raw, environ)
+    payload = webhooks.read_payload(raw) if why is None else None
+    if why is None and payload is None:
+        return _answer(start_response, 400, "Bad Request: the body is not a JSON object")
+    if why is None and payload is not None:
+        why = webhooks.stale(kind, payload, runtime.clock())
+    if why is not None or payload is None:
+        log.warning("refused a %s webhook: %s (%d bytes)", kind.value, why, len(raw))
+        return _answer(start_response, 401, "invalid request")
+    stored = {
+        "event_id": webhooks.delivery_id(kind, raw, environ),
+        "event": webhooks.event_name(kind, environ),
+        "payload": payload,
+    }
+    try:
+        runtime.store_event(stored, source=kind.value)
+    except SQLAlchemyError:
+        log.warning("database unavailable: asking %s to send its webhook again", kind.value)
+        return _answer(start_response, 503, "database unavailable, please retry")
+    return _answer(start_response, 200, "ok")
 
 
 def _read_body(environ: Mapping[str, Any]) -> tuple[bytes, Problem | None]:

@@ -25,7 +25,7 @@ from bot.db.session import make_engine, make_session_factory
 from bot.domain.outbox import HOME, TRACKER
 from bot.runtime import Clock, Runtime, system_clock
 from bot.settings import Settings
-from bot.slack.app import event_listeners
+from bot.slack.app import event_listeners, source_listeners
 from bot.slack.inbox import EventInbox
 from bot.slack.installations import Installations, TeamClients
 from bot.slack.people import TimeZones
@@ -170,5 +170,5 @@ def build_runtime(
         bare_client=listener_client(settings) if installations is not None else None,
     )
     # The listeners are handed the runtime, and the inbox hands them the events it stored.
-    inbox.route(event_listeners(runtime))
+    inbox.route(event_listeners(runtime), source_listeners(runtime))
     return runtime

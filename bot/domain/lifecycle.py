@@ -69,6 +69,8 @@ class Surface(StrEnum):
     HOME = "home"
     # Found by comparing Slack with what was recorded: a reaction or reply whose event was lost.
     RECONCILE = "reconcile"
+    # The request's issue changed in its department's tracker (a webhook, or a poll).
+    TRACKER = "tracker"
 
 
 CLOSED = frozenset({Status.DELIVERED, Status.DECLINED, Status.CANCELLED})

@@ -12,6 +12,7 @@ Sections, each changed and audited on its own (`section_of` reads one from a doc
   "digests"       `[[digests]]`: a list of tables
   "reactions"     `[reactions]`: a table
   "nudges"        `[nudges]`: a table of durations ("4h", "1d")
+  "trackers"      `[[trackers]]`: a list of tables (one per fulfilling department)
 
 Functions take the session as a keyword argument and never commit: the caller owns the
 transaction (bot/config/store.py is the caller every process uses).
@@ -31,13 +32,21 @@ from bot.config import LiaisonConfig, Problem, check_config
 from bot.domain.models import SettingsChange, Workspace, WorkspaceSettings
 from bot.domain.requests import sync_departments
 
-SECTIONS = ("organization", "holidays", "departments", "digests", "reactions", "nudges")
+SECTIONS = (
+    "organization",
+    "holidays",
+    "departments",
+    "digests",
+    "reactions",
+    "nudges",
+    "trackers",
+)
 # Where settings come from, and who changed them when it was not a person.
 FILE = "file"
 SLACK = "slack"
 CLI = "cli"
 
-_LISTS = ("departments", "digests", "holidays")
+_LISTS = ("departments", "digests", "holidays", "trackers")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from bot.jobs.digest import post_digests
 from bot.jobs.nudges import send_nudges
 from bot.jobs.prune import prune_handled_events
 from bot.jobs.reconcile import reconcile_cards
+from bot.jobs.trackers import poll_trackers
 from bot.jobs.trends import post_trends
 from bot.jobs.usergroups import refresh_usergroups
 from bot.runtime import Runtime
@@ -28,6 +29,7 @@ PRUNE_HANDLED_EVENTS = "prune-handled-events"
 RECHECK_CHANNELS = "recheck-channels"
 RECONCILE_CARDS = "reconcile-cards"
 REFRESH_USERGROUPS = "refresh-usergroups"
+POLL_TRACKERS = "poll-trackers"
 HEARTBEAT = "heartbeat"
 
 
@@ -75,6 +77,8 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         # Membership is read from the database while answering people; this keeps it fresh
         # (Slack's subteam events keep it fresher) and fills it on the first start.
         (_refresh_usergroups, REFRESH_USERGROUPS, {"minutes": 5}),
+        # Trackers that cannot send webhooks (no public URL); each is polled every two minutes.
+        (_poll_trackers, POLL_TRACKERS, {"minutes": 1}),
     )
     for job, job_id, every in jobs:
         scheduler.add_job(
@@ -105,3 +109,11 @@ def _refresh_usergroups(runtime: Runtime) -> None:
     report = refresh_usergroups(runtime)
     if report.failed:
         log.info("user groups: %s read, %s failed", len(report.read), len(report.failed))
+
+
+def _poll_trackers(runtime: Runtime) -> None:
+    report = poll_trackers(runtime)
+    if report.followed or report.failed:
+        log.info(
+            "trackers: %s issues followed, %s polls failed", report.followed, len(report.failed)
+        )

@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import quiet_slack_libraries
 from bot.runtime import Runtime
-from bot.slack.inbox import EventListener
+from bot.slack.inbox import EventListener, SourceListener
 from bot.slack.listeners import (
     actions,
     estimates,
@@ -29,6 +29,8 @@ from bot.slack.listeners import (
     search,
     settings_sections,
     setup,
+    tracker_settings,
+    trackers,
     trends,
     usergroups,
 )
@@ -129,7 +131,7 @@ def create_bolt_app(
         setup,
         trends,
     )
-    for listeners in (*listening, settings_listeners, settings_sections):
+    for listeners in (*listening, settings_listeners, settings_sections, tracker_settings):
         listeners.register(app, runtime)
     return app
 
@@ -144,3 +146,8 @@ def event_listeners(runtime: Runtime) -> Mapping[str, EventListener]:
         **home_listeners(runtime),
         **installs.listeners(runtime),
     }
+
+
+def source_listeners(runtime: Runtime) -> Mapping[str, SourceListener]:
+    """The listener for each source of stored events other than Slack: the trackers' webhooks."""
+    return trackers.listeners(runtime)

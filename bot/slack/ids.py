@@ -190,6 +190,8 @@ class SettingsIds:
     nudges = "settings_nudges"
     history = "settings_history"
     history_page = "settings_history_page"
+    tracker = "settings_tracker"  # value: the department's key
+    trackers_block = "settings_trackers"
     # The modals' callback ids.
     department_callback = "settings_department"
     holidays_callback = "settings_holidays"
@@ -197,6 +199,7 @@ class SettingsIds:
     reactions_callback = "settings_reactions"
     nudges_callback = "settings_nudges"
     history_callback = "settings_history"
+    tracker_callback = "settings_tracker"
     # Every input element's action id.
     value = "value"
 

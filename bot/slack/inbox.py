@@ -6,7 +6,9 @@ again. Handling follows after the answer: in the same process at once (`LIAISON_
 or in `liaison worker` (`worker`), and in either case on the scheduler's next pass for anything a
 crash or an error left behind. A stored event is handled by calling the listener routed to its
 type (`route`, filled by bot/slack/app.py's `event_listeners`) with the event and its envelope;
-the row is deleted when it returns and retried with a backoff when it raises.
+the row is deleted when it returns and retried with a backoff when it raises. Trackers' webhooks
+(bot/web.py) are stored and handled the same way, each row naming its `source`, and handed to
+the listener of that source.
 
 Duplicates are kept out in one place: the listeners record each event id as handled in the same
 transaction as the change it made (`processed_events`, bot/slack/listeners/operations.py), so a
@@ -37,6 +39,10 @@ log = logging.getLogger(__name__)
 
 # A listener for one type of event: called with the event and the envelope Slack sent it in.
 EventListener = Callable[[dict[str, Any], dict[str, Any]], None]
+# A listener for everything another source sends (a tracker's webhooks): called with what was
+# stored.
+SourceListener = Callable[[dict[str, Any]], None]
+SLACK = "slack"
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
 
@@ -48,20 +54,35 @@ class EventInbox:
         self._sessions = sessions
         self._clock = clock
         self._listeners: Mapping[str, EventListener] = {}
+        self._sources: Mapping[str, SourceListener] = {}
         # The events being handled here, keyed by row id.
         self._leases = HeldLeases()
         # Events this process stored leased to itself, to handle them without reading them back:
-        # row id -> (the event, when the lease runs out). Not yet being handled, so a stopping
-        # process does not wait for them: it gives their leases back at once (`release_leases`).
-        self._kept: dict[int, tuple[dict[str, Any], datetime]] = {}
+        # row id -> (its source, the event, when the lease runs out). Not yet being handled, so a
+        # stopping process does not wait for them: it gives their leases back at once
+        # (`release_leases`).
+        self._kept: dict[int, tuple[str, dict[str, Any], datetime]] = {}
         self._kept_lock = threading.Lock()
 
-    def route(self, listeners: Mapping[str, EventListener]) -> None:
-        """Which listener handles each type of event (an event of any other type is dropped)."""
+    def route(
+        self,
+        listeners: Mapping[str, EventListener],
+        sources: Mapping[str, SourceListener] | None = None,
+    ) -> None:
+        """Which listener handles each type of Slack event, and each other source's events (an
+        event of any other type or source is dropped)."""
         self._listeners = dict(listeners)
+        self._sources = dict(sources or {})
 
-    def store(self, body: dict[str, Any], *, handle_here: bool = False) -> int:
-        """Keep the event `body`; the id of its row, to handle it by. With `handle_here`, this
+    def store(
+        self,
+        body: dict[str, Any],
+        *,
+        source: str = SLACK,
+        handle_here: bool = False,
+    ) -> int:
+        """Keep the event `body` from `source` (its `event_id` names it); the id of its row, to
+        handle it by. With `handle_here`, this
         process is about to handle it (`handle`): the row is stored already leased to it, as
         `handle` would lease it, and the event is kept in memory meanwhile, so handling it takes
         no transaction of its own to lease it and read it back. Should the process stop before,
@@ -73,6 +94,7 @@ class EventInbox:
             row_id = session.execute(
                 insert(InboxEvent)
                 .values(
+                    source=source,
                     event_id=body["event_id"],
                     body=body,
                     received_at=now,
@@ -84,7 +106,7 @@ class EventInbox:
             ).scalar_one()
         if lease_until is not None:
             with self._kept_lock:
-                self._kept[row_id] = (body, lease_until)
+                self._kept[row_id] = (source, body, lease_until)
         return row_id
 
     def handle(self, row_id: int) -> None:
@@ -100,18 +122,18 @@ class EventInbox:
         finally:
             self._leases.drop(row_id)
 
-    def _take_kept(self, row_id: int) -> tuple[dict[str, Any], int] | None:
+    def _take_kept(self, row_id: int) -> tuple[str, dict[str, Any], int] | None:
         """The event this process stored leased to itself to handle here (`store`), while that
         lease lasts: it is ours without a transaction."""
         with self._kept_lock:
             kept = self._kept.pop(row_id, None)
-            if kept is None or self._clock() >= kept[1]:
+            if kept is None or self._clock() >= kept[2]:
                 return None
-            self._leases.hold(row_id, kept[1])
-        return kept[0], 1
+            self._leases.hold(row_id, kept[2])
+        return kept[0], kept[1], 1
 
-    def _handle(self, row_id: int, body: dict[str, Any], attempts: int) -> None:
-        error = self._dispatch(body)
+    def _handle(self, row_id: int, source: str, body: dict[str, Any], attempts: int) -> None:
+        error = self._dispatch(body) if source == SLACK else self._dispatch_source(source, body)
         with transaction(self._sessions) as session:
             if error is None:
                 session.execute(delete(InboxEvent).where(InboxEvent.id == row_id))
@@ -163,7 +185,7 @@ class EventInbox:
         back."""
         held = self._leases.held()
         with self._kept_lock:
-            held.update({row_id: until for row_id, (_, until) in self._kept.items()})
+            held.update({row_id: until for row_id, (_, _, until) in self._kept.items()})
             self._kept.clear()
         released = 0
         with transaction(self._sessions) as session:
@@ -177,19 +199,19 @@ class EventInbox:
                 released += len(session.execute(statement).all())
         return released
 
-    def _lease(self, row_id: int) -> tuple[dict[str, Any], int] | None:
+    def _lease(self, row_id: int) -> tuple[str, dict[str, Any], int] | None:
         now = self._clock()
         with transaction(self._sessions) as session:
             row = session.execute(
                 update(InboxEvent)
                 .where(InboxEvent.id == row_id, *_due(now))
                 .values(lease_until=now + LEASE, attempts=InboxEvent.attempts + 1)
-                .returning(InboxEvent.body, InboxEvent.attempts)
+                .returning(InboxEvent.source, InboxEvent.body, InboxEvent.attempts)
             ).first()
         if row is None:
             return None
         self._leases.hold(row_id, now + LEASE)
-        return row.body, row.attempts
+        return row.source, row.body, row.attempts
 
     def _dispatch(self, body: dict[str, Any]) -> str | None:
         """Run the listener for `body`'s event; None when it succeeded, else what went wrong."""
@@ -206,6 +228,18 @@ class EventInbox:
             return None
         except Exception as error:  # a listener's failure: kept for a retry
             log.exception("handling Slack event %s failed", body.get("event_id"))
+            return repr(error)
+        return None
+
+    def _dispatch_source(self, source: str, body: dict[str, Any]) -> str | None:
+        """Run the listener of `source` (a tracker) on what it sent; as `_dispatch`."""
+        listener = self._sources.get(source)
+        if listener is None:
+            return None
+        try:
+            listener(body)
+        except Exception as error:  # kept for a retry
+            log.exception("handling a %s webhook failed", source)
             return repr(error)
         return None
 

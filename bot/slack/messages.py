@@ -128,6 +128,11 @@ _THREAD = {
     "closed": "{actor} closed it as {outcome}.{reason}",
     "issue_requested": "{actor} asked for an issue in the tracker.",
     "issue_created": "Tracked in {issue}.",
+    # Changes made to the request's issue in its tracker.
+    "tracker_closed": "{issue} was closed in {tracker}{by}, so the request is delivered.",
+    "tracker_reopened": "{issue} was reopened in {tracker}{by}: it is not done yet.",
+    "tracker_due": "The due date of {issue} in {tracker} is now {due}{was_due}.",
+    "tracker_assignee": "{issue} in {tracker} is now assigned to {assignee}.",
 }
 
 # DMs about a change, to whoever the change concerns.
@@ -158,7 +163,37 @@ _DIRECT = {
     "closed_claimer": "{actor} closed {request}, which you had claimed, as {outcome}: no need to "
     "go on with it.{reason}",
     "issue_created": "Your request {request} is now tracked by the team as {issue}.",
+    "tracker_reopened": "{issue} was reopened in {tracker}{by}: your request {request} is being "
+    "worked on again.",
+    "tracker_due": "The due date of your request {request} in {tracker} ({issue}) is now "
+    "{due}{was_due}.",
+    "tracker_assignee": "Your request {request} is now assigned to {assignee} in {tracker} "
+    "({issue}).",
 }
+
+# How each tracker is named to people.
+TRACKER_NAMES = {"github": "GitHub", "jira": "Jira", "linear": "Linear"}
+
+
+def _tracker_facts(facts: dict[str, Any]) -> dict[str, str]:
+    """The words for a change made in a tracker: which issue (a link), which tracker, by whom,
+    the new due date and assignee. Names from the tracker are people's text: escaped."""
+    by = user(facts["by_user"]) if facts.get("by_user") else None
+    if by is None and facts.get("by"):
+        by = text.mrkdwn(str(facts["by"]), 100)
+    assignee = user(facts["assignee_user"]) if facts.get("assignee_user") else None
+    if assignee is None:
+        assignee = text.mrkdwn(str(facts["assignee"]), 100) if facts.get("assignee") else "nobody"
+    return {
+        "issue": link(
+            facts.get("issue_url"), text.mrkdwn(str(facts.get("issue_key") or "the issue"), 100)
+        ),
+        "tracker": TRACKER_NAMES.get(str(facts.get("tracker")), "the tracker"),
+        "by": f" by {by}" if by else "",
+        "due": _date(facts.get("due")),
+        "was_due": f" (was {_date(facts['was_due'])})" if facts.get("was_due") else "",
+        "assignee": assignee,
+    }
 
 
 def _change_facts(r: Rendering) -> dict[str, str]:
@@ -195,7 +230,7 @@ def _change_facts(r: Rendering) -> dict[str, str]:
             else ""
         ),
         "verdict": "met the need. :+1:" if facts.get("helpful") else "did not fully meet the need.",
-        "issue": link(facts.get("issue_url"), text.mrkdwn(facts.get("issue_key"), 200)),
+        **_tracker_facts(facts),
     }
 
 
@@ -277,8 +312,12 @@ def _info_request(r: Rendering) -> dict[str, Any]:
 def _delivered(r: Rendering) -> dict[str, Any]:
     request = r.request
     assert request is not None
+    how = ""
+    if r.facts.get("tracker"):
+        how = " ({issue} was closed in {tracker})".format(**_tracker_facts(r.facts))
     message = (
-        f"{user(r.facts['actor'])} delivered your request {_titled(request)}. Did it meet the need?"
+        f"{user(r.facts['actor'])} delivered your request {_titled(request)}{how}. "
+        "Did it meet the need?"
     )
     return _simple(message, actions(Requester.block, *decision_buttons(FEEDBACK, str(request.id))))
 

@@ -67,3 +67,18 @@ def access_for(kind: TrackerKind, settings: Settings) -> TrackerAccess | None:
         {"Authorization": str(settings.linear_api_key), "Content-Type": "application/json"},
         settings.linear_webhook_secret,
     )
+
+
+# The setting holding each kind's webhook secret.
+_WEBHOOK_SECRETS: dict[TrackerKind, str] = {
+    TrackerKind.GITHUB: "github_webhook_secret",
+    TrackerKind.JIRA: "jira_webhook_secret",
+    TrackerKind.LINEAR: "linear_webhook_secret",
+}
+
+
+def webhook_secret(kind: TrackerKind, settings: Settings) -> str | None:
+    """The secret webhooks of `kind` are signed with (checked even when no credentials to call
+    the tracker are set: receiving needs none)."""
+    secret = getattr(settings, _WEBHOOK_SECRETS[kind])
+    return secret if isinstance(secret, str) and secret else None

@@ -144,6 +144,7 @@ def test_admins_and_owners_see_settings_with_every_button(set_up: Liaison) -> No
         assert action_ids(blocks) == [
             "settings_edit_department",
             "settings_edit_department",
+            "settings_tracker",
             "settings_edit_digest",
             "settings_add_department",
             "settings_holidays",
@@ -158,7 +159,7 @@ def test_admins_and_owners_see_settings_with_every_button(set_up: Liaison) -> No
 def test_a_lead_sees_only_their_own_department(set_up: Liaison) -> None:
     blocks = settings_of(open_home(set_up, ENG_LEAD))
     assert "*Engineering*" in texts(blocks) and "*Sales*" not in texts(blocks)
-    assert action_ids(blocks) == ["settings_edit_department"]
+    assert action_ids(blocks) == ["settings_edit_department", "settings_tracker"]
 
 
 def test_others_see_no_settings(set_up: Liaison) -> None:

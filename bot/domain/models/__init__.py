@@ -17,7 +17,7 @@ from bot.domain.models.delivery import InboxEvent, OutboxMessage, ProcessedEvent
 from bot.domain.models.schedule import DigestRun, Heartbeat, NudgeLog, NudgeMark, TrendsRun
 from bot.domain.models.settings import SettingsChange, WorkspaceSettings
 from bot.domain.models.slack_state import ChannelAccess, HomeVisit, UsergroupMember, UsergroupRead
-from bot.domain.models.trackers import TrackerIssue
+from bot.domain.models.trackers import TrackerIssue, TrackerPoll
 
 __all__ = [
     "SLACK_ID",
@@ -37,6 +37,7 @@ __all__ = [
     "RequestEvent",
     "SettingsChange",
     "TrackerIssue",
+    "TrackerPoll",
     "TrendsRun",
     "UsergroupMember",
     "UsergroupRead",

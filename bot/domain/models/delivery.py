@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +41,8 @@ class InboxEvent(Base):
     __table_args__ = (Index("ix_inbox_events_due", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Who sent it: "slack", or the tracker whose webhook it is ("github", "jira", "linear").
+    source: Mapped[str] = mapped_column(String(16), server_default=text("'slack'"))
     # Not unique: a retry or a twin is stored again, and recognised by `processed_events` in
     # the transaction of the change it would make.
     event_id: Mapped[str] = mapped_column(String(64))

@@ -1,5 +1,6 @@
 """The issue a request became in its department's tracker: the link that issue creation writes
-and that webhooks and polling read (see bot/trackers/)."""
+and that webhooks and polling read (see bot/trackers/); and when each workspace's tracker was
+last polled."""
 
 from __future__ import annotations
 
@@ -52,3 +53,22 @@ class TrackerIssue(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class TrackerPoll(Base):
+    """When one workspace's tracker was last asked for its linked issues that changed (for
+    installations without a public URL for webhooks), and the ETag of that answer, so the next
+    poll is a conditional request. Taking the lease is a conditional write, as for other jobs."""
+
+    __tablename__ = "tracker_polls"
+
+    workspace_id: Mapped[int] = mapped_column(
+        ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    target: Mapped[str] = mapped_column(String(200), primary_key=True)
+    polled_at: Mapped[datetime | None]
+    # The next poll asks for the issues updated since this (the latest change seen so far).
+    since: Mapped[datetime | None]
+    etag: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]

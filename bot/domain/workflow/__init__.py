@@ -17,9 +17,9 @@ from bot.domain.workflow.context import find_by_card, lock_request
 from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.editing import Editing
 from bot.domain.workflow.issues import Issues
-from bot.domain.workflow.overrides import Overrides
 from bot.domain.workflow.questions import Questions
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
+from bot.domain.workflow.tracker_sync import TrackerSync
 
 __all__ = [
     "Attempt",
@@ -33,5 +33,5 @@ __all__ = [
 ]
 
 
-class Workflow(Overrides, Questions, Editing, Issues):
+class Workflow(TrackerSync, Questions, Editing, Issues):
     """The operations on requests, within one transaction."""

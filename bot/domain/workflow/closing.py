@@ -30,16 +30,29 @@ class Closing(ChangeContext):
                 reference=request.reference,
                 department=department.name,
             )
+        self._mark_delivered(request, user, surface)
+        self._note(request, "delivered", actor=user)
+        return Done(DoneCode.DELIVERED, reference=request.reference, requester=request.requester_id)
+
+    def _mark_delivered(
+        self, request: Request, actor: str, surface: Surface, **facts: object
+    ) -> None:
+        """Deliver an open request: the event and the requester's DM that asks whether it met
+        the need (`facts` say more about how it happened); the caller notes it in the thread."""
+        department = self._department(request)
         request.delivered_at = request.closed_at = self.now
         on_time = delivered_on_time(
             request.committed_date, self.now, calendar_for(department, self.config.organization)
         )
         self._move(
-            request, Status.DELIVERED, user, surface, EventKind.DELIVERED, data={"on_time": on_time}
+            request,
+            Status.DELIVERED,
+            actor,
+            surface,
+            EventKind.DELIVERED,
+            data={"on_time": on_time},
         )
-        self._note(request, "delivered", actor=user)
-        self._enqueue(outbox.DELIVERED, request, channel=request.requester_id, actor=user)
-        return Done(DoneCode.DELIVERED, reference=request.reference, requester=request.requester_id)
+        self._enqueue(outbox.DELIVERED, request, channel=request.requester_id, actor=actor, **facts)
 
     def request_decline(self, request: Request, user: str, surface: Surface) -> Done:
         """The decline reaction: ask for the reason in the thread, decline when it comes."""

@@ -148,6 +148,17 @@ class Overrides(Claiming):
         when it has a claimer only, new without one. Its delivery no longer counts in the
         figures (bot/domain/definitions.py `closing_stands_sql`) until it is delivered again."""
         self.may_reopen(request, lead)
+        facts = {"reason": storable(reason)}
+        back = self._back_to_work(request, lead, surface, facts)
+        self._note(request, "reopened", actor=lead, **facts)
+        self._tell_affected(request, lead, "reopened", **facts)
+        return Done(DoneCode.REOPENED, reference=request.reference, status=back)
+
+    def _back_to_work(
+        self, request: Request, actor: str, surface: Surface, facts: dict[str, Any]
+    ) -> Status:
+        """Move a delivered request back: committed again when it has a claimer and a committed
+        date, claimed with a claimer only, new without one; the status it went back to."""
         if request.claimer_id is None:
             back = Status.NEW
         elif request.committed_date is not None:
@@ -157,11 +168,8 @@ class Overrides(Claiming):
         request.delivered_at = request.closed_at = None
         request.info_asked_by = request.resume_status = None
         request.decline_pending_by = request.decline_pending_since = None
-        facts = {"reason": storable(reason)}
-        self._move(request, back, lead, surface, EventKind.REOPENED, data=facts)
-        self._note(request, "reopened", actor=lead, **facts)
-        self._tell_affected(request, lead, "reopened", **facts)
-        return Done(DoneCode.REOPENED, reference=request.reference, status=back)
+        self._move(request, back, actor, surface, EventKind.REOPENED, data=facts)
+        return back
 
     def close_stale(
         self, request: Request, lead: str, outcome: Status, reason: str, surface: Surface

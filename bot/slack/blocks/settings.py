@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from bot.config import LiaisonConfig
-from bot.config.models import ACTION_KINDS, Department, Digest
+from bot.config.models import ACTION_KINDS, Department, Digest, Role
 from bot.domain.workspace_settings import AuditEntry, CurrentSettings
 from bot.slack import text
 from bot.slack.blocks.common import (
@@ -27,6 +27,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.blocks.tracker_settings import tracker_summary
 from bot.slack.ids import SettingsIds
 from bot.slack.permissions import SettingsAccess
 
@@ -46,6 +47,7 @@ _LABELS = {
     "digests": "Digests",
     "reactions": "Reactions",
     "nudges": "Nudge thresholds",
+    "trackers": "Trackers",
 }
 
 
@@ -66,7 +68,10 @@ def settings_section(current: CurrentSettings, access: SettingsAccess) -> list[B
     if not departments:
         blocks.append(context("No departments yet."))
     for department in departments[:LISTED]:
-        block = section(department_summary(department))
+        summary = department_summary(department)
+        if department.role != Role.REQUESTER:
+            summary += "\n" + tracker_summary(config.tracker_for(department.key))
+        block = section(summary)
         if editable and access.may_edit_department(department.key):
             block.update(
                 block_id=f"{SettingsIds.edit_department}:{department.key}"[:255],
@@ -75,6 +80,13 @@ def settings_section(current: CurrentSettings, access: SettingsAccess) -> list[B
         blocks.append(block)
     if len(departments) > LISTED:
         blocks.append(context(f"and {len(departments) - LISTED} more departments"))
+    trackers = [
+        button(f"Tracker: {d.name}", SettingsIds.tracker, d.key)
+        for d in departments[:LISTED]
+        if d.role != Role.REQUESTER and access.may_edit_department(d.key)
+    ]
+    if editable and trackers:
+        blocks.append(actions(SettingsIds.trackers_block, *trackers))
     if not access.admin:
         blocks.append(context("You lead these departments, so you can change their settings."))
         blocks.append(divider())
@@ -218,7 +230,7 @@ def history_line(entry: AuditEntry) -> str:
 def change_summary(entry: AuditEntry) -> str:
     """What changed in a section, in a line (names escaped; at most a few hundred characters)."""
     before, after = entry.before, entry.after
-    if entry.section in ("departments", "digests"):
+    if entry.section in ("departments", "digests", "trackers"):
         return text.mrkdwn(_list_change(entry.section, before or [], after or []), 600)
     if entry.section == "holidays":
         added = sorted(set(after or []) - set(before or []))
@@ -243,12 +255,16 @@ def _list_change(section: str, before: list[Any], after: list[Any]) -> str:
             return str(item)
         if section == "departments":
             return str(item.get("name") or item.get("key"))
+        if section == "trackers":
+            return f"{item.get('department')}'s tracker"
         return f"digest in #{item.get('channel')}"
 
     def ident(item: Any) -> Any:
-        return item.get("key") if section == "departments" and isinstance(item, dict) else None
+        if not isinstance(item, dict):
+            return None
+        return item.get("key") if section == "departments" else item.get("department")
 
-    if section == "departments":
+    if section in ("departments", "trackers"):
         old = {ident(d): d for d in before}
         new = {ident(d): d for d in after}
         parts = [f"added {name(new[k])}" for k in new if k not in old]

@@ -1,0 +1,173 @@
+"""The `poll-trackers` job: for installations without a public URL, where trackers cannot send
+webhooks, each workspace's tracker is asked which of its linked issues changed since the last
+poll, and each change is handled as its webhook would be (bot/slack/listeners/trackers.py).
+
+A tracker whose webhook secret is set sends webhooks, and is not polled. Each workspace's
+tracker has a row in `tracker_polls`: taking its lease is a conditional write, so several
+schedulers never poll one tracker at once, and the row keeps how far changes were seen (the next
+poll asks for those since) and GitHub's ETag (an unchanged list costs a 304). The tracker is
+asked with no transaction open.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.config import Tracker
+from bot.db.session import transaction
+from bot.db.upsert import insert_ignoring_conflicts
+from bot.domain.models import TrackerIssue, TrackerPoll
+from bot.runtime import Runtime
+from bot.slack.listeners.trackers import follow_issue
+from bot.trackers.access import access_for, webhook_secret
+from bot.trackers.polling import Linked, PollFailed, poll_changes
+
+log = logging.getLogger(__name__)
+
+# How often each tracker is polled, and how long one poll may hold it.
+INTERVAL = timedelta(minutes=2)
+LEASE = timedelta(minutes=2)
+# A closed issue is still watched this long after it closed, to notice it being reopened.
+REOPEN_WATCH = timedelta(days=30)
+
+
+@dataclass
+class PollReport:
+    polled: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    # Issue snapshots applied to the requests linked to them (most change nothing).
+    followed: int = 0
+
+
+def poll_trackers(
+    runtime: Runtime, *, client_factory: Callable[[], httpx.Client] | None = None
+) -> PollReport:
+    """Poll every tracker that sends no webhooks, in every workspace served."""
+    report = PollReport()
+    make_client = client_factory or (
+        lambda: httpx.Client(timeout=runtime.settings.tracker_timeout_seconds)
+    )
+    with make_client() as client:
+        for workspace in runtime.served_workspaces():
+            for tracker in workspace.config.trackers:
+                if webhook_secret(tracker.kind, runtime.settings) is not None:
+                    continue  # its webhooks bring the changes
+                name = f"{workspace.team_id}:{tracker.kind.value}:{tracker.target}"
+                try:
+                    _poll(runtime, client, workspace.workspace_id, tracker, name, report)
+                except PollFailed as error:
+                    report.failed[name] = str(error)
+                    log.warning("polling %s failed: %s", name, error)
+    return report
+
+
+def _poll(
+    runtime: Runtime,
+    client: httpx.Client,
+    workspace_id: int,
+    tracker: Tracker,
+    name: str,
+    report: PollReport,
+) -> None:
+    access = access_for(tracker.kind, runtime.settings)
+    if access is None:
+        return  # no credentials: nothing to ask with
+    now = runtime.clock()
+    key = {"workspace_id": workspace_id, "kind": tracker.kind.value, "target": tracker.target}
+    with transaction(runtime.sessions) as session:
+        insert_ignoring_conflicts(session, TrackerPoll, key, list(key))
+        leased = _lease(session, key, now)
+        if leased is None:
+            return  # polled lately, or another scheduler is at it
+        since, etag = leased
+        linked = _linked(session, key, now)
+    if not linked:
+        _finish(runtime, key, since=since, etag=etag, now=now)
+        return
+    first = min((created for _, created in linked), default=now)
+    asked_since = (since or first).astimezone(UTC)
+    try:
+        polled = poll_changes(
+            client,
+            access,
+            target=tracker.target,
+            linked=[item for item, _ in linked],
+            since=asked_since,
+            now=now,
+            etag=etag,
+        )
+    except PollFailed:
+        _finish(runtime, key, since=since, etag=etag, now=now)
+        raise
+    for seen in polled.snapshots:
+        report.followed += follow_issue(runtime, seen)
+    latest = polled.latest
+    _finish(
+        runtime,
+        key,
+        since=max(latest, asked_since) if latest else asked_since,
+        etag=polled.etag,
+        now=now,
+    )
+    (report.unchanged if polled.unchanged else report.polled).append(name)
+
+
+def _lease(
+    session: Session, key: dict[str, object], now: datetime
+) -> tuple[datetime | None, str | None] | None:
+    """Take the poll's lease when it is due; (since, etag) then, else None."""
+    row = session.execute(
+        update(TrackerPoll)
+        .where(
+            *(getattr(TrackerPoll, column) == value for column, value in key.items()),
+            or_(TrackerPoll.lease_until.is_(None), TrackerPoll.lease_until < now),
+            or_(TrackerPoll.polled_at.is_(None), TrackerPoll.polled_at <= now - INTERVAL),
+        )
+        .values(lease_until=now + LEASE)
+        .returning(TrackerPoll.since, TrackerPoll.etag)
+    ).first()
+    return None if row is None else (row.since, row.etag)
+
+
+def _linked(
+    session: Session, key: dict[str, object], now: datetime
+) -> list[tuple[Linked, datetime]]:
+    """The workspace's issues in this tracker worth asking about: open ones, and those closed
+    lately (they may be reopened)."""
+    rows = session.execute(
+        select(TrackerIssue.external_id, TrackerIssue.key, TrackerIssue.created_at).where(
+            TrackerIssue.workspace_id == key["workspace_id"],
+            TrackerIssue.kind == key["kind"],
+            TrackerIssue.target == key["target"],
+            or_(
+                TrackerIssue.state == "open",
+                (TrackerIssue.state == "closed")
+                & (func.coalesce(TrackerIssue.updated_at, now) >= now - REOPEN_WATCH),
+            ),
+        )
+    ).all()
+    return [(Linked(row.external_id, row.key), row.created_at) for row in rows]
+
+
+def _finish(
+    runtime: Runtime,
+    key: dict[str, object],
+    *,
+    since: datetime | None,
+    etag: str | None,
+    now: datetime,
+) -> None:
+    with transaction(runtime.sessions) as session:
+        session.execute(
+            update(TrackerPoll)
+            .where(*(getattr(TrackerPoll, column) == value for column, value in key.items()))
+            .values(lease_until=None, polled_at=now, since=since, etag=etag)
+        )
