@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.lifecycle import Status
@@ -79,23 +80,19 @@ def committed_and_linked(
     assert request.status is Status.COMMITTED
     target, external_id, key, url = LINKS[kind]
     now = liaison.clock()
+    # Committing queued the issue's creation (the tracker has no credentials here, so it waits):
+    # the issue stands as if the tracker had created it.
     with Session(liaison.runtime.engine) as session, session.begin():
-        session.add(
-            TrackerIssue(
-                workspace_id=request.workspace_id,
-                request_id=request.id,
-                kind=kind,
-                target=target,
-                state="open",
-                external_id=external_id,
-                key=key,
-                url=url,
-                due_on=due_on,
-                assignee=ENG_GITHUB if kind == "github" else None,
-                created_at=now,
-                updated_at=now,
+        issue = session.scalar(select(TrackerIssue).where(TrackerIssue.request_id == request.id))
+        if issue is None:
+            issue = TrackerIssue(
+                workspace_id=request.workspace_id, request_id=request.id, created_at=now
             )
-        )
+            session.add(issue)
+        issue.kind, issue.target, issue.state = kind, target, "open"
+        issue.external_id, issue.key, issue.url, issue.due_on = external_id, key, url, due_on
+        issue.assignee = ENG_GITHUB if kind == "github" else None
+        issue.updated_at = now
     return card
 
 
