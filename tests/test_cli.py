@@ -157,7 +157,7 @@ def test_stats_nudge_and_digest_commands(
         "estimated", "committed", "delivered", "declined", "cancelled", "delivered_on_time",
         "on_time_rate", "median_hours_to_claim", "median_hours_to_estimate",
         "estimate_accuracy", "promised_before_estimate", "at_risk", "overdue", "open", "load",
-        "filed_despite_warning",
+        "filed_despite_warning", "by_type",
     ]  # fmt: skip
     assert figures["period_start"].startswith("2026-11-23") and figures["opened"] == 0
 

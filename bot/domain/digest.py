@@ -87,6 +87,11 @@ def build_digest(
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
         "names": names,
+        # Request types by fulfilling department, retired ones too: the thread names each.
+        "type_names": {
+            d.key: {t.key: t.name for t in config.request_types_for(d.key, retired=True)}
+            for d in config.fulfilling_departments()
+        },
         "pairs": pairs,
         "urgent": _urgent(session, in_scope, calendars, end),
         "oldest_unclaimed": _oldest_unclaimed(session, in_scope),
