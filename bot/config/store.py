@@ -106,7 +106,7 @@ def read_settings_file(
     if config is None:
         raise ConfigError([str(p) for p in problems], str(path))
     document = stored.jsonable(data)
-    defaults = {k: v for k, v in document.items() if k not in ("departments", "digests")}
+    defaults = {k: v for k, v in document.items() if k not in stored.PER_WORKSPACE}
     if many_workspaces and (config.departments or config.digests):
         log.warning(
             "%s: its departments and digests are ignored: Liaison is installed through OAuth, "
