@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
+from dataclasses import replace
 from datetime import date
 
-from bot.config import RequestType
+from bot.config import LiaisonConfig, RequestType, parse_config
 from bot.domain.request_types import MAX_NUMBER, check_type_fields
+from bot.domain.requests import TYPE_FIELD, RequestDraft, clean_draft, validate_draft
+from tests.conftest import DEFAULT_CONFIG
 from tests.slack.test_type_field_blocks import EVERY_KIND, FILLED
 
 FEATURE = RequestType.model_validate(
@@ -76,3 +80,62 @@ def test_a_required_checkbox_must_be_ticked() -> None:
         {"problem": "p", "ok": True},
         {},
     )
+
+
+# -- a draft's type: which one it needs, and what is stored ------------------------------------
+
+TYPED = parse_config(
+    tomllib.loads(
+        DEFAULT_CONFIG
+        + """
+[[request_types]]
+department = "eng"
+key = "feature"
+name = "Feature"
+fields = [{ key = "problem", label = "Problem", kind = "text", required = true }]
+
+[[request_types]]
+department = "eng"
+key = "old"
+name = "Old"
+retired = true
+"""
+    ),
+    source="test config",
+)
+TODAY = date(2026, 12, 1)
+
+
+def draft(**changes: object) -> RequestDraft:
+    return replace(RequestDraft(title="Ok", fulfilling_department="eng"), **changes)
+
+
+def test_a_team_with_types_needs_one_of_them() -> None:
+    assert validate_draft(draft(), today=TODAY, config=TYPED) == {
+        "request_type": "Choose what kind of request this is."
+    }
+    for kind in ("nope", "old"):  # unknown, retired
+        problems = validate_draft(draft(request_type=kind), today=TODAY, config=TYPED)
+        assert set(problems) == {"request_type"}
+    # The request being edited may keep its retired type.
+    assert (
+        validate_draft(draft(request_type="old"), today=TODAY, config=TYPED, current_type="old")
+        == {}
+    )
+
+
+def test_the_types_fields_are_checked_and_cleaned() -> None:
+    problems = validate_draft(draft(request_type="feature"), today=TODAY, config=TYPED)
+    assert problems == {TYPE_FIELD + "problem": "Fill this in."}
+    typed = draft(request_type="feature", type_fields={"problem": " Slow ", "other": "x"})
+    assert validate_draft(typed, today=TODAY, config=TYPED) == {}
+    assert clean_draft(typed, config=TYPED).type_fields == {"problem": "Slow"}
+
+
+def test_a_team_without_types_files_as_before(config: LiaisonConfig) -> None:
+    assert validate_draft(draft(), today=TODAY, config=config) == {}
+    assert set(validate_draft(draft(request_type="bug"), today=TODAY, config=config)) == {
+        "request_type"
+    }
+    cleaned = clean_draft(draft(type_fields={"x": 1}), config=config)
+    assert (cleaned.request_type, cleaned.type_fields) == (None, {})

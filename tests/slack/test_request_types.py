@@ -382,3 +382,24 @@ def test_a_type_changed_without_slack_telling_shows_its_fields_first(
     assert response.json()["response_action"] == "update"
     assert STEPS in blocks_of(response.json()["view"])
     assert db.scalars(select(Request)).all() == []
+
+
+class TestOneTeam:
+    """One team does work: the type menu is there from the start, under the words typed."""
+
+    @pytest.fixture
+    def config_text(self) -> str:
+        types = TYPES.split("[[request_types]]", 1)[1].rsplit("[[request_types]]", 1)[0]
+        return DEFAULT_CONFIG + "[[request_types]]" + types
+
+    def test_the_modal_asks_for_the_type_at_once(self, liaison: Liaison, db: Inspector) -> None:
+        view = open_intake(liaison, "Export is broken")
+        blocks = blocks_of(view)
+        assert "fulfilling_department" not in blocks and TYPE_MENU in blocks
+        assert blocks["title"]["element"]["initial_value"] == "Export is broken"
+        view = change(liaison, view, TYPE_MENU, "bug", title="Export is broken")
+        response = liaison.slack.view_submission(view, SALES_REP, BUG)
+        assert response.text == "", response.text
+        liaison.settle()
+        request = db.scalars(select(Request)).one()
+        assert (request.title, request.request_type) == ("Export is broken", "bug")
