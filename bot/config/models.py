@@ -320,6 +320,7 @@ _WITH_OPTIONS = (FieldKind.SELECT, FieldKind.MULTI_SELECT)
 # Block Kit's limits on a static select's and a checkbox group's options.
 MAX_OPTIONS = 100
 MAX_OPTION_TEXT = 75
+MAX_TYPE_FIELDS = 40
 
 
 def _options_ok(options: tuple[str, ...]) -> bool:
@@ -358,7 +359,8 @@ class RequestType(BaseModel):
     key: Key
     name: Annotated[str, NonEmpty, Field(max_length=75)]
     description: Annotated[str, Field(max_length=150)] | None = None
-    fields: tuple[TypeField, ...] = ()
+    # At most this many fields: with the common ones they fit in a modal's 100 blocks.
+    fields: Annotated[tuple[TypeField, ...], Field(max_length=MAX_TYPE_FIELDS)] = ()
     retired: bool = False
 
     def field(self, key: str) -> TypeField | None:

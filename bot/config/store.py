@@ -107,9 +107,7 @@ def read_settings_file(
     if config is None:
         raise ConfigError([str(p) for p in problems], str(path))
     document = stored.jsonable(data)
-    # Trackers and request types belong to departments: no default for a new workspace either.
-    linked = ("departments", "digests", "trackers", "request_types")
-    defaults = {k: v for k, v in document.items() if k not in linked}
+    defaults = {k: v for k, v in document.items() if k not in stored.PER_WORKSPACE}
     if many_workspaces and (config.departments or config.digests):
         log.warning(
             "%s: its departments and digests are ignored: Liaison is installed through OAuth, "

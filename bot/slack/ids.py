@@ -25,6 +25,10 @@ class Intake:
     realistic = "realistic"
     warning = "date_warning"
     file_anyway = "file_anyway"
+    # The request type menu (its block id ends in ".<department key>", so that a menu of
+    # another team's types starts afresh) and the chosen type's description.
+    request_type = "request_type"
+    type_about = "request_type_about"
     # Every input element uses this action id; the block id says which field it is.
     value = "value"
 

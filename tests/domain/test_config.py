@@ -337,3 +337,19 @@ def test_toml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     text = str(caught.value)
     assert text.startswith(f"{path}: not valid TOML")
     assert "line 13" in text and "column" in text
+
+
+def test_the_example_ships_request_types_for_engineering() -> None:
+    config = load_config(EXAMPLE)
+    types = config.request_types_for("eng")
+    assert [t.key for t in types] == ["bug", "feature", "data"]
+    bug = config.request_type("eng", "bug")
+    assert bug is not None
+    assert [(f.key, f.kind.value, f.required) for f in bug.fields][:4] == [
+        ("steps", "text", True),
+        ("severity", "select", True),
+        ("where", "url", False),
+        ("expected", "text", False),
+    ]
+    data = config.request_type("eng", "data")
+    assert data is not None and data.field("format").options == ("CSV", "Sheet", "Dashboard")

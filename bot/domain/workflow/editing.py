@@ -30,11 +30,14 @@ class Editing(ChangeContext):
                 "desired_date",
                 "hard_deadline",
                 "promised_to_client",
+                "request_type",
+                "type_fields",
             )
             if getattr(request, name) != getattr(draft, name)
         }
         for name, value in changed.items():
-            setattr(request, name, value)
+            # A new dict, so that the JSON column is seen to change.
+            setattr(request, name, dict(value) if name == "type_fields" else value)
         estimators = [e.estimator_id for e in request.estimates]
         if not changed and not estimators:
             return f"{request.reference} is unchanged."  # e.g. the same form sent again

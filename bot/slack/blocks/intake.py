@@ -6,12 +6,20 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.config import LiaisonConfig
+from bot.config import LiaisonConfig, RequestType
 from bot.domain.realistic import Realistic
-from bot.domain.requests import MAX_CLIENT, MAX_DETAILS, MAX_IMPACT, MAX_TITLE, RequestDraft
+from bot.domain.requests import (
+    MAX_CLIENT,
+    MAX_DETAILS,
+    MAX_IMPACT,
+    MAX_TITLE,
+    TYPE_FIELD,
+    RequestDraft,
+)
 from bot.slack import text
 from bot.slack.blocks.common import Block, context, input_block, link, option, plain
 from bot.slack.blocks.promise import at_risk_warning, realistic_hint
+from bot.slack.blocks.type_fields import raw_type_fields, type_field_blocks, type_field_errors
 from bot.slack.ids import EditModal, Intake
 
 HARD, SOFT, YES, NO = "hard", "soft", "yes", "no"
@@ -94,6 +102,9 @@ def intake_modal(
     kind of deadline changes (bot/slack/listeners/promise.py)."""
     draft = draft or RequestDraft(title="")
     dispatch = editing is None
+    department = department_of(config, draft)
+    chosen_type = config.request_type(department, draft.request_type)
+    metadata = {**(metadata or {}), SHOWN_TYPE: chosen_type.key if chosen_type else None}
     early = bool(
         realistic and draft.desired_date and not realistic.is_realistic(draft.desired_date)
     )
@@ -126,6 +137,9 @@ def intake_modal(
             hint="Revenue at stake, a renewal, a churn risk… it helps the team prioritise.",
         ),
         *_department_select(config, draft, dispatch),
+        *_type_select(
+            config, department, chosen_type, keep=draft.request_type if editing else None
+        ),
         *([_note(Intake.realistic, realistic_hint(realistic))] if realistic else []),
         _date_input(draft.desired_date, dispatch=dispatch),
         *([_note(Intake.warning, at_risk_warning(realistic))] if early else []),
@@ -143,6 +157,7 @@ def intake_modal(
             [(NO, "No"), (YES, "Yes")],
             YES if draft.promised_to_client else NO,
         ),
+        *(type_field_blocks(chosen_type, draft.type_fields) if chosen_type else []),
     ]
     source = (metadata or {}).get("source")
     if source:
@@ -156,6 +171,77 @@ def intake_modal(
         "private_metadata": json.dumps(metadata or {}),
         "blocks": blocks,
     }
+
+
+# Which type's fields the modal shows (private_metadata), so they are read back as that type's
+# even when the menu changed before Slack told us.
+SHOWN_TYPE = "type"
+
+
+def department_of(config: LiaisonConfig, draft: RequestDraft) -> str | None:
+    """The draft's team: the one chosen, or the only one that does work."""
+    fulfillers = config.fulfilling_departments()
+    if draft.fulfilling_department is None and len(fulfillers) == 1:
+        return fulfillers[0].key
+    return draft.fulfilling_department
+
+
+def type_block_id(department: str | None) -> str:
+    """The block id of `department`'s request type menu."""
+    return f"{Intake.request_type}.{department}"
+
+
+def _type_select(
+    config: LiaisonConfig, department: str | None, chosen: RequestType | None, *, keep: str | None
+) -> list[Block]:
+    """The menu of the team's request types (none: no menu), and the chosen one's description.
+    `keep`: a retired type the request being edited has, still offered to it."""
+    types = [
+        t
+        for t in config.request_types_for(department, retired=True)
+        if not t.retired or t.key == keep
+    ][:100]
+    if not types:
+        return []
+    options = [option(t.name, t.key) for t in types]
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": Intake.value,
+        "options": options,
+        "placeholder": plain("Choose the kind of request"),
+    }
+    picked = next((o for o in options if chosen and o["value"] == chosen.key), None)
+    if picked is not None:
+        element["initial_option"] = picked
+    blocks: list[Block] = [
+        {
+            "type": "input",
+            "block_id": type_block_id(department),
+            "label": plain("What kind of request is it?"),
+            # Always: the fields below follow the type, when filing and when editing.
+            "dispatch_action": True,
+            "element": element,
+        }
+    ]
+    if chosen is not None and chosen.description:
+        blocks.append(_note(Intake.type_about, text.mrkdwn(chosen.description, 300)))
+    return blocks
+
+
+def redrawn(
+    view: dict[str, Any], draft: RequestDraft, config: LiaisonConfig, **shown: Any
+) -> dict[str, Any]:
+    """The intake (or edit) modal `view` drawn again for `draft`, as it was opened (`shown`: the
+    realistic date and its confirmation, for a new request)."""
+    metadata = view_metadata(view)
+    editing = metadata.get("editing")
+    return intake_modal(
+        config=config,
+        draft=draft,
+        metadata=metadata,
+        editing=editing if isinstance(editing, str) else None,
+        **shown,
+    )
 
 
 def _note(block_id: str, words: str) -> Block:
@@ -257,6 +343,8 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
     metadata = view_metadata(view)
     fulfillers = config.fulfilling_departments()
     department = chosen(Intake.department) if len(fulfillers) > 1 else fulfillers[0].key
+    # The fields shown are those of the type the modal was drawn with.
+    shown = config.request_type(department, _string(metadata.get(SHOWN_TYPE)))
     return RequestDraft(
         title=typed(Intake.title),
         details=typed(Intake.details),
@@ -267,12 +355,32 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
         promised_to_client=chosen(Intake.promised) == YES,
         fulfilling_department=department,
         source_permalink=_string(metadata.get("source")),
+        request_type=chosen(type_block_id(department)),
+        type_fields=raw_type_fields(view, shown) if shown else {},
     )
 
 
-def field_errors(problems: dict[str, str]) -> dict[str, str]:
+def shows_its_type(view: dict[str, Any], draft: RequestDraft) -> bool:
+    """Whether the modal shows the fields of the type the draft has (it may not, when the type
+    changed and Slack's notice of it was lost)."""
+    return view_metadata(view).get(SHOWN_TYPE) == draft.request_type
+
+
+def field_errors(
+    problems: dict[str, str], *, config: LiaisonConfig, draft: RequestDraft
+) -> dict[str, str]:
     """Domain validation problems as Slack's `response_action: errors` map (block id → message)."""
-    return {FIELD_BLOCKS[field]: text.plain(message, 150) for field, message in problems.items()}
+    errors: dict[str, str] = {}
+    request_type = config.request_type(draft.fulfilling_department, draft.request_type)
+    for field, message in problems.items():
+        if field == "request_type":
+            errors[type_block_id(draft.fulfilling_department)] = text.plain(message, 150)
+        elif field.startswith(TYPE_FIELD) and request_type is not None:
+            key = field.removeprefix(TYPE_FIELD)
+            errors |= type_field_errors(request_type, {key: message})
+        elif field in FIELD_BLOCKS:
+            errors[FIELD_BLOCKS[field]] = text.plain(message, 150)
+    return errors
 
 
 def view_metadata(view: dict[str, Any]) -> dict[str, Any]:

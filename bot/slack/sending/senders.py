@@ -23,6 +23,7 @@ from bot.slack.blocks.card import card_message
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.settings import settings_section
 from bot.slack.blocks.setup import not_set_up_home, setup_home
+from bot.slack.blocks.type_summary import request_type_of
 from bot.slack.messages import Rendering, render
 from bot.slack.permissions import Permissions
 from bot.slack.sending import recovery
@@ -40,7 +41,9 @@ class CardSender:
 
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         assert effect.request is not None
-        return card_message(effect.request, reactions=config.reactions)
+        request = effect.request
+        kind = request_type_of(config, request)
+        return card_message(request, reactions=config.reactions, request_type=kind)
 
     def conversation(self, effect: Effect) -> str | None:
         assert effect.request is not None and effect.request.card_channel
@@ -195,7 +198,10 @@ def home_publish(
         now=now,
         expanded=expanded_sections(visit.expanded if visit is not None else None),
     )
-    return {"user_id": user_id, "view": home_view(home, tail=tail)}
+    return {
+        "user_id": user_id,
+        "view": home_view(home, tail=tail, kind=lambda r: request_type_of(config, r)),
+    }
 
 
 def setup_view(
