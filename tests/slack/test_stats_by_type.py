@@ -1,7 +1,5 @@
-"""`liaison stats` by request type, over requests filed through the front door.
-
-Until the intake modal asks for a type, the tests give each filed request its type in the
-database, as the modal will store it."""
+"""`liaison stats` by request type, over requests filed through the front door (the intake
+modal asks for the type; a request filed before its team had types has none)."""
 
 from __future__ import annotations
 
@@ -10,20 +8,29 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from bot.cli import main
 from bot.domain.models import Request
-from tests.conftest import DEFAULT_CONFIG, ENGINEER, Clock, Inspector, Liaison
-from tests.slack.helpers import Card, file_request, react
+from tests.conftest import (
+    DEFAULT_CONFIG,
+    ENGINEER,
+    INTAKE_CHANNEL,
+    SALES_REP,
+    Clock,
+    Inspector,
+    Liaison,
+)
+from tests.slack.helpers import Card, react
+from tests.slack.test_request_types import TYPE_MENU, change, open_intake
 
 TYPES = """
 [[request_types]]
 department = "eng"
 key = "bug"
 name = "Bug report"
-fields = [{ key = "steps", label = "Steps to reproduce", kind = "text", required = true }]
+fields = [{ key = "where", label = "Where (URL)", kind = "url" }]
 
 [[request_types]]
 department = "eng"
@@ -42,10 +49,23 @@ def config_text() -> str:
     return DEFAULT_CONFIG + TYPES
 
 
-def typed(engine: Engine, card: Card, kind: str | None) -> None:
+def file_typed(liaison: Liaison, db: Inspector, kind: str, title: str = "Export") -> Card:
+    """File a request of type `kind` as the modal asks: the type first, then its fields."""
+    view = change(liaison, open_intake(liaison), TYPE_MENU, kind)
+    filled = {"title": title, "desired_date": "2026-12-18"}
+    response = liaison.slack.view_submission(view, SALES_REP, filled)
+    assert response.status_code == 200 and response.text == "", response.text
+    liaison.settle()
+    request = db.scalars(select(Request).order_by(Request.id.desc())).all()[0]
+    assert request.card_ts and request.request_type == kind
+    return Card(request.id, request.card_channel or INTAKE_CHANNEL, request.card_ts)
+
+
+def untyped(engine: Engine, card: Card) -> None:
+    """As if filed before the team had types."""
     with Session(engine) as session, session.begin():
         session.execute(
-            update(Request).where(Request.id == card.request_id).values(request_type=kind)
+            update(Request).where(Request.id == card.request_id).values(request_type=None)
         )
 
 
@@ -71,14 +91,11 @@ def test_by_type_counts_the_requests_opened_in_the_period(
     cli_environment: None,
 ) -> None:
     # Eight days before the end: outside a 7-day period.
-    typed(engine, file_request(liaison, db, title="Old crash"), "bug")
+    file_typed(liaison, db, "bug", title="Old crash")
     clock.advance(days=2)
-    bugs = [file_request(liaison, db, title=f"Crash {n}") for n in (1, 2)]
-    feature = file_request(liaison, db, title="Dark mode")
-    untyped = file_request(liaison, db, title="Something")
-    for card in bugs:
-        typed(engine, card, "bug")
-    typed(engine, feature, "feature")
+    bugs = [file_typed(liaison, db, "bug", title=f"Crash {n}") for n in (1, 2)]
+    file_typed(liaison, db, "feature", title="Dark mode")
+    untyped(engine, file_typed(liaison, db, "feature", title="Something"))
     react(liaison, bugs[0], ENGINEER, "raising_hand")
     end = (clock() + timedelta(days=6)).isoformat()
 
@@ -87,7 +104,6 @@ def test_by_type_counts_the_requests_opened_in_the_period(
     assert figures["opened"] == 4
     assert figures["by_type"] == {"bug": 2, "feature": 1}
     assert list(figures)[-1] == "by_type"
-    assert untyped.request_id not in (c.request_id for c in bugs)
 
     rows = run_stats(capsys, "--at", end, "--by-type")
     assert [(r["type"], r["opened"], r["claimed"], r["open"]) for r in rows] == [
@@ -114,7 +130,7 @@ def test_the_text_output_names_each_type(
     capsys: pytest.CaptureFixture[str],
     cli_environment: None,
 ) -> None:
-    typed(engine, file_request(liaison, db), "feature")
+    file_typed(liaison, db, "feature")
     assert main(["stats", "--by-type", "--at", (clock() + timedelta(hours=1)).isoformat()]) == 0
     printed = capsys.readouterr().out.splitlines()
     titles = [line for line in printed if not line.startswith(" ")]
