@@ -192,8 +192,8 @@ class Digest(BaseModel):
         return ZoneInfo(self.timezone or "UTC")
 
 
-ReactionKind = Literal["claim", "needs_info", "deliver", "decline", "estimate"]
-ACTION_KINDS: tuple[ReactionKind, ...] = ("claim", "needs_info", "deliver", "decline")
+ReactionKind = Literal["claim", "needs_info", "deliver", "decline", "not_ready", "estimate"]
+ACTION_KINDS: tuple[ReactionKind, ...] = ("claim", "needs_info", "deliver", "decline", "not_ready")
 _NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten")
 EstimateDays = Annotated[int, _check(lambda d: 1 <= d <= 100, "days must be 1 to 100, not {}")]
 
@@ -214,6 +214,8 @@ class Reactions(BaseModel):
     needs_info: tuple[Emoji, ...] = ("question",)
     deliver: tuple[Emoji, ...] = ("white_check_mark",)
     decline: tuple[Emoji, ...] = ("no_entry_sign",)
+    # Not ready yet: the reactor is offered the form naming what is missing.
+    not_ready: tuple[Emoji, ...] = ("memo",)
     estimate_days: dict[Emoji, EstimateDays] = Field(
         default_factory=lambda: {name: days for days, name in enumerate(_NUMBERS, 1)}
     )

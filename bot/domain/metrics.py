@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -77,76 +76,13 @@ from bot.domain.definitions import (
 )
 from bot.domain.lifecycle import EventKind, Status
 from bot.domain.models import Department, Request, RequestEvent
-
-Pair = tuple[str, str]
-# A pair, or a pair and a request type (None: filed without one) when the figures are split.
-Group = tuple[str | None, ...]
+from bot.domain.stats_figures import Group, Pair, PairStats, TypeStats, split_types
 
 CLOSING_STATES = tuple(s.value for s in (Status.DELIVERED, Status.DECLINED, Status.CANCELLED))
 
 _REQUESTING = aliased(Department, name="requesting")
 _FULFILLING = aliased(Department, name="fulfilling")
 _PAIR = (_REQUESTING.key, _FULFILLING.key)
-
-
-@dataclass(frozen=True)
-class PairStats:
-    """One department pair's figures; the field names are the SPEC's JSON keys, in its order."""
-
-    requesting: str
-    fulfilling: str
-    period_start: datetime
-    period_end: datetime
-    opened: int
-    claimed: int
-    estimated: int
-    committed: int
-    delivered: int
-    declined: int
-    cancelled: int
-    delivered_on_time: int
-    on_time_rate: float | None
-    median_hours_to_claim: float | None
-    median_hours_to_estimate: float | None
-    estimate_accuracy: float | None
-    promised_before_estimate: int
-    at_risk: int
-    overdue: int
-    open: int
-    load: dict[str, float]
-    # Requests opened in the period with a desired date the intake modal said was at risk.
-    filed_despite_warning: int = 0
-    # Requests opened in the period per request type key (untyped ones left out).
-    by_type: dict[str, int] = field(default_factory=dict)
-
-    def as_json(self) -> dict[str, Any]:
-        """The `liaison stats --json` object: ISO 8601 datetimes, floats rounded to 2 decimals."""
-        return {f.name: _json_value(getattr(self, f.name)) for f in fields(self)}
-
-
-@dataclass(frozen=True)
-class TypeStats(PairStats):
-    """One pair's figures for the requests of one type (`type` None: filed without one)."""
-
-    type: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The `liaison stats --by-type --json` object: the pair, the type, then the figures
-        (by_type, always this row's own type, is left out)."""
-        figures = super().as_json()
-        head = {"requesting": self.requesting, "fulfilling": self.fulfilling, "type": self.type}
-        rest = {k: v for k, v in figures.items() if k not in head and k != "by_type"}
-        return head | rest
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, float):
-        return round(value, 2)
-    if isinstance(value, dict):
-        return {key: _json_value(item) for key, item in value.items()}
-    return value
 
 
 def compute_stats(
@@ -161,7 +97,7 @@ def compute_stats(
     """The figures for [start, end) of every requesting × fulfilling department pair of the
     config (a department is never paired with itself), in config order; all workspaces when
     `workspace_id` is None. `by_type`: one `TypeStats` per pair and request type instead (see
-    `_types`), the same queries grouped one column finer."""
+    `split_types`), the same queries grouped one column finer."""
     pairs = [
         (requesting.key, fulfilling.key)
         for requesting in config.requesting_departments()
@@ -188,22 +124,8 @@ def compute_stats(
     return [
         TypeStats(**_figures((*pair, kind), period, counts, samples, loads), type=kind)
         for pair in pairs
-        for kind in _types(config, pair, seen)
+        for kind in split_types(config, pair, seen)
     ]
-
-
-def _types(config: LiaisonConfig, pair: Pair, seen: list[Group]) -> list[str | None]:
-    """The types a pair's split figures show: the fulfilling department's types in its order
-    (retired ones only when they have figures), then other keys with figures (types since
-    removed), then None for the requests filed without a type."""
-    found = {group[2] for group in seen if group[:2] == pair and group[2] is not None}
-    kinds: list[str | None] = [
-        t.key
-        for t in config.request_types_for(pair[1], retired=True)
-        if not t.retired or t.key in found
-    ]
-    kinds += sorted(found - set(kinds))
-    return [*kinds, None]
 
 
 def _figures(

@@ -356,3 +356,22 @@ def open_question(session: Session, *, request: Request) -> str | None:
     )
     question = (data or {}).get("question")
     return question if isinstance(question, str) else None
+
+
+def not_ready_episode(session: Session, request: Request) -> dict[str, Any] | None:
+    """While `request` waits in needs_info because it was sent back as not ready: that event's
+    data ({"missing": [field keys], "note": text or None}); None otherwise (a plain question)."""
+    if request.status is not Status.NEEDS_INFO:
+        return None
+    latest = session.execute(
+        select(RequestEvent.kind, RequestEvent.data)
+        .where(
+            RequestEvent.request_id == request.id,
+            RequestEvent.kind.in_([EventKind.NEEDS_INFO.value, EventKind.NOT_READY.value]),
+        )
+        .order_by(RequestEvent.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.kind != EventKind.NOT_READY.value:
+        return None
+    return dict(latest.data or {})

@@ -43,6 +43,7 @@ class Card:
     # The estimate menu's last option, "<request id>:other", opens the Estimate… modal.
     estimate_other = "other"
     ask = "card_ask"
+    not_ready = "card_not_ready"
     deliver = "card_deliver"
     decline = "card_decline"
     edit = "card_edit"
@@ -97,6 +98,23 @@ class Answer:
     block = "question_actions"
     button = "requester_answer"
     callback = "requester_answer"
+    answer = "answer"
+    value = "value"
+
+
+class NotReady:
+    """Sending a request back as not ready (the card's button, or the button offered privately
+    to someone who reacted), and the requester completing it from the DM. Button values are the
+    request's id; the modals' private_metadata carries it."""
+
+    offer = "not_ready_offer"  # the block of the button offered after the reaction
+    block = "not_ready_actions"  # the block of the requester's Complete button
+    open = "not_ready_open"
+    callback = "not_ready"
+    missing = "missing"  # the type's fields, ticked when missing or unclear
+    note = "note"
+    complete = "request_complete"
+    complete_callback = "request_complete"
     answer = "answer"
     value = "value"
 

@@ -196,6 +196,7 @@ def card_actions(request: Request) -> Block:
             claim,
             estimate_menu(request),
             button("Ask the requester", Card.ask, value),
+            button("Not ready", Card.not_ready, value),
             button("Delivered", Card.deliver, value),
             button("Decline", Card.decline, value, style="danger"),
             button("Edit", Card.edit, value),

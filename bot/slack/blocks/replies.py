@@ -106,6 +106,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ACCEPTED: "Projected date accepted",
     EventKind.ESCALATED: "Escalated to the leads",
     EventKind.NEEDS_INFO: "Asked the requester",
+    EventKind.NOT_READY: "Sent back as not ready",
     EventKind.INFO_PROVIDED: "Requester answered",
     EventKind.INFO_WITHDRAWN: "Question withdrawn",
     EventKind.DELIVERED: "Delivered",
