@@ -127,6 +127,14 @@ def test_time_zones_inherit_from_the_organization() -> None:
     assert config.organization.holidays == (date(2026, 1, 1), date(2026, 5, 5))
 
 
+def test_the_not_ready_reaction_is_checked_like_the_others() -> None:
+    assert problems_of(minimal_data(reactions={"needs_info": ["memo"]})) == [
+        '[reactions] → not_ready: "memo" is already used for needs_info'
+    ]
+    config = parse_config(minimal_data(reactions={"not_ready": ["pencil", "memo"]}))
+    assert config.reactions.action_for("pencil") == ReactionAction("not_ready")
+
+
 @pytest.mark.parametrize(
     ("reaction", "expected"),
     [
@@ -135,6 +143,7 @@ def test_time_zones_inherit_from_the_organization() -> None:
         ("question", ReactionAction("needs_info")),
         ("white_check_mark", ReactionAction("deliver")),
         ("no_entry_sign", ReactionAction("decline")),
+        ("memo", ReactionAction("not_ready")),
         ("one", ReactionAction("estimate", 1)),
         ("five", ReactionAction("estimate", 5)),
         ("keycap_ten", ReactionAction("estimate", 10)),
