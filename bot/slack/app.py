@@ -29,6 +29,7 @@ from bot.slack.listeners import (
     requester_dm,
     search,
     settings_sections,
+    settings_types,
     setup,
     trends,
     usergroups,
@@ -131,7 +132,7 @@ def create_bolt_app(
         setup,
         trends,
     )
-    for listeners in (*listening, settings_listeners, settings_sections):
+    for listeners in (*listening, settings_listeners, settings_sections, settings_types):
         listeners.register(app, runtime)
     return app
 

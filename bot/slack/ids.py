@@ -203,6 +203,13 @@ class SettingsIds:
     nudges = "settings_nudges"
     history = "settings_history"
     history_page = "settings_history_page"
+    # Request types: a fulfilling department's page (the button's value is its key), and on it
+    # adding a type, each type's menu ("<choice>:<type key>") and its fields' menu
+    # ("<type key>:<field key>"), each opening a form pushed over the page.
+    request_types = "settings_request_types"
+    add_type = "settings_add_type"
+    type_menu = "settings_type_menu"
+    field_menu = "settings_field_menu"
     # The modals' callback ids.
     department_callback = "settings_department"
     holidays_callback = "settings_holidays"
@@ -210,6 +217,9 @@ class SettingsIds:
     reactions_callback = "settings_reactions"
     nudges_callback = "settings_nudges"
     history_callback = "settings_history"
+    types_callback = "settings_types"
+    type_callback = "settings_type"
+    field_callback = "settings_type_field"
     # Every input element's action id.
     value = "value"
 
