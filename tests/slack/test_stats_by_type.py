@@ -97,6 +97,9 @@ def test_by_type_counts_the_requests_opened_in_the_period(
     file_typed(liaison, db, "feature", title="Dark mode")
     untyped(engine, file_typed(liaison, db, "feature", title="Something"))
     react(liaison, bugs[0], ENGINEER, "raising_hand")
+    react(liaison, bugs[0], ENGINEER, "two")
+    clock.advance(days=1)
+    react(liaison, bugs[0], ENGINEER, "white_check_mark")
     end = (clock() + timedelta(days=6)).isoformat()
 
     [figures] = run_stats(capsys, "--at", end)
@@ -107,7 +110,7 @@ def test_by_type_counts_the_requests_opened_in_the_period(
 
     rows = run_stats(capsys, "--at", end, "--by-type")
     assert [(r["type"], r["opened"], r["claimed"], r["open"]) for r in rows] == [
-        ("bug", 2, 1, 3),  # the old bug is still open at the end
+        ("bug", 2, 1, 2),  # the old bug is still open at the end, one new one delivered
         ("feature", 1, 0, 1),
         ("data", 0, 0, 0),  # a type of the department with nothing yet
         (None, 1, 0, 1),
@@ -120,6 +123,11 @@ def test_by_type_counts_the_requests_opened_in_the_period(
     assert main(["digest", "--dry-run", "--at", "2026-12-07T14:00:00Z"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert "Opened by type: Bug report 3 · Feature 1 · 1 without a type" in printed
+    # Calibration by type: the one bug delivered, estimated 2 days, done in 1 working day.
+    [calibration] = [line for line in printed if line.startswith("Calibration by type")]
+    assert calibration == (
+        "Calibration by type (actual ÷ estimated, deliveries): Engineering: Bug report ×0.5 (1)"
+    )
 
 
 def test_the_text_output_names_each_type(

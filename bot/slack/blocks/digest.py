@@ -67,6 +67,28 @@ def _by_type(pair: dict[str, Any], type_names: dict[str, dict[str, str]], *, esc
     return "Opened by type: " + " · ".join(parts)  # context() cuts it to Block Kit's limit
 
 
+def _calibration_by_type(
+    payload: dict[str, Any], type_names: dict[str, dict[str, str]], *, escaped: bool
+) -> str:
+    """ "Calibration by type: Engineering: Bug report ×1.2 (5) · Feature ×1.8 (3)"; empty when
+    no type has deliveries to judge by."""
+    names = payload.get("names", {})
+    parts = []
+    for entry in payload.get("calibration") or []:
+        department = entry.get("department", "")
+        kinds = type_names.get(department, {})
+        ratios = [
+            f"{kinds.get(t['type'], t['type'])} ×{t['ratio']:g} ({t['samples']})"
+            for t in entry.get("by_type") or []
+        ]
+        if ratios:
+            parts.append(f"{names.get(department, department)}: " + " · ".join(ratios))
+    if not parts:
+        return ""
+    line = "Calibration by type (actual ÷ estimated, deliveries): " + "; ".join(parts)
+    return text.mrkdwn(line) if escaped else line
+
+
 def _compact(pair: dict[str, Any], names: dict[str, str], *, bold: bool = True) -> str:
     """The few figures that matter, each with its mark: opened, delivered, on time, overdue,
     at risk."""
@@ -218,6 +240,10 @@ def digest_figures(payload: dict[str, Any]) -> dict[str, Any]:
         fallback += ["", _title(pair, names, False), _table(pair, bold=False)]
         kinds = _by_type(pair, type_names, escaped=False)
         fallback += [kinds] if kinds else []
+    typed = _calibration_by_type(payload, type_names, escaped=True)
+    if typed and len(blocks) < room:
+        blocks.append(context(typed))
+        fallback += ["", _calibration_by_type(payload, type_names, escaped=False)]
     shown = sum(1 for b in blocks if b["type"] == "section")
     if shown < len(pairs):
         blocks.append(context(f"{len(pairs) - shown} more pairs: `liaison stats` has them all."))
