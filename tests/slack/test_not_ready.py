@@ -255,3 +255,29 @@ def test_a_closed_request_cannot_be_sent_back(liaison: Liaison, db: Inspector) -
     click(liaison, card, ENGINEER, "card_not_ready", value=str(card.request_id))
     assert views_opened(liaison, NOT_READY) == []
     assert "cancelled" in click_answers(liaison)[-1].lower()
+
+
+def test_reconciling_the_thread_does_not_take_a_reply_for_the_fields(
+    liaison: Liaison, db: Inspector
+) -> None:
+    from bot.jobs.reconcile import reconcile_cards
+
+    card = claimed_bug(liaison, db)
+    # A question asked and answered before: the thread is read from then on.
+    react(liaison, card, ENGINEER, "question")
+    liaison.clock.advance(minutes=1)
+    reply_in_thread(liaison, card, SALES_REP, "Yes, all of them.")
+    assert current(db, card).status is Status.CLAIMED
+    click(liaison, card, ENGINEER, "card_not_ready", value=str(card.request_id))
+    liaison.slack.view_submission(latest_view(liaison, NOT_READY, 1), ENGINEER, {"note": "Which?"})
+    liaison.settle()
+    liaison.clock.advance(minutes=5)
+    # A reply whose event never arrived, and a memo reaction nobody's form followed.
+    liaison.fake.post_as(SALES_REP, card.channel, "The big one", thread_ts=card.ts)
+    liaison.slack.reaction_dropped(ENGINEER, "memo", card.channel, card.ts)
+
+    report = reconcile_cards(liaison.runtime)
+    liaison.settle()
+
+    assert report.changes == []
+    assert current(db, card).status is Status.NEEDS_INFO
