@@ -192,7 +192,7 @@ def _change_facts(r: Rendering) -> dict[str, str]:
             if facts.get("labels")
             else ""
         ),
-        "fields": ", ".join(f.replace("_", " ") for f in facts.get("fields") or []) or "no changes",
+        "fields": _edited_fields(r) or "no changes",
         "cleared": (
             " The estimates were cleared: " + " ".join(user(e) for e in cleared) + ", please "
             "estimate again."
@@ -201,6 +201,21 @@ def _change_facts(r: Rendering) -> dict[str, str]:
         ),
         "verdict": "met the need. :+1:" if facts.get("helpful") else "did not fully meet the need.",
     }
+
+
+def _edited_fields(r: Rendering) -> str:
+    """The fields an edit changed, as people read them: a type's fields by their labels."""
+    request = r.request
+    assert request is not None
+    names = [f.replace("_", " ") for f in r.facts.get("fields") or [] if f != "type_fields"]
+    kind = r.config.request_type(request.fulfilling_department.key, request.request_type)
+    for key in r.facts.get("type_fields") or []:
+        field = kind.field(str(key)) if kind is not None else None
+        names.append(text.mrkdwn(field.label if field else str(key), LABEL_IN_NOTE))
+    return ", ".join(names)
+
+
+LABEL_IN_NOTE = 80
 
 
 @renderer(outbox.THREAD_NOTE)

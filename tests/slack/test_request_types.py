@@ -22,7 +22,15 @@ from tests.conftest import (
     Liaison,
 )
 from tests.fakes.signer import build_state_values
-from tests.slack.helpers import Card, card_blocks, click, current, opened_view, react
+from tests.slack.helpers import (
+    Card,
+    card_blocks,
+    click,
+    current,
+    opened_view,
+    react,
+    thread_texts,
+)
 from tests.slack.test_home import open_home
 
 DATA_INTAKE = "CDATAINTAKE"
@@ -324,6 +332,8 @@ def test_editing_changes_the_fields_and_clears_the_estimates(
     assert request.type_fields["severity"] == "Critical" and "systems" not in request.type_fields
     assert request.estimates == [] and request.estimate_days is None
     assert "*Severity*\\nCritical" in json.dumps(card_blocks(liaison, card))
+    # The thread says which fields changed, by their labels.
+    assert any("edited the request (Severity, Systems)" in t for t in thread_texts(liaison, card))
 
     # The type can change too: its fields follow, and the request is filed under the new one.
     click(liaison, card, SALES_REP, "card_edit")

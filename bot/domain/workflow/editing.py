@@ -35,6 +35,9 @@ class Editing(ChangeContext):
             )
             if getattr(request, name) != getattr(draft, name)
         }
+        before, after_fields = dict(request.type_fields or {}), dict(draft.type_fields)
+        # Which of the type's fields changed (their keys), for the thread.
+        typed = sorted(k for k in {*before, *after_fields} if before.get(k) != after_fields.get(k))
         for name, value in changed.items():
             # A new dict, so that the JSON column is seen to change.
             setattr(request, name, dict(value) if name == "type_fields" else value)
@@ -48,7 +51,14 @@ class Editing(ChangeContext):
             request.resume_status, after = after, None  # type: ignore[assignment]
         data = {"fields": sorted(changed), "estimates_cleared": estimators}
         self._move(request, after, user, surface, EventKind.EDITED, data=data, always=True)
-        self._note(request, "edited", actor=user, fields=sorted(changed), estimators=estimators)
+        self._note(
+            request,
+            "edited",
+            actor=user,
+            fields=sorted(changed),
+            type_fields=typed,
+            estimators=estimators,
+        )
         for estimator in estimators:
             self._dm(estimator, request, "reestimate", actor=user)
         return f"{request.reference} is updated." + (

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from bot.config import LiaisonConfig, RequestType
+from bot.config import LiaisonConfig
 from bot.domain.realistic import Realistic
 from bot.domain.requests import (
     MAX_CLIENT,
@@ -18,6 +18,7 @@ from bot.domain.requests import (
 )
 from bot.slack import text
 from bot.slack.blocks.common import Block, context, input_block, link, option, plain
+from bot.slack.blocks.intake_types import department_of, type_block_id, type_select
 from bot.slack.blocks.promise import at_risk_warning, realistic_hint
 from bot.slack.blocks.type_fields import raw_type_fields, type_field_blocks, type_field_errors
 from bot.slack.ids import EditModal, Intake
@@ -137,9 +138,7 @@ def intake_modal(
             hint="Revenue at stake, a renewal, a churn risk… it helps the team prioritise.",
         ),
         *_department_select(config, draft, dispatch),
-        *_type_select(
-            config, department, chosen_type, keep=draft.request_type if editing else None
-        ),
+        *type_select(config, department, chosen_type, keep=draft.request_type if editing else None),
         *([_note(Intake.realistic, realistic_hint(realistic))] if realistic else []),
         _date_input(draft.desired_date, dispatch=dispatch),
         *([_note(Intake.warning, at_risk_warning(realistic))] if early else []),
@@ -176,56 +175,6 @@ def intake_modal(
 # Which type's fields the modal shows (private_metadata), so they are read back as that type's
 # even when the menu changed before Slack told us.
 SHOWN_TYPE = "type"
-
-
-def department_of(config: LiaisonConfig, draft: RequestDraft) -> str | None:
-    """The draft's team: the one chosen, or the only one that does work."""
-    fulfillers = config.fulfilling_departments()
-    if draft.fulfilling_department is None and len(fulfillers) == 1:
-        return fulfillers[0].key
-    return draft.fulfilling_department
-
-
-def type_block_id(department: str | None) -> str:
-    """The block id of `department`'s request type menu."""
-    return f"{Intake.request_type}.{department}"
-
-
-def _type_select(
-    config: LiaisonConfig, department: str | None, chosen: RequestType | None, *, keep: str | None
-) -> list[Block]:
-    """The menu of the team's request types (none: no menu), and the chosen one's description.
-    `keep`: a retired type the request being edited has, still offered to it."""
-    types = [
-        t
-        for t in config.request_types_for(department, retired=True)
-        if not t.retired or t.key == keep
-    ][:100]
-    if not types:
-        return []
-    options = [option(t.name, t.key) for t in types]
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": Intake.value,
-        "options": options,
-        "placeholder": plain("Choose the kind of request"),
-    }
-    picked = next((o for o in options if chosen and o["value"] == chosen.key), None)
-    if picked is not None:
-        element["initial_option"] = picked
-    blocks: list[Block] = [
-        {
-            "type": "input",
-            "block_id": type_block_id(department),
-            "label": plain("What kind of request is it?"),
-            # Always: the fields below follow the type, when filing and when editing.
-            "dispatch_action": True,
-            "element": element,
-        }
-    ]
-    if chosen is not None and chosen.description:
-        blocks.append(_note(Intake.type_about, text.mrkdwn(chosen.description, 300)))
-    return blocks
 
 
 def redrawn(

@@ -28,9 +28,9 @@ from bot.slack.blocks.intake import (
     intake_modal,
     read_intake,
     redrawn,
-    type_block_id,
     view_metadata,
 )
+from bot.slack.blocks.intake_types import type_block_id
 from bot.slack.blocks.promise import CHECK_USAGE, check_answer
 from bot.slack.ids import EditModal, Intake
 from bot.slack.listeners.operations import update_modal
