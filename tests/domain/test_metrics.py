@@ -520,3 +520,24 @@ def test_every_pair_in_config_order_and_nothing_to_report(engine: Engine) -> Non
         ),
         0,
     )
+
+
+def test_the_split_by_type_costs_the_same_statements_as_the_whole(
+    history: Engine, config: LiaisonConfig
+) -> None:
+    """by_type comes from the rows the whole figures read, and the split groups the same
+    queries by one more column: neither adds a statement, however many types there are."""
+    from tests.slack.test_query_count import counting
+
+    counted = []
+    for by_type in (False, True):
+        with counting(history) as statements, Session(history) as session:
+            compute_stats(session, config=config, start=WEEK[0], end=WEEK[1], by_type=by_type)
+        counted.append(len(statements))
+    with Session(history) as session, session.begin():
+        h = History(session, config, team_id="T0002")
+        for n in range(6):
+            h.file(berlin(11, 24, 9), request_type=f"kind{n}")
+    with counting(history) as statements, Session(history) as session:
+        compute_stats(session, config=config, start=WEEK[0], end=WEEK[1], by_type=True)
+    assert counted[0] == counted[1] == len(statements)
