@@ -160,8 +160,23 @@ def test_the_round_trip_from_the_reaction_to_the_completed_request(
     )
     assert any("completed" in t and "Demo" in t for t in dms_to(liaison, ENGINEER))
 
-    # The DM's button, clicked again, is stale: a private word, no modal.
-    click_in_dm(liaison, SALES_REP, COMPLETE)
+    # The DM's prompt shows the outcome instead of its button.
+    [posted] = [
+        c
+        for c in liaison.fake.calls_to("chat.postMessage", channel=SALES_REP)
+        if COMPLETE in str(c.params.get("blocks"))
+    ]
+    prompt = liaison.fake.message(posted.response["channel"], posted.response["ts"])
+    assert COMPLETE not in json.dumps(prompt["blocks"])
+    assert "REQ-1 is complete and" in json.dumps(prompt["blocks"])
+    # A click on a copy of the prompt not refreshed yet is stale: a private word, no modal.
+    blocks = posted.params["blocks"]
+    old = {**prompt, "blocks": json.loads(blocks) if isinstance(blocks, str) else blocks}
+    response = liaison.slack.block_action(
+        SALES_REP, COMPLETE, channel_id="D" + SALES_REP, message=old
+    )
+    assert response.status_code == 200
+    liaison.settle()
     assert len(views_opened(liaison, COMPLETE)) == 1
     assert (
         private_answers(liaison)[-1] == "REQ-1 is no longer waiting for an answer: it is claimed."

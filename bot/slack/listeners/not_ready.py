@@ -27,6 +27,7 @@ from bot.slack.listeners.operations import (
     open_modal,
     submit_form,
 )
+from bot.slack.listeners.requester_dm import settle_origin
 from bot.slack.teams import team_of
 
 NOTHING_NAMED = "Tick what is missing or unclear, or say what is needed."
@@ -79,7 +80,9 @@ def register(app: App, runtime: Runtime) -> None:
         )
 
     @app.view(NotReady.complete_callback)
-    def on_completed(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def on_completed(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         user = body["user"]["id"]
         metadata = view_metadata(view)
         config = runtime.config_for(team_of(body))
@@ -103,4 +106,5 @@ def register(app: App, runtime: Runtime) -> None:
             view,
             lambda wf, r: wf.complete_request(r, user, values, answer or None, Surface.MODAL),
             NotReady.answer,
+            on_success=lambda outcome: settle_origin(client, metadata, outcome.message),
         )

@@ -7,6 +7,7 @@ else's DM."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -48,7 +49,7 @@ DECIDING: dict[str, frozenset[str]] = {
 }
 # Prompts a modal decides: the clicked block, when it is the whole prompt (not one item of a
 # reminder listing several requests), is replaced once the modal is submitted.
-DECIDED_BY_MODAL = frozenset({Answer.block, Negotiation.block})
+DECIDED_BY_MODAL = frozenset({Answer.block, Negotiation.block, NotReady.block})
 
 
 def in_dm(body: dict[str, Any]) -> bool:
@@ -132,14 +133,25 @@ def settle_origin(client: WebClient, metadata: dict[str, Any], outcome: str | No
 
 
 def completion_modal(
-    workflow: Workflow, request: Request, episode: dict[str, Any]
+    workflow: Workflow, request: Request, episode: dict[str, Any], body: dict[str, Any]
 ) -> dict[str, Any]:
     """The modal in which the requester completes `request`, sent back in `episode` (the
-    not_ready event's data): the fields named, showing what the request holds now."""
+    not_ready event's data): the fields named, showing what the request holds now. Opened from
+    the DM's prompt, that prompt shows the outcome once it is submitted (when the metadata has
+    room for it)."""
     kind = workflow.request_type_of(request)
     named = {k for k in episode.get("missing") or [] if isinstance(k, str)}
     fields = [f for f in kind.fields if f.key in named] if kind is not None else []
     note = episode.get("note")
+    metadata: dict[str, Any] = {
+        "request_id": request.id,
+        "department": request.fulfilling_department.key,
+        "type": request.request_type,
+        "missing": [f.key for f in fields],
+    }
+    with_origin = metadata | origin_of(body)
+    if len(json.dumps(with_origin)) <= MAX_METADATA:
+        metadata = with_origin
     return complete_modal(
         reference=request.reference,
         asker=request.info_asked_by,
@@ -147,13 +159,12 @@ def completion_modal(
         request_type=kind,
         values=dict(request.type_fields or {}),
         note=note if isinstance(note, str) else None,
-        metadata={
-            "request_id": request.id,
-            "department": request.fulfilling_department.key,
-            "type": request.request_type,
-            "missing": [f.key for f in fields],
-        },
+        metadata=metadata,
     )
+
+
+# Slack's limit on a view's private_metadata.
+MAX_METADATA = 3000
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -172,7 +183,7 @@ def register(app: App, runtime: Runtime) -> None:
             workflow.require_open_question(request, user)
             episode = not_ready_episode(workflow.session, request)
             if episode is not None:  # sent back as not ready: the fields named, to complete
-                shown.append(completion_modal(workflow, request, episode))
+                shown.append(completion_modal(workflow, request, episode, body))
                 return
             shown.append(
                 answer_modal(
