@@ -103,6 +103,11 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--days", type=int, default=7, help="length of the period (default 7)")
     stats.add_argument("--json", action="store_true", help="one JSON object per department pair")
     stats.add_argument(
+        "--by-type",
+        action="store_true",
+        help="split the figures by request type: one row per department pair and type",
+    )
+    stats.add_argument(
         "--weeks",
         type=int,
         help="the Trends page's weekly series for this many whole weeks (organization's zone)",

@@ -79,13 +79,15 @@ def stats(settings: Settings, args: argparse.Namespace) -> int:
                 workspace_id=workspace.workspace_id,
                 start=end - timedelta(days=args.days),
                 end=end,
+                by_type=args.by_type,
             )
     for pair in pairs:
         figures = pair.as_json()
         if args.json:
             print(json.dumps(figures, sort_keys=False))
         else:
-            print(f"{pair.requesting} → {pair.fulfilling}")
+            kind = f" ({figures['type'] or 'no type'})" if args.by_type else ""
+            print(f"{pair.requesting} → {pair.fulfilling}{kind}")
             for key, value in figures.items():
                 print(f"  {key}: {value}")
     runtime.engine.dispose()

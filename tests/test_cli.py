@@ -157,7 +157,7 @@ def test_stats_nudge_and_digest_commands(
         "estimated", "committed", "delivered", "declined", "cancelled", "delivered_on_time",
         "on_time_rate", "median_hours_to_claim", "median_hours_to_estimate",
         "estimate_accuracy", "promised_before_estimate", "at_risk", "overdue", "open", "load",
-        "filed_despite_warning",
+        "filed_despite_warning", "by_type",
     ]  # fmt: skip
     assert figures["period_start"].startswith("2026-11-23") and figures["opened"] == 0
 
@@ -257,3 +257,50 @@ def test_oauth_settings_need_the_http_server_and_the_signing_secret(
     assert main(["run"]) == 2
     assert told in capsys.readouterr().err
     assert not (bare_environment / "liaison.db").exists()  # nothing started
+
+
+def test_check_config_names_request_type_problems_with_their_place(
+    bare_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = bare_environment / "types.toml"
+    path.write_text(
+        DEFAULT_CONFIG
+        + """
+[[request_types]]
+department = "ops"
+key = "bug"
+name = "Bug"
+
+[[request_types]]
+department = "sales"
+key = "lead"
+name = "Lead"
+
+[[request_types]]
+department = "eng"
+key = "data"
+name = "Data"
+fields = [
+  { key = "format", label = "Format", kind = "select" },
+  { key = "when", label = "When", kind = "someday" },
+  { key = "format", label = "Format again", kind = "line" },
+]
+
+[[request_types]]
+department = "eng"
+key = "data"
+name = "Data again"
+"""
+    )
+    monkeypatch.setenv("LIAISON_CONFIG", str(path))
+    assert main(["check-config"]) == 2
+    err = capsys.readouterr().err
+    for line in (
+        '[[request_types]] #1 (key "bug") → department: unknown department "ops"',
+        '[[request_types]] #2 (key "lead") → department: "sales" does not fulfil requests',
+        '[[request_types]] #3 (key "data") → fields #1: a select field needs options',
+        "[[request_types]] #3 (key \"data\") → fields #2.kind: Input should be 'text', 'line'",
+        '[[request_types]] #3 (key "data") → fields #3.key: "format" is used by another field',
+        '[[request_types]] #4 (key "data") → key: "data" is used by #3 too',
+    ):
+        assert line in err, err

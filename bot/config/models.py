@@ -192,8 +192,8 @@ class Digest(BaseModel):
         return ZoneInfo(self.timezone or "UTC")
 
 
-ReactionKind = Literal["claim", "needs_info", "deliver", "decline", "estimate"]
-ACTION_KINDS: tuple[ReactionKind, ...] = ("claim", "needs_info", "deliver", "decline")
+ReactionKind = Literal["claim", "needs_info", "deliver", "decline", "not_ready", "estimate"]
+ACTION_KINDS: tuple[ReactionKind, ...] = ("claim", "needs_info", "deliver", "decline", "not_ready")
 _NUMBERS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "keycap_ten")
 EstimateDays = Annotated[int, _check(lambda d: 1 <= d <= 100, "days must be 1 to 100, not {}")]
 
@@ -214,6 +214,8 @@ class Reactions(BaseModel):
     needs_info: tuple[Emoji, ...] = ("question",)
     deliver: tuple[Emoji, ...] = ("white_check_mark",)
     decline: tuple[Emoji, ...] = ("no_entry_sign",)
+    # Not ready yet: the reactor is offered the form naming what is missing.
+    not_ready: tuple[Emoji, ...] = ("memo",)
     estimate_days: dict[Emoji, EstimateDays] = Field(
         default_factory=lambda: {name: days for days, name in enumerate(_NUMBERS, 1)}
     )
@@ -320,6 +322,7 @@ _WITH_OPTIONS = (FieldKind.SELECT, FieldKind.MULTI_SELECT)
 # Block Kit's limits on a static select's and a checkbox group's options.
 MAX_OPTIONS = 100
 MAX_OPTION_TEXT = 75
+MAX_TYPE_FIELDS = 40
 
 
 def _options_ok(options: tuple[str, ...]) -> bool:
@@ -358,7 +361,8 @@ class RequestType(BaseModel):
     key: Key
     name: Annotated[str, NonEmpty, Field(max_length=75)]
     description: Annotated[str, Field(max_length=150)] | None = None
-    fields: tuple[TypeField, ...] = ()
+    # At most this many fields: with the common ones they fit in a modal's 100 blocks.
+    fields: Annotated[tuple[TypeField, ...], Field(max_length=MAX_TYPE_FIELDS)] = ()
     retired: bool = False
 
     def field(self, key: str) -> TypeField | None:

@@ -2,7 +2,8 @@
 
 A person's ratio is the median of actual ÷ estimated working days over their most recent
 delivered requests with an estimate, once they have at least `MIN_HISTORY`; with less, the
-department's ratio over its recent deliveries; with none, 1 (the raw estimate). Actual working
+department's ratio over its recent deliveries; with none, 1 (the raw estimate). The digest also
+shows the department's ratio per request type, over that type's recent deliveries. Actual working
 days run from the first claim (bot/domain/definitions.py) to delivery, in the fulfilling
 department's business calendar.
 """
@@ -47,6 +48,7 @@ def _ratios(
     claimer_id: str | None,
     before: datetime,
     window: int,
+    request_type: str | None = None,
 ) -> list[float]:
     # Per candidate row, newest first, through (request_id, at): only `window` requests' events
     # are read, not every claim ever made.
@@ -67,6 +69,8 @@ def _ratios(
     )
     if claimer_id is not None:
         query = query.where(Request.claimer_id == claimer_id)
+    if request_type is not None:
+        query = query.where(Request.request_type == request_type)
     ratios = []
     for claimed_at, delivered_at, estimate in session.execute(query):
         actual = calendar.working_days_between(claimed_at, delivered_at)
@@ -99,9 +103,15 @@ def calibration_for(
 
 
 def department_ratio(
-    session: Session, calendar: BusinessCalendar, *, department_id: int, before: datetime
+    session: Session,
+    calendar: BusinessCalendar,
+    *,
+    department_id: int,
+    before: datetime,
+    request_type: str | None = None,
 ) -> Calibration | None:
-    """The department's ratio over its recent deliveries before `before`; None without any."""
+    """The department's ratio over its recent deliveries before `before` (only those of
+    `request_type` when given); None without any."""
     ratios = _ratios(
         session,
         calendar,
@@ -109,6 +119,7 @@ def department_ratio(
         claimer_id=None,
         before=before,
         window=DEPARTMENT_WINDOW,
+        request_type=request_type,
     )
     if not ratios:
         return None

@@ -87,6 +87,11 @@ def build_digest(
         "period_start": start.isoformat(),
         "period_end": end.isoformat(),
         "names": names,
+        # Request types by fulfilling department, retired ones too: the thread names each.
+        "type_names": {
+            d.key: {t.key: t.name for t in config.request_types_for(d.key, retired=True)}
+            for d in config.fulfilling_departments()
+        },
         "pairs": pairs,
         "urgent": _urgent(session, in_scope, calendars, end),
         "oldest_unclaimed": _oldest_unclaimed(session, in_scope),
@@ -182,7 +187,8 @@ def _promised(session: Session, in_scope: Any, start: datetime, end: datetime) -
 def _calibration(
     session: Session, config: LiaisonConfig, keys: set[str], end: datetime, workspace_id: int | None
 ) -> list[dict[str, Any]]:
-    """Each fulfilling department's actual ÷ estimated ratio now and a week ago (its trend)."""
+    """Each fulfilling department's actual ÷ estimated ratio now and a week ago (its trend), and
+    now per request type (one query per type)."""
     found = []
     for department in config.fulfilling_departments():
         if department.key not in keys:
@@ -197,11 +203,19 @@ def _calibration(
         calendar = calendar_for(department, config.organization)
         now = department_ratio(session, calendar, department_id=department_id, before=end)
         before = department_ratio(session, calendar, department_id=department_id, before=end - WEEK)
+        by_type = []
+        for kind in config.request_types_for(department.key, retired=True):
+            typed = department_ratio(
+                session, calendar, department_id=department_id, before=end, request_type=kind.key
+            )
+            if typed is not None:
+                by_type.append({"type": kind.key, "ratio": typed.ratio, "samples": typed.samples})
         found.append(
             {
                 "department": department.key,
                 "ratio": now.ratio if now else None,
                 "previous": before.ratio if before else None,
+                "by_type": by_type,
             }
         )
     return found

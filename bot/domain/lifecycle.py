@@ -40,6 +40,8 @@ class EventKind(StrEnum):
     ACCEPTED = "accepted"
     ESCALATED = "escalated"
     NEEDS_INFO = "needs_info"
+    # Sent back as not ready: the fields of its type still missing or unclear, and a note.
+    NOT_READY = "not_ready"
     INFO_PROVIDED = "info_provided"
     INFO_WITHDRAWN = "info_withdrawn"
     DELIVERED = "delivered"

@@ -27,6 +27,11 @@ Definitions, for the period [start, end) and the requests of one pair:
   at or before `end` names the claimer, the new assignee, or nobody), the sum of the current
   estimate_days of their open requests that have one.
 
+by_type: a map from request type key to the requests of `opened` filed with that type (keys with
+none are left out); requests filed without a type are left out too, so `opened` minus the sum of
+by_type is the untyped ones. `compute_stats(..., by_type=True)` instead splits every figure by
+type: one `TypeStats` per pair and type, the type None standing for requests filed without one.
+
 "Latest" means the highest event id: events are appended in time order. A request belongs to a
 pair through its requesting and fulfilling departments' keys; one filed without a requesting
 department belongs to none.
@@ -36,7 +41,6 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -72,57 +76,13 @@ from bot.domain.definitions import (
 )
 from bot.domain.lifecycle import EventKind, Status
 from bot.domain.models import Department, Request, RequestEvent
-
-Pair = tuple[str, str]
+from bot.domain.stats_figures import Group, Pair, PairStats, TypeStats, split_types
 
 CLOSING_STATES = tuple(s.value for s in (Status.DELIVERED, Status.DECLINED, Status.CANCELLED))
 
 _REQUESTING = aliased(Department, name="requesting")
 _FULFILLING = aliased(Department, name="fulfilling")
 _PAIR = (_REQUESTING.key, _FULFILLING.key)
-
-
-@dataclass(frozen=True)
-class PairStats:
-    """One department pair's figures; the field names are the SPEC's JSON keys, in its order."""
-
-    requesting: str
-    fulfilling: str
-    period_start: datetime
-    period_end: datetime
-    opened: int
-    claimed: int
-    estimated: int
-    committed: int
-    delivered: int
-    declined: int
-    cancelled: int
-    delivered_on_time: int
-    on_time_rate: float | None
-    median_hours_to_claim: float | None
-    median_hours_to_estimate: float | None
-    estimate_accuracy: float | None
-    promised_before_estimate: int
-    at_risk: int
-    overdue: int
-    open: int
-    load: dict[str, float]
-    # Requests opened in the period with a desired date the intake modal said was at risk.
-    filed_despite_warning: int = 0
-
-    def as_json(self) -> dict[str, Any]:
-        """The `liaison stats --json` object: ISO 8601 datetimes, floats rounded to 2 decimals."""
-        return {f.name: _json_value(getattr(self, f.name)) for f in fields(self)}
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, float):
-        return round(value, 2)
-    if isinstance(value, dict):
-        return {key: _json_value(item) for key, item in value.items()}
-    return value
 
 
 def compute_stats(
@@ -132,10 +92,12 @@ def compute_stats(
     start: datetime,
     end: datetime,
     workspace_id: int | None = None,
+    by_type: bool = False,
 ) -> list[PairStats]:
     """The figures for [start, end) of every requesting × fulfilling department pair of the
     config (a department is never paired with itself), in config order; all workspaces when
-    `workspace_id` is None."""
+    `workspace_id` is None. `by_type`: one `TypeStats` per pair and request type instead (see
+    `split_types`), the same queries grouped one column finer."""
     pairs = [
         (requesting.key, fulfilling.key)
         for requesting in config.requesting_departments()
@@ -144,41 +106,65 @@ def compute_stats(
     ]
     if not pairs:
         return []
-    period = _Period(session, config=config, start=start, end=end, workspace_id=workspace_id)
-    counts = period.counts()
+    period = _Period(
+        session, config=config, start=start, end=end, workspace_id=workspace_id, split=by_type
+    )
+    counts, types = period.counts()
     samples = period.samples()
     loads = period.state_at_end(counts)
+    if not by_type:
+        return [
+            PairStats(
+                **_figures(pair, period, counts, samples, loads),
+                by_type=dict(sorted(types[pair].items())),
+            )
+            for pair in pairs
+        ]
+    seen = [*counts, *samples, *loads]
     return [
-        PairStats(
-            requesting=pair[0],
-            fulfilling=pair[1],
-            period_start=start,
-            period_end=end,
-            opened=counts[pair]["opened"],
-            claimed=counts[pair]["claimed"],
-            estimated=counts[pair]["estimated"],
-            committed=counts[pair]["committed"],
-            delivered=counts[pair]["delivered"],
-            declined=counts[pair]["declined"],
-            cancelled=counts[pair]["cancelled"],
-            delivered_on_time=counts[pair]["delivered_on_time"],
-            on_time_rate=(
-                counts[pair]["delivered_on_time"] / counts[pair]["delivered_dated"]
-                if counts[pair]["delivered_dated"]
-                else None
-            ),
-            median_hours_to_claim=_median(samples[pair]["hours_to_claim"]),
-            median_hours_to_estimate=_median(samples[pair]["hours_to_estimate"]),
-            estimate_accuracy=_median(samples[pair]["accuracy"]),
-            promised_before_estimate=counts[pair]["promised_before_estimate"],
-            at_risk=counts[pair]["at_risk"],
-            overdue=counts[pair]["overdue"],
-            open=counts[pair]["open"],
-            load=dict(sorted(loads[pair].items())),
-            filed_despite_warning=counts[pair]["filed_despite_warning"],
-        )
+        TypeStats(**_figures((*pair, kind), period, counts, samples, loads), type=kind)
         for pair in pairs
+        for kind in split_types(config, pair, seen)
     ]
+
+
+def _figures(
+    group: Group,
+    period: _Period,
+    counts: defaultdict[Group, Counter[str]],
+    samples: defaultdict[Group, defaultdict[str, list[float]]],
+    loads: defaultdict[Group, dict[str, float]],
+) -> dict[str, Any]:
+    """A group's figures as PairStats' keyword arguments (all but by_type)."""
+    count, sample = counts[group], samples[group]
+    return {
+        "requesting": group[0],
+        "fulfilling": group[1],
+        "period_start": period.start,
+        "period_end": period.end,
+        "opened": count["opened"],
+        "claimed": count["claimed"],
+        "estimated": count["estimated"],
+        "committed": count["committed"],
+        "delivered": count["delivered"],
+        "declined": count["declined"],
+        "cancelled": count["cancelled"],
+        "delivered_on_time": count["delivered_on_time"],
+        "on_time_rate": (
+            count["delivered_on_time"] / count["delivered_dated"]
+            if count["delivered_dated"]
+            else None
+        ),
+        "median_hours_to_claim": _median(sample["hours_to_claim"]),
+        "median_hours_to_estimate": _median(sample["hours_to_estimate"]),
+        "estimate_accuracy": _median(sample["accuracy"]),
+        "promised_before_estimate": count["promised_before_estimate"],
+        "at_risk": count["at_risk"],
+        "overdue": count["overdue"],
+        "open": count["open"],
+        "load": dict(sorted(loads[group].items())),
+        "filed_despite_warning": count["filed_despite_warning"],
+    }
 
 
 def _median(values: list[float]) -> float | None:
@@ -197,8 +183,11 @@ class _Period:
         start: datetime,
         end: datetime,
         workspace_id: int | None,
+        split: bool = False,
     ) -> None:
         self.session = session
+        # What the figures are grouped by: the pair's keys, and the request type when split.
+        self.group: tuple[Any, ...] = (*_PAIR, Request.request_type) if split else _PAIR
         self.start = start
         self.end = end
         self.workspace_id = workspace_id
@@ -210,27 +199,38 @@ class _Period:
 
     # -- counts ----------------------------------------------------------------------------
 
-    def counts(self) -> defaultdict[Pair, Counter[str]]:
-        counts: defaultdict[Pair, Counter[str]] = defaultdict(Counter)
-        created = self._by_pair(
-            None,
-            func.count(),
-            func.sum(case((Request.promised_to_client.is_(True), 1), else_=0)),
-            func.sum(case((Request.filed_despite_warning.is_(True), 1), else_=0)),
-        ).where(self._in_period(Request.created_at))
-        for requesting, fulfilling, opened, promised, warned in self.session.execute(
-            created.group_by(*_PAIR)
+    def counts(self) -> tuple[defaultdict[Group, Counter[str]], defaultdict[Pair, Counter[str]]]:
+        """Each group's counts, and each pair's requests opened per type (by_type)."""
+        counts: defaultdict[Group, Counter[str]] = defaultdict(Counter)
+        types: defaultdict[Pair, Counter[str]] = defaultdict(Counter)
+        # Grouped by type even when the figures are not: by_type comes from the same rows.
+        created = (
+            select(
+                *_PAIR,
+                Request.request_type,
+                func.count(),
+                func.sum(case((Request.promised_to_client.is_(True), 1), else_=0)),
+                func.sum(case((Request.filed_despite_warning.is_(True), 1), else_=0)),
+            )
+            .select_from(Request)
+            .where(self._in_period(Request.created_at))
+        )
+        for requesting, fulfilling, kind, opened, promised, warned in self.session.execute(
+            self._of_pairs(created).group_by(*_PAIR, Request.request_type)
         ):
-            counts[requesting, fulfilling].update(
+            group = (requesting, fulfilling, kind)[: len(self.group)]
+            counts[group].update(
                 opened=opened, promised_before_estimate=promised, filed_despite_warning=warned
             )
+            if kind is not None:
+                types[requesting, fulfilling][kind] += opened
 
         firsts = self._first_milestones(list(Milestone))
         by_milestone = self._by_pair(firsts, firsts.c.milestone, func.count()).group_by(
-            *_PAIR, firsts.c.milestone
+            *self.group, firsts.c.milestone
         )
-        for requesting, fulfilling, milestone, number in self.session.execute(by_milestone):
-            counts[requesting, fulfilling][milestone] = number
+        for *group, milestone, number in self.session.execute(by_milestone):
+            counts[tuple(group)][milestone] = number
 
         closings = (
             select(RequestEvent.request_id, RequestEvent.to_status)
@@ -261,28 +261,26 @@ class _Period:
             func.count(),
             func.sum(case((dated, 1), else_=0)),
             func.sum(case((on_time, 1), else_=0)),
-        ).group_by(*_PAIR, closings.c.to_status)
-        for requesting, fulfilling, state, number, with_date, in_time in self.session.execute(
-            by_state
-        ):
-            counts[requesting, fulfilling].update(
+        ).group_by(*self.group, closings.c.to_status)
+        for *group, state, number, with_date, in_time in self.session.execute(by_state):
+            counts[tuple(group)].update(
                 {state: number, "delivered_dated": with_date, "delivered_on_time": in_time}
             )
-        return counts
+        return counts, types
 
     # -- medians ---------------------------------------------------------------------------
 
-    def samples(self) -> defaultdict[Pair, defaultdict[str, list[float]]]:
-        """Per pair: business hours to the first claim and estimate, and estimate accuracies."""
-        samples: defaultdict[Pair, defaultdict[str, list[float]]] = defaultdict(
+    def samples(self) -> defaultdict[Group, defaultdict[str, list[float]]]:
+        """Per group: business hours to the first claim and estimate, and estimate accuracies."""
+        samples: defaultdict[Group, defaultdict[str, list[float]]] = defaultdict(
             lambda: defaultdict(list)
         )
         names = {Milestone.CLAIMED: "hours_to_claim", Milestone.ESTIMATED: "hours_to_estimate"}
         firsts = self._first_milestones(list(names))
         waits = self._by_pair(firsts, firsts.c.milestone, Request.created_at, firsts.c.at)
-        for requesting, fulfilling, milestone, created_at, at in self.session.execute(waits):
-            minutes = self.calendars[fulfilling].business_minutes_between(created_at, at)
-            samples[requesting, fulfilling][names[Milestone(milestone)]].append(minutes / 60)
+        for *group, milestone, created_at, at in self.session.execute(waits):
+            minutes = self.calendars[group[1]].business_minutes_between(created_at, at)
+            samples[tuple(group)][names[Milestone(milestone)]].append(minutes / 60)
 
         first_claim = first_at_sql(Milestone.CLAIMED, Request.id)
         delivered = (
@@ -298,20 +296,18 @@ class _Period:
         accuracy = self._by_pair(
             delivered, Request.estimate_days, first_claim, Request.delivered_at
         ).where(Request.estimate_days > 0, Request.delivered_at.is_not(None))
-        for requesting, fulfilling, estimate, claimed_at, delivered_at in self.session.execute(
-            accuracy
-        ):
+        for *group, estimate, claimed_at, delivered_at in self.session.execute(accuracy):
             if claimed_at is not None:
-                actual = self.calendars[fulfilling].working_days_between(claimed_at, delivered_at)
-                samples[requesting, fulfilling]["accuracy"].append(actual / estimate)
+                actual = self.calendars[group[1]].working_days_between(claimed_at, delivered_at)
+                samples[tuple(group)]["accuracy"].append(actual / estimate)
         return samples
 
     # -- the state at the end --------------------------------------------------------------
 
     def state_at_end(
-        self, counts: defaultdict[Pair, Counter[str]]
-    ) -> defaultdict[Pair, dict[str, float]]:
-        """Add open, at_risk and overdue to `counts`; return each pair's load per person."""
+        self, counts: defaultdict[Group, Counter[str]]
+    ) -> defaultdict[Group, dict[str, float]]:
+        """Add open, at_risk and overdue to `counts`; return each group's load per person."""
         # One pass over the log up to the end finds, per request, its latest status-moving event
         # and its latest claimed/reassigned/unclaimed one; both are joined back by primary key.
         # closed_at is the moment of a request's last closing event, and a reopening clears it:
@@ -356,15 +352,13 @@ class _Period:
             )
             .join(move, move.id == latest.c.move_id)
             .outerjoin(hand, hand.id == latest.c.hand_id)
-            .group_by(*_PAIR, holder)
+            .group_by(*self.group, holder)
         )
-        loads: defaultdict[Pair, dict[str, float]] = defaultdict(dict)
-        for requesting, fulfilling, person, open_, at_risk, late, days in self.session.execute(
-            state
-        ):
-            counts[requesting, fulfilling].update(open=open_, at_risk=at_risk, overdue=late)
+        loads: defaultdict[Group, dict[str, float]] = defaultdict(dict)
+        for *group, person, open_, at_risk, late, days in self.session.execute(state):
+            counts[tuple(group)].update(open=open_, at_risk=at_risk, overdue=late)
             if person is not None and days is not None:
-                loads[requesting, fulfilling][person] = float(days)
+                loads[tuple(group)][person] = float(days)
         return loads
 
     # -- building blocks -------------------------------------------------------------------
@@ -372,16 +366,18 @@ class _Period:
     def _in_period(self, column: Any) -> ColumnElement[bool]:
         return and_(column >= self.start, column < self.end)
 
-    def _by_pair(self, source: FromClause | None, *columns: Any) -> Select[Any]:
-        """SELECT requesting key, fulfilling key, *columns over the requests of the config's
-        pairs (of `source` joined to them by its request_id, when given)."""
-        statement = select(*_PAIR, *columns)
-        if source is None:
-            statement = statement.select_from(Request)
-        else:
-            statement = statement.select_from(source).join(
-                Request, Request.id == source.c.request_id
-            )
+    def _by_pair(self, source: FromClause, *columns: Any) -> Select[Any]:
+        """SELECT the group's columns (the pair's keys, and the type when split), *columns over
+        the requests of the config's pairs of `source`, joined to them by its request_id."""
+        statement = (
+            select(*self.group, *columns)
+            .select_from(source)
+            .join(Request, Request.id == source.c.request_id)
+        )
+        return self._of_pairs(statement)
+
+    def _of_pairs(self, statement: Select[Any]) -> Select[Any]:
+        """`statement` (over Request) limited to the config's pairs and the workspace."""
         statement = (
             statement.join(_REQUESTING, _REQUESTING.id == Request.requesting_department_id)
             .join(_FULFILLING, _FULFILLING.id == Request.fulfilling_department_id)

@@ -38,6 +38,7 @@ DIRECT_NOTE = "direct_note"  # a DM telling someone about a change
 NEGOTIATION = "negotiation"  # the desired date is infeasible: accept, cut scope or escalate
 LEAD_ALERT = "lead_alert"  # an escalation or an infeasible hard deadline, to a lead
 INFO_REQUEST = "info_request"  # a question for the requester
+NOT_READY = "not_ready"  # a request sent back: what is missing, in its thread and to the requester
 DELIVERED = "delivered"  # delivery news for the requester, asking whether it met the need
 DECLINE_PROMPT = "decline_prompt"  # asks the person declining for the reason
 NUDGE = "nudge"  # a reminder in the card's thread
@@ -59,6 +60,7 @@ TEMPLATES: dict[str, str] = {
     NEGOTIATION: MESSAGE,
     LEAD_ALERT: MESSAGE,
     INFO_REQUEST: MESSAGE,
+    NOT_READY: MESSAGE,
     DELIVERED: MESSAGE,
     DECLINE_PROMPT: MESSAGE,
     NUDGE: MESSAGE,

@@ -123,7 +123,7 @@ def missed(
     for user, days in estimates:
         if member(user) and not _estimated(history, user, days):
             found.append(Missed(MissedKind.ESTIMATE, user, days=days))
-    if request.status is Status.NEEDS_INFO:
+    if request.status is Status.NEEDS_INFO and not _sent_back(history):
         asked_at = _last(history, EventKind.NEEDS_INFO)
         answer = _first_reply(card.replies, request.requester_id, after=asked_at)
         if answer is not None:
@@ -191,6 +191,12 @@ def _delivered(history: list[RequestEvent], user: str) -> bool:
     """`user` delivered it before: their reaction was seen, and the request is open again
     because a lead reopened it since, which an old reaction does not undo."""
     return bool(_by(history, user, EventKind.DELIVERED))
+
+
+def _sent_back(history: list[RequestEvent]) -> bool:
+    """It waits as not ready: a reply in the thread does not complete its fields."""
+    asked = [e for e in history if e.kind in (EventKind.NEEDS_INFO, EventKind.NOT_READY)]
+    return bool(asked) and asked[-1].kind == EventKind.NOT_READY
 
 
 def _asked(history: list[RequestEvent], user: str) -> bool:

@@ -3,9 +3,10 @@ transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
@@ -19,6 +20,7 @@ from bot.domain.definitions import is_open_sql
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Department, Request, RequestEvent, Workspace
 from bot.domain.numbers import whole_number
+from bot.domain.request_types import check_type_fields
 
 # What the database keeps is never cut; these bound what a person may type in the modal.
 MAX_TITLE = 150
@@ -44,6 +46,10 @@ class RequestDraft:
     promised_to_client: bool = False
     fulfilling_department: str | None = None
     source_permalink: str | None = None
+    # The fulfilling department's request type, and its fields' values by field key (as typed
+    # until `clean_draft`; as stored after it).
+    request_type: str | None = None
+    type_fields: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # PostgreSQL cannot store NUL in text; it is never meaningful in what people type.
@@ -56,8 +62,12 @@ def storable(text: str) -> str:
     return text.replace("\x00", "")
 
 
-def validate_draft(draft: RequestDraft, *, today: date, config: LiaisonConfig) -> dict[str, str]:
-    """Problems with a draft, keyed by field name; empty when it may be filed."""
+def validate_draft(
+    draft: RequestDraft, *, today: date, config: LiaisonConfig, current_type: str | None = None
+) -> dict[str, str]:
+    """Problems with a draft, keyed by field name (a type field's: `TYPE_FIELD` + its key);
+    empty when it may be filed. `current_type`: the type of the request being edited, which it
+    may keep even once retired."""
     problems: dict[str, str] = {}
     if not draft.title.strip():
         problems["title"] = "Give the request a title."
@@ -75,7 +85,42 @@ def validate_draft(draft: RequestDraft, *, today: date, config: LiaisonConfig) -
     fulfillers = {d.key for d in config.fulfilling_departments()}
     if draft.fulfilling_department not in fulfillers:
         problems["fulfilling_department"] = "Choose the team that should do the work."
+    else:
+        problems |= _type_problems(draft, config, current_type)
     return problems
+
+
+# The key of a problem with a type field in `validate_draft`'s answer: this prefix, then the
+# field's key.
+TYPE_FIELD = "type_field:"
+
+
+def _type_problems(
+    draft: RequestDraft, config: LiaisonConfig, current_type: str | None
+) -> dict[str, str]:
+    """A department with request types needs one of them (a retired one only if the request
+    already has it), and that type's fields as it asks."""
+    department = draft.fulfilling_department
+    offered = {t.key for t in config.request_types_for(department)}
+    if current_type is not None:
+        offered.add(current_type)
+    if draft.request_type is None and not offered:
+        return {}
+    request_type = config.request_type(department, draft.request_type)
+    if request_type is None or request_type.key not in offered:
+        return {"request_type": "Choose what kind of request this is."}
+    _, problems = check_type_fields(request_type, draft.type_fields)
+    return {TYPE_FIELD + key: message for key, message in problems.items()}
+
+
+def clean_draft(draft: RequestDraft, *, config: LiaisonConfig) -> RequestDraft:
+    """`draft` with its type fields as stored (a draft `validate_draft` found no problem with):
+    the type's own fields only, cleaned; no type, no fields."""
+    request_type = config.request_type(draft.fulfilling_department, draft.request_type)
+    if request_type is None:
+        return replace(draft, request_type=None, type_fields={})
+    values, _ = check_type_fields(request_type, draft.type_fields)
+    return replace(draft, type_fields=values)
 
 
 def parse_reference(text: str) -> int | None:
@@ -176,6 +221,8 @@ def file_request(
         fulfilling_department=fulfilling,
         status=Status.NEW,
         source_permalink=draft.source_permalink,
+        request_type=draft.request_type,
+        type_fields=dict(draft.type_fields),
         card_channel=fulfilling.intake_channel,
         created_at=now,
         updated_at=now,
@@ -309,3 +356,22 @@ def open_question(session: Session, *, request: Request) -> str | None:
     )
     question = (data or {}).get("question")
     return question if isinstance(question, str) else None
+
+
+def not_ready_episode(session: Session, request: Request) -> dict[str, Any] | None:
+    """While `request` waits in needs_info because it was sent back as not ready: that event's
+    data ({"missing": [field keys], "note": text or None}); None otherwise (a plain question)."""
+    if request.status is not Status.NEEDS_INFO:
+        return None
+    latest = session.execute(
+        select(RequestEvent.kind, RequestEvent.data)
+        .where(
+            RequestEvent.request_id == request.id,
+            RequestEvent.kind.in_([EventKind.NEEDS_INFO.value, EventKind.NOT_READY.value]),
+        )
+        .order_by(RequestEvent.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.kind != EventKind.NOT_READY.value:
+        return None
+    return dict(latest.data or {})

@@ -203,7 +203,7 @@ def _week(
     workspace_id: int | None,
 ) -> _RawWeek:
     period = _Period(session, config=config, start=start, end=end, workspace_id=workspace_id)
-    counts = period.counts()
+    counts, _ = period.counts()
     samples = period.samples()
     loads = period.state_at_end(counts)
     return _RawWeek(start, end, dict(counts), dict(samples), dict(loads))

@@ -40,13 +40,16 @@ SECTIONS = (
     "reactions",
     "nudges",
     "trackers",
+    "request_types",
 )
 # Where settings come from, and who changed them when it was not a person.
 FILE = "file"
 SLACK = "slack"
 CLI = "cli"
 
-_LISTS = ("departments", "digests", "holidays", "trackers")
+_LISTS = ("departments", "digests", "holidays", "trackers", "request_types")
+# Sections that name departments: they belong to one workspace, never a default for others.
+PER_WORKSPACE = ("departments", "digests", "trackers", "request_types")
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,7 @@ def change_settings(
 
 def _shape_problem(section: str, value: Any) -> Problem | None:
     """A section given as the wrong kind of value (the config file's checks expect the right)."""
-    place = f"[[{section}]]" if section in ("departments", "digests") else f"[{section}]"
+    place = f"[[{section}]]" if section in PER_WORKSPACE else f"[{section}]"
     if section in _LISTS and not isinstance(value, list):
         return Problem((section,), place, "must be a list")
     if section not in _LISTS and not isinstance(value, dict):

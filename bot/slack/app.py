@@ -23,11 +23,13 @@ from bot.slack.listeners import (
     installs,
     intake,
     modals,
+    not_ready,
     overrides,
     promise,
     requester_dm,
     search,
     settings_sections,
+    settings_types,
     setup,
     tracker_settings,
     trackers,
@@ -124,6 +126,7 @@ def create_bolt_app(
         actions,
         estimates,
         modals,
+        not_ready,
         overrides,
         requester_dm,
         search,
@@ -131,7 +134,13 @@ def create_bolt_app(
         setup,
         trends,
     )
-    for listeners in (*listening, settings_listeners, settings_sections, tracker_settings):
+    for listeners in (
+        *listening,
+        settings_listeners,
+        settings_sections,
+        settings_types,
+        tracker_settings,
+    ):
         listeners.register(app, runtime)
     return app
 

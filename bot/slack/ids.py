@@ -25,6 +25,10 @@ class Intake:
     realistic = "realistic"
     warning = "date_warning"
     file_anyway = "file_anyway"
+    # The request type menu (its block id ends in ".<department key>", so that a menu of
+    # another team's types starts afresh) and the chosen type's description.
+    request_type = "request_type"
+    type_about = "request_type_about"
     # Every input element uses this action id; the block id says which field it is.
     value = "value"
 
@@ -39,6 +43,7 @@ class Card:
     # The estimate menu's last option, "<request id>:other", opens the Estimate… modal.
     estimate_other = "other"
     ask = "card_ask"
+    not_ready = "card_not_ready"
     deliver = "card_deliver"
     decline = "card_decline"
     edit = "card_edit"
@@ -102,6 +107,23 @@ class Answer:
     block = "question_actions"
     button = "requester_answer"
     callback = "requester_answer"
+    answer = "answer"
+    value = "value"
+
+
+class NotReady:
+    """Sending a request back as not ready (the card's button, or the button offered privately
+    to someone who reacted), and the requester completing it from the DM. Button values are the
+    request's id; the modals' private_metadata carries it."""
+
+    offer = "not_ready_offer"  # the block of the button offered after the reaction
+    block = "not_ready_actions"  # the block of the requester's Complete button
+    open = "not_ready_open"
+    callback = "not_ready"
+    missing = "missing"  # the type's fields, ticked when missing or unclear
+    note = "note"
+    complete = "request_complete"
+    complete_callback = "request_complete"
     answer = "answer"
     value = "value"
 
@@ -192,6 +214,13 @@ class SettingsIds:
     history_page = "settings_history_page"
     tracker = "settings_tracker"  # value: the department's key
     trackers_block = "settings_trackers"
+    # Request types: a fulfilling department's page (the button's value is its key), and on it
+    # adding a type, each type's menu ("<choice>:<type key>") and its fields' menu
+    # ("<type key>:<field key>"), each opening a form pushed over the page.
+    request_types = "settings_request_types"
+    add_type = "settings_add_type"
+    type_menu = "settings_type_menu"
+    field_menu = "settings_field_menu"
     # The modals' callback ids.
     department_callback = "settings_department"
     holidays_callback = "settings_holidays"
@@ -200,6 +229,9 @@ class SettingsIds:
     nudges_callback = "settings_nudges"
     history_callback = "settings_history"
     tracker_callback = "settings_tracker"
+    types_callback = "settings_types"
+    type_callback = "settings_type"
+    field_callback = "settings_type_field"
     # Every input element's action id.
     value = "value"
 

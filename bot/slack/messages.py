@@ -24,6 +24,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.digest import digest_figures, digest_message
 from bot.slack.blocks.dm import FEEDBACK, answer_actions, decision_actions, decision_buttons
+from bot.slack.blocks.not_ready import missing_list
 from bot.slack.blocks.nudges import snooze_menu
 from bot.slack.blocks.trends import (
     VIEWS,
@@ -32,7 +33,7 @@ from bot.slack.blocks.trends import (
     trends_message,
     week_labels,
 )
-from bot.slack.ids import Negotiation, Requester, TrackerFailure
+from bot.slack.ids import Negotiation, NotReady, Requester, TrackerFailure
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ _THREAD = {
     "declined": "{actor} declined it.{reason}",
     "cancelled": "{actor} cancelled the request.",
     "answer": "*Answer from {actor}:*{answer}",
+    "completed": "{actor} completed the request{labels}.{answer}",
     "edited": "{actor} edited the request ({fields}).{cleared}",
     "info_withdrawn": "{actor} withdrew the question: no answer is needed.",
     "decline_withdrawn": "{actor} took back the decline: replies here are conversation again.",
@@ -146,6 +148,7 @@ _DIRECT = {
     "info_withdrawn": "{actor} withdrew their question about {request}: no answer is needed.",
     "accepted": "{actor} accepted the projected date for {request}: committed for {committed}.",
     "answered": "{actor} answered your question about {request}:{answer}",
+    "completed": "{actor} completed {request}, which you sent back{labels}.{answer}",
     "cancelled": "{actor} cancelled {request}, which you had claimed: no need to go on with it.",
     "feedback": "{actor} says {request} {verdict}",
     "reestimate": "{actor} changed {request} after you estimated it, so your estimate was "
@@ -222,7 +225,12 @@ def _change_facts(r: Rendering) -> dict[str, str]:
         "estimate": days(request.estimate_days),
         "reason": _quoted(facts.get("reason")),
         "answer": _quoted(facts.get("answer")),
-        "fields": ", ".join(f.replace("_", " ") for f in facts.get("fields") or []) or "no changes",
+        "labels": (
+            ": " + ", ".join(text.mrkdwn(label, 150) for label in facts["labels"][:40])
+            if facts.get("labels")
+            else ""
+        ),
+        "fields": _edited_fields(r) or "no changes",
         "cleared": (
             " The estimates were cleared: " + " ".join(user(e) for e in cleared) + ", please "
             "estimate again."
@@ -232,6 +240,21 @@ def _change_facts(r: Rendering) -> dict[str, str]:
         "verdict": "met the need. :+1:" if facts.get("helpful") else "did not fully meet the need.",
         **_tracker_facts(facts),
     }
+
+
+def _edited_fields(r: Rendering) -> str:
+    """The fields an edit changed, as people read them: a type's fields by their labels."""
+    request = r.request
+    assert request is not None
+    names = [f.replace("_", " ") for f in r.facts.get("fields") or [] if f != "type_fields"]
+    kind = r.config.request_type(request.fulfilling_department.key, request.request_type)
+    for key in r.facts.get("type_fields") or []:
+        field = kind.field(str(key)) if kind is not None else None
+        names.append(text.mrkdwn(field.label if field else str(key), LABEL_IN_NOTE))
+    return ", ".join(names)
+
+
+LABEL_IN_NOTE = 80
 
 
 @renderer(outbox.THREAD_NOTE)
@@ -306,6 +329,31 @@ def _info_request(r: Rendering) -> dict[str, Any]:
         )
         return _simple(message, answer_actions(request.id))
     return _simple(message)
+
+
+@renderer(outbox.NOT_READY)
+def _not_ready(r: Rendering) -> dict[str, Any]:
+    request = r.request
+    assert request is not None
+    asker = user(r.facts["actor"])
+    labels = [label for label in r.facts.get("missing") or [] if isinstance(label, str)]
+    named = missing_list(labels, r.facts.get("note"))
+    what = "Missing or unclear:" if labels else "What is needed:"
+    if r.message.in_thread:
+        message = (
+            f"{asker} sent it back as not ready. {what}\n{named}\n"
+            f"{user(request.requester_id)} can complete it from the DM I sent."
+        )
+        return _simple(message)
+    message = f"{asker} says your request {_titled(request)} is not ready yet. {what}\n{named}"
+    value = str(request.id)
+    return _simple(
+        message,
+        actions(
+            NotReady.block,
+            button("Complete the request", NotReady.complete, value, style="primary"),
+        ),
+    )
 
 
 @renderer(outbox.DELIVERED)

@@ -12,6 +12,7 @@ VERBS = {
     Attempt.CLAIM: "claim",
     Attempt.ESTIMATE: "estimate",
     Attempt.ASK: "ask about",
+    Attempt.NOT_READY: "send back",
     Attempt.ANSWER: "answer questions about",
     Attempt.DECLINE: "decline",
     Attempt.CANCEL: "cancel",

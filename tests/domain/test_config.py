@@ -127,6 +127,14 @@ def test_time_zones_inherit_from_the_organization() -> None:
     assert config.organization.holidays == (date(2026, 1, 1), date(2026, 5, 5))
 
 
+def test_the_not_ready_reaction_is_checked_like_the_others() -> None:
+    assert problems_of(minimal_data(reactions={"needs_info": ["memo"]})) == [
+        '[reactions] → not_ready: "memo" is already used for needs_info'
+    ]
+    config = parse_config(minimal_data(reactions={"not_ready": ["pencil", "memo"]}))
+    assert config.reactions.action_for("pencil") == ReactionAction("not_ready")
+
+
 @pytest.mark.parametrize(
     ("reaction", "expected"),
     [
@@ -135,6 +143,7 @@ def test_time_zones_inherit_from_the_organization() -> None:
         ("question", ReactionAction("needs_info")),
         ("white_check_mark", ReactionAction("deliver")),
         ("no_entry_sign", ReactionAction("decline")),
+        ("memo", ReactionAction("not_ready")),
         ("one", ReactionAction("estimate", 1)),
         ("five", ReactionAction("estimate", 5)),
         ("keycap_ten", ReactionAction("estimate", 10)),
@@ -337,3 +346,19 @@ def test_toml_syntax_error_names_line_and_column(tmp_path: Path) -> None:
     text = str(caught.value)
     assert text.startswith(f"{path}: not valid TOML")
     assert "line 13" in text and "column" in text
+
+
+def test_the_example_ships_request_types_for_engineering() -> None:
+    config = load_config(EXAMPLE)
+    types = config.request_types_for("eng")
+    assert [t.key for t in types] == ["bug", "feature", "data"]
+    bug = config.request_type("eng", "bug")
+    assert bug is not None
+    assert [(f.key, f.kind.value, f.required) for f in bug.fields][:4] == [
+        ("steps", "text", True),
+        ("severity", "select", True),
+        ("where", "url", False),
+        ("expected", "text", False),
+    ]
+    data = config.request_type("eng", "data")
+    assert data is not None and data.field("format").options == ("CSV", "Sheet", "Dashboard")

@@ -49,6 +49,7 @@ SPEC_KEYS = [
     "open",
     "load",
     "filed_despite_warning",
+    "by_type",
 ]
 
 
@@ -157,7 +158,7 @@ def build_history(session: Session, config: LiaisonConfig) -> None:
     # R1: filed Friday evening, claimed Monday 10:00 (1 business hour), estimated 2 d at 11:00
     # (2 h), committed for Wed 25, delivered that Wednesday at 15:00: on time. From the claim to
     # the delivery: 7 h + 8 h + 6 h = 2.625 working days, accuracy 2.625 / 2 = 1.3125.
-    r1 = h.file(berlin(11, 20, 18))
+    r1 = h.file(berlin(11, 20, 18), request_type="bug")
     h.claim(r1, berlin(11, 23, 10), ENGINEER)
     h.estimate(r1, berlin(11, 23, 11), ENGINEER, 2)
     h.commit(r1, berlin(11, 23, 11), date(2026, 11, 25))
@@ -165,14 +166,19 @@ def build_history(session: Session, config: LiaisonConfig) -> None:
 
     # R2: claimed after 4 h, estimated 3 d after 8 h, committed for Fri 20, delivered Tue 24:
     # late. Claim to delivery 4 + 4 x 8 + 8 + 3 = 47 h = 5.875 d, accuracy 5.875 / 3.
-    r2 = h.file(berlin(11, 16, 9))
+    r2 = h.file(berlin(11, 16, 9), request_type="bug")
     h.claim(r2, berlin(11, 16, 13), ENGINEER_2)
     h.estimate(r2, berlin(11, 17, 9), ENGINEER_2, 3)
     h.commit(r2, berlin(11, 17, 9), date(2026, 11, 20))
     h.deliver(r2, berlin(11, 24, 12))
 
     # R3: promised to the client; claimed after 1.5 h, estimated 5 d after 8 h, at risk since.
-    r3 = h.file(berlin(11, 17, 10), promised_to_client=True, desired_date=date(2026, 11, 20))
+    r3 = h.file(
+        berlin(11, 17, 10),
+        promised_to_client=True,
+        desired_date=date(2026, 11, 20),
+        request_type="feature",
+    )
     h.claim(r3, berlin(11, 17, 11, 30), ENGINEER)
     h.estimate(r3, berlin(11, 18, 10), ENGINEER, 5)
     h.move(r3, berlin(11, 18, 10), "at_risk", Status.AT_RISK)
@@ -182,7 +188,7 @@ def build_history(session: Session, config: LiaisonConfig) -> None:
     h.move(r4, berlin(11, 18, 12), "declined", Status.DECLINED, actor=ENGINEER_2)
 
     # R5: filed and cancelled this week.
-    r5 = h.file(berlin(11, 23, 9))
+    r5 = h.file(berlin(11, 23, 9), request_type="bug")
     h.move(r5, berlin(11, 23, 15), "cancelled", Status.CANCELLED, actor=SALES_REP)
 
     # R6: claimed after 2 h, estimated 1 d after 3 h, committed for Tue 24 (not yet overdue at
@@ -197,7 +203,7 @@ def build_history(session: Session, config: LiaisonConfig) -> None:
 
     # R7: a lead assigns it to ENGINEER after 1 h (its first claim), estimated 2 d after 2 h,
     # committed for Tue 1 Dec; reassigned to ENGINEER_2 this week, delivered after the week.
-    r7 = h.file(berlin(11, 19, 9))
+    r7 = h.file(berlin(11, 19, 9), request_type="feature")
     h.reassign(r7, berlin(11, 19, 10), ENGINEER)
     h.estimate(r7, berlin(11, 19, 11), ENGINEER, 2)
     h.commit(r7, berlin(11, 19, 11), date(2026, 12, 1))
@@ -213,7 +219,7 @@ def build_history(session: Session, config: LiaisonConfig) -> None:
     h.unclaim(r8, berlin(11, 23, 11))
 
     # R9: filed Tuesday 16:00, claimed Wednesday 09:30 (1.5 business hours), not estimated.
-    r9 = h.file(berlin(11, 24, 16))
+    r9 = h.file(berlin(11, 24, 16), request_type="feature")
     h.claim(r9, berlin(11, 25, 9, 30), ENGINEER)
 
     # R10: filed after the week: it counts nowhere.
@@ -261,6 +267,7 @@ def test_the_week(history: Engine, config: LiaisonConfig) -> None:
         "open": 5,  # R3, R6, R7 (delivered after the end), R8, R9
         "load": {ENGINEER: 5.0, ENGINEER_2: 3.0},  # R3 | R6 + R7; R9 has no estimate
         "filed_despite_warning": 0,
+        "by_type": {"bug": 1, "feature": 1},  # R5 | R9
     }
 
 
@@ -289,7 +296,99 @@ def test_the_previous_week(history: Engine, config: LiaisonConfig) -> None:
         "open": 6,  # R1, R2, R3, R6, R7, R8
         "load": {ENGINEER: 10.0, ENGINEER_2: 4.0},  # R3 + R7 + R8 | R2 + R6
         "filed_despite_warning": 0,
+        "by_type": {"bug": 2, "feature": 2},  # R1, R2 | R3, R7; R4, R6, R8 have no type
     }
+
+
+def test_the_week_split_by_type(history: Engine, config: LiaisonConfig) -> None:
+    """Types: R1, R2, R5 bug; R3, R7, R9 feature; R4, R6, R8 none (R10 is after the week)."""
+    with Session(history) as session:
+        rows = compute_stats(session, config=config, start=WEEK[0], end=WEEK[1], by_type=True)
+        [whole] = compute_stats(session, config=config, start=WEEK[0], end=WEEK[1])
+    figures = {row.type: asdict(row) for row in rows}
+    assert [row.type for row in rows] == ["bug", "feature", None]  # no types in this config
+    common = {"requesting": "sales", "fulfilling": "eng", "period_start": WEEK[0]}
+    common |= {"period_end": WEEK[1], "declined": 0, "promised_before_estimate": 0}
+    common |= {"filed_despite_warning": 0, "by_type": {}}
+    assert figures["bug"] == common | {
+        "type": "bug",
+        "opened": 1,  # R5
+        "claimed": 1,  # R1
+        "estimated": 1,
+        "committed": 1,
+        "delivered": 2,  # R1, R2
+        "cancelled": 1,  # R5
+        "delivered_on_time": 1,  # R1
+        "on_time_rate": 0.5,
+        "median_hours_to_claim": 1.0,
+        "median_hours_to_estimate": 2.0,
+        "estimate_accuracy": pytest.approx((2.625 / 2 + 5.875 / 3) / 2),
+        "at_risk": 0,
+        "overdue": 0,
+        "open": 0,
+        "load": {},
+    }
+    assert figures["feature"] == common | {
+        "type": "feature",
+        "opened": 1,  # R9
+        "claimed": 1,  # R9
+        "estimated": 0,
+        "committed": 0,
+        "delivered": 0,
+        "cancelled": 0,
+        "delivered_on_time": 0,
+        "on_time_rate": None,
+        "median_hours_to_claim": 1.5,
+        "median_hours_to_estimate": None,
+        "estimate_accuracy": None,
+        "at_risk": 1,  # R3
+        "overdue": 0,  # R7 is committed for Tuesday 1 December
+        "open": 3,  # R3, R7, R9
+        "load": {ENGINEER: 5.0, ENGINEER_2: 2.0},  # R3 | R7
+    }
+    untyped = figures[None]
+    assert (untyped["opened"], untyped["claimed"], untyped["delivered"]) == (0, 0, 0)
+    assert (untyped["open"], untyped["overdue"], untyped["at_risk"]) == (2, 1, 0)  # R6, R8 | R6
+    assert untyped["load"] == {ENGINEER_2: 1.0}  # R6; R8 was released
+    # The split adds up to the whole.
+    for key in ("opened", "claimed", "delivered", "cancelled", "open", "overdue", "at_risk"):
+        assert sum(row[key] for row in figures.values()) == getattr(whole, key)
+    document = rows[0].as_json()
+    assert list(document) == ["requesting", "fulfilling", "type", *SPEC_KEYS[2:-1]]
+
+
+def test_the_split_follows_the_departments_types(engine: Engine) -> None:
+    """The fulfilling department's types in its order, a retired one only when it has figures,
+    a key no longer configured after them, and the untyped requests last."""
+    config = parse_config(
+        {
+            "departments": [
+                {"key": "sales", "name": "Sales", "role": "requester"},
+                {"key": "eng", "name": "Engineering", "role": "fulfiller", "intake_channel": "C1"},
+            ],
+            "request_types": [
+                {"department": "eng", "key": "feature", "name": "Feature"},
+                {"department": "eng", "key": "old", "name": "Old", "retired": True},
+                {"department": "eng", "key": "older", "name": "Older", "retired": True},
+                {"department": "eng", "key": "bug", "name": "Bug"},
+            ],
+        }
+    )
+    with Session(engine) as session, session.begin():
+        h = History(session, config)
+        for kind in ("bug", "older", "gone", "bug", None):
+            h.file(berlin(11, 24, 9), request_type=kind)
+    with Session(engine) as session:
+        rows = compute_stats(session, config=config, start=WEEK[0], end=WEEK[1], by_type=True)
+        [whole] = compute_stats(session, config=config, start=WEEK[0], end=WEEK[1])
+    assert [(row.type, row.opened) for row in rows] == [
+        ("feature", 0),
+        ("older", 1),
+        ("bug", 2),
+        ("gone", 1),
+        (None, 1),
+    ]
+    assert whole.by_type == {"bug": 2, "gone": 1, "older": 1}  # the untyped one is left out
 
 
 def test_a_request_delivered_after_the_end_was_open_at_the_end(
@@ -421,3 +520,24 @@ def test_every_pair_in_config_order_and_nothing_to_report(engine: Engine) -> Non
         ),
         0,
     )
+
+
+def test_the_split_by_type_costs_the_same_statements_as_the_whole(
+    history: Engine, config: LiaisonConfig
+) -> None:
+    """by_type comes from the rows the whole figures read, and the split groups the same
+    queries by one more column: neither adds a statement, however many types there are."""
+    from tests.slack.test_query_count import counting
+
+    counted = []
+    for by_type in (False, True):
+        with counting(history) as statements, Session(history) as session:
+            compute_stats(session, config=config, start=WEEK[0], end=WEEK[1], by_type=by_type)
+        counted.append(len(statements))
+    with Session(history) as session, session.begin():
+        h = History(session, config, team_id="T0002")
+        for n in range(6):
+            h.file(berlin(11, 24, 9), request_type=f"kind{n}")
+    with counting(history) as statements, Session(history) as session:
+        compute_stats(session, config=config, start=WEEK[0], end=WEEK[1], by_type=True)
+    assert counted[0] == counted[1] == len(statements)

@@ -145,6 +145,7 @@ def test_admins_and_owners_see_settings_with_every_button(set_up: Liaison) -> No
             "settings_edit_department",
             "settings_edit_department",
             "settings_tracker",
+            "settings_request_types",
             "settings_edit_digest",
             "settings_add_department",
             "settings_holidays",
@@ -160,6 +161,7 @@ def test_a_lead_sees_only_their_own_department(set_up: Liaison) -> None:
     blocks = settings_of(open_home(set_up, ENG_LEAD))
     assert "*Engineering*" in texts(blocks) and "*Sales*" not in texts(blocks)
     assert action_ids(blocks) == ["settings_edit_department", "settings_tracker"]
+    assert action_ids(blocks) == ["settings_edit_department", "settings_request_types"]
 
 
 def test_others_see_no_settings(set_up: Liaison) -> None:
@@ -185,9 +187,10 @@ class TestFileManaged:
         liaison.fake.users[ADMIN] = {"is_admin": True}
         blocks = settings_of(open_home(liaison, ADMIN))
         assert str(config_path.resolve()) in texts(blocks)
-        assert action_ids(blocks) == ["settings_history"]
+        # The request types page opens read-only.
+        assert action_ids(blocks) == ["settings_request_types", "settings_history"]
         lead = settings_of(open_home(liaison, ENG_LEAD))
-        assert action_ids(lead) == [] and "*Engineering*" in texts(lead)
+        assert action_ids(lead) == ["settings_request_types"] and "*Engineering*" in texts(lead)
 
     def test_a_forged_edit_is_refused_naming_the_file(
         self, liaison: Liaison, config_path: Path

@@ -1,6 +1,6 @@
 """What people do to a request after it is filed: claim, estimate, ask, deliver, decline, cancel,
-edit, the negotiation when the desired date is infeasible, and a lead's overrides (reassign, set
-the committed date, reopen, close a stale request).
+edit, send back as not ready, the negotiation when the desired date is infeasible, and a lead's
+overrides (reassign, set the committed date, reopen, close a stale request).
 
 Every rule lives here once; reactions, buttons, modals, commands and thread replies all call these
 methods. Each change is recorded as an event and queues its messages in the caller's transaction.
@@ -17,7 +17,7 @@ from bot.domain.workflow.context import find_by_card, lock_request
 from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.editing import Editing
 from bot.domain.workflow.issues import Issues
-from bot.domain.workflow.questions import Questions
+from bot.domain.workflow.readiness import Readiness
 from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 from bot.domain.workflow.tracker_sync import TrackerSync
 
@@ -33,5 +33,5 @@ __all__ = [
 ]
 
 
-class Workflow(TrackerSync, Questions, Editing, Issues):
+class Workflow(TrackerSync, Readiness, Editing, Issues):
     """The operations on requests, within one transaction."""

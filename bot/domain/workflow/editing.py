@@ -31,11 +31,17 @@ class Editing(ChangeContext):
                 "desired_date",
                 "hard_deadline",
                 "promised_to_client",
+                "request_type",
+                "type_fields",
             )
             if getattr(request, name) != getattr(draft, name)
         }
+        before, after_fields = dict(request.type_fields or {}), dict(draft.type_fields)
+        # Which of the type's fields changed (their keys), for the thread.
+        typed = sorted(k for k in {*before, *after_fields} if before.get(k) != after_fields.get(k))
         for name, value in changed.items():
-            setattr(request, name, value)
+            # A new dict, so that the JSON column is seen to change.
+            setattr(request, name, dict(value) if name == "type_fields" else value)
         estimators = [e.estimator_id for e in request.estimates]
         if not changed and not estimators:
             return Done(DoneCode.UNCHANGED, reference=request.reference)  # the same form again
@@ -46,7 +52,14 @@ class Editing(ChangeContext):
             request.resume_status, after = after, None  # type: ignore[assignment]
         data = {"fields": sorted(changed), "estimates_cleared": estimators}
         self._move(request, after, user, surface, EventKind.EDITED, data=data, always=True)
-        self._note(request, "edited", actor=user, fields=sorted(changed), estimators=estimators)
+        self._note(
+            request,
+            "edited",
+            actor=user,
+            fields=sorted(changed),
+            type_fields=typed,
+            estimators=estimators,
+        )
         for estimator in estimators:
             self._dm(estimator, request, "reestimate", actor=user)
         return Done(

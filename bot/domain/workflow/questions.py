@@ -7,6 +7,7 @@ from datetime import datetime
 from bot.domain import outbox
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
+from bot.domain.requests import not_ready_episode
 from bot.domain.workflow.closing import DECLINE_REPLY_WINDOW, Closing, whole_minutes
 from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.estimating import Estimating
@@ -73,6 +74,8 @@ class Questions(Estimating, Closing):
             request.status is Status.NEEDS_INFO
             and user == request.requester_id
             and _written_since(written_at, request.status_changed_at)
+            # Sent back as not ready, it waits for the fields: a reply is conversation.
+            and not_ready_episode(self.session, request) is None
         ):
             self.answer_question(request, user, text, surface)
         return None

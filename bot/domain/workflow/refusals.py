@@ -12,6 +12,7 @@ class Attempt(StrEnum):
     CLAIM = "claim"
     ESTIMATE = "estimate"
     ASK = "ask"
+    NOT_READY = "not_ready"
     ANSWER = "answer"
     DECLINE = "decline"
     CANCEL = "cancel"

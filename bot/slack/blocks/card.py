@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import Reactions
+from bot.config import Reactions, RequestType
 from bot.domain.feasibility import estimates_disagree
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
 from bot.slack import text
 from bot.slack.blocks.common import (
+    MAX_MESSAGE_BLOCKS,
     Block,
     actions,
     button,
@@ -26,6 +27,7 @@ from bot.slack.blocks.common import (
     user,
 )
 from bot.slack.blocks.overrides import lead_menu
+from bot.slack.blocks.type_summary import type_field_summary, type_name
 from bot.slack.ids import Card
 
 # The card's menu: the usual sizes; "Other…" opens a modal for any other (bot/domain/estimates.py).
@@ -99,9 +101,15 @@ class IssueOnCard:
 
 
 def request_card(
-    request: Request, *, reactions: Reactions, issue: IssueOnCard | None = None
+    request: Request,
+    *,
+    reactions: Reactions,
+    issue: IssueOnCard | None = None,
+    request_type: RequestType | None = None,
 ) -> list[Block]:
-    """Blocks for the card; the thread under it is the request's conversation."""
+    """Blocks for the card; the thread under it is the request's conversation. `issue`: its
+    issue in the department's tracker; `request_type`: the type it was filed as (from the
+    settings), whose name and field labels it shows."""
     dates = (
         ("Committed for", day(request.committed_date))
         if request.committed_date
@@ -124,6 +132,7 @@ def request_card(
             ("Claimed by", user(request.claimer_id) if request.claimer_id else "Nobody yet"),
             ("Estimate", estimate_line(request)),
             dates,
+            *_type_line(request, request_type),
         ),
     ]
     blocks.extend(_situation(request))
@@ -131,6 +140,7 @@ def request_card(
         blocks.append(quote_section("Business impact", request.impact))
     if request.details:
         blocks.append(quote_section("Details", request.details))
+    typed_at = len(blocks)
     notes = []
     if request.source_permalink:
         notes.append(link(request.source_permalink, "Started from this conversation"))
@@ -144,7 +154,16 @@ def request_card(
         blocks.append(card_actions(request, offer_issue=issue is not None and issue.offer))
     elif (reopen := lead_menu(request)) is not None:
         blocks.append(actions(f"{Card.block}:{request.id}", reopen))
+    room = MAX_MESSAGE_BLOCKS - len(blocks)
+    blocks[typed_at:typed_at] = type_field_summary(
+        request_type, request.type_fields, max_blocks=room
+    )
     return blocks
+
+
+def _type_line(request: Request, request_type: RequestType | None) -> list[tuple[str, str]]:
+    name = type_name(request, request_type)
+    return [("Type", name)] if name else []
 
 
 def _situation(request: Request) -> list[Block]:
@@ -207,6 +226,7 @@ def card_actions(request: Request, *, offer_issue: bool = False) -> Block:
             claim,
             estimate_menu(request),
             button("Ask the requester", Card.ask, value),
+            button("Not ready", Card.not_ready, value),
             button("Delivered", Card.deliver, value),
             button("Decline", Card.decline, value, style="danger"),
             button("Edit", Card.edit, value),
@@ -233,9 +253,11 @@ def estimate_menu(request: Request) -> dict[str, Any]:
 
 
 def card_message(
-    request: Request, *, reactions: Reactions, issue: IssueOnCard | None = None
+    request: Request,
+    *,
+    reactions: Reactions,
+    issue: IssueOnCard | None = None,
+    request_type: RequestType | None = None,
 ) -> dict[str, Any]:
-    return {
-        "text": card_text(request),
-        "blocks": request_card(request, reactions=reactions, issue=issue),
-    }
+    blocks = request_card(request, reactions=reactions, issue=issue, request_type=request_type)
+    return {"text": card_text(request), "blocks": blocks}

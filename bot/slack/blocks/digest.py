@@ -49,6 +49,46 @@ def _table(pair: dict[str, Any], *, bold: bool = True) -> str:
     return "\n".join(lines)
 
 
+def _by_type(pair: dict[str, Any], type_names: dict[str, dict[str, str]], *, escaped: bool) -> str:
+    """ "Opened by type: Bug report 2 · Feature 1 · 1 without a type"; empty when none of the
+    requests opened had a type (or the digest predates types)."""
+    this = pair["this"]
+    counted = this.get("by_type") or {}
+    if not counted:
+        return ""
+    names = type_names.get(this["fulfilling"], {})
+    parts = [
+        f"{text.mrkdwn(names.get(key, key), 75) if escaped else names.get(key, key)} {number}"
+        for key, number in sorted(counted.items(), key=lambda kv: -kv[1])
+    ]
+    untyped = this["opened"] - sum(counted.values())
+    if untyped > 0:
+        parts.append(f"{untyped} without a type")
+    return "Opened by type: " + " · ".join(parts)  # context() cuts it to Block Kit's limit
+
+
+def _calibration_by_type(
+    payload: dict[str, Any], type_names: dict[str, dict[str, str]], *, escaped: bool
+) -> str:
+    """ "Calibration by type: Engineering: Bug report ×1.2 (5) · Feature ×1.8 (3)"; empty when
+    no type has deliveries to judge by."""
+    names = payload.get("names", {})
+    parts = []
+    for entry in payload.get("calibration") or []:
+        department = entry.get("department", "")
+        kinds = type_names.get(department, {})
+        ratios = [
+            f"{kinds.get(t['type'], t['type'])} ×{t['ratio']:g} ({t['samples']})"
+            for t in entry.get("by_type") or []
+        ]
+        if ratios:
+            parts.append(f"{names.get(department, department)}: " + " · ".join(ratios))
+    if not parts:
+        return ""
+    line = "Calibration by type (actual ÷ estimated, deliveries): " + "; ".join(parts)
+    return text.mrkdwn(line) if escaped else line
+
+
 def _compact(pair: dict[str, Any], names: dict[str, str], *, bold: bool = True) -> str:
     """The few figures that matter, each with its mark: opened, delivered, on time, overdue,
     at risk."""
@@ -174,6 +214,7 @@ def digest_text(payload: dict[str, Any]) -> str:
 def digest_figures(payload: dict[str, Any]) -> dict[str, Any]:
     """Every figure of every pair against last week, with its mark: the digest's thread reply."""
     names = payload.get("names", {})
+    type_names = payload.get("type_names", {})
     _, dates = _period(payload)
     blocks: list[Block] = []
     fallback = [f"Full figures, {dates}."]
@@ -184,6 +225,9 @@ def digest_figures(payload: dict[str, Any]) -> dict[str, Any]:
             break
         title = f"*{_title(pair, names, True)}*"
         blocks.append(section(f"{title}\n{_table(pair)}"))
+        kinds = _by_type(pair, type_names, escaped=True)
+        if kinds and len(blocks) < room:
+            blocks.append(context(kinds))
         load = pair["this"].get("load") or {}
         if load and len(blocks) < room:
             busiest = sorted(load.items(), key=lambda kv: -kv[1])[:10]
@@ -194,6 +238,12 @@ def digest_figures(payload: dict[str, Any]) -> dict[str, Any]:
             )
     for pair in pairs:
         fallback += ["", _title(pair, names, False), _table(pair, bold=False)]
+        kinds = _by_type(pair, type_names, escaped=False)
+        fallback += [kinds] if kinds else []
+    typed = _calibration_by_type(payload, type_names, escaped=True)
+    if typed and len(blocks) < room:
+        blocks.append(context(typed))
+        fallback += ["", _calibration_by_type(payload, type_names, escaped=False)]
     shown = sum(1 for b in blocks if b["type"] == "section")
     if shown < len(pairs):
         blocks.append(context(f"{len(pairs) - shown} more pairs: `liaison stats` has them all."))

@@ -124,3 +124,18 @@ class ViewValues:
     def time(self, block_id: str) -> str:
         value = self._element(block_id).get("selected_time")
         return value if isinstance(value, str) else ""
+
+    def user(self, block_id: str) -> str | None:
+        value = self._element(block_id).get("selected_user")
+        return value if isinstance(value, str) and value else None
+
+    def date(self, block_id: str) -> str | None:
+        value = self._element(block_id).get("selected_date")
+        return value if isinstance(value, str) and value else None
+
+    def options(self, block_id: str) -> list[str]:
+        """The values of a multi-select's or checkbox group's chosen options, in their order."""
+        picked = self._element(block_id).get("selected_options")
+        if not isinstance(picked, list):
+            return []
+        return [v for o in picked if isinstance(o, dict) and isinstance(v := o.get("value"), str)]

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.config import RequestType
 from bot.domain.home import SECTION_LIMIT, Attention, Home, Section
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
 from bot.slack import text
 from bot.slack.blocks.card import estimate_menu
 from bot.slack.blocks.common import (
+    SECTION_TEXT,
     Block,
     actions,
     button,
@@ -31,6 +33,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.dm import FEEDBACK, NEEDS_INFO, NEGOTIATION, decision_buttons
 from bot.slack.blocks.overrides import lead_menu
+from bot.slack.blocks.type_summary import type_name
 from bot.slack.dates import slack_date
 from bot.slack.ids import Card, HomeItem, HomeMore, HomeSearch, HomeTrends, LeadActions
 from bot.slack.permalinks import link_url
@@ -40,6 +43,27 @@ TITLE_TEXT = 200
 
 # The blocks of one listed request.
 Item = list[Block]
+# The request type of a request, if it has one.
+Kind = Callable[[Request], RequestType | None]
+
+
+def _no_type(request: Request) -> RequestType | None:
+    return None
+
+
+def _typed(item: Item, request: Request, kind: Kind) -> Item:
+    """`item` whose first line names the request's type, when it has one."""
+    name = type_name(request, kind(request))
+    if name is None or not item or item[0].get("type") != "section":
+        return item
+    first = dict(item[0])
+    words = first["text"]["text"]
+    head, newline, rest = words.partition("\n")
+    first["text"] = {
+        **first["text"],
+        "text": text.cut_mrkdwn(f"{head}{newline}{name} · {rest}", SECTION_TEXT),
+    }
+    return [first, *item[1:]]
 
 
 @dataclass(frozen=True)
@@ -51,12 +75,16 @@ class _Part:
     render: Callable[[Request], Item]
 
 
-def home_view(home: Home, *, tail: list[Block] | None = None) -> dict[str, Any]:
+def home_view(
+    home: Home, *, tail: list[Block] | None = None, kind: Kind | None = None
+) -> dict[str, Any]:
     """The `views.publish` view of `home`, within `MAX_HOME_BLOCKS` whatever its sections hold:
     when they list more than fits, the sections taking the most blocks are cut and the rest
     counted in "and N more". `tail` (the Settings section, bot/slack/blocks/settings.py) ends it.
-    The Settings section is shown to exactly the leads and admins, who also get *Trends*."""
+    The Settings section is shown to exactly the leads and admins, who also get *Trends*.
+    `kind`: each request's type (from the settings), whose name its line shows."""
     tail = tail or []
+    kind = kind or _no_type
     search = button("Search requests", HomeSearch.button, "search")
     trends = [button("Trends", HomeTrends.button, "trends")] if tail else []
     head: list[Block] = [
@@ -99,7 +127,10 @@ def home_view(home: Home, *, tail: list[Block] | None = None) -> dict[str, Any]:
                 lambda request: _attention(request, reasons.get(request.id)),
             )
         )
-    items = [[part.render(request) for request in part.items.requests] for part in parts]
+    items = [
+        [_typed(part.render(request), request, kind) for request in part.items.requests]
+        for part in parts
+    ]
     shown = [len(listed) for listed in items]
     while True:
         blocks = list(head)

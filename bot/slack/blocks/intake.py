@@ -8,10 +8,19 @@ from typing import Any
 
 from bot.config import LiaisonConfig
 from bot.domain.realistic import Realistic
-from bot.domain.requests import MAX_CLIENT, MAX_DETAILS, MAX_IMPACT, MAX_TITLE, RequestDraft
+from bot.domain.requests import (
+    MAX_CLIENT,
+    MAX_DETAILS,
+    MAX_IMPACT,
+    MAX_TITLE,
+    TYPE_FIELD,
+    RequestDraft,
+)
 from bot.slack import text
 from bot.slack.blocks.common import Block, context, input_block, link, option, plain
+from bot.slack.blocks.intake_types import department_of, type_block_id, type_select
 from bot.slack.blocks.promise import at_risk_warning, realistic_hint
+from bot.slack.blocks.type_fields import raw_type_fields, type_field_blocks, type_field_errors
 from bot.slack.ids import EditModal, Intake
 
 HARD, SOFT, YES, NO = "hard", "soft", "yes", "no"
@@ -94,6 +103,9 @@ def intake_modal(
     kind of deadline changes (bot/slack/listeners/promise.py)."""
     draft = draft or RequestDraft(title="")
     dispatch = editing is None
+    department = department_of(config, draft)
+    chosen_type = config.request_type(department, draft.request_type)
+    metadata = {**(metadata or {}), SHOWN_TYPE: chosen_type.key if chosen_type else None}
     early = bool(
         realistic and draft.desired_date and not realistic.is_realistic(draft.desired_date)
     )
@@ -126,6 +138,7 @@ def intake_modal(
             hint="Revenue at stake, a renewal, a churn risk… it helps the team prioritise.",
         ),
         *_department_select(config, draft, dispatch),
+        *type_select(config, department, chosen_type, keep=draft.request_type if editing else None),
         *([_note(Intake.realistic, realistic_hint(realistic))] if realistic else []),
         _date_input(draft.desired_date, dispatch=dispatch),
         *([_note(Intake.warning, at_risk_warning(realistic))] if early else []),
@@ -143,6 +156,7 @@ def intake_modal(
             [(NO, "No"), (YES, "Yes")],
             YES if draft.promised_to_client else NO,
         ),
+        *(type_field_blocks(chosen_type, draft.type_fields) if chosen_type else []),
     ]
     source = (metadata or {}).get("source")
     if source:
@@ -156,6 +170,27 @@ def intake_modal(
         "private_metadata": json.dumps(metadata or {}),
         "blocks": blocks,
     }
+
+
+# Which type's fields the modal shows (private_metadata), so they are read back as that type's
+# even when the menu changed before Slack told us.
+SHOWN_TYPE = "type"
+
+
+def redrawn(
+    view: dict[str, Any], draft: RequestDraft, config: LiaisonConfig, **shown: Any
+) -> dict[str, Any]:
+    """The intake (or edit) modal `view` drawn again for `draft`, as it was opened (`shown`: the
+    realistic date and its confirmation, for a new request)."""
+    metadata = view_metadata(view)
+    editing = metadata.get("editing")
+    return intake_modal(
+        config=config,
+        draft=draft,
+        metadata=metadata,
+        editing=editing if isinstance(editing, str) else None,
+        **shown,
+    )
 
 
 def _note(block_id: str, words: str) -> Block:
@@ -257,6 +292,8 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
     metadata = view_metadata(view)
     fulfillers = config.fulfilling_departments()
     department = chosen(Intake.department) if len(fulfillers) > 1 else fulfillers[0].key
+    # The fields shown are those of the type the modal was drawn with.
+    shown = config.request_type(department, _string(metadata.get(SHOWN_TYPE)))
     return RequestDraft(
         title=typed(Intake.title),
         details=typed(Intake.details),
@@ -267,12 +304,32 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
         promised_to_client=chosen(Intake.promised) == YES,
         fulfilling_department=department,
         source_permalink=_string(metadata.get("source")),
+        request_type=chosen(type_block_id(department)),
+        type_fields=raw_type_fields(view, shown) if shown else {},
     )
 
 
-def field_errors(problems: dict[str, str]) -> dict[str, str]:
+def shows_its_type(view: dict[str, Any], draft: RequestDraft) -> bool:
+    """Whether the modal shows the fields of the type the draft has (it may not, when the type
+    changed and Slack's notice of it was lost)."""
+    return view_metadata(view).get(SHOWN_TYPE) == draft.request_type
+
+
+def field_errors(
+    problems: dict[str, str], *, config: LiaisonConfig, draft: RequestDraft
+) -> dict[str, str]:
     """Domain validation problems as Slack's `response_action: errors` map (block id → message)."""
-    return {FIELD_BLOCKS[field]: text.plain(message, 150) for field, message in problems.items()}
+    errors: dict[str, str] = {}
+    request_type = config.request_type(draft.fulfilling_department, draft.request_type)
+    for field, message in problems.items():
+        if field == "request_type":
+            errors[type_block_id(draft.fulfilling_department)] = text.plain(message, 150)
+        elif field.startswith(TYPE_FIELD) and request_type is not None:
+            key = field.removeprefix(TYPE_FIELD)
+            errors |= type_field_errors(request_type, {key: message})
+        elif field in FIELD_BLOCKS:
+            errors[FIELD_BLOCKS[field]] = text.plain(message, 150)
+    return errors
 
 
 def view_metadata(view: dict[str, Any]) -> dict[str, Any]:

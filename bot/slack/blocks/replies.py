@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.config import RequestType
 from bot.domain.lifecycle import EventKind
 from bot.domain.models import Request, RequestEvent
 from bot.domain.requests import Page
@@ -23,6 +24,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.blocks.type_summary import type_field_summary, type_name
 from bot.slack.dates import slack_date
 from bot.slack.ids import COMMAND
 
@@ -104,6 +106,7 @@ EVENT_LABELS: dict[EventKind, str] = {
     EventKind.ACCEPTED: "Projected date accepted",
     EventKind.ESCALATED: "Escalated to the leads",
     EventKind.NEEDS_INFO: "Asked the requester",
+    EventKind.NOT_READY: "Sent back as not ready",
     EventKind.INFO_PROVIDED: "Requester answered",
     EventKind.INFO_WITHDRAWN: "Question withdrawn",
     EventKind.DELIVERED: "Delivered",
@@ -172,10 +175,14 @@ def _iso_day(value: str) -> str:
 
 
 def status_reply(
-    request: Request, history: Page[RequestEvent], zone: ZoneInfo = UTC_ZONE
+    request: Request,
+    history: Page[RequestEvent],
+    zone: ZoneInfo = UTC_ZONE,
+    request_type: RequestType | None = None,
 ) -> dict[str, Any]:
-    """The request and its latest events, newest first; times read in each reader's zone
-    (fallback in `zone`)."""
+    """The request (with its type's fields) and its latest events, newest first; times read in
+    each reader's zone (fallback in `zone`)."""
+    name = type_name(request, request_type)
     blocks: list[Block] = [
         header(card_title(request)),
         fields(
@@ -183,6 +190,7 @@ def status_reply(
             ("Requested by", user(request.requester_id)),
             ("Desired date", desired_date_line(request)),
             ("Claimed by", user(request.claimer_id) if request.claimer_id else "Nobody yet"),
+            *([("Type", name)] if name else []),
         ),
     ]
     if request.card_permalink:
@@ -191,5 +199,7 @@ def status_reply(
     shown = f"showing the latest {len(lines)} of {history.total}, newest first"
     if history.total <= len(lines):
         shown = "newest first"
+    room = MAX_MESSAGE_BLOCKS - len(blocks) - 1
+    blocks += type_field_summary(request_type, request.type_fields, max_blocks=room)
     blocks.append(section(f"*History* ({shown})\n" + "\n".join(lines)))
     return reply(f"{request.reference}: {request.status.label}", blocks)

@@ -27,6 +27,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.blocks.settings_types import types_summary
 from bot.slack.blocks.tracker_settings import tracker_summary
 from bot.slack.ids import SettingsIds
 from bot.slack.permissions import SettingsAccess
@@ -48,6 +49,7 @@ _LABELS = {
     "reactions": "Reactions",
     "nudges": "Nudge thresholds",
     "trackers": "Trackers",
+    "request_types": "Request types",
 }
 
 
@@ -87,6 +89,7 @@ def settings_section(current: CurrentSettings, access: SettingsAccess) -> list[B
     ]
     if editable and trackers:
         blocks.append(actions(SettingsIds.trackers_block, *trackers))
+    blocks += _request_types(config, [d for d in departments[:LISTED] if d.is_fulfiller])
     if not access.admin:
         blocks.append(context("You lead these departments, so you can change their settings."))
         blocks.append(divider())
@@ -106,6 +109,22 @@ def settings_section(current: CurrentSettings, access: SettingsAccess) -> list[B
     blocks += [actions(SettingsIds.block, *buttons), divider()]
     assert len(blocks) <= MAX_SETTINGS_BLOCKS
     return blocks
+
+
+def _request_types(config: LiaisonConfig, departments: list[Department]) -> list[Block]:
+    """Each fulfilling department's request types in a line, and one button per department
+    opening its page (one actions block for them all)."""
+    if not departments:
+        return []
+    lines = [
+        f"*Request types of {text.mrkdwn(d.name, 100)}:* "
+        + types_summary(config.request_types_for(d.key, retired=True))
+        for d in departments
+    ]
+    buttons = [
+        button(f"{d.name}: request types", SettingsIds.request_types, d.key) for d in departments
+    ]
+    return [section("\n".join(lines)), actions(SettingsIds.request_types, *buttons)]
 
 
 def department_summary(department: Department) -> str:

@@ -1,5 +1,5 @@
-"""Events on request cards: reactions (claim, estimate, ask, deliver, decline) and replies in a
-card's thread (answers from the requester, decline reasons)."""
+"""Events on request cards: reactions (claim, estimate, ask, deliver, decline, not ready) and
+replies in a card's thread (answers from the requester, decline reasons)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.domain.models import Request
 from bot.domain.numbers import whole_number
 from bot.domain.workflow import Done, Workflow, find_by_card
 from bot.runtime import Runtime
+from bot.slack.blocks.not_ready import offer
 from bot.slack.inbox import EventListener
 from bot.slack.listeners.operations import apply, tell, tell_reactor
 from bot.slack.teams import team_of
@@ -41,6 +42,10 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
                 return workflow.ask_requester(request, user, None, surface)
             if action.kind == "deliver":
                 return workflow.deliver(request, user, surface)
+            if action.kind == "not_ready":
+                # What is missing is named in a modal, which only a click can open.
+                workflow.require_may_send_back(request, user)
+                return request.reference
             return workflow.request_decline(request, user, surface)
 
         channel, ts, team = item.get("channel"), item.get("ts"), team_of(body)
@@ -52,6 +57,10 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
         )
         if outcome is not None and outcome.refused:
             tell_reactor(runtime.client_for(team), channel, user, outcome.message or "")
+        elif outcome is not None and action.kind == "not_ready" and outcome.request_id:
+            offered = offer(outcome.message or "", outcome.request_id)
+            client = runtime.client_for(team)
+            tell_reactor(client, channel, user, offered["text"], offered["blocks"])
 
     def on_reaction_removed(event: dict[str, Any], body: dict[str, Any]) -> None:
         item = event.get("item") or {}

@@ -26,9 +26,17 @@ from bot.domain.usergroups import directory_for_team
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks import replies
-from bot.slack.blocks.intake import field_errors, intake_modal, read_intake, view_metadata
+from bot.slack.blocks.intake import (
+    field_errors,
+    intake_modal,
+    read_intake,
+    redrawn,
+    shows_its_type,
+    view_metadata,
+)
 from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.setup import NOT_SET_UP
+from bot.slack.blocks.type_summary import request_type_of
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners import promise
@@ -213,11 +221,16 @@ def register(app: App, runtime: Runtime) -> None:
                 draft, source_permalink=own_permalink(draft.source_permalink, host=host)
             )
         now = runtime.clock()
+        if not shows_its_type(view, draft):
+            # The type changed without Slack telling us: show its fields first.
+            ack(response_action="update", view=redrawn(view, draft, config))
+            return
         today = now.astimezone(ZoneInfo(config.organization.timezone)).date()
         problems = requests.validate_draft(draft, today=today, config=config)
         if problems:
-            ack(response_action="errors", errors=field_errors(problems))
+            ack(response_action="errors", errors=field_errors(problems, config=config, draft=draft))
             return
+        draft = requests.clean_draft(draft, config=config)
         try:
             department = _requesting_department(runtime, config, _team(context), user_id)
         except MembershipUnknown:
@@ -385,7 +398,8 @@ def _status_reply(
         config = runtime.config_for(_team(context))
         department = config.find_department(request.fulfilling_department.key)
         zone = department.zone if department else ZoneInfo(config.organization.timezone)
-        return replies.status_reply(request, history, zone)
+        kind = request_type_of(config, request)
+        return replies.status_reply(request, history, zone, request_type=kind)
 
 
 def _find_visible(

@@ -20,6 +20,8 @@ from bot.slack.blocks.intake import (
     field_errors,
     intake_modal,
     read_intake,
+    redrawn,
+    shows_its_type,
     typed_value,
     view_metadata,
 )
@@ -42,6 +44,8 @@ def draft_of(request: Request) -> RequestDraft:
         promised_to_client=request.promised_to_client,
         fulfilling_department=request.fulfilling_department.key,
         source_permalink=request.source_permalink,
+        request_type=request.request_type,
+        type_fields=dict(request.type_fields or {}),
     )
 
 
@@ -123,7 +127,12 @@ def register(app: App, runtime: Runtime) -> None:
             view = intake_modal(
                 config=runtime.config_for(team_of(body)),
                 draft=draft_of(request),
-                metadata={"request_id": request.id, **origin_of(body)},
+                metadata={
+                    "request_id": request.id,
+                    "editing": request.reference,
+                    "current_type": request.request_type,
+                    **origin_of(body),
+                },
                 editing=request.reference,
             )
             open_modal(client, body["trigger_id"], view)
@@ -167,11 +176,21 @@ def register(app: App, runtime: Runtime) -> None:
         user = body["user"]["id"]
         config = runtime.config_for(team_of(body))
         draft = read_intake(view, config=config)
-        today = runtime.clock().astimezone(ZoneInfo(config.organization.timezone)).date()
-        problems = requests.validate_draft(draft, today=today, config=config)
-        if problems:
-            ack(response_action="errors", errors=field_errors(problems))
+        if not shows_its_type(view, draft):
+            ack(response_action="update", view=redrawn(view, draft, config))
             return
+        today = runtime.clock().astimezone(ZoneInfo(config.organization.timezone)).date()
+        current = view_metadata(view).get("current_type")
+        problems = requests.validate_draft(
+            draft,
+            today=today,
+            config=config,
+            current_type=current if isinstance(current, str) else None,
+        )
+        if problems:
+            ack(response_action="errors", errors=field_errors(problems, config=config, draft=draft))
+            return
+        draft = requests.clean_draft(draft, config=config)
         submit_form(
             runtime,
             ack,

@@ -237,19 +237,26 @@ def answer_click(
 _NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})
 
 
-def tell_reactor(client: WebClient, channel: str | None, user: str, message: str) -> None:
-    """The private answer to a reaction: an ephemeral message where the person reacted when
-    they are in that channel, else a DM (Slack shows no ephemeral to someone not in it)."""
+def tell_reactor(
+    client: WebClient,
+    channel: str | None,
+    user: str,
+    message: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> None:
+    """The private answer to a reaction (`blocks`, when given, with `message` as their fallback
+    text): an ephemeral message where the person reacted when they are in that channel, else a
+    DM (Slack shows no ephemeral to someone not in it)."""
     if channel:
         try:
-            client.chat_postEphemeral(channel=channel, user=user, text=message)
+            client.chat_postEphemeral(channel=channel, user=user, text=message, blocks=blocks)
             return
         except SlackApiError as error:
             if error.response.get("error") not in _NOT_THERE:
                 log.info("could not answer %s privately: %s", user, error.response.get("error"))
                 return
     try:
-        client.chat_postMessage(channel=user, text=message)
+        client.chat_postMessage(channel=user, text=message, blocks=blocks)
     except SlackApiError as error:
         log.info("could not answer %s by DM: %s", user, error.response.get("error"))
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -26,10 +27,12 @@ from bot.slack.blocks.intake import (
     has_block,
     intake_modal,
     read_intake,
+    redrawn,
     view_metadata,
 )
+from bot.slack.blocks.intake_types import type_block_id
 from bot.slack.blocks.promise import CHECK_USAGE, check_answer
-from bot.slack.ids import Intake
+from bot.slack.ids import EditModal, Intake
 from bot.slack.listeners.operations import update_modal
 
 log = logging.getLogger(__name__)
@@ -111,11 +114,18 @@ def register(app: App, runtime: Runtime) -> None:
         client: WebClient,
         context: BoltContext,
     ) -> None:
-        """The team, the date or the kind of deadline changed in an open intake modal: show
-        that team's realistic date, and warn when the date is before it."""
+        """The team, the request type, the date or the kind of deadline changed in an open
+        intake modal: show that team's realistic date (warning when the date is before it) and
+        that type's fields, keeping what was typed. In the edit modal only the type changes
+        anything."""
         ack()
         view = body.get("view") or {}
-        if view.get("callback_id") != Intake.callback or not view.get("id"):
+        editing = view.get("callback_id") == EditModal.callback
+        if view.get("callback_id") != Intake.callback and not (
+            editing and str(action.get("block_id", "")).startswith(Intake.request_type + ".")
+        ):
+            return
+        if not view.get("id"):
             return
         team_id = context.team_id or context.enterprise_id or "unknown"
         try:
@@ -123,21 +133,24 @@ def register(app: App, runtime: Runtime) -> None:
         except SQLAlchemyError:
             log.exception("the database failed while reading the settings")
             return
-        draft = _with_action(read_intake(view, config=config), action)
-        updated = intake_modal(
-            config=config,
-            draft=draft,
-            metadata=view_metadata(view),
-            realistic=realistic_of_draft(runtime, config, team_id, draft),
-            file_anyway=confirmed_anyway(view),
-        )
-        update_modal(client, view, updated)
+        draft = _with_action(read_intake(view, config=config), action, config)
+        shown: dict[str, Any] = {}
+        if not editing:
+            shown = {
+                "realistic": realistic_of_draft(runtime, config, team_id, draft),
+                "file_anyway": confirmed_anyway(view),
+            }
+        update_modal(client, view, redrawn(view, draft, config, **shown))
 
     for block_id in (Intake.department, Intake.desired_date, Intake.deadline):
         app.action({"block_id": block_id, "action_id": Intake.value})(on_intake_changed)
+    types = re.compile("^" + re.escape(Intake.request_type) + r"\.")
+    app.action({"block_id": types, "action_id": Intake.value})(on_intake_changed)
 
 
-def _with_action(draft: RequestDraft, action: dict[str, Any]) -> RequestDraft:
+def _with_action(
+    draft: RequestDraft, action: dict[str, Any], config: LiaisonConfig
+) -> RequestDraft:
     """`draft` with the value the action just changed (a view's state may lag behind it)."""
     block_id = action.get("block_id")
     chosen = (action.get("selected_option") or {}).get("value")
@@ -149,7 +162,12 @@ def _with_action(draft: RequestDraft, action: dict[str, Any]) -> RequestDraft:
             day = None
         return replace(draft, desired_date=day)
     if block_id == Intake.department and isinstance(chosen, str):
-        return replace(draft, fulfilling_department=chosen)
+        # Another team's types: the same kind of request if it has one of that key.
+        offered = {t.key for t in config.request_types_for(chosen)}
+        kind = draft.request_type if draft.request_type in offered else None
+        return replace(draft, fulfilling_department=chosen, request_type=kind)
+    if block_id == type_block_id(draft.fulfilling_department) and isinstance(chosen, str):
+        return replace(draft, request_type=chosen)
     if block_id == Intake.deadline and isinstance(chosen, str):
         return replace(draft, hard_deadline=chosen == HARD)
     return draft

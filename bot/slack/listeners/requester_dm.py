@@ -1,11 +1,13 @@
 """Decisions a requester takes in the bot's DM, who may be in none of the team's channels:
-answering a question (a button and a modal; the answer is copied into the card's thread), and
+answering a question (a button and a modal; the answer is copied into the card's thread) or
+completing a request sent back as not ready (the same button opens the fields named), and
 the answers to clicks there. A decided prompt's buttons give way to the outcome; refusals reach
 the clicker through the click's response_url, the only private answer that works in someone
 else's DM."""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -16,12 +18,13 @@ from slack_sdk.errors import SlackApiError
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.numbers import whole_number
-from bot.domain.requests import open_question
+from bot.domain.requests import not_ready_episode, open_question
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack.blocks.dm import answer_modal, origin, settled, settled_prompt
 from bot.slack.blocks.intake import typed_value, view_metadata
-from bot.slack.ids import Answer, Negotiation, Requester
+from bot.slack.blocks.not_ready import complete_modal
+from bot.slack.ids import Answer, Negotiation, NotReady, Requester
 from bot.slack.listeners.operations import (
     GONE,
     Outcome,
@@ -46,7 +49,7 @@ DECIDING: dict[str, frozenset[str]] = {
 }
 # Prompts a modal decides: the clicked block, when it is the whole prompt (not one item of a
 # reminder listing several requests), is replaced once the modal is submitted.
-DECIDED_BY_MODAL = frozenset({Answer.block, Negotiation.block})
+DECIDED_BY_MODAL = frozenset({Answer.block, Negotiation.block, NotReady.block})
 
 
 def in_dm(body: dict[str, Any]) -> bool:
@@ -129,7 +132,43 @@ def settle_origin(client: WebClient, metadata: dict[str, Any], outcome: str | No
     update_prompt(client, found.get("channel"), found.get("ts"), blocks)
 
 
+def completion_modal(
+    workflow: Workflow, request: Request, episode: dict[str, Any], body: dict[str, Any]
+) -> dict[str, Any]:
+    """The modal in which the requester completes `request`, sent back in `episode` (the
+    not_ready event's data): the fields named, showing what the request holds now. Opened from
+    the DM's prompt, that prompt shows the outcome once it is submitted (when the metadata has
+    room for it)."""
+    kind = workflow.request_type_of(request)
+    named = {k for k in episode.get("missing") or [] if isinstance(k, str)}
+    fields = [f for f in kind.fields if f.key in named] if kind is not None else []
+    note = episode.get("note")
+    metadata: dict[str, Any] = {
+        "request_id": request.id,
+        "department": request.fulfilling_department.key,
+        "type": request.request_type,
+        "missing": [f.key for f in fields],
+    }
+    with_origin = metadata | origin_of(body)
+    if len(json.dumps(with_origin)) <= MAX_METADATA:
+        metadata = with_origin
+    return complete_modal(
+        reference=request.reference,
+        asker=request.info_asked_by,
+        fields=fields,
+        request_type=kind,
+        values=dict(request.type_fields or {}),
+        note=note if isinstance(note, str) else None,
+        metadata=metadata,
+    )
+
+
+# Slack's limit on a view's private_metadata.
+MAX_METADATA = 3000
+
+
 def register(app: App, runtime: Runtime) -> None:
+    @app.action(NotReady.complete)
     @app.action(Answer.button)
     def on_answer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -142,6 +181,10 @@ def register(app: App, runtime: Runtime) -> None:
 
         def check(workflow: Workflow, request: Request) -> None:
             workflow.require_open_question(request, user)
+            episode = not_ready_episode(workflow.session, request)
+            if episode is not None:  # sent back as not ready: the fields named, to complete
+                shown.append(completion_modal(workflow, request, episode, body))
+                return
             shown.append(
                 answer_modal(
                     reference=request.reference,

@@ -133,11 +133,13 @@ class SettingsForms:
         skip: int,
         allowed: Callable[[SettingsAccess], bool],
         channel: PickedChannel | None = None,
+        after: Callable[[], None] | None = None,
     ) -> None:
         """Check who is asking, change one section, and answer: the problems on their fields
         (`fields`: the file's name of a field -> its block; `skip`: the parts of a problem's
         `loc` before the field's name; `fallback`: the block for the others), or close the
-        modal and publish the person's Home again."""
+        modal, publish the person's Home again and run `after` (e.g. show the page the form
+        was pushed over as it is now)."""
         team, user = team_of(body), body["user"]["id"]
         current = self.store.current(team)
         access = self.permissions.access(team, user, current.config, wait=SUBMIT_WAIT)
@@ -169,6 +171,8 @@ class SettingsForms:
             return
         ack()
         self.publish_home(team, user)
+        if after is not None:
+            after()
 
     def channel_problem(self, team: str, channel: str | None, before: str | None) -> str | None:
         """Why Liaison cannot use `channel`, joining it when it is public; None when it can (or

@@ -23,6 +23,7 @@ from bot.slack.blocks.card import IssueOnCard, card_message
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.settings import settings_section
 from bot.slack.blocks.setup import not_set_up_home, setup_home
+from bot.slack.blocks.type_summary import request_type_of
 from bot.slack.messages import Rendering, render
 from bot.slack.permissions import Permissions
 from bot.slack.sending import recovery
@@ -41,10 +42,12 @@ class CardSender:
 
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         assert effect.request is not None
+        request = effect.request
         return card_message(
-            effect.request,
+            request,
             reactions=config.reactions,
-            issue=issue_on_card(session, config, effect.request),
+            issue=issue_on_card(session, config, request),
+            request_type=request_type_of(config, request),
         )
 
     def conversation(self, effect: Effect) -> str | None:
@@ -211,7 +214,10 @@ def home_publish(
         now=now,
         expanded=expanded_sections(visit.expanded if visit is not None else None),
     )
-    return {"user_id": user_id, "view": home_view(home, tail=tail)}
+    return {
+        "user_id": user_id,
+        "view": home_view(home, tail=tail, kind=lambda r: request_type_of(config, r)),
+    }
 
 
 def setup_view(

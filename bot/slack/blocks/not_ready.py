@@ -1,0 +1,154 @@
+"""Not ready: the button offered to someone who reacted, the modal naming what is missing, the
+message listing it (in the card's thread and the requester's DM), and the modal in which the
+requester completes the request."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from bot.config import RequestType, TypeField
+from bot.slack import text
+from bot.slack.blocks.common import (
+    MODAL_TITLE,
+    SECTION_TEXT,
+    Block,
+    actions,
+    button,
+    context,
+    input_block,
+    option,
+    plain,
+    section,
+    user,
+)
+from bot.slack.blocks.fields import ViewValues
+from bot.slack.blocks.notes import MAX_NOTE
+from bot.slack.blocks.type_fields import type_field_blocks
+from bot.slack.ids import NotReady
+
+# A checkbox group holds at most 10 options; a type with more fields is offered a multi-select.
+MAX_CHECKBOXES = 10
+LABEL_SHOWN = 150
+LABELS_LISTED = 40
+
+
+def offer(reference: str, request_id: int) -> dict[str, Any]:
+    """What someone who reacted "not ready" sees privately: a reaction cannot open a modal, a
+    click can."""
+    message = f"Is {reference} not ready yet? Say what is missing and I'll ask the requester."
+    return {
+        "text": message,
+        "blocks": [
+            section(message),
+            actions(
+                NotReady.offer,
+                button("Say what is missing", NotReady.open, str(request_id), style="primary"),
+            ),
+        ],
+    }
+
+
+def not_ready_modal(
+    *, reference: str, requester: str, request_type: RequestType | None, metadata: dict[str, Any]
+) -> dict[str, Any]:
+    """Tick the fields of the request's type that are missing or unclear, and/or write a note
+    (only the note for a request without a type, or one whose type has no fields)."""
+    fields = request_type.fields if request_type is not None else ()
+    blocks: list[Block] = [
+        section(f"{user(requester)} gets what you name here in a DM, with a button to complete it.")
+    ]
+    if fields:
+        options = [option(f.label, f.key) for f in fields]
+        element: dict[str, Any] = (
+            {"type": "checkboxes", "options": options}
+            if len(options) <= MAX_CHECKBOXES
+            else {"type": "multi_static_select", "options": options, "placeholder": plain("Fields")}
+        )
+        blocks.append(
+            input_block(
+                NotReady.missing,
+                "Missing or unclear",
+                {**element, "action_id": NotReady.value},
+                optional=True,
+            )
+        )
+    note = {
+        "type": "plain_text_input",
+        "action_id": NotReady.value,
+        "multiline": True,
+        "max_length": MAX_NOTE,
+    }
+    blocks.append(
+        input_block(
+            NotReady.note,
+            "What else is needed?" if fields else "What is missing?",
+            note,
+            optional=bool(fields),
+        )
+    )
+    return {
+        "type": "modal",
+        "callback_id": NotReady.callback,
+        "title": plain(text.plain(f"{reference} not ready", MODAL_TITLE)),
+        "submit": plain("Send back"),
+        "close": plain("Cancel"),
+        "private_metadata": json.dumps(metadata),
+        "blocks": blocks,
+    }
+
+
+def read_not_ready(view: dict[str, Any]) -> tuple[list[str], str]:
+    """The field keys ticked and the note typed in a submitted not-ready modal."""
+    values = ViewValues(view)
+    return values.options(NotReady.missing), values.text(NotReady.note)
+
+
+def missing_list(labels: Sequence[str], note: str | None) -> str:
+    """The fields named, one per line, then the note quoted (mrkdwn)."""
+    lines = [f"• {text.mrkdwn(label, LABEL_SHOWN)}" for label in labels[:LABELS_LISTED]]
+    if len(labels) > LABELS_LISTED:
+        lines.append(f"• … and {len(labels) - LABELS_LISTED} more")
+    quoted = text.quote(note, SECTION_TEXT // 2) if note else ""
+    return "\n".join([*lines, *([quoted] if quoted else [])])
+
+
+def complete_modal(
+    *,
+    reference: str,
+    asker: str | None,
+    fields: Sequence[TypeField],
+    request_type: RequestType | None,
+    values: dict[str, Any],
+    note: str | None,
+    metadata: dict[str, Any],
+) -> dict[str, Any]:
+    """The named `fields` showing what the request holds now, and an answer to the note
+    (required when there are no fields to fill)."""
+    who = user(asker) if asker else "The team"
+    blocks: list[Block] = [section(f"{who} needs more before judging {reference}.")]
+    if note:
+        blocks.append(section(f"{who} wrote:\n{text.quote(note, SECTION_TEXT - 40)}"))
+    if fields and request_type is not None:
+        blocks += type_field_blocks(
+            request_type.model_copy(update={"fields": tuple(fields)}), values
+        )
+    answer = {
+        "type": "plain_text_input",
+        "action_id": NotReady.value,
+        "multiline": True,
+        "max_length": MAX_NOTE,
+    }
+    label = "Anything else to add?" if fields else "Your answer"
+    blocks.append(input_block(NotReady.answer, label, answer, optional=bool(fields)))
+    blocks.append(context(f"The request is updated and the team is told in {reference}'s thread."))
+    return {
+        "type": "modal",
+        "callback_id": NotReady.complete_callback,
+        "title": plain(text.plain(f"Complete {reference}", MODAL_TITLE)),
+        "submit": plain("Send"),
+        "close": plain("Cancel"),
+        "private_metadata": json.dumps(metadata),
+        "blocks": blocks,
+    }

@@ -1,0 +1,71 @@
+"""The not-ready modals and messages stay within Block Kit's limits whatever the type holds."""
+
+from __future__ import annotations
+
+import json
+
+from bot.config import RequestType
+from bot.slack.blocks.not_ready import (
+    MAX_CHECKBOXES,
+    complete_modal,
+    missing_list,
+    not_ready_modal,
+    offer,
+    read_not_ready,
+)
+from tests.fakes.signer import build_state_values
+from tests.fakes.slack.blockkit import block_errors, view_errors
+
+LONG = "x" * 2000
+
+
+def a_type(fields: int) -> RequestType:
+    return RequestType.model_validate(
+        {
+            "department": "eng",
+            "key": "bug",
+            "name": "Bug report",
+            "fields": [
+                {"key": f"f{n}", "label": f"{n} {LONG}"[:2000], "kind": "text", "required": n == 0}
+                for n in range(fields)
+            ],
+        }
+    )
+
+
+def test_up_to_ten_fields_are_checkboxes_and_more_a_multi_select() -> None:
+    for count, element in ((MAX_CHECKBOXES, "checkboxes"), (40, "multi_static_select")):
+        view = not_ready_modal(
+            reference="REQ-1", requester="U1", request_type=a_type(count), metadata={"id": 1}
+        )
+        assert view_errors(view) == []
+        [missing] = [b for b in view["blocks"] if b.get("block_id") == "missing"]
+        assert missing["element"]["type"] == element
+        assert all(len(o["text"]["text"]) <= 75 for o in missing["element"]["options"])
+        state = build_state_values(view["blocks"], {"missing": ["f1", "f3"], "note": " why "})
+        assert read_not_ready({"state": {"values": state}}) == (["f1", "f3"], "why")
+
+
+def test_a_request_without_a_type_gets_only_the_note() -> None:
+    view = not_ready_modal(reference="REQ-1", requester="U1", request_type=None, metadata={})
+    inputs = [b for b in view["blocks"] if b["type"] == "input"]
+    assert [b["block_id"] for b in inputs] == ["note"] and not inputs[0].get("optional")
+
+
+def test_the_completion_form_and_the_list_stay_within_limits() -> None:
+    kind = a_type(40)
+    view = complete_modal(
+        reference="REQ-12345",
+        asker="U1",
+        fields=kind.fields,
+        request_type=kind,
+        values={f"f{n}": LONG + LONG for n in range(40)},
+        note="<!channel> " + LONG,
+        metadata={"request_id": 1, "missing": [f.key for f in kind.fields]},
+    )
+    assert view_errors(view) == []
+    assert "<!channel>" not in json.dumps(view)
+    listed = missing_list([f.label for f in kind.fields], LONG)
+    assert "… and" not in listed and len(listed.splitlines()) == 41
+    offered = offer("REQ-1", 1)
+    assert block_errors(offered["blocks"], "", 50) == []
