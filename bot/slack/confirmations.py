@@ -22,6 +22,11 @@ def _answered(f: dict[str, Any]) -> str:
     return f"Your answer is in the thread of {f['reference']}{told}."
 
 
+def _completed(f: dict[str, Any]) -> str:
+    told = f" and <@{f['asked_by']}> is told" if f["asked_by"] else ""
+    return f"{f['reference']} is complete{told}."
+
+
 def _edited(f: dict[str, Any]) -> str:
     cleared = " The estimates were cleared; the team will estimate again."
     return f"{f['reference']} is updated." + (cleared if f["estimates_cleared"] else "")
@@ -81,6 +86,11 @@ SENTENCES: dict[DoneCode, Callable[[dict[str, Any]], str]] = {
     ),
     DoneCode.ISSUE_QUEUED: lambda f: f"Creating the issue for {f['reference']} in {f['target']}.",
     DoneCode.ISSUE_RETRIED: lambda f: f"Trying again to create the issue for {f['reference']}.",
+    DoneCode.SENT_BACK: lambda f: (
+        f"{f['reference']} waits for <@{f['requester']}> to complete it; "
+        "I'll tell you when they do."
+    ),
+    DoneCode.COMPLETED: _completed,
 }
 
 

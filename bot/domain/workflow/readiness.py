@@ -16,6 +16,7 @@ from bot.domain import outbox
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
 from bot.domain.requests import not_ready_episode
+from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.questions import Questions
 from bot.domain.workflow.refusals import Attempt
 
@@ -40,7 +41,7 @@ class Readiness(Questions):
         missing: Sequence[str],
         note: str | None,
         surface: Surface,
-    ) -> str:
+    ) -> Done:
         """`user` sends the request back: `missing` names fields of its type (others are
         ignored), `note` says what else is wanted."""
         self.require_may_send_back(request, user)
@@ -62,10 +63,7 @@ class Readiness(Questions):
         facts = {"actor": user, "missing": [f.label for f in fields], "note": note}
         self._enqueue(outbox.NOT_READY, request, in_thread=True, **facts)
         self._enqueue(outbox.NOT_READY, request, channel=request.requester_id, **facts)
-        return (
-            f"{request.reference} waits for <@{request.requester_id}> to complete it; "
-            "I'll tell you when they do."
-        )
+        return Done(DoneCode.SENT_BACK, reference=request.reference, requester=request.requester_id)
 
     def complete_request(
         self,
@@ -74,7 +72,7 @@ class Readiness(Questions):
         values: Mapping[str, Any],
         answer: str | None,
         surface: Surface,
-    ) -> str:
+    ) -> Done:
         """The requester completes a request sent back as not ready: `values` (field key →
         value, already checked) replace the named fields (an empty one is left out), `answer`
         replies to the note. The request resumes where it was and the asker is told."""
@@ -104,5 +102,4 @@ class Readiness(Questions):
         if asked_by:
             self._dm(asked_by, request, "completed", actor=user, labels=labels, answer=answer)
         self._estimate_changed(request, user, surface)
-        told = f" and <@{asked_by}> is told" if asked_by else ""
-        return f"{request.reference} is complete{told}."
+        return Done(DoneCode.COMPLETED, reference=request.reference, asked_by=asked_by)
