@@ -86,6 +86,9 @@ SENTENCES: dict[DoneCode, Callable[[dict[str, Any]], str]] = {
     ),
     DoneCode.ISSUE_QUEUED: lambda f: f"Creating the issue for {f['reference']} in {f['target']}.",
     DoneCode.ISSUE_RETRIED: lambda f: f"Trying again to create the issue for {f['reference']}.",
+    DoneCode.SEND_BACK_OFFERED: lambda f: (
+        f"Is {f['reference']} not ready yet? Say what is missing and I'll ask the requester."
+    ),
     DoneCode.SENT_BACK: lambda f: (
         f"{f['reference']} waits for <@{f['requester']}> to complete it; "
         "I'll tell you when they do."

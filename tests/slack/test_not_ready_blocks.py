@@ -67,5 +67,5 @@ def test_the_completion_form_and_the_list_stay_within_limits() -> None:
     assert "<!channel>" not in json.dumps(view)
     listed = missing_list([f.label for f in kind.fields], LONG)
     assert "… and" not in listed and len(listed.splitlines()) == 41
-    offered = offer("REQ-1", 1)
+    offered = offer("Is REQ-1 not ready yet?", 1)
     assert block_errors(offered["blocks"], "", 50) == []

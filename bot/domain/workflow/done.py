@@ -38,6 +38,7 @@ class DoneCode(StrEnum):
     CLOSED = "closed"  # reference, outcome (the status it was closed as)
     ISSUE_QUEUED = "issue_queued"  # reference, target (where the tracker creates it)
     ISSUE_RETRIED = "issue_retried"  # reference
+    SEND_BACK_OFFERED = "send_back_offered"  # reference
     SENT_BACK = "sent_back"  # reference, requester (sent back as not ready)
     COMPLETED = "completed"  # reference, asked_by (or None)
 

@@ -34,6 +34,12 @@ class Readiness(Questions):
         self.require_open(request)
         self.require_member(request, user, Attempt.NOT_READY)
 
+    def offer_send_back(self, request: Request, user: str) -> Done:
+        """The "not ready" reaction: what is missing is named in a form, which only a click can
+        open, so `user` is offered one (nothing changes yet)."""
+        self.require_may_send_back(request, user)
+        return Done(DoneCode.SEND_BACK_OFFERED, reference=request.reference)
+
     def send_back_not_ready(
         self,
         request: Request,

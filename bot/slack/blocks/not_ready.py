@@ -34,10 +34,9 @@ LABEL_SHOWN = 150
 LABELS_LISTED = 40
 
 
-def offer(reference: str, request_id: int) -> dict[str, Any]:
-    """What someone who reacted "not ready" sees privately: a reaction cannot open a modal, a
-    click can."""
-    message = f"Is {reference} not ready yet? Say what is missing and I'll ask the requester."
+def offer(message: str, request_id: int) -> dict[str, Any]:
+    """What someone who reacted "not ready" sees privately (`message` asks what is missing): a
+    reaction cannot open a modal, a click can."""
     return {
         "text": message,
         "blocks": [

@@ -43,9 +43,7 @@ def listeners(runtime: Runtime) -> dict[str, EventListener]:
             if action.kind == "deliver":
                 return workflow.deliver(request, user, surface)
             if action.kind == "not_ready":
-                # What is missing is named in a modal, which only a click can open.
-                workflow.require_may_send_back(request, user)
-                return request.reference
+                return workflow.offer_send_back(request, user)
             return workflow.request_decline(request, user, surface)
 
         channel, ts, team = item.get("channel"), item.get("ts"), team_of(body)
