@@ -160,8 +160,11 @@ def test_admins_and_owners_see_settings_with_every_button(set_up: Liaison) -> No
 def test_a_lead_sees_only_their_own_department(set_up: Liaison) -> None:
     blocks = settings_of(open_home(set_up, ENG_LEAD))
     assert "*Engineering*" in texts(blocks) and "*Sales*" not in texts(blocks)
-    assert action_ids(blocks) == ["settings_edit_department", "settings_tracker"]
-    assert action_ids(blocks) == ["settings_edit_department", "settings_request_types"]
+    assert action_ids(blocks) == [
+        "settings_edit_department",
+        "settings_tracker",
+        "settings_request_types",
+    ]
 
 
 def test_others_see_no_settings(set_up: Liaison) -> None:

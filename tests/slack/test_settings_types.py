@@ -234,6 +234,7 @@ def test_the_departments_lead_may_and_nobody_else(set_up: Liaison) -> None:
     page = open_page(set_up, ENG_LEAD)
     assert action_ids(settings_of(open_home(set_up, ENG_LEAD))) == [
         "settings_edit_department",
+        "settings_tracker",
         "settings_request_types",
     ]
     on_page(set_up, page, "settings_add_type", user=ENG_LEAD, value="eng")

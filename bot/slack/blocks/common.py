@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from bot.slack import text
 from bot.slack.dates import slack_date
@@ -76,12 +77,16 @@ def channel(channel_id: str) -> str:
     return f"<#{channel_id}>"
 
 
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
 def link(url: str | None, label: str) -> str:
     """A mrkdwn link; `label` must already be escaped. Without a URL, just the label."""
     if not url:
         return label
-    safe_url = url.replace("|", "%7C").replace("<", "%3C").replace(">", "%3E")
-    return f"<{safe_url}|{label}>"
+    # Percent-encoded as Slack expects: a space, a control character, "|", "<" or ">" in an
+    # address (people's text, a tracker's answer) would end the link early or break it.
+    return f"<{quote(url, safe=_URL_SAFE)}|{label}>"
 
 
 def day(value: date | None) -> str:
