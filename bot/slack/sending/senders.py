@@ -19,7 +19,7 @@ from bot.domain import outbox
 from bot.domain.home import expanded_sections, home_for
 from bot.domain.models import HomeVisit, OutboxMessage, Workspace
 from bot.domain.usergroups import directory_for_workspace
-from bot.slack.blocks.card import card_message
+from bot.slack.blocks.card import card_for
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.settings import settings_section
 from bot.slack.blocks.setup import not_set_up_home, setup_home
@@ -41,9 +41,7 @@ class CardSender:
 
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         assert effect.request is not None
-        request = effect.request
-        kind = request_type_of(config, request)
-        return card_message(request, reactions=config.reactions, request_type=kind)
+        return card_for(effect.request, config)
 
     def conversation(self, effect: Effect) -> str | None:
         assert effect.request is not None and effect.request.card_channel
