@@ -56,7 +56,7 @@ from bot.db.session import make_engine
 from bot.domain import outbox
 from bot.domain.models import InboxEvent, OutboxMessage, ProcessedEvent, Request, RequestEvent
 from bot.settings import Settings
-from bot.slack.blocks.card import card_message
+from bot.slack.blocks.card import card_for
 from bot.wiring import build_runtime
 from tests.fakes.slack_api import FakeSlack
 
@@ -343,7 +343,7 @@ def run_checks(
         rows = list(session.scalars(select(OutboxMessage)))
         kept_events = list(session.scalars(select(InboxEvent.event_id)))
         processed = set(session.scalars(select(ProcessedEvent.event_id)))
-        expected_cards = {r.id: card_message(r, reactions=config.reactions) for r in requests}
+        expected_cards = {r.id: card_for(r, config) for r in requests}
     checks: list[Check] = []
 
     # Every acknowledged submission is a stored request, and nothing else is.

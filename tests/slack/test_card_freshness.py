@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import event
 
 from bot.domain.lifecycle import Surface
-from bot.slack.blocks.card import card_message
+from bot.slack.blocks.card import card_for
 from bot.slack.listeners.operations import apply, by_id
 from tests.conftest import ENGINEER, TEAM_ID, Liaison
 from tests.slack.helpers import current, file_request
@@ -40,5 +40,5 @@ def test_a_change_committed_while_the_card_is_read_is_on_the_card(liaison: Liais
     request = current(db, card)
     assert request.estimate_days == 3
     shown = liaison.fake.message(card.channel, card.ts)
-    expected = card_message(request, reactions=runtime.config_for(TEAM_ID).reactions)
+    expected = card_for(request, runtime.config_for(TEAM_ID))
     assert (shown["text"], shown["blocks"]) == (expected["text"], expected["blocks"])

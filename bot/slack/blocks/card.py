@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import Reactions, RequestType
+from bot.config import LiaisonConfig, Reactions, RequestType
 from bot.domain.feasibility import estimates_disagree
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
@@ -27,7 +27,7 @@ from bot.slack.blocks.common import (
     user,
 )
 from bot.slack.blocks.overrides import lead_menu
-from bot.slack.blocks.type_summary import type_field_summary, type_name
+from bot.slack.blocks.type_summary import request_type_of, type_field_summary, type_name
 from bot.slack.ids import Card
 
 # The card's menu: the usual sizes; "Other…" opens a modal for any other (bot/domain/estimates.py).
@@ -261,3 +261,12 @@ def card_message(
 ) -> dict[str, Any]:
     blocks = request_card(request, reactions=reactions, issue=issue, request_type=request_type)
     return {"text": card_text(request), "blocks": blocks}
+
+
+def card_for(
+    request: Request, config: LiaisonConfig, *, issue: IssueOnCard | None = None
+) -> dict[str, Any]:
+    """The card of `request` under the workspace's settings (its reactions, its type's name and
+    field labels), with its issue in the department's tracker when there is one."""
+    kind = request_type_of(config, request)
+    return card_message(request, reactions=config.reactions, issue=issue, request_type=kind)

@@ -19,7 +19,7 @@ from bot.domain import outbox, trackers
 from bot.domain.home import expanded_sections, home_for
 from bot.domain.models import HomeVisit, OutboxMessage, Request, Workspace
 from bot.domain.usergroups import directory_for_workspace
-from bot.slack.blocks.card import IssueOnCard, card_message
+from bot.slack.blocks.card import IssueOnCard, card_for
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.settings import settings_section
 from bot.slack.blocks.setup import not_set_up_home, setup_home
@@ -43,12 +43,7 @@ class CardSender:
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         assert effect.request is not None
         request = effect.request
-        return card_message(
-            request,
-            reactions=config.reactions,
-            issue=issue_on_card(session, config, request),
-            request_type=request_type_of(config, request),
-        )
+        return card_for(request, config, issue=issue_on_card(session, config, request))
 
     def conversation(self, effect: Effect) -> str | None:
         assert effect.request is not None and effect.request.card_channel
