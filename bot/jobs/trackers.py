@@ -12,7 +12,6 @@ asked with no transaction open.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -20,14 +19,16 @@ import httpx
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.config import Tracker
+from bot.config import Tracker, TrackerKind
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
 from bot.domain.models import TrackerIssue, TrackerPoll
 from bot.runtime import Runtime
 from bot.slack.listeners.trackers import follow_issue
-from bot.trackers.access import access_for, webhook_secret
-from bot.trackers.polling import Linked, PollFailed, poll_changes
+from bot.trackers.access import missing_env, webhook_secret
+from bot.trackers.clients import TrackerClient, http_client, tracker_client
+from bot.trackers.http import TrackerError, documented_shape
+from bot.trackers.polling import Linked
 
 log = logging.getLogger(__name__)
 
@@ -47,39 +48,40 @@ class PollReport:
     followed: int = 0
 
 
-def poll_trackers(
-    runtime: Runtime, *, client_factory: Callable[[], httpx.Client] | None = None
-) -> PollReport:
+def poll_trackers(runtime: Runtime) -> PollReport:
     """Poll every tracker that sends no webhooks, in every workspace served."""
     report = PollReport()
-    make_client = client_factory or (
-        lambda: httpx.Client(timeout=runtime.settings.tracker_timeout_seconds)
-    )
-    with make_client() as client:
+    clients: dict[TrackerKind, httpx.Client] = {}
+    try:
         for workspace in runtime.served_workspaces():
             for tracker in workspace.config.trackers:
                 if webhook_secret(tracker.kind, runtime.settings) is not None:
                     continue  # its webhooks bring the changes
+                if missing_env(tracker.kind, runtime.settings):
+                    continue  # no credentials: nothing to ask with
+                if tracker.kind not in clients:
+                    clients[tracker.kind] = http_client(tracker.kind, runtime.settings)
+                api = tracker_client(tracker, runtime.settings, clients[tracker.kind])
                 name = f"{workspace.team_id}:{tracker.kind.value}:{tracker.target}"
                 try:
-                    _poll(runtime, client, workspace.workspace_id, tracker, name, report)
-                except PollFailed as error:
-                    report.failed[name] = str(error)
-                    log.warning("polling %s failed: %s", name, error)
+                    _poll(runtime, api, workspace.workspace_id, tracker, name, report)
+                except TrackerError as error:
+                    report.failed[name] = error.message
+                    log.warning("polling %s failed: %s", name, error.message)
+    finally:
+        for client in clients.values():
+            client.close()
     return report
 
 
 def _poll(
     runtime: Runtime,
-    client: httpx.Client,
+    api: TrackerClient,
     workspace_id: int,
     tracker: Tracker,
     name: str,
     report: PollReport,
 ) -> None:
-    access = access_for(tracker.kind, runtime.settings)
-    if access is None:
-        return  # no credentials: nothing to ask with
     now = runtime.clock()
     key = {"workspace_id": workspace_id, "kind": tracker.kind.value, "target": tracker.target}
     with transaction(runtime.sessions) as session:
@@ -95,16 +97,9 @@ def _poll(
     first = min((created for _, created in linked), default=now)
     asked_since = (since or first).astimezone(UTC)
     try:
-        polled = poll_changes(
-            client,
-            access,
-            target=tracker.target,
-            linked=[item for item, _ in linked],
-            since=asked_since,
-            now=now,
-            etag=etag,
-        )
-    except PollFailed:
+        with documented_shape():
+            polled = api.changed_since([item for item, _ in linked], asked_since, now, etag=etag)
+    except TrackerError:
         _finish(runtime, key, since=since, etag=etag, now=now)
         raise
     for seen in polled.snapshots:

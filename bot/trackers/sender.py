@@ -35,7 +35,7 @@ from bot.settings import Settings
 from bot.slack.sending.effects import Effect, SendResult
 from bot.slack.sending.transport import MAX_ATTEMPTS, NETWORK_ERRORS, Failed, Retry
 from bot.trackers.clients import TrackerClient, http_client, tracker_client
-from bot.trackers.http import TrackerError, Unanswered
+from bot.trackers.http import TrackerError, Unanswered, documented_shape
 from bot.trackers.issue import CreatedIssue, IssueDraft, draft_for
 
 log = logging.getLogger(__name__)
@@ -109,11 +109,8 @@ class TrackerSender:
             draft = dataclasses.replace(draft, assignee=assignee)
         asked_before = self._mark_creating(content["request_id"])
         try:
-            try:
+            with documented_shape():
                 issue = (api.find(draft) if asked_before else None) or api.create(draft)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                # An answer not in the documented shape (a proxy's page, an API change).
-                raise TrackerError(f"unexpected answer ({error!r})", retryable=True) from error
         except TrackerError as error:
             raise self._refused(effect, content["request_id"], tracker, error) from error
         self._created(content["request_id"], issue, draft)

@@ -4,7 +4,6 @@ it), and what changed is handled as a webhook would be."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -15,18 +14,12 @@ from bot.domain.lifecycle import Status
 from bot.domain.models import TrackerPoll
 from bot.jobs.trackers import poll_trackers
 from tests.conftest import SALES_REP, Liaison
-from tests.fakes.tracker_polls import PollingTrackers
+from tests.fakes.trackers import FakeTrackers
 from tests.slack.helpers import current, dms_to, thread_texts
 from tests.slack.tracker_helpers import LINKS, committed_and_linked, config_with_tracker
 
 
-@pytest.fixture
-def polling_trackers() -> Iterator[PollingTrackers]:
-    with PollingTrackers() as fake:
-        yield fake
-
-
-def point_at(liaison: Liaison, fake: PollingTrackers) -> None:
+def point_at(liaison: Liaison, fake: FakeTrackers) -> None:
     for name, value in fake.environment().items():
         setattr(liaison.runtime.settings, name, value)
     fake.now = liaison.clock()
@@ -54,9 +47,9 @@ def github_issue(number: int, *, state: str, updated_at: str, **extra: Any) -> d
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("github")])
 def test_github_is_polled_conditionally_and_a_closed_issue_delivers(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    fake = polling_trackers
+    fake = fake_trackers
     point_at(liaison, fake)
     card = committed_and_linked(liaison, db, "github")
     start = liaison.clock()
@@ -109,20 +102,20 @@ def test_github_is_polled_conditionally_and_a_closed_issue_delivers(
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("github")])
 def test_a_tracker_that_sends_webhooks_is_not_polled(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    point_at(liaison, polling_trackers)
+    point_at(liaison, fake_trackers)
     liaison.runtime.settings.github_webhook_secret = "set"
     committed_and_linked(liaison, db, "github")
     poll_trackers(liaison.runtime)
-    polling_trackers.assert_no_call("github.list_issues")
+    fake_trackers.assert_no_call("github.list_issues")
 
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("jira")])
 def test_jira_is_asked_for_the_linked_issues_updated_since_and_a_due_date_change_is_told(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    fake = polling_trackers
+    fake = fake_trackers
     point_at(liaison, fake)
     card = committed_and_linked(liaison, db, "jira")
     _, issue_id, key, _ = LINKS["jira"]
@@ -155,9 +148,9 @@ def test_jira_is_asked_for_the_linked_issues_updated_since_and_a_due_date_change
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("linear")])
 def test_linear_is_asked_for_the_linked_issues_updated_since_and_completion_delivers(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    fake = polling_trackers
+    fake = fake_trackers
     point_at(liaison, fake)
     card = committed_and_linked(liaison, db, "linear")
     _, issue_id, key, url = LINKS["linear"]
@@ -186,9 +179,9 @@ def test_linear_is_asked_for_the_linked_issues_updated_since_and_completion_deli
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("github")])
 def test_a_tracker_that_fails_is_asked_again_after_the_interval_and_slack_is_untouched(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    fake = polling_trackers
+    fake = fake_trackers
     point_at(liaison, fake)
     card = committed_and_linked(liaison, db, "github")
     fake.github_issues["acme/backend"] = [
@@ -196,7 +189,7 @@ def test_a_tracker_that_fails_is_asked_again_after_the_interval_and_slack_is_unt
     ]
     fake.fail("github.list_issues", 502)
     failed = poll_trackers(liaison.runtime)
-    assert list(failed.failed.values()) == ["HTTP 502"]
+    assert list(failed.failed.values()) == ["HTTP 502 Bad Gateway"]
     assert current(db, card).status is Status.COMMITTED
     [poll] = db.scalars(select(TrackerPoll))
     assert poll.lease_until is None and poll.since is None  # nothing seen: asked again from there
