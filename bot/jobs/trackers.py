@@ -94,8 +94,12 @@ def _poll(
     if not linked:
         _finish(runtime, key, since=since, etag=etag, now=now)
         return
+    # Issues never seen since they were linked are asked about from their creation: what
+    # happened to one before Liaison recorded it is not missed.
+    fresh = [created for item, created in linked if item.unseen]
     first = min((created for _, created in linked), default=now)
-    asked_since = (since or first).astimezone(UTC)
+    asked_since = min([since, *fresh]) if since is not None else first
+    asked_since = asked_since.astimezone(UTC)
     try:
         with documented_shape():
             polled = api.changed_since([item for item, _ in linked], asked_since, now, etag=etag)
@@ -138,7 +142,12 @@ def _linked(
     """The workspace's issues in this tracker worth asking about: open ones, and those closed
     lately (they may be reopened)."""
     rows = session.execute(
-        select(TrackerIssue.external_id, TrackerIssue.key, TrackerIssue.created_at).where(
+        select(
+            TrackerIssue.external_id,
+            TrackerIssue.key,
+            TrackerIssue.created_at,
+            TrackerIssue.remote_updated_at,
+        ).where(
             TrackerIssue.workspace_id == key["workspace_id"],
             TrackerIssue.kind == key["kind"],
             TrackerIssue.target == key["target"],
@@ -149,7 +158,10 @@ def _linked(
             ),
         )
     ).all()
-    return [(Linked(row.external_id, row.key), row.created_at) for row in rows]
+    return [
+        (Linked(row.external_id, row.key, unseen=row.remote_updated_at is None), row.created_at)
+        for row in rows
+    ]
 
 
 def _finish(

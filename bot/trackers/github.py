@@ -7,6 +7,7 @@ GitHub does not count against the rate limit. Pull requests in the list are skip
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -43,7 +44,7 @@ class GitHubTracker:
         found = send(self._http, "GET", "/search/issues", params={"q": query, "per_page": 20})
         for item in found.get("items") or []:
             if draft.is_mine(item.get("body")):
-                return self._issue(item)
+                return dataclasses.replace(self._issue(item), seen=github_issue(item, self.repo))
         return None
 
     def account_for(self, email: str) -> str | None:

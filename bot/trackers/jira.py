@@ -6,6 +6,7 @@ time, so the Jira account's own time zone does not matter)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 from datetime import datetime
@@ -13,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from bot.trackers.changes import jira_issue
+from bot.trackers.changes import adf_text, jira_issue
 from bot.trackers.http import require, send
 from bot.trackers.issue import CreatedIssue, IssueDraft
 from bot.trackers.polling import BATCH, Linked, Polled, polled
@@ -54,12 +55,17 @@ class JiraTracker:
             self._http,
             "POST",
             f"{API}/search/jql",
-            json={"jql": jql, "fields": ["summary", "description"], "maxResults": 20},
+            json={
+                "jql": jql,
+                "fields": ["summary", "description", *POLLED_FIELDS],
+                "maxResults": 20,
+            },
         )
         for issue in found.get("issues") or []:
             fields = issue.get("fields") or {}
-            if draft.is_mine(_adf_text(fields.get("description"))):
-                return self._issue(issue["id"], issue["key"])
+            if draft.is_mine(adf_text(fields.get("description"))):
+                made = self._issue(issue["id"], issue["key"])
+                return dataclasses.replace(made, seen=jira_issue(issue))
         return None
 
     def account_for(self, email: str) -> str | None:
@@ -97,13 +103,3 @@ class JiraTracker:
 
     def _issue(self, issue_id: Any, key: Any) -> CreatedIssue:
         return CreatedIssue(str(issue_id), str(key), f"{self._site}/browse/{key}")
-
-
-def _adf_text(node: Any) -> str:
-    """The text in an Atlassian Document (paragraphs on their own lines)."""
-    if not isinstance(node, dict):
-        return ""
-    if node.get("type") == "text":
-        return str(node.get("text", ""))
-    inner = "".join(_adf_text(child) for child in node.get("content") or [])
-    return inner + ("\n" if node.get("type") == "paragraph" else "")

@@ -4,6 +4,7 @@ query filtered on `id: {in: [...]}` and `updatedAt: {gte: ...}`."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,11 @@ mutation LiaisonCreateIssue($input: IssueCreateInput!) {
 }"""
 FIND = """
 query LiaisonFindIssue($filter: IssueFilter) {
-  issues(filter: $filter, first: 20) { nodes { id identifier url description } }
+  issues(filter: $filter, first: 20) {
+    nodes {
+      id identifier url description updatedAt dueDate state { type } assignee { id name }
+    }
+  }
 }"""
 TEAM = """
 query LiaisonTeam($id: String!) { team(id: $id) { id key name } }"""
@@ -70,7 +75,7 @@ class LinearTracker:
         filters = {"team": {"id": {"eq": self.team}}, "description": {"contains": draft.marker}}
         for node in self._query(FIND, {"filter": filters})["issues"]["nodes"]:
             if draft.is_mine(node.get("description")):
-                return _issue(node)
+                return dataclasses.replace(_issue(node), seen=linear_issue(node))
         return None
 
     def account_for(self, email: str) -> str | None:

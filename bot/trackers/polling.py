@@ -17,10 +17,12 @@ BATCH = 100
 
 @dataclass(frozen=True)
 class Linked:
-    """A linked issue as stored: the tracker's id and key."""
+    """A linked issue as stored: the tracker's id and key; `unseen` until a webhook or poll
+    told anything of it."""
 
     external_id: str | None
     key: str | None
+    unseen: bool = False
 
 
 @dataclass(frozen=True)

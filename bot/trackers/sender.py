@@ -31,6 +31,8 @@ from bot.config import LiaisonConfig, Tracker, TrackerKind
 from bot.db.session import transaction
 from bot.domain import outbox, trackers
 from bot.domain.models import Request
+from bot.domain.usergroups import directory_for_workspace
+from bot.domain.workflow import Workflow
 from bot.settings import Settings
 from bot.slack.sending.effects import Effect, SendResult
 from bot.slack.sending.transport import MAX_ATTEMPTS, NETWORK_ERRORS, Failed, Retry
@@ -85,6 +87,7 @@ class TrackerSender:
             "tracker": tracker,
             "draft": draft_for(request, type_labels=labels),
             "claimer": request.claimer_id,
+            "config": config,
         }
 
     def conversation(self, effect: Effect) -> str | None:
@@ -113,7 +116,7 @@ class TrackerSender:
                 issue = (api.find(draft) if asked_before else None) or api.create(draft)
         except TrackerError as error:
             raise self._refused(effect, content["request_id"], tracker, error) from error
-        self._created(content["request_id"], issue, draft)
+        self._created(content["request_id"], issue, draft, content["config"])
         return SendResult()
 
     # -- the steps ---------------------------------------------------------------------------
@@ -170,13 +173,17 @@ class TrackerSender:
             row.updated_at = self._now()
             outbox.refresh_card(session, request, now=self._now())  # it says the tracker refused
 
-    def _created(self, request_id: int, issue: CreatedIssue, draft: IssueDraft) -> None:
+    def _created(
+        self, request_id: int, issue: CreatedIssue, draft: IssueDraft, config: LiaisonConfig
+    ) -> None:
         """Keep the issue on the row; refresh the card, note it in the thread, tell the
-        requester."""
+        requester. An issue found rather than created may have changed before Liaison knew of
+        it (closed, say, while the creation's answer was lost): what it is now is followed as
+        a webhook would be."""
         now = self._now()
         with transaction(self._need_sessions()) as session:
             row = trackers.issue_of(session, request_id)
-            request = session.get(Request, request_id)
+            request = session.get(Request, request_id, with_for_update=True)
             if row is None or request is None:
                 return
             row.state = trackers.OPEN
@@ -200,6 +207,12 @@ class TrackerSender:
                     payload=facts,
                     now=now,
                 )
+            if issue.seen is not None:
+                directory = directory_for_workspace(
+                    session, config=config, workspace_id=request.workspace_id
+                )
+                workflow = Workflow(session, config=config, directory=directory, now=now)
+                workflow.follow_issue(request, row, issue.seen)
 
     # -- what it holds -------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.lifecycle import Status
-from bot.domain.models import OutboxMessage, TrackerIssue
+from bot.domain.models import InboxEvent, OutboxMessage, TrackerIssue
 from bot.slack.ids import Card as CardIds
 from bot.slack.ids import TrackerFailure
 from tests.conftest import (
@@ -37,6 +37,7 @@ from tests.slack.helpers import (
     react,
     thread_texts,
 )
+from tests.slack.tracker_helpers import github_webhook, with_webhook_secrets
 
 TARGETS = {
     "github": f'repo = "{GITHUB_REPO}"',
@@ -410,3 +411,78 @@ def test_without_the_email_scope_the_issue_goes_unassigned(
     [call] = trackers.calls_to("linear.issueCreate")
     assert "assigneeId" not in call.body["variables"]["input"]
     trackers.assert_no_call("linear.users")
+
+
+# -- nothing missed while the issue is being created ---------------------------------------------
+
+CLOSE = {
+    "github": lambda fake: fake.github_close(1),
+    "jira": lambda fake: fake.jira_resolve("ENG-1"),
+    "linear": lambda fake: fake.linear_complete("ENG-1"),
+}
+
+
+def test_an_issue_closed_before_its_lost_creation_answer_was_recovered_delivers_the_request(
+    liaison: Liaison, db: Inspector, trackers: FakeTrackers, kind: str
+) -> None:
+    trackers.lose_answer(CREATE_ROUTE[kind])
+    card = committed(liaison, db)
+    assert issue_row(db, card).state == "creating"
+    CLOSE[kind](trackers)  # done in the tracker before Liaison knew the issue
+
+    liaison.clock.advance(minutes=1)
+    send(liaison)  # the retry finds the issue by its marker, closed
+    row = issue_row(db, card)
+    assert row.state == "closed" and row.key in {f"{GITHUB_REPO}#1", "ENG-1"}
+    assert current(db, card).status is Status.DELIVERED
+    assert "Did it meet the need?" in dm_with(liaison, SALES_REP, "feedback_helpful")["text"]
+    assert len(trackers.issues(kind)) == 1
+
+
+@pytest.mark.parametrize("kind", ["github"])
+def test_a_webhook_for_an_issue_still_being_created_is_kept_and_applied_once_it_is_known(
+    liaison: Liaison, db: Inspector, trackers: FakeTrackers
+) -> None:
+    with_webhook_secrets(liaison)
+    trackers.lose_answer("github.create_issue")
+    card = committed(liaison, db)
+    [made] = trackers.issues("github")
+    # Closed at once (an automation, say); the webhook comes while the row is still `creating`.
+    closed = {**made, "state": "closed", "updated_at": made["updated_at"]}
+    payload = {
+        "action": "closed",
+        "issue": closed,
+        "repository": {"full_name": GITHUB_REPO},
+        "sender": {"login": ACCOUNTS["github"]},
+    }
+    assert github_webhook(liaison, payload).status_code == 200
+    [kept] = db.scalars(select(InboxEvent))
+    assert (kept.last_error or "").startswith("postponed") and kept.gave_up_at is None
+    assert current(db, card).status is Status.COMMITTED
+
+    # The retry finds the issue (its search still shows it open) and records it...
+    liaison.clock.advance(minutes=1)
+    send(liaison)
+    assert issue_row(db, card).state == "open"
+    # ...and the kept webhook, handled again, applies to it.
+    liaison.clock.advance(minutes=5)
+    liaison.runtime.inbox.handle_due()
+    liaison.settle()
+    assert issue_row(db, card).state == "closed"
+    assert current(db, card).status is Status.DELIVERED
+    assert list(db.scalars(select(InboxEvent))) == []
+
+
+@pytest.mark.parametrize("kind", ["github"])
+def test_a_webhook_for_an_issue_liaison_did_not_create_is_not_kept(
+    liaison: Liaison, db: Inspector, trackers: FakeTrackers
+) -> None:
+    with_webhook_secrets(liaison)
+    trackers.lose_answer("github.create_issue")
+    committed(liaison, db)
+    [made] = trackers.issues("github")
+    other = {**made, "number": 99, "body": "Someone else's issue mentioning REQ-1"}
+    payload = {"action": "closed", "issue": {**other, "state": "closed"}}
+    payload["repository"] = {"full_name": GITHUB_REPO}
+    assert github_webhook(liaison, payload).status_code == 200
+    assert list(db.scalars(select(InboxEvent))) == []  # handled: nothing to do
