@@ -185,6 +185,11 @@ class Runtime:
             on=self.tracker_background,
         )
 
+    def work_soon(self, work: Callable[[], object], what: str) -> None:
+        """Run `work` after the answer, in the background (or leave it to the worker process's
+        jobs, which do the same)."""
+        self._soon(work, what)
+
     def stop(self, *, grace: float) -> int:
         """Stop the work that follows answers (SIGTERM): nothing new starts, what is under way
         gets `grace` seconds to finish, then the leases still held are given back so another

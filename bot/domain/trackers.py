@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from bot.config import CreateOn, LiaisonConfig, Tracker
 from bot.domain import outbox
 from bot.domain.lifecycle import Status
-from bot.domain.models import Request, TrackerIssue
+from bot.domain.models import Department, Request, TrackerIssue
 
 # States of a `tracker_issues` row (see the model).
 QUEUED = "queued"
@@ -80,6 +80,29 @@ def queue_issue(
     session.flush()  # the unique request id decides between two changes at once
     _enqueue(session, request, now=now)
     return row
+
+
+def awaiting_issue(session: Session, config: LiaisonConfig, workspace_id: int) -> list[int]:
+    """The open, claimed requests of the workspace without an issue whose department's tracker
+    creates them automatically: those that met its trigger before it was linked (added in
+    Settings or the file) are among them; `queue_on_change` tells which did."""
+    departments = [t.department for t in config.trackers if t.create_on != CreateOn.MANUAL]
+    if not departments:
+        return []
+    return list(
+        session.scalars(
+            select(Request.id)
+            .join(Department, Department.id == Request.fulfilling_department_id)
+            .where(
+                Request.workspace_id == workspace_id,
+                Department.key.in_(departments),
+                Request.status.in_([status for status in Status if status.is_open]),
+                Request.claimer_id.is_not(None),
+                ~exists().where(TrackerIssue.request_id == Request.id),
+            )
+            .order_by(Request.id)
+        )
+    )
 
 
 def retry_issue(session: Session, request: Request, *, now: datetime) -> bool:

@@ -1,4 +1,9 @@
-"""The `poll-trackers` job: for installations without a public URL, where trackers cannot send
+"""The tracker jobs. `create-missing-issues`: a tracker linked to a department (in Settings or
+the file) after some of its requests were committed (or claimed, for `create_on = "claim"`)
+creates their issues too, once each; it runs at start, every few minutes, and right after a
+tracker is saved in Settings.
+
+The `poll-trackers` job: for installations without a public URL, where trackers cannot send
 webhooks, each workspace's tracker is asked which of its linked issues changed since the last
 poll, and each change is handled as its webhook would be (bot/slack/listeners/trackers.py).
 
@@ -20,9 +25,10 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.config import Tracker, TrackerKind
-from bot.db.session import transaction
+from bot.db.session import reading, transaction
 from bot.db.upsert import insert_ignoring_conflicts
-from bot.domain.models import TrackerIssue, TrackerPoll
+from bot.domain import trackers
+from bot.domain.models import Request, TrackerIssue, TrackerPoll
 from bot.runtime import Runtime
 from bot.slack.listeners.trackers import follow_issue
 from bot.trackers.access import missing_env, webhook_secret
@@ -46,6 +52,31 @@ class PollReport:
     failed: dict[str, str] = field(default_factory=dict)
     # Issue snapshots applied to the requests linked to them (most change nothing).
     followed: int = 0
+
+
+def create_missing_issues(runtime: Runtime, *, team_id: str | None = None) -> list[int]:
+    """Queue the issue of each open request that met its department's tracker's trigger
+    before the tracker was linked (in every workspace served, or `team_id`'s), each in a
+    transaction of its own under the request's lock, and have them created; the requests
+    whose issue was queued."""
+    queued: list[int] = []
+    for workspace in runtime.served_workspaces():
+        if team_id is not None and workspace.team_id != team_id:
+            continue
+        with reading(runtime.sessions) as session:
+            waiting = trackers.awaiting_issue(session, workspace.config, workspace.workspace_id)
+        for request_id in waiting:
+            with transaction(runtime.sessions) as session:
+                request = session.scalars(
+                    select(Request).where(Request.id == request_id).with_for_update(of=Request)
+                ).first()
+                if request is not None and trackers.queue_on_change(
+                    session, request, config=workspace.config, now=runtime.clock()
+                ):
+                    queued.append(request_id)
+    for request_id in queued:
+        runtime.send_soon(request_id)
+    return queued
 
 
 def poll_trackers(runtime: Runtime) -> PollReport:
