@@ -183,7 +183,7 @@ class TrackerSender:
         now = self._now()
         with transaction(self._need_sessions()) as session:
             row = trackers.issue_of(session, request_id)
-            request = session.get(Request, request_id, with_for_update=True)
+            request = session.get(Request, request_id, with_for_update={"of": Request})
             if row is None or request is None:
                 return
             row.state = trackers.OPEN
