@@ -19,10 +19,12 @@ from bot.domain.models import TrackerIssue
 from bot.jobs.trackers import poll_trackers
 from tests.conftest import DEFAULT_CONFIG, ENGINEER, SALES_REP, Inspector, Liaison
 from tests.fakes.trackers import GITHUB_REPO, JIRA_PROJECT, LINEAR_TEAM, FakeTrackers
-from tests.slack.helpers import current, dm_with, dms_to, file_request, react, thread_texts
+from tests.slack.helpers import current, dm_with, dms_to, thread_texts
 from tests.slack.tracker_helpers import (
     GITHUB_SECRET,
     LINEAR_SECRET,
+    commit_request,
+    github_issues_event,
     github_webhook,
     linear_webhook,
 )
@@ -67,11 +69,9 @@ def test_a_committed_request_becomes_an_issue_and_closing_it_delivers_the_reques
     getattr(fake, f"{kind}_users_by_email")[EMAIL] = ACCOUNTS[kind]
 
     # Filed, claimed and estimated in Slack: committed for Friday 18 December.
-    card = file_request(liaison, db, desired_date="2026-12-18", client="Globex")
-    react(liaison, card, ENGINEER, "raising_hand")
-    react(liaison, card, ENGINEER, "three")
+    card = commit_request(liaison, db, client="Globex")
     request = current(db, card)
-    assert request.status is Status.COMMITTED and str(request.committed_date) == "2026-12-18"
+    assert str(request.committed_date) == "2026-12-18"
 
     # The issue, created right away (no outbox job ran).
     [issue] = fake.issues(kind)
@@ -104,13 +104,7 @@ def test_a_committed_request_becomes_an_issue_and_closing_it_delivers_the_reques
     liaison.clock.advance(minutes=5)
     fake.now = liaison.clock()
     if kind == "github":
-        closed = fake.github_close(1)
-        payload = {
-            "action": "closed",
-            "issue": closed,
-            "repository": {"full_name": GITHUB_REPO},
-            "sender": {"login": ACCOUNTS["github"]},
-        }
+        payload = github_issues_event("closed", fake.github_close(1), ACCOUNTS["github"])
         assert github_webhook(liaison, payload).status_code == 200
     elif kind == "jira":
         fake.jira_resolve(row.key)

@@ -37,7 +37,12 @@ from tests.slack.helpers import (
     react,
     thread_texts,
 )
-from tests.slack.tracker_helpers import github_webhook, with_webhook_secrets
+from tests.slack.tracker_helpers import (
+    commit_request,
+    github_issues_event,
+    github_webhook,
+    with_webhook_secrets,
+)
 
 TARGETS = {
     "github": f'repo = "{GITHUB_REPO}"',
@@ -103,11 +108,7 @@ def trackers(liaison: Liaison, fake_trackers: FakeTrackers) -> FakeTrackers:
 
 def committed(liaison: Liaison, db: Inspector) -> Card:
     """A request claimed by ENGINEER, estimated at three days, committed for Fri 18 Dec."""
-    card = file_request(liaison, db, desired_date="2026-12-18", client="Globex", impact="Renewal")
-    react(liaison, card, ENGINEER, "raising_hand")
-    react(liaison, card, ENGINEER, "three")
-    assert current(db, card).status is Status.COMMITTED
-    return card
+    return commit_request(liaison, db, client="Globex", impact="Renewal")
 
 
 def send(liaison: Liaison) -> Any:
@@ -448,13 +449,8 @@ def test_a_webhook_for_an_issue_still_being_created_is_kept_and_applied_once_it_
     card = committed(liaison, db)
     [made] = trackers.issues("github")
     # Closed at once (an automation, say); the webhook comes while the row is still `creating`.
-    closed = {**made, "state": "closed", "updated_at": made["updated_at"]}
-    payload = {
-        "action": "closed",
-        "issue": closed,
-        "repository": {"full_name": GITHUB_REPO},
-        "sender": {"login": ACCOUNTS["github"]},
-    }
+    closed = {**made, "state": "closed"}
+    payload = github_issues_event("closed", closed, ACCOUNTS["github"])
     assert github_webhook(liaison, payload).status_code == 200
     [kept] = db.scalars(select(InboxEvent))
     assert (kept.last_error or "").startswith("postponed") and kept.gave_up_at is None
@@ -482,7 +478,6 @@ def test_a_webhook_for_an_issue_liaison_did_not_create_is_not_kept(
     committed(liaison, db)
     [made] = trackers.issues("github")
     other = {**made, "number": 99, "body": "Someone else's issue mentioning REQ-1"}
-    payload = {"action": "closed", "issue": {**other, "state": "closed"}}
-    payload["repository"] = {"full_name": GITHUB_REPO}
+    payload = github_issues_event("closed", {**other, "state": "closed"}, "someone")
     assert github_webhook(liaison, payload).status_code == 200
     assert list(db.scalars(select(InboxEvent))) == []  # handled: nothing to do

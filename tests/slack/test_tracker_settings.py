@@ -14,12 +14,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import TrackerKind
-from bot.domain.lifecycle import Status
 from bot.domain.models import TrackerIssue
 from bot.jobs.trackers import create_missing_issues
 from tests.conftest import ENG_LEAD, ENGINEER, SALES_LEAD, TEAM_ID, Inspector, Liaison
 from tests.fakes.trackers import GITHUB_REPO, JIRA_PROJECT, FakeTrackers
-from tests.slack.helpers import current, file_request, react, thread_texts
+from tests.slack.helpers import file_request, react, thread_texts
 from tests.slack.test_home import open_home
 from tests.slack.test_settings import (  # noqa: F401 (fixtures)
     ADMIN,
@@ -31,7 +30,7 @@ from tests.slack.test_settings import (  # noqa: F401 (fixtures)
     submit,
     texts,
 )
-from tests.slack.tracker_helpers import config_with_tracker
+from tests.slack.tracker_helpers import commit_request, config_with_tracker
 
 
 def trackers(liaison: Liaison) -> list[dict]:
@@ -153,10 +152,7 @@ def issue_rows(db: Inspector) -> dict[int, TrackerIssue]:
 def test_linking_a_tracker_creates_the_issues_of_requests_already_committed_once_each(
     set_up: Liaison, db: Inspector, fake_trackers: FakeTrackers
 ) -> None:
-    committed = file_request(set_up, db, desired_date="2026-12-18")
-    react(set_up, committed, ENGINEER, "raising_hand")
-    react(set_up, committed, ENGINEER, "three")
-    assert current(db, committed).status is Status.COMMITTED
+    committed = commit_request(set_up, db)
     claimed = file_request(set_up, db, title="Bulk import")
     react(set_up, claimed, ENGINEER, "raising_hand")
     untouched = file_request(set_up, db, title="Dark mode")
@@ -195,9 +191,7 @@ def test_linking_a_tracker_creates_the_issues_of_requests_already_committed_once
 def test_a_tracker_added_to_the_settings_otherwise_is_caught_up_by_the_job(
     set_up: Liaison, db: Inspector, fake_trackers: FakeTrackers
 ) -> None:
-    card = file_request(set_up, db, desired_date="2026-12-18")
-    react(set_up, card, ENGINEER, "raising_hand")
-    react(set_up, card, ENGINEER, "three")
+    card = commit_request(set_up, db)
     tracker = {"department": "eng", "kind": "jira", "project": JIRA_PROJECT}
     store = set_up.runtime.workspace_settings
     assert store.change(TEAM_ID, "trackers", [tracker], by="cli") == []
