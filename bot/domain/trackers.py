@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import CreateOn, LiaisonConfig, Tracker
@@ -83,11 +83,22 @@ def queue_issue(
 
 
 def awaiting_issue(session: Session, config: LiaisonConfig, workspace_id: int) -> list[int]:
-    """The open, claimed requests of the workspace without an issue whose department's tracker
-    creates them automatically: those that met its trigger before it was linked (added in
-    Settings or the file) are among them; `queue_on_change` tells which did."""
-    departments = [t.department for t in config.trackers if t.create_on != CreateOn.MANUAL]
-    if not departments:
+    """The open requests of the workspace without an issue that meet their department's
+    tracker's trigger (`due_trigger`, in SQL): those committed, or claimed for a tracker that
+    creates on claim, before the tracker was linked (added in Settings or the file)."""
+    committed = or_(
+        Request.status == Status.COMMITTED,
+        and_(Request.status == Status.NEEDS_INFO, Request.resume_status == Status.COMMITTED),
+    )
+    meets = [
+        and_(
+            Department.key == tracker.department,
+            committed if tracker.create_on == CreateOn.COMMIT else Request.claimer_id.is_not(None),
+        )
+        for tracker in config.trackers
+        if tracker.create_on != CreateOn.MANUAL
+    ]
+    if not meets:
         return []
     return list(
         session.scalars(
@@ -95,9 +106,8 @@ def awaiting_issue(session: Session, config: LiaisonConfig, workspace_id: int) -
             .join(Department, Department.id == Request.fulfilling_department_id)
             .where(
                 Request.workspace_id == workspace_id,
-                Department.key.in_(departments),
                 Request.status.in_([status for status in Status if status.is_open]),
-                Request.claimer_id.is_not(None),
+                or_(*meets),
                 ~exists().where(TrackerIssue.request_id == Request.id),
             )
             .order_by(Request.id)

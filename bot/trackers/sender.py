@@ -212,7 +212,11 @@ class TrackerSender:
                     session, config=config, workspace_id=request.workspace_id
                 )
                 workflow = Workflow(session, config=config, directory=directory, now=now)
-                workflow.follow_issue(request, row, issue.seen)
+                # Without its time: a search's answer may lag (GitHub's does), so the issue
+                # counts as not seen yet and the next poll asks about it from its creation.
+                workflow.follow_issue(
+                    request, row, dataclasses.replace(issue.seen, updated_at=None)
+                )
 
     # -- what it holds -------------------------------------------------------------------------
 

@@ -8,10 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.domain.lifecycle import Status
-from bot.domain.models import TrackerPoll
+from bot.domain.models import TrackerIssue, TrackerPoll
 from bot.jobs.trackers import poll_trackers
 from tests.conftest import SALES_REP, Liaison
 from tests.fakes.trackers import FakeTrackers
@@ -198,3 +199,54 @@ def test_a_tracker_that_fails_is_asked_again_after_the_interval_and_slack_is_unt
     assert poll_trackers(liaison.runtime).failed == {}
     liaison.settle()
     assert current(db, card).status is Status.DELIVERED
+
+
+def set_issue(liaison: Liaison, request_id: int, **values: Any) -> None:
+    with Session(liaison.runtime.engine) as session, session.begin():
+        session.execute(
+            update(TrackerIssue).where(TrackerIssue.request_id == request_id).values(**values)
+        )
+
+
+def jira_stamp(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+@pytest.mark.parametrize("config_text", [config_with_tracker("jira")])
+def test_an_issue_recorded_after_a_poll_is_asked_about_from_its_creation(
+    liaison: Liaison, db, fake_trackers: FakeTrackers
+) -> None:
+    fake = fake_trackers
+    point_at(liaison, fake)
+    start = liaison.clock()
+    first = committed_and_linked(liaison, db, "jira")
+    second = committed_and_linked(liaison, db, "jira")  # its issue is recorded later, below
+    set_issue(liaison, second.request_id, state="creating", external_id=None, key=None)
+
+    def issue(issue_id: str, key: str, *, done: bool, updated: Any) -> dict[str, Any]:
+        category = "done" if done else "indeterminate"
+        fields = {"status": {"statusCategory": {"key": category}}, "updated": jira_stamp(updated)}
+        return {"id": issue_id, "key": key, "project": "ENG", "fields": fields}
+
+    # The second request's issue is done at +2 min, before Liaison records it; the first one
+    # changes at +3 min, so the poll at +3 min sees changes up to then.
+    fake.jira_issues = [
+        issue("10042", "ENG-4", done=False, updated=start + timedelta(minutes=3)),
+        issue("10049", "ENG-9", done=True, updated=start + timedelta(minutes=2)),
+    ]
+    liaison.clock.advance(minutes=3)
+    fake.now = liaison.clock()
+    assert poll_trackers(liaison.runtime).followed == 1
+    [poll] = db.scalars(select(TrackerPoll))
+    assert poll.since == start + timedelta(minutes=3)
+
+    set_issue(liaison, second.request_id, state="open", external_id="10049", key="ENG-9")
+    liaison.clock.advance(minutes=2)
+    fake.now = liaison.clock()
+    poll_trackers(liaison.runtime)
+    liaison.settle()
+    # Asked from the second issue's creation, not from +3 min: its closing is not missed.
+    last = fake.calls_to("jira.search")[-1]
+    assert "updated >= -6m" in last.body["jql"]
+    assert current(db, second).status is Status.DELIVERED
+    assert current(db, first).status is Status.COMMITTED
