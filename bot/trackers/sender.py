@@ -4,8 +4,12 @@ tracker, once, and tells Slack where it is.
 Before asking the tracker it marks the request's `tracker_issues` row `creating` in a transaction
 of its own; an attempt that finds the row already `creating` (an earlier answer was lost, or the
 process stopped mid-call) or `failed` (a lead's retry) first searches the tracker for an issue
-carrying the request's marker and adopts it instead of creating a second. Once created, the row
-holds the issue's key and address and the card, its thread and the requester hear of it.
+carrying the request's marker and adopts it instead of creating a second, as it is then (one
+closed meanwhile delivers the request). Once created, the row holds the issue's key and address
+and the card, its thread and the requester hear of it.
+
+The effect is about no request, so the loop never holds the request's Slack messages behind it;
+it is sent right after the change that queued it all the same (`Outbox.send_issue_of`).
 
 The tracker's refusals come out as the outbox's `Retry` (rate limits with their Retry-After, 5xx,
 timeouts) or `Failed` (stored on the row; the loop tells the department's leads, who get a
