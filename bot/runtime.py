@@ -54,6 +54,8 @@ class OutboxSender(Stoppable, Protocol):
 
     def send_request(self, request_id: int) -> Any: ...
 
+    def send_issue_of(self, request_id: int) -> Any: ...
+
     def send_due(self) -> Any: ...
 
     def send_homes(self) -> Any: ...
@@ -123,6 +125,9 @@ class Runtime:
     # Where the work after an answer runs (handling stored events, sending the outbox), so the
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
+    # Where the calls to issue trackers run, apart: a tracker that is slow or down holds none
+    # of the threads that send Slack messages.
+    tracker_background: Executor
     answering: Answering = field(default_factory=Answering)
     # Multi-workspace mode (OAuth): the installations, each workspace's bot token (see
     # bot/slack/installations.py); None with one bot token (SLACK_BOT_TOKEN).
@@ -170,10 +175,20 @@ class Runtime:
 
     def send_soon(self, request_id: int) -> None:
         """Send what a change queued for this request, in the background (or leave it to the
-        worker process)."""
+        worker process); its issue in a tracker, when the change queued one, beside it."""
         self._soon(
             lambda: self.outbox.send_request(request_id), f"sending for request {request_id}"
         )
+        self._soon(
+            lambda: self.outbox.send_issue_of(request_id),
+            f"creating the issue of request {request_id}",
+            on=self.tracker_background,
+        )
+
+    def work_soon(self, work: Callable[[], object], what: str) -> None:
+        """Run `work` after the answer, in the background (or leave it to the worker process's
+        jobs, which do the same)."""
+        self._soon(work, what)
 
     def stop(self, *, grace: float) -> int:
         """Stop the work that follows answers (SIGTERM): nothing new starts, what is under way
@@ -181,7 +196,8 @@ class Runtime:
         process takes that work up at once; how many were given back."""
         self.outbox.stop()
         self.inbox.stop()
-        self.background.shutdown(wait=False, cancel_futures=True)  # the scheduler re-finds them
+        for pool in (self.background, self.tracker_background):
+            pool.shutdown(wait=False, cancel_futures=True)  # the scheduler re-finds the work
         deadline = time.monotonic() + grace
         for queue in (self.outbox, self.inbox):
             queue.wait_idle(deadline - time.monotonic())
@@ -194,9 +210,9 @@ class Runtime:
             log.warning("gave back %s leases of work that did not finish in time", released)
         return released
 
-    def _soon(self, work: Callable[[], object], what: str) -> None:
-        """Run `work` on the background pool when this process does the work after the answer
-        (LIAISON_BACKGROUND=inline); the worker process does it otherwise."""
+    def _soon(self, work: Callable[[], object], what: str, *, on: Executor | None = None) -> None:
+        """Run `work` on the background pool (or `on`) when this process does the work after the
+        answer (LIAISON_BACKGROUND=inline); the worker process does it otherwise."""
         if not self.works_inline:
             return
 
@@ -208,6 +224,6 @@ class Runtime:
                 log.exception("%s failed; the scheduler will retry", what)
 
         try:
-            self.background.submit(run)
+            (on or self.background).submit(run)
         except RuntimeError:  # stopping: the scheduler's next pass (here or elsewhere) has it
             log.info("%s left to the scheduler: stopping", what)

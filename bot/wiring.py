@@ -100,6 +100,7 @@ def build_runtime(
     clock: Clock = system_clock,
     engine: Engine | None = None,
     background: Executor | None = None,
+    tracker_background: Executor | None = None,
 ) -> Runtime:
     engine = engine or make_engine(settings.database_url)
     sessions = make_session_factory(engine)
@@ -166,6 +167,8 @@ def build_runtime(
         time_zones=TimeZones(client_for),
         permissions=permissions,
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
+        tracker_background=tracker_background
+        or ThreadPoolExecutor(max_workers=2, thread_name_prefix="trackers"),
         installations=installations,
         bare_client=listener_client(settings) if installations is not None else None,
     )

@@ -327,7 +327,13 @@ def liaison(
         **extra_settings,
     )
     executor = TrackingExecutor()
-    runtime = build_runtime(settings, clock=clock, engine=app_engine, background=executor)
+    runtime = build_runtime(
+        settings,
+        clock=clock,
+        engine=app_engine,
+        background=executor,
+        tracker_background=executor,
+    )
     join_channels_at_start(runtime)  # as `liaison run` does before it serves
     if read_usergroups_at_start:
         refresh_usergroups(runtime)

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from bot.config import CreateOn, LiaisonConfig, Tracker
 from bot.domain import outbox
 from bot.domain.lifecycle import Status
-from bot.domain.models import Request, TrackerIssue
+from bot.domain.models import Department, Request, TrackerIssue
 
 # States of a `tracker_issues` row (see the model).
 QUEUED = "queued"
@@ -80,6 +80,39 @@ def queue_issue(
     session.flush()  # the unique request id decides between two changes at once
     _enqueue(session, request, now=now)
     return row
+
+
+def awaiting_issue(session: Session, config: LiaisonConfig, workspace_id: int) -> list[int]:
+    """The open requests of the workspace without an issue that meet their department's
+    tracker's trigger (`due_trigger`, in SQL): those committed, or claimed for a tracker that
+    creates on claim, before the tracker was linked (added in Settings or the file)."""
+    committed = or_(
+        Request.status == Status.COMMITTED,
+        and_(Request.status == Status.NEEDS_INFO, Request.resume_status == Status.COMMITTED),
+    )
+    meets = [
+        and_(
+            Department.key == tracker.department,
+            committed if tracker.create_on == CreateOn.COMMIT else Request.claimer_id.is_not(None),
+        )
+        for tracker in config.trackers
+        if tracker.create_on != CreateOn.MANUAL
+    ]
+    if not meets:
+        return []
+    return list(
+        session.scalars(
+            select(Request.id)
+            .join(Department, Department.id == Request.fulfilling_department_id)
+            .where(
+                Request.workspace_id == workspace_id,
+                Request.status.in_([status for status in Status if status.is_open]),
+                or_(*meets),
+                ~exists().where(TrackerIssue.request_id == Request.id),
+            )
+            .order_by(Request.id)
+        )
+    )
 
 
 def retry_issue(session: Session, request: Request, *, now: datetime) -> bool:

@@ -12,7 +12,7 @@ from bot.jobs.digest import post_digests
 from bot.jobs.nudges import send_nudges
 from bot.jobs.prune import prune_handled_events
 from bot.jobs.reconcile import reconcile_cards
-from bot.jobs.trackers import poll_trackers
+from bot.jobs.trackers import create_missing_issues, poll_trackers
 from bot.jobs.trends import post_trends
 from bot.jobs.usergroups import refresh_usergroups
 from bot.runtime import Runtime
@@ -30,6 +30,7 @@ RECHECK_CHANNELS = "recheck-channels"
 RECONCILE_CARDS = "reconcile-cards"
 REFRESH_USERGROUPS = "refresh-usergroups"
 POLL_TRACKERS = "poll-trackers"
+CREATE_MISSING_ISSUES = "create-missing-issues"
 HEARTBEAT = "heartbeat"
 
 
@@ -79,6 +80,8 @@ def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
         (_refresh_usergroups, REFRESH_USERGROUPS, {"minutes": 5}),
         # Trackers that cannot send webhooks (no public URL); each is polled every two minutes.
         (_poll_trackers, POLL_TRACKERS, {"minutes": 1}),
+        # Requests committed before their department's tracker was linked get their issues.
+        (_create_missing_issues, CREATE_MISSING_ISSUES, {"minutes": 5}),
     )
     for job, job_id, every in jobs:
         scheduler.add_job(
@@ -109,6 +112,12 @@ def _refresh_usergroups(runtime: Runtime) -> None:
     report = refresh_usergroups(runtime)
     if report.failed:
         log.info("user groups: %s read, %s failed", len(report.read), len(report.failed))
+
+
+def _create_missing_issues(runtime: Runtime) -> None:
+    queued = create_missing_issues(runtime)
+    if queued:
+        log.info("trackers: %s issues queued for requests that had none", len(queued))
 
 
 def _poll_trackers(runtime: Runtime) -> None:

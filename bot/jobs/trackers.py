@@ -1,4 +1,9 @@
-"""The `poll-trackers` job: for installations without a public URL, where trackers cannot send
+"""The tracker jobs. `create-missing-issues`: a tracker linked to a department (in Settings or
+the file) after some of its requests were committed (or claimed, for `create_on = "claim"`)
+creates their issues too, once each; it runs at start, every few minutes, and right after a
+tracker is saved in Settings.
+
+The `poll-trackers` job: for installations without a public URL, where trackers cannot send
 webhooks, each workspace's tracker is asked which of its linked issues changed since the last
 poll, and each change is handled as its webhook would be (bot/slack/listeners/trackers.py).
 
@@ -12,7 +17,6 @@ asked with no transaction open.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -20,14 +24,17 @@ import httpx
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.config import Tracker
-from bot.db.session import transaction
+from bot.config import Tracker, TrackerKind
+from bot.db.session import reading, transaction
 from bot.db.upsert import insert_ignoring_conflicts
-from bot.domain.models import TrackerIssue, TrackerPoll
+from bot.domain import trackers
+from bot.domain.models import Request, TrackerIssue, TrackerPoll
 from bot.runtime import Runtime
 from bot.slack.listeners.trackers import follow_issue
-from bot.trackers.access import access_for, webhook_secret
-from bot.trackers.polling import Linked, PollFailed, poll_changes
+from bot.trackers.access import missing_env, webhook_secret
+from bot.trackers.clients import TrackerClient, http_client, tracker_client
+from bot.trackers.http import TrackerError, documented_shape
+from bot.trackers.polling import Linked
 
 log = logging.getLogger(__name__)
 
@@ -47,39 +54,65 @@ class PollReport:
     followed: int = 0
 
 
-def poll_trackers(
-    runtime: Runtime, *, client_factory: Callable[[], httpx.Client] | None = None
-) -> PollReport:
+def create_missing_issues(runtime: Runtime, *, team_id: str | None = None) -> list[int]:
+    """Queue the issue of each open request that met its department's tracker's trigger
+    before the tracker was linked (in every workspace served, or `team_id`'s), each in a
+    transaction of its own under the request's lock, and have them created; the requests
+    whose issue was queued."""
+    queued: list[int] = []
+    for workspace in runtime.served_workspaces():
+        if team_id is not None and workspace.team_id != team_id:
+            continue
+        with reading(runtime.sessions) as session:
+            waiting = trackers.awaiting_issue(session, workspace.config, workspace.workspace_id)
+        for request_id in waiting:
+            with transaction(runtime.sessions) as session:
+                request = session.scalars(
+                    select(Request).where(Request.id == request_id).with_for_update(of=Request)
+                ).first()
+                if request is not None and trackers.queue_on_change(
+                    session, request, config=workspace.config, now=runtime.clock()
+                ):
+                    queued.append(request_id)
+    for request_id in queued:
+        runtime.send_soon(request_id)
+    return queued
+
+
+def poll_trackers(runtime: Runtime) -> PollReport:
     """Poll every tracker that sends no webhooks, in every workspace served."""
     report = PollReport()
-    make_client = client_factory or (
-        lambda: httpx.Client(timeout=runtime.settings.tracker_timeout_seconds)
-    )
-    with make_client() as client:
+    clients: dict[TrackerKind, httpx.Client] = {}
+    try:
         for workspace in runtime.served_workspaces():
             for tracker in workspace.config.trackers:
                 if webhook_secret(tracker.kind, runtime.settings) is not None:
                     continue  # its webhooks bring the changes
+                if missing_env(tracker.kind, runtime.settings):
+                    continue  # no credentials: nothing to ask with
+                if tracker.kind not in clients:
+                    clients[tracker.kind] = http_client(tracker.kind, runtime.settings)
+                api = tracker_client(tracker, runtime.settings, clients[tracker.kind])
                 name = f"{workspace.team_id}:{tracker.kind.value}:{tracker.target}"
                 try:
-                    _poll(runtime, client, workspace.workspace_id, tracker, name, report)
-                except PollFailed as error:
-                    report.failed[name] = str(error)
-                    log.warning("polling %s failed: %s", name, error)
+                    _poll(runtime, api, workspace.workspace_id, tracker, name, report)
+                except TrackerError as error:
+                    report.failed[name] = error.message
+                    log.warning("polling %s failed: %s", name, error.message)
+    finally:
+        for client in clients.values():
+            client.close()
     return report
 
 
 def _poll(
     runtime: Runtime,
-    client: httpx.Client,
+    api: TrackerClient,
     workspace_id: int,
     tracker: Tracker,
     name: str,
     report: PollReport,
 ) -> None:
-    access = access_for(tracker.kind, runtime.settings)
-    if access is None:
-        return  # no credentials: nothing to ask with
     now = runtime.clock()
     key = {"workspace_id": workspace_id, "kind": tracker.kind.value, "target": tracker.target}
     with transaction(runtime.sessions) as session:
@@ -92,19 +125,16 @@ def _poll(
     if not linked:
         _finish(runtime, key, since=since, etag=etag, now=now)
         return
+    # Issues never seen since they were linked are asked about from their creation: what
+    # happened to one before Liaison recorded it is not missed.
+    fresh = [created for item, created in linked if item.unseen]
     first = min((created for _, created in linked), default=now)
-    asked_since = (since or first).astimezone(UTC)
+    asked_since = min([since, *fresh]) if since is not None else first
+    asked_since = asked_since.astimezone(UTC)
     try:
-        polled = poll_changes(
-            client,
-            access,
-            target=tracker.target,
-            linked=[item for item, _ in linked],
-            since=asked_since,
-            now=now,
-            etag=etag,
-        )
-    except PollFailed:
+        with documented_shape():
+            polled = api.changed_since([item for item, _ in linked], asked_since, now, etag=etag)
+    except TrackerError:
         _finish(runtime, key, since=since, etag=etag, now=now)
         raise
     for seen in polled.snapshots:
@@ -143,7 +173,12 @@ def _linked(
     """The workspace's issues in this tracker worth asking about: open ones, and those closed
     lately (they may be reopened)."""
     rows = session.execute(
-        select(TrackerIssue.external_id, TrackerIssue.key, TrackerIssue.created_at).where(
+        select(
+            TrackerIssue.external_id,
+            TrackerIssue.key,
+            TrackerIssue.created_at,
+            TrackerIssue.remote_updated_at,
+        ).where(
             TrackerIssue.workspace_id == key["workspace_id"],
             TrackerIssue.kind == key["kind"],
             TrackerIssue.target == key["target"],
@@ -154,7 +189,10 @@ def _linked(
             ),
         )
     ).all()
-    return [(Linked(row.external_id, row.key), row.created_at) for row in rows]
+    return [
+        (Linked(row.external_id, row.key, unseen=row.remote_updated_at is None), row.created_at)
+        for row in rows
+    ]
 
 
 def _finish(

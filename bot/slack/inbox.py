@@ -42,6 +42,13 @@ EventListener = Callable[[dict[str, Any], dict[str, Any]], None]
 # A listener for everything another source sends (a tracker's webhooks): called with what was
 # stored.
 SourceListener = Callable[[dict[str, Any]], None]
+
+
+class Postponed(Exception):
+    """A listener cannot handle the event yet (what it is about is still being recorded): it is
+    kept and handled again after a backoff, like a failure, without a traceback in the log."""
+
+
 SLACK = "slack"
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 8
@@ -238,6 +245,9 @@ class EventInbox:
             return None
         try:
             listener(body)
+        except Postponed as later:
+            log.info("a %s webhook is kept for later: %s", source, later)
+            return f"postponed: {later}"
         except Exception as error:  # kept for a retry
             log.exception("handling a %s webhook failed", source)
             return repr(error)

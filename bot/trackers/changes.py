@@ -67,6 +67,7 @@ def github_issue(issue: Mapping[str, Any], repo: str | None) -> IssueSnapshot | 
         assignee=login if isinstance(login, str) else None,
         assignee_name=login if isinstance(login, str) else None,
         updated_at=_when(issue.get("updated_at")),
+        text=_str(issue.get("body")),
     )
 
 
@@ -92,6 +93,7 @@ def jira_issue(issue: Mapping[str, Any]) -> IssueSnapshot | None:
         else NOT_TOLD,
         assignee_name=_str(assignee.get("displayName")),
         updated_at=_when(fields.get("updated")),
+        text=_str(adf_text(fields.get("description"))),
     )
 
 
@@ -111,7 +113,21 @@ def linear_issue(issue: Mapping[str, Any]) -> IssueSnapshot | None:
         assignee=assignee_id if isinstance(assignee_id, str) or assignee_id is None else NOT_TOLD,
         assignee_name=_str(assignee.get("name")),
         updated_at=_when(issue.get("updatedAt")),
+        text=_str(issue.get("description")),
     )
+
+
+def adf_text(node: Any) -> str:
+    """The text of a Jira description: an Atlassian Document (REST v3; paragraphs on their own
+    lines), or the plain text webhooks carry."""
+    if isinstance(node, str):
+        return node
+    if not isinstance(node, dict):
+        return ""
+    if node.get("type") == "text":
+        return str(node.get("text", ""))
+    inner = "".join(adf_text(child) for child in node.get("content") or [])
+    return inner + ("\n" if node.get("type") == "paragraph" else "")
 
 
 def _with_actor(seen: IssueSnapshot | None, account: Any, name: Any) -> list[IssueSnapshot]:

@@ -3,6 +3,8 @@ client with the API base, credentials and timeout from the environment (bot/trac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 import httpx
@@ -15,6 +17,7 @@ from bot.trackers.http import TrackerError
 from bot.trackers.issue import CreatedIssue, IssueDraft
 from bot.trackers.jira import JiraTracker
 from bot.trackers.linear import LinearTracker
+from bot.trackers.polling import Linked, Polled
 
 
 class TrackerClient(Protocol):
@@ -32,6 +35,13 @@ class TrackerClient(Protocol):
 
     def check(self) -> None:
         """Raise TrackerError unless the credentials work and the target exists."""
+        ...
+
+    def changed_since(
+        self, linked: Sequence[Linked], since: datetime, now: datetime, etag: str | None = None
+    ) -> Polled:
+        """Which of the `linked` issues changed since `since` (a poll); `etag`, the validator
+        of the previous answer where the tracker gives one."""
         ...
 
 

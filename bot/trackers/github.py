@@ -1,14 +1,23 @@
 """GitHub Issues over the REST API (`GITHUB_API_URL`: api.github.com, or a GitHub Enterprise
-Server's `/api/v3`)."""
+Server's `/api/v3`).
+
+Polling asks `GET /repos/{owner}/{repo}/issues?state=all&since=...` (`since`: updated at or
+after) with the previous answer's ETag in `If-None-Match`: an unchanged list costs a 304, which
+GitHub does not count against the rate limit. Pull requests in the list are skipped."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
 
-from bot.trackers.http import TrackerError, send
+from bot.trackers.changes import github_issue
+from bot.trackers.http import TrackerError, exchange, require, send
 from bot.trackers.issue import CreatedIssue, IssueDraft
+from bot.trackers.polling import Linked, Polled, iso
 
 
 class GitHubTracker:
@@ -35,7 +44,7 @@ class GitHubTracker:
         found = send(self._http, "GET", "/search/issues", params={"q": query, "per_page": 20})
         for item in found.get("items") or []:
             if draft.is_mine(item.get("body")):
-                return self._issue(item)
+                return dataclasses.replace(self._issue(item), seen=github_issue(item, self.repo))
         return None
 
     def account_for(self, email: str) -> str | None:
@@ -46,15 +55,42 @@ class GitHubTracker:
 
     def check(self) -> None:
         """Raise TrackerError unless the token works and can see the repository."""
-        try:
-            send(self._http, "GET", f"/repos/{self.repo}")
-        except TrackerError as error:
-            if error.status == 404:
-                raise TrackerError(
-                    f'repository "{self.repo}" not found, or GITHUB_TOKEN cannot see it',
-                    status=404,
-                ) from error
-            raise
+        require(
+            self._http,
+            f"/repos/{self.repo}",
+            f'repository "{self.repo}" not found, or GITHUB_TOKEN cannot see it',
+        )
+
+    def changed_since(
+        self, linked: Sequence[Linked], since: datetime, now: datetime, etag: str | None = None
+    ) -> Polled:
+        """The linked issues updated since `since`; `etag` makes an unchanged list a 304."""
+        params = {
+            "state": "all",
+            "since": iso(since),
+            "sort": "updated",
+            "direction": "asc",
+            "per_page": "100",
+        }
+        headers = {"If-None-Match": etag} if etag else {}
+        reply = exchange(
+            self._http, "GET", f"/repos/{self.repo}/issues", params=params, headers=headers
+        )
+        if reply.status == 304:
+            return Polled([], etag=etag, unchanged=True)
+        if not isinstance(reply.body, list):
+            raise TrackerError("GitHub's issue list is not a list")
+        numbers = {item.external_id for item in linked}
+        found, latest = [], None
+        for issue in reply.body:
+            seen = github_issue(issue, self.repo) if isinstance(issue, dict) else None
+            if seen is None:
+                continue
+            if seen.updated_at is not None:
+                latest = max(latest, seen.updated_at) if latest else seen.updated_at
+            if "pull_request" not in issue and seen.external_id in numbers:
+                found.append(seen)
+        return Polled(found, etag=reply.headers.get("ETag"), latest=latest)
 
     def _issue(self, body: Any) -> CreatedIssue:
         number = body["number"]

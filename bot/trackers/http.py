@@ -6,6 +6,9 @@ GraphQL `errors`). A request that got no answer may still have been carried out:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,18 +49,55 @@ class Unanswered(TrackerError):
         super().__init__(message, retryable=True)
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A tracker's answer: its status (2xx, or 304 to a conditional request), JSON body (None
+    for a 304) and headers (GitHub's ETag)."""
+
+    status: int
+    body: Any
+    headers: httpx.Headers
+
+
 def send(http: httpx.Client, method: str, url: str, **kwargs: Any) -> Any:
     """One call; its JSON answer, or TrackerError. Nothing is retried here: the outbox does."""
+    return exchange(http, method, url, **kwargs).body
+
+
+def exchange(http: httpx.Client, method: str, url: str, **kwargs: Any) -> Reply:
+    """One call; the whole answer (a 304 Not Modified included), or TrackerError."""
     try:
         response = http.request(method, url, **kwargs)
     except httpx.TimeoutException as error:
         raise Unanswered(f"no answer in time ({type(error).__name__})") from error
     except httpx.TransportError as error:
         raise Unanswered(f"connection failed ({type(error).__name__})") from error
+    if response.status_code == 304:
+        return Reply(304, None, response.headers)
     body = _json(response)
     if response.is_success:
-        return body
+        return Reply(response.status_code, body, response.headers)
     raise refusal(response, body)
+
+
+def require(http: httpx.Client, url: str, missing: str) -> None:
+    """GET `url`, which must exist: a 404 is said as `missing`, with the tracker's words."""
+    try:
+        send(http, "GET", url)
+    except TrackerError as error:
+        if error.status == 404:
+            raise TrackerError(f"{missing} ({error.message})", status=404) from error
+        raise
+
+
+@contextmanager
+def documented_shape() -> Iterator[None]:
+    """Read a tracker's answer: one not in the documented shape (a proxy's page, an API change)
+    is a retryable TrackerError, not a crash."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise TrackerError(f"unexpected answer ({error!r})", retryable=True) from error
 
 
 def refusal(response: httpx.Response, body: Any) -> TrackerError:

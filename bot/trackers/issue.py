@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from bot.domain.models import Request
+from bot.domain.workflow.tracker_sync import IssueSnapshot
 
 LABEL = "liaison"
 TITLE_LIMIT = 250  # GitHub takes 256, Jira's summary 255
@@ -63,11 +64,16 @@ class IssueDraft:
         return {"type": "doc", "version": 1, "content": content}
 
     def is_mine(self, text: str | None) -> bool:
-        """Whether an issue's text carries this request's marker (and its card's link, when it
-        has one: two workspaces each have a REQ-1)."""
-        if not text or not re.search(rf"(?<![\w-]){re.escape(self.marker)}(?!\d)", text):
-            return False
-        return self.card_url is None or self.card_url in text
+        """Whether an issue's text carries this request's marker (and card link)."""
+        return carries(text, self.marker, self.card_url)
+
+
+def carries(text: str | None, marker: str, card_url: str | None) -> bool:
+    """Whether an issue's text carries a request's marker (and its card's link, when it has
+    one: two workspaces each have a REQ-1)."""
+    if not text or not re.search(rf"(?<![\w-]){re.escape(marker)}(?!\d)", text):
+        return False
+    return card_url is None or card_url in text
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,9 @@ class CreatedIssue:
     key: str
     url: str
     extra: dict[str, Any] = field(default_factory=dict)
+    # What the tracker says of the issue now, when it was found rather than just created (it may
+    # have been closed, or changed, before Liaison knew of it).
+    seen: IssueSnapshot | None = None
 
 
 def draft_for(request: Request, *, type_labels: dict[str, str] | None = None) -> IssueDraft:

@@ -1,14 +1,20 @@
 """Linear over its GraphQL API (`LINEAR_API_URL`): `issueCreate` with a markdown description
-and `dueDate`, the `liaison` label looked up (or made) in the team."""
+and `dueDate`, the `liaison` label looked up (or made) in the team. Polling asks the `issues`
+query filtered on `id: {in: [...]}` and `updatedAt: {gte: ...}`."""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import httpx
 
+from bot.trackers.changes import linear_issue
 from bot.trackers.http import TrackerError, graphql_refusal, send
 from bot.trackers.issue import CreatedIssue, IssueDraft
+from bot.trackers.polling import BATCH, Linked, Polled, iso, polled
 
 CREATE = """
 mutation LiaisonCreateIssue($input: IssueCreateInput!) {
@@ -16,7 +22,11 @@ mutation LiaisonCreateIssue($input: IssueCreateInput!) {
 }"""
 FIND = """
 query LiaisonFindIssue($filter: IssueFilter) {
-  issues(filter: $filter, first: 20) { nodes { id identifier url description } }
+  issues(filter: $filter, first: 20) {
+    nodes {
+      id identifier url description updatedAt dueDate state { type } assignee { id name }
+    }
+  }
 }"""
 TEAM = """
 query LiaisonTeam($id: String!) { team(id: $id) { id key name } }"""
@@ -24,6 +34,12 @@ USERS = """
 query LiaisonUser($filter: UserFilter) { users(filter: $filter) { nodes { id } } }"""
 LABELS = """
 query LiaisonLabel($filter: IssueLabelFilter) { issueLabels(filter: $filter) { nodes { id } } }"""
+CHANGED = """
+query LiaisonChanged($filter: IssueFilter, $first: Int) {
+  issues(filter: $filter, first: $first) {
+    nodes { id identifier url updatedAt dueDate state { type } assignee { id name } }
+  }
+}"""
 CREATE_LABEL = """
 mutation LiaisonCreateLabel($input: IssueLabelCreateInput!) {
   issueLabelCreate(input: $input) { success issueLabel { id } }
@@ -59,7 +75,7 @@ class LinearTracker:
         filters = {"team": {"id": {"eq": self.team}}, "description": {"contains": draft.marker}}
         for node in self._query(FIND, {"filter": filters})["issues"]["nodes"]:
             if draft.is_mine(node.get("description")):
-                return _issue(node)
+                return dataclasses.replace(_issue(node), seen=linear_issue(node))
         return None
 
     def account_for(self, email: str) -> str | None:
@@ -75,6 +91,21 @@ class LinearTracker:
             raise
         if not team:
             raise TrackerError(f'team "{self.team}" not found')
+
+    def changed_since(
+        self, linked: Sequence[Linked], since: datetime, now: datetime, etag: str | None = None
+    ) -> Polled:
+        """The linked issues updated since `since`."""
+        ids = [item.external_id for item in linked if item.external_id]
+        found = []
+        for start in range(0, len(ids), BATCH):
+            filters = {"id": {"in": ids[start : start + BATCH]}, "updatedAt": {"gte": iso(since)}}
+            answer = self._query(CHANGED, {"filter": filters, "first": BATCH})
+            for node in (answer.get("issues") or {}).get("nodes") or []:
+                seen = linear_issue(node) if isinstance(node, dict) else None
+                if seen is not None:
+                    found.append(seen)
+        return polled(found)
 
     def _label(self, name: str) -> str | None:
         filters = {"name": {"eq": name}, "team": {"id": {"eq": self.team}}}

@@ -4,8 +4,12 @@ tracker, once, and tells Slack where it is.
 Before asking the tracker it marks the request's `tracker_issues` row `creating` in a transaction
 of its own; an attempt that finds the row already `creating` (an earlier answer was lost, or the
 process stopped mid-call) or `failed` (a lead's retry) first searches the tracker for an issue
-carrying the request's marker and adopts it instead of creating a second. Once created, the row
-holds the issue's key and address and the card, its thread and the requester hear of it.
+carrying the request's marker and adopts it instead of creating a second, as it is then (one
+closed meanwhile delivers the request). Once created, the row holds the issue's key and address
+and the card, its thread and the requester hear of it.
+
+The effect is about no request, so the loop never holds the request's Slack messages behind it;
+it is sent right after the change that queued it all the same (`Outbox.send_issue_of`).
 
 The tracker's refusals come out as the outbox's `Retry` (rate limits with their Retry-After, 5xx,
 timeouts) or `Failed` (stored on the row; the loop tells the department's leads, who get a
@@ -31,11 +35,13 @@ from bot.config import LiaisonConfig, Tracker, TrackerKind
 from bot.db.session import transaction
 from bot.domain import outbox, trackers
 from bot.domain.models import Request
+from bot.domain.usergroups import directory_for_workspace
+from bot.domain.workflow import Workflow
 from bot.settings import Settings
 from bot.slack.sending.effects import Effect, SendResult
 from bot.slack.sending.transport import MAX_ATTEMPTS, NETWORK_ERRORS, Failed, Retry
 from bot.trackers.clients import TrackerClient, http_client, tracker_client
-from bot.trackers.http import TrackerError, Unanswered
+from bot.trackers.http import TrackerError, Unanswered, documented_shape
 from bot.trackers.issue import CreatedIssue, IssueDraft, draft_for
 
 log = logging.getLogger(__name__)
@@ -85,6 +91,7 @@ class TrackerSender:
             "tracker": tracker,
             "draft": draft_for(request, type_labels=labels),
             "claimer": request.claimer_id,
+            "config": config,
         }
 
     def conversation(self, effect: Effect) -> str | None:
@@ -109,14 +116,11 @@ class TrackerSender:
             draft = dataclasses.replace(draft, assignee=assignee)
         asked_before = self._mark_creating(content["request_id"])
         try:
-            try:
+            with documented_shape():
                 issue = (api.find(draft) if asked_before else None) or api.create(draft)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                # An answer not in the documented shape (a proxy's page, an API change).
-                raise TrackerError(f"unexpected answer ({error!r})", retryable=True) from error
         except TrackerError as error:
             raise self._refused(effect, content["request_id"], tracker, error) from error
-        self._created(content["request_id"], issue, draft)
+        self._created(content["request_id"], issue, draft, content["config"])
         return SendResult()
 
     # -- the steps ---------------------------------------------------------------------------
@@ -173,13 +177,17 @@ class TrackerSender:
             row.updated_at = self._now()
             outbox.refresh_card(session, request, now=self._now())  # it says the tracker refused
 
-    def _created(self, request_id: int, issue: CreatedIssue, draft: IssueDraft) -> None:
+    def _created(
+        self, request_id: int, issue: CreatedIssue, draft: IssueDraft, config: LiaisonConfig
+    ) -> None:
         """Keep the issue on the row; refresh the card, note it in the thread, tell the
-        requester."""
+        requester. An issue found rather than created may have changed before Liaison knew of
+        it (closed, say, while the creation's answer was lost): what it is now is followed as
+        a webhook would be."""
         now = self._now()
         with transaction(self._need_sessions()) as session:
             row = trackers.issue_of(session, request_id)
-            request = session.get(Request, request_id)
+            request = session.get(Request, request_id, with_for_update={"of": Request})
             if row is None or request is None:
                 return
             row.state = trackers.OPEN
@@ -202,6 +210,16 @@ class TrackerSender:
                     in_thread=in_thread,
                     payload=facts,
                     now=now,
+                )
+            if issue.seen is not None:
+                directory = directory_for_workspace(
+                    session, config=config, workspace_id=request.workspace_id
+                )
+                workflow = Workflow(session, config=config, directory=directory, now=now)
+                # Without its time: a search's answer may lag (GitHub's does), so the issue
+                # counts as not seen yet and the next poll asks about it from its creation.
+                workflow.follow_issue(
+                    request, row, dataclasses.replace(issue.seen, updated_at=None)
                 )
 
     # -- what it holds -------------------------------------------------------------------------

@@ -4,29 +4,23 @@ it), and what changed is handled as a webhook would be."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from bot.domain.lifecycle import Status
-from bot.domain.models import TrackerPoll
+from bot.domain.models import TrackerIssue, TrackerPoll
 from bot.jobs.trackers import poll_trackers
 from tests.conftest import SALES_REP, Liaison
-from tests.fakes.tracker_polls import PollingTrackers
+from tests.fakes.trackers import FakeTrackers
 from tests.slack.helpers import current, dms_to, thread_texts
 from tests.slack.tracker_helpers import LINKS, committed_and_linked, config_with_tracker
 
 
-@pytest.fixture
-def polling_trackers() -> Iterator[PollingTrackers]:
-    with PollingTrackers() as fake:
-        yield fake
-
-
-def point_at(liaison: Liaison, fake: PollingTrackers) -> None:
+def point_at(liaison: Liaison, fake: FakeTrackers) -> None:
     for name, value in fake.environment().items():
         setattr(liaison.runtime.settings, name, value)
     fake.now = liaison.clock()
@@ -54,9 +48,9 @@ def github_issue(number: int, *, state: str, updated_at: str, **extra: Any) -> d
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("github")])
 def test_github_is_polled_conditionally_and_a_closed_issue_delivers(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    fake = polling_trackers
+    fake = fake_trackers
     point_at(liaison, fake)
     card = committed_and_linked(liaison, db, "github")
     start = liaison.clock()
@@ -109,20 +103,20 @@ def test_github_is_polled_conditionally_and_a_closed_issue_delivers(
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("github")])
 def test_a_tracker_that_sends_webhooks_is_not_polled(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    point_at(liaison, polling_trackers)
+    point_at(liaison, fake_trackers)
     liaison.runtime.settings.github_webhook_secret = "set"
     committed_and_linked(liaison, db, "github")
     poll_trackers(liaison.runtime)
-    polling_trackers.assert_no_call("github.list_issues")
+    fake_trackers.assert_no_call("github.list_issues")
 
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("jira")])
 def test_jira_is_asked_for_the_linked_issues_updated_since_and_a_due_date_change_is_told(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    fake = polling_trackers
+    fake = fake_trackers
     point_at(liaison, fake)
     card = committed_and_linked(liaison, db, "jira")
     _, issue_id, key, _ = LINKS["jira"]
@@ -155,9 +149,9 @@ def test_jira_is_asked_for_the_linked_issues_updated_since_and_a_due_date_change
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("linear")])
 def test_linear_is_asked_for_the_linked_issues_updated_since_and_completion_delivers(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    fake = polling_trackers
+    fake = fake_trackers
     point_at(liaison, fake)
     card = committed_and_linked(liaison, db, "linear")
     _, issue_id, key, url = LINKS["linear"]
@@ -186,9 +180,9 @@ def test_linear_is_asked_for_the_linked_issues_updated_since_and_completion_deli
 
 @pytest.mark.parametrize("config_text", [config_with_tracker("github")])
 def test_a_tracker_that_fails_is_asked_again_after_the_interval_and_slack_is_untouched(
-    liaison: Liaison, db, polling_trackers: PollingTrackers
+    liaison: Liaison, db, fake_trackers: FakeTrackers
 ) -> None:
-    fake = polling_trackers
+    fake = fake_trackers
     point_at(liaison, fake)
     card = committed_and_linked(liaison, db, "github")
     fake.github_issues["acme/backend"] = [
@@ -196,7 +190,7 @@ def test_a_tracker_that_fails_is_asked_again_after_the_interval_and_slack_is_unt
     ]
     fake.fail("github.list_issues", 502)
     failed = poll_trackers(liaison.runtime)
-    assert list(failed.failed.values()) == ["HTTP 502"]
+    assert list(failed.failed.values()) == ["HTTP 502 Bad Gateway"]
     assert current(db, card).status is Status.COMMITTED
     [poll] = db.scalars(select(TrackerPoll))
     assert poll.lease_until is None and poll.since is None  # nothing seen: asked again from there
@@ -205,3 +199,54 @@ def test_a_tracker_that_fails_is_asked_again_after_the_interval_and_slack_is_unt
     assert poll_trackers(liaison.runtime).failed == {}
     liaison.settle()
     assert current(db, card).status is Status.DELIVERED
+
+
+def set_issue(liaison: Liaison, request_id: int, **values: Any) -> None:
+    with Session(liaison.runtime.engine) as session, session.begin():
+        session.execute(
+            update(TrackerIssue).where(TrackerIssue.request_id == request_id).values(**values)
+        )
+
+
+def jira_stamp(moment: Any) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.000+0000")
+
+
+@pytest.mark.parametrize("config_text", [config_with_tracker("jira")])
+def test_an_issue_recorded_after_a_poll_is_asked_about_from_its_creation(
+    liaison: Liaison, db, fake_trackers: FakeTrackers
+) -> None:
+    fake = fake_trackers
+    point_at(liaison, fake)
+    start = liaison.clock()
+    first = committed_and_linked(liaison, db, "jira")
+    second = committed_and_linked(liaison, db, "jira")  # its issue is recorded later, below
+    set_issue(liaison, second.request_id, state="creating", external_id=None, key=None)
+
+    def issue(issue_id: str, key: str, *, done: bool, updated: Any) -> dict[str, Any]:
+        category = "done" if done else "indeterminate"
+        fields = {"status": {"statusCategory": {"key": category}}, "updated": jira_stamp(updated)}
+        return {"id": issue_id, "key": key, "project": "ENG", "fields": fields}
+
+    # The second request's issue is done at +2 min, before Liaison records it; the first one
+    # changes at +3 min, so the poll at +3 min sees changes up to then.
+    fake.jira_issues = [
+        issue("10042", "ENG-4", done=False, updated=start + timedelta(minutes=3)),
+        issue("10049", "ENG-9", done=True, updated=start + timedelta(minutes=2)),
+    ]
+    liaison.clock.advance(minutes=3)
+    fake.now = liaison.clock()
+    assert poll_trackers(liaison.runtime).followed == 1
+    [poll] = db.scalars(select(TrackerPoll))
+    assert poll.since == start + timedelta(minutes=3)
+
+    set_issue(liaison, second.request_id, state="open", external_id="10049", key="ENG-9")
+    liaison.clock.advance(minutes=2)
+    fake.now = liaison.clock()
+    poll_trackers(liaison.runtime)
+    liaison.settle()
+    # Asked from the second issue's creation, not from +3 min: its closing is not missed.
+    last = fake.calls_to("jira.search")[-1]
+    assert "updated >= -6m" in last.body["jql"]
+    assert current(db, second).status is Status.DELIVERED
+    assert current(db, first).status is Status.COMMITTED

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.domain.lifecycle import Status
-from bot.domain.models import OutboxMessage, TrackerIssue
+from bot.domain.models import InboxEvent, OutboxMessage, TrackerIssue
 from bot.slack.ids import Card as CardIds
 from bot.slack.ids import TrackerFailure
 from tests.conftest import (
@@ -36,6 +36,12 @@ from tests.slack.helpers import (
     file_request,
     react,
     thread_texts,
+)
+from tests.slack.tracker_helpers import (
+    commit_request,
+    github_issues_event,
+    github_webhook,
+    with_webhook_secrets,
 )
 
 TARGETS = {
@@ -102,11 +108,7 @@ def trackers(liaison: Liaison, fake_trackers: FakeTrackers) -> FakeTrackers:
 
 def committed(liaison: Liaison, db: Inspector) -> Card:
     """A request claimed by ENGINEER, estimated at three days, committed for Fri 18 Dec."""
-    card = file_request(liaison, db, desired_date="2026-12-18", client="Globex", impact="Renewal")
-    react(liaison, card, ENGINEER, "raising_hand")
-    react(liaison, card, ENGINEER, "three")
-    assert current(db, card).status is Status.COMMITTED
-    return card
+    return commit_request(liaison, db, client="Globex", impact="Renewal")
 
 
 def send(liaison: Liaison) -> Any:
@@ -140,9 +142,7 @@ def test_a_committed_request_becomes_one_issue_with_its_facts(
     liaison: Liaison, db: Inspector, trackers: FakeTrackers, kind: str
 ) -> None:
     card = committed(liaison, db)
-    assert issue_row(db, card).state == "queued"
-    send(liaison)
-
+    # Right after the commitment, as its Slack messages are: no outbox job has run.
     [call] = trackers.calls_to(CREATE_ROUTE[kind])
     body = call.body
     text = created_text(kind, body)
@@ -276,7 +276,9 @@ def test_a_timeout_is_retried_and_looks_first(
 ) -> None:
     trackers.hang(CREATE_ROUTE[kind])
     card = committed(liaison, db)
-    send(liaison)
+    # The tracker was asked right away, apart from Slack: the commitment was told all the same.
+    assert any("Committed for" in t for t in thread_texts(liaison, card))
+    assert any("committed for" in t for t in dms_to(liaison, SALES_REP))
     effect = tracker_effect(db)
     assert effect.status == "pending" and "no answer in time" in (effect.last_error or "")
     assert trackers.issues(kind) == []
@@ -376,9 +378,8 @@ def test_the_leads_retry_creates_the_issue_and_others_are_refused(
     assert issue_row(db, card).state == "failed"
     assert "Only members of Engineering can retry the issue of REQ-1" in click_answers(liaison)[-1]
     click_in_dm(liaison, ENG_LEAD, TrackerFailure.retry)
-    assert issue_row(db, card).state == "creating"
-    send(liaison)
-    # It looked first (the refusal may have come after the issue was made), then created.
+    # Right after the click: it looked first (the refusal may have come after the issue was
+    # made), then created.
     assert len(trackers.calls_to(SEARCH_ROUTE[kind])) == 1
     assert len(trackers.issues(kind)) == 1
     assert issue_row(db, card).state == "open"
@@ -411,3 +412,72 @@ def test_without_the_email_scope_the_issue_goes_unassigned(
     [call] = trackers.calls_to("linear.issueCreate")
     assert "assigneeId" not in call.body["variables"]["input"]
     trackers.assert_no_call("linear.users")
+
+
+# -- nothing missed while the issue is being created ---------------------------------------------
+
+CLOSE = {
+    "github": lambda fake: fake.github_close(1),
+    "jira": lambda fake: fake.jira_resolve("ENG-1"),
+    "linear": lambda fake: fake.linear_complete("ENG-1"),
+}
+
+
+def test_an_issue_closed_before_its_lost_creation_answer_was_recovered_delivers_the_request(
+    liaison: Liaison, db: Inspector, trackers: FakeTrackers, kind: str
+) -> None:
+    trackers.lose_answer(CREATE_ROUTE[kind])
+    card = committed(liaison, db)
+    assert issue_row(db, card).state == "creating"
+    CLOSE[kind](trackers)  # done in the tracker before Liaison knew the issue
+
+    liaison.clock.advance(minutes=1)
+    send(liaison)  # the retry finds the issue by its marker, closed
+    row = issue_row(db, card)
+    assert row.state == "closed" and row.key in {f"{GITHUB_REPO}#1", "ENG-1"}
+    assert current(db, card).status is Status.DELIVERED
+    assert "Did it meet the need?" in dm_with(liaison, SALES_REP, "feedback_helpful")["text"]
+    assert len(trackers.issues(kind)) == 1
+
+
+@pytest.mark.parametrize("kind", ["github"])
+def test_a_webhook_for_an_issue_still_being_created_is_kept_and_applied_once_it_is_known(
+    liaison: Liaison, db: Inspector, trackers: FakeTrackers
+) -> None:
+    with_webhook_secrets(liaison)
+    trackers.lose_answer("github.create_issue")
+    card = committed(liaison, db)
+    [made] = trackers.issues("github")
+    # Closed at once (an automation, say); the webhook comes while the row is still `creating`.
+    closed = {**made, "state": "closed"}
+    payload = github_issues_event("closed", closed, ACCOUNTS["github"])
+    assert github_webhook(liaison, payload).status_code == 200
+    [kept] = db.scalars(select(InboxEvent))
+    assert (kept.last_error or "").startswith("postponed") and kept.gave_up_at is None
+    assert current(db, card).status is Status.COMMITTED
+
+    # The retry finds the issue (its search still shows it open) and records it...
+    liaison.clock.advance(minutes=1)
+    send(liaison)
+    assert issue_row(db, card).state == "open"
+    # ...and the kept webhook, handled again, applies to it.
+    liaison.clock.advance(minutes=5)
+    liaison.runtime.inbox.handle_due()
+    liaison.settle()
+    assert issue_row(db, card).state == "closed"
+    assert current(db, card).status is Status.DELIVERED
+    assert list(db.scalars(select(InboxEvent))) == []
+
+
+@pytest.mark.parametrize("kind", ["github"])
+def test_a_webhook_for_an_issue_liaison_did_not_create_is_not_kept(
+    liaison: Liaison, db: Inspector, trackers: FakeTrackers
+) -> None:
+    with_webhook_secrets(liaison)
+    trackers.lose_answer("github.create_issue")
+    committed(liaison, db)
+    [made] = trackers.issues("github")
+    other = {**made, "number": 99, "body": "Someone else's issue mentioning REQ-1"}
+    payload = github_issues_event("closed", {**other, "state": "closed"}, "someone")
+    assert github_webhook(liaison, payload).status_code == 200
+    assert list(db.scalars(select(InboxEvent))) == []  # handled: nothing to do

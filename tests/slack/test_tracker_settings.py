@@ -8,11 +8,17 @@ and read-only when the config file manages the settings."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.config import TrackerKind
-from tests.conftest import ENG_LEAD, ENGINEER, SALES_LEAD, TEAM_ID, Liaison
+from bot.domain.models import TrackerIssue
+from bot.jobs.trackers import create_missing_issues
+from tests.conftest import ENG_LEAD, ENGINEER, SALES_LEAD, TEAM_ID, Inspector, Liaison
+from tests.fakes.trackers import GITHUB_REPO, JIRA_PROJECT, FakeTrackers
+from tests.slack.helpers import file_request, react, thread_texts
 from tests.slack.test_home import open_home
 from tests.slack.test_settings import (  # noqa: F401 (fixtures)
     ADMIN,
@@ -24,7 +30,7 @@ from tests.slack.test_settings import (  # noqa: F401 (fixtures)
     submit,
     texts,
 )
-from tests.slack.tracker_helpers import config_with_tracker
+from tests.slack.tracker_helpers import commit_request, config_with_tracker
 
 
 def trackers(liaison: Liaison) -> list[dict]:
@@ -129,3 +135,71 @@ class TestFileManaged:
         liaison.settle()
         shown = liaison.fake.wait_for("views.open")[-1].params["view"]
         assert str(config_path.resolve()) in texts(shown["blocks"])
+
+
+# -- a tracker linked after requests were committed ---------------------------------------------
+
+
+@pytest.fixture
+def extra_settings(fake_trackers: FakeTrackers) -> dict[str, Any]:
+    return fake_trackers.environment()
+
+
+def issue_rows(db: Inspector) -> dict[int, TrackerIssue]:
+    return {row.request_id: row for row in db.scalars(select(TrackerIssue))}
+
+
+def test_linking_a_tracker_creates_the_issues_of_requests_already_committed_once_each(
+    set_up: Liaison, db: Inspector, fake_trackers: FakeTrackers
+) -> None:
+    committed = commit_request(set_up, db)
+    claimed = file_request(set_up, db, title="Bulk import")
+    react(set_up, claimed, ENGINEER, "raising_hand")
+    untouched = file_request(set_up, db, title="Dark mode")
+    assert issue_rows(db) == {}
+
+    view = click_open(set_up, ADMIN, "settings_tracker", "settings_tracker", "eng")
+    assert submit(set_up, view, ADMIN, tracker_kind="github", tracker_repo=GITHUB_REPO) == {}
+    set_up.settle()
+    # The committed request's issue, right away; the others do not meet "commit".
+    [issue] = fake_trackers.issues("github")
+    assert "REQ-1" in issue["body"] and issue["assignees"] == []
+    rows = issue_rows(db)
+    assert set(rows) == {committed.request_id} and rows[committed.request_id].state == "open"
+    assert any(rows[committed.request_id].key in t for t in thread_texts(set_up, committed))
+
+    # Issues on claim now: the claimed request's too, and the committed one's not again.
+    view = click_open(set_up, ADMIN, "settings_tracker", "settings_tracker", "eng")
+    answer = submit(
+        set_up,
+        view,
+        ADMIN,
+        tracker_kind="github",
+        tracker_repo=GITHUB_REPO,
+        tracker_create_on="claim",
+    )
+    assert answer == {}
+    set_up.settle()
+    assert len(fake_trackers.issues("github")) == 2
+    assert set(issue_rows(db)) == {committed.request_id, claimed.request_id}
+    assert untouched.request_id not in issue_rows(db)
+    # The periodic job finds nothing more to do.
+    assert create_missing_issues(set_up.runtime) == []
+    assert len(fake_trackers.calls_to("github.create_issue")) == 2
+
+
+def test_a_tracker_added_to_the_settings_otherwise_is_caught_up_by_the_job(
+    set_up: Liaison, db: Inspector, fake_trackers: FakeTrackers
+) -> None:
+    card = commit_request(set_up, db)
+    tracker = {"department": "eng", "kind": "jira", "project": JIRA_PROJECT}
+    store = set_up.runtime.workspace_settings
+    assert store.change(TEAM_ID, "trackers", [tracker], by="cli") == []
+    assert issue_rows(db) == {}
+
+    assert create_missing_issues(set_up.runtime) == [card.request_id]
+    set_up.settle()
+    [issue] = fake_trackers.issues("jira")
+    assert issue["fields"]["duedate"] == "2026-12-18"
+    assert issue_rows(db)[card.request_id].key == "ENG-1"
+    assert create_missing_issues(set_up.runtime) == []

@@ -68,16 +68,33 @@ LINKS = {
 }
 
 
+def commit_request(liaison: Liaison, db: Any, **values: Any) -> Card:
+    """A request filed in Slack (with `values`), claimed by ENGINEER by reaction and estimated at
+    three days, so committed for Fri 18 Dec."""
+    card = file_request(liaison, db, desired_date="2026-12-18", **values)
+    react(liaison, card, ENGINEER, "raising_hand")
+    react(liaison, card, ENGINEER, "three")
+    assert current(db, card).status is Status.COMMITTED
+    return card
+
+
+def github_issues_event(action: str, issue: dict[str, Any], sender: str) -> dict[str, Any]:
+    """An `issues` event about `issue` (as GitHub's API shows it) in the fake's repository."""
+    return {
+        "action": action,
+        "issue": issue,
+        "repository": {"full_name": "acme/backend"},
+        "sender": {"login": sender},
+    }
+
+
 def committed_and_linked(
     liaison: Liaison, db: Any, kind: str, *, due_on: date | None = date(2026, 12, 18)
 ) -> Card:
     """A request claimed by ENGINEER, estimated at three days (committed for Fri 18 Dec), whose
     issue `kind` holds open."""
-    card = file_request(liaison, db, desired_date="2026-12-18")
-    react(liaison, card, ENGINEER, "raising_hand")
-    react(liaison, card, ENGINEER, "three")
+    card = commit_request(liaison, db)
     request = current(db, card)
-    assert request.status is Status.COMMITTED
     target, external_id, key, url = LINKS[kind]
     now = liaison.clock()
     # Committing queued the issue's creation (the tracker has no credentials here, so it waits):

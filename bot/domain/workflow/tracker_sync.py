@@ -53,6 +53,9 @@ class IssueSnapshot:
     actor: str | None = None
     actor_name: str | None = None
     updated_at: datetime | None = None
+    # The issue's body or description as text, when told: where the request's marker is, to
+    # recognise an issue whose creation has not been recorded yet.
+    text: str | None = None
 
 
 def linked_issues(session: Session, seen: IssueSnapshot) -> list[TrackerIssue]:
@@ -69,6 +72,19 @@ def linked_issues(session: Session, seen: IssueSnapshot) -> list[TrackerIssue]:
     if seen.target is not None:
         statement = statement.where(TrackerIssue.target == seen.target)
     return list(session.scalars(statement.order_by(TrackerIssue.id)))
+
+
+def awaiting_link(session: Session, seen: IssueSnapshot) -> list[tuple[TrackerIssue, Request]]:
+    """The issues rows of `seen`'s kind (and target, when told) still being created: the issue
+    `seen` is about may be one of them, its creation's answer not recorded yet (or lost)."""
+    statement = (
+        select(TrackerIssue, Request)
+        .join(Request, Request.id == TrackerIssue.request_id)
+        .where(TrackerIssue.kind == seen.kind, TrackerIssue.state.in_(("queued", "creating")))
+    )
+    if seen.target is not None:
+        statement = statement.where(TrackerIssue.target == seen.target)
+    return [(row, request) for row, request in session.execute(statement.order_by(TrackerIssue.id))]
 
 
 class TrackerSync(Overrides):

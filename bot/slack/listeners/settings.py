@@ -134,45 +134,46 @@ class SettingsForms:
         allowed: Callable[[SettingsAccess], bool],
         channel: PickedChannel | None = None,
         after: Callable[[], None] | None = None,
-    ) -> None:
+    ) -> bool:
         """Check who is asking, change one section, and answer: the problems on their fields
         (`fields`: the file's name of a field -> its block; `skip`: the parts of a problem's
         `loc` before the field's name; `fallback`: the block for the others), or close the
         modal, publish the person's Home again and run `after` (e.g. show the page the form
-        was pushed over as it is now)."""
+        was pushed over as it is now). Whether the section was changed."""
         team, user = team_of(body), body["user"]["id"]
         current = self.store.current(team)
         access = self.permissions.access(team, user, current.config, wait=SUBMIT_WAIT)
         if not allowed(access):
             if not self.permissions.knows(team, user):  # Slack did not say in time
                 ack(response_action="errors", errors={fallback: NOT_CHECKED})
-                return
+                return False
             log.warning("refused a settings change by %s: not an admin or the lead", user)
             ack(response_action="errors", errors={fallback: REFUSED})
-            return
+            return False
         if current.read_only:
             refusal = FILE_MANAGED.format(path=current.path)
             ack(response_action="errors", errors={fallback: text.plain(refusal, ERROR_TEXT)})
-            return
+            return False
         new = value(current)
         if new is Gone:
             ack(response_action="errors", errors={fallback: GONE})
-            return
+            return False
         if channel is not None:
             picked, before, block = channel(current)
             problem = self.channel_problem(team, picked, before)
             if problem is not None:
                 ack(response_action="errors", errors={block: problem})
-                return
+                return False
         problems = self.store.change(team, section, new, by=user)
         if problems:
             errors = errors_on_fields(problems, fields, fallback, skip=skip)
             ack(response_action="errors", errors=errors)
-            return
+            return False
         ack()
         self.publish_home(team, user)
         if after is not None:
             after()
+        return True
 
     def channel_problem(self, team: str, channel: str | None, before: str | None) -> str | None:
         """Why Liaison cannot use `channel`, joining it when it is public; None when it can (or

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 
 from bot.config import Role
 from bot.domain.workspace_settings import CurrentSettings, section_of
+from bot.jobs.trackers import create_missing_issues
 from bot.runtime import Runtime
 from bot.slack.blocks import tracker_settings as form
 from bot.slack.blocks.intake import view_metadata
@@ -17,6 +18,7 @@ from bot.slack.blocks.settings import notice_modal
 from bot.slack.ids import SettingsIds
 from bot.slack.listeners.settings import GONE, Gone, SettingsForms
 from bot.slack.permissions import SettingsAccess
+from bot.slack.teams import team_of
 
 
 def register(app: App, runtime: Runtime) -> None:
@@ -38,7 +40,7 @@ def register(app: App, runtime: Runtime) -> None:
     def on_tracker(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         key = view_metadata(view).get("department")
         key = key if isinstance(key, str) and key else None
-        forms.submit(
+        saved = forms.submit(
             ack,
             body,
             "trackers",
@@ -48,6 +50,13 @@ def register(app: App, runtime: Runtime) -> None:
             skip=2,
             allowed=lambda access: key is not None and access.may_edit_department(key),
         )
+        if saved:
+            # The department's requests committed (or claimed) before get their issues now.
+            team = team_of(body)
+            runtime.work_soon(
+                lambda: create_missing_issues(runtime, team_id=team),
+                f"creating the issues missing in {team}",
+            )
 
 
 def trackers_with(current: CurrentSettings, view: dict[str, Any], key: str | None) -> Any:

@@ -104,6 +104,30 @@ class Outbox:
             self._send_standalone(effect_id, report)
         return report
 
+    def send_issue_of(self, request_id: int) -> SendReport:
+        """Create the request's issue in its tracker when that is due (called right after the
+        change that queued it), then send what the creation queued for the request. The
+        `tracker` effect is about no request, so a tracker that is slow or down never holds the
+        request's Slack messages; this runs beside them, not before."""
+        report = SendReport()
+        with reading(self._sessions) as session:
+            due = session.execute(
+                select(OutboxMessage.id, OutboxMessage.payload)
+                .where(
+                    OutboxMessage.kind == outbox.TRACKER,
+                    OutboxMessage.request_id.is_(None),
+                    OutboxMessage.status.in_(SENDABLE),
+                    OutboxMessage.next_attempt_at <= self._clock(),
+                )
+                .order_by(OutboxMessage.id)
+            ).all()
+        mine = [row.id for row in due if (row.payload or {}).get("request_id") == request_id]
+        for effect_id in mine:
+            self._send_standalone(effect_id, report)
+        if mine:
+            self.send_request(request_id)  # the card, thread note and DM naming the issue
+        return report
+
     def send_homes(self) -> SendReport:
         """Publish the Home tabs that are due (called right after someone opens theirs)."""
         report = SendReport()
