@@ -26,6 +26,7 @@ from bot.domain.outbox import HOME
 from bot.runtime import Clock, Runtime, system_clock
 from bot.settings import Settings
 from bot.slack.app import event_listeners
+from bot.slack.connections import KeepAliveWebClient
 from bot.slack.inbox import EventInbox
 from bot.slack.installations import Installations, TeamClients
 from bot.slack.people import TimeZones
@@ -37,8 +38,9 @@ from bot.slack.sending.senders import SENDERS, HomeSender, settings_for_home
 def make_client(
     settings: Settings, *, retry_handlers: list[RetryHandler], token: str | None = None
 ) -> WebClient:
-    """A client of the Web API at SLACK_API_URL, with `token` (SLACK_BOT_TOKEN by default)."""
-    return WebClient(
+    """A client of the Web API at SLACK_API_URL, with `token` (SLACK_BOT_TOKEN by default),
+    keeping its connections open between calls (bot/slack/connections.py)."""
+    return KeepAliveWebClient(
         token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout_seconds,
