@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import LiaisonConfig
 from bot.config.store import ConfiguredWorkspace, SettingsStore
 from bot.domain.models import Workspace
+from bot.domain.realistic import Realistic
 from bot.settings import Settings
+from bot.slack.cache import ExpiringCache
 from bot.slack.permissions import Permissions
 
 if TYPE_CHECKING:
@@ -33,6 +35,12 @@ log = logging.getLogger(__name__)
 
 # The longest the work after an answer waits for this process to have nobody left to answer.
 ANSWERS_FIRST_SECONDS = 0.5
+# How long a department's realistic date is reused (see `Runtime.realistic`): reading its open
+# queue costs a submission more than everything else before its answer, and a forecast counted
+# in working days does not move in seconds.
+REALISTIC_SECONDS = 10.0
+# Keyed by workspace, fulfilling department and settings version.
+RealisticCache = ExpiringCache[tuple[str, str, int], Realistic]
 
 
 def system_clock() -> datetime:
@@ -122,6 +130,11 @@ class Runtime:
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
     answering: Answering = field(default_factory=Answering)
+    # Each department's realistic date, reused for REALISTIC_SECONDS (bot/slack/listeners/
+    # promise.py `realistic_of`); a change of the workspace's settings gives it a new key.
+    realistic: RealisticCache = field(
+        default_factory=lambda: ExpiringCache(ttl=REALISTIC_SECONDS, max_entries=1000)
+    )
     # Multi-workspace mode (OAuth): the installations, each workspace's bot token (see
     # bot/slack/installations.py); None with one bot token (SLACK_BOT_TOKEN).
     installations: Installations | None = None

@@ -23,9 +23,10 @@ from sqlalchemy import Engine
 from bot.config.store import SettingsStore, read_settings_file
 from bot.db.session import make_engine, make_session_factory
 from bot.domain.outbox import HOME
-from bot.runtime import Clock, Runtime, system_clock
+from bot.runtime import REALISTIC_SECONDS, Clock, Runtime, system_clock
 from bot.settings import Settings
 from bot.slack.app import event_listeners
+from bot.slack.cache import ExpiringCache
 from bot.slack.connections import KeepAliveWebClient
 from bot.slack.inbox import EventInbox
 from bot.slack.installations import Installations, TeamClients
@@ -165,6 +166,7 @@ def build_runtime(
         background=background or ThreadPoolExecutor(max_workers=4, thread_name_prefix="deliver"),
         installations=installations,
         bare_client=listener_client(settings) if installations is not None else None,
+        realistic=ExpiringCache(ttl=REALISTIC_SECONDS, max_entries=1000, monotonic=monotonic),
     )
     # The listeners are handed the runtime, and the inbox hands them the events it stored.
     inbox.route(event_listeners(runtime))
