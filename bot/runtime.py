@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
 from bot.config.store import ConfiguredWorkspace, SettingsStore
-from bot.domain.models import Workspace
 from bot.domain.realistic import Realistic
+from bot.domain.requests import TeamIds
 from bot.settings import Settings
 from bot.slack.cache import ExpiringCache
 from bot.slack.permissions import Permissions
@@ -130,6 +130,8 @@ class Runtime:
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
     answering: Answering = field(default_factory=Answering)
+    # The Slack team of each workspace row, remembered (shared with the outbox).
+    teams: TeamIds = field(default_factory=TeamIds)
     # Each department's realistic date, reused for REALISTIC_SECONDS (bot/slack/listeners/
     # promise.py `realistic_of`); a change of the workspace's settings gives it a new key.
     realistic: RealisticCache = field(
@@ -148,7 +150,7 @@ class Runtime:
 
     def config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
         """The settings of the workspace whose row is `workspace_id` (a request's, say)."""
-        return self.config_for(session.get_one(Workspace, workspace_id).team_id)
+        return self.config_for(self.teams.of(session, workspace_id))
 
     def installer_of(self, team_id: str) -> str | None:
         """Who installed Liaison in the workspace `team_id` (a user id), for deciding who may

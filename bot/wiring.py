@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from bot.config.store import SettingsStore, read_settings_file
 from bot.db.session import make_engine, make_session_factory
 from bot.domain.outbox import HOME
+from bot.domain.requests import TeamIds
 from bot.runtime import REALISTIC_SECONDS, Clock, Runtime, system_clock
 from bot.settings import Settings
 from bot.slack.app import event_listeners
@@ -143,6 +144,7 @@ def build_runtime(
             return sender
 
     inbox = EventInbox(sessions=sessions, clock=clock)
+    teams = TeamIds()
     permissions = Permissions(
         client_for, installer_of=installations.installer_of if installations else lambda _: None
     )
@@ -159,7 +161,9 @@ def build_runtime(
             config_for=store.config_for,
             clock=clock,
             senders={**SENDERS, HOME: HomeSender(settings=settings_for_home(store, permissions))},
+            teams=teams,
         ),
+        teams=teams,
         inbox=inbox,
         time_zones=TimeZones(client_for),
         permissions=permissions,

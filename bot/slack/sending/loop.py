@@ -33,7 +33,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import LiaisonConfig
 from bot.db.session import reading, transaction
 from bot.domain import outbox
-from bot.domain.models import OutboxMessage, Request, Workspace
+from bot.domain.models import OutboxMessage, Request
+from bot.domain.requests import TeamIds
 from bot.slack.sending.attempts import Attempts, SendReport, Step
 from bot.slack.sending.effects import Effect, Sender
 from bot.slack.sending.leases import HeldLeases
@@ -59,6 +60,7 @@ class Outbox:
         config_for: Callable[[str], LiaisonConfig],
         clock: Callable[[], datetime],
         senders: Mapping[str, Sender] = SENDERS,
+        teams: TeamIds | None = None,
     ) -> None:
         missing = outbox.EFFECT_KINDS - senders.keys()
         if missing:
@@ -67,7 +69,7 @@ class Outbox:
         self._config_for = config_for
         self._clock = clock
         self._senders = senders
-        self._teams: dict[int, str] = {}
+        self._teams = teams or TeamIds()
         # Keys ("request", request id) for a request's lease, ("effect", id) for an effect's.
         self._leases = HeldLeases()
         self._attempts = Attempts(
@@ -315,9 +317,7 @@ class Outbox:
 
     def _team_id(self, session: Session, workspace_id: int) -> str:
         """The Slack team of a workspace row (which never changes, so it is remembered)."""
-        if workspace_id not in self._teams:
-            self._teams[workspace_id] = session.get_one(Workspace, workspace_id).team_id
-        return self._teams[workspace_id]
+        return self._teams.of(session, workspace_id)
 
     def _config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
         return self._config_for(self._team_id(session, workspace_id))
