@@ -141,7 +141,7 @@ class DirectSim(SlackClientSim):
         self.background = background
         self.counter = counter
         self.fake = fake
-        self.profile: cProfile.Profile | None = None
+        self.profile: tuple[cProfile.Profile, cProfile.Profile] | None = None
         self.last: tuple[tuple[float, int, int, int], tuple[float, int, int, int]] | None = None
 
     def post(
@@ -183,12 +183,16 @@ class DirectSim(SlackClientSim):
 
         before = self._mark()
         if self.profile:
-            self.profile.enable()
+            self.profile[0].enable()
         answer = b"".join(self.wsgi(environ, start_response))
+        if self.profile:
+            self.profile[0].disable()
         answered = self._mark()
+        if self.profile:
+            self.profile[1].enable()
         self.background.run_all()
         if self.profile:
-            self.profile.disable()
+            self.profile[1].disable()
         after = self._mark()
         self.last = (_minus(answered, before), _minus(after, answered))
         return httpx.Response(int(status[0].split()[0]), content=answer)
@@ -239,7 +243,10 @@ def run(
         )
         rng = random.Random(SEED)
         phases: dict[tuple[str, str], Phase] = defaultdict(Phase)
-        profiles = {kind: cProfile.Profile(time.thread_time) for kind in KINDS}
+        profiles = {
+            kind: (cProfile.Profile(time.thread_time), cProfile.Profile(time.thread_time))
+            for kind in KINDS
+        }
         # Warm up: file requests (so reactions have cards) and touch every path once.
         for round_number in range(requests // 3 + 20):
             measured = round_number >= 20
@@ -285,12 +292,14 @@ def run(
                 )
             print(f"{kind:<11} {'mean':<7} {total:7.2f}")
         if profile_kind:
-            print_packages(profiles[profile_kind], requests // 3)
-            stream = io.StringIO()
-            stats = pstats.Stats(profiles[profile_kind], stream=stream)
-            stats.sort_stats("tottime").print_stats(35)
-            stats.sort_stats("cumulative").print_stats(60)
-            print(stream.getvalue())
+            for phase, profile in zip(("answer", "after"), profiles[profile_kind], strict=True):
+                print(f"\n== {profile_kind}, {phase}")
+                print_packages(profile, requests // 3)
+                stream = io.StringIO()
+                stats = pstats.Stats(profile, stream=stream)
+                stats.sort_stats("tottime").print_stats(25)
+                stats.sort_stats("cumulative").print_stats(50)
+                print(stream.getvalue())
         runtime.engine.dispose()
 
 

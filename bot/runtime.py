@@ -130,6 +130,8 @@ class Runtime:
     # threads that answer Slack (and must acknowledge within 3 s) are never held up by it.
     background: Executor
     answering: Answering = field(default_factory=Answering)
+    # Per thread: the work after an answer this background thread still has to do (`_soon`).
+    _background_work: threading.local = field(default_factory=threading.local, repr=False)
     # The Slack team of each workspace row, remembered (shared with the outbox).
     teams: TeamIds = field(default_factory=TeamIds)
     # Each department's realistic date, reused for REALISTIC_SECONDS (bot/slack/listeners/
@@ -212,12 +214,29 @@ class Runtime:
         if not self.works_inline:
             return
 
+        follow_ups: list[tuple[Callable[[], object], str]] | None = getattr(
+            self._background_work, "queued", None
+        )
+        if follow_ups is not None:
+            # This thread is doing the work after an answer already (handling an event that
+            # queued messages, say): the new work follows it here, without another wake-up
+            # and another wait for the answers in flight.
+            follow_ups.append((work, what))
+            return
+
         def run() -> None:
             self.answering.wait_until_idle(ANSWERS_FIRST_SECONDS)
+            queued = [(work, what)]
+            self._background_work.queued = queued
             try:
-                work()
-            except Exception:  # the scheduler's next pass takes up whatever is left
-                log.exception("%s failed; the scheduler will retry", what)
+                while queued:
+                    next_work, next_what = queued.pop(0)
+                    try:
+                        next_work()
+                    except Exception:  # the scheduler's next pass takes up whatever is left
+                        log.exception("%s failed; the scheduler will retry", next_what)
+            finally:
+                self._background_work.queued = None
 
         try:
             self.background.submit(run)
