@@ -31,7 +31,7 @@ from sqlalchemy import Update, case, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
-from bot.db.session import reading, transaction
+from bot.db.session import UNSYNCHRONIZED, reading, transaction
 from bot.domain import outbox
 from bot.domain.models import OutboxMessage, Request
 from bot.domain.requests import TeamIds
@@ -217,7 +217,10 @@ class Outbox:
                         continue  # the next one is built already, from the same state
                     if updates:
                         session.execute(
-                            update(Request).where(Request.id == request_id).values(**updates)
+                            update(Request)
+                            .where(Request.id == request_id)
+                            .values(**updates)
+                            .execution_options(**UNSYNCHRONIZED)
                         )
                 # Slack's answer changed the request (the card's ts), or more was queued: what is
                 # due is built again from the request as it is now.
@@ -242,6 +245,7 @@ class Outbox:
             .values(
                 outbox_lease_until=case((ours, None), else_=Request.outbox_lease_until), **updates
             )
+            .execution_options(**UNSYNCHRONIZED)
         )
         # Looked for once the row is locked by the UPDATE above: a handler queueing an effect
         # from now on waits for this commit, then finds the lease free.
@@ -260,6 +264,7 @@ class Outbox:
             )
             .values(outbox_lease_until=until)
             .returning(Request.id)
+            .execution_options(**UNSYNCHRONIZED)
         ).first()
         return until if taken is not None else None
 
@@ -349,6 +354,7 @@ class Outbox:
                 )
                 .values(status="sending", next_attempt_at=now + LEASE)
                 .returning(OutboxMessage.id)
+                .execution_options(**UNSYNCHRONIZED)
             ).first()
             if not claimed:
                 return
