@@ -10,7 +10,8 @@ A connection the server closed while it sat idle (Slack closes idle ones) is not
 used, by looking whether its socket has something to read, and a new one is opened instead; a
 call is never sent twice by this client. Failures read as urllib's do: an error while sending is
 a `URLError` (which the connection retry handler of the listeners' client retries), an answer
-that is not 2xx an `HTTPError`. Through a proxy, calls go through urllib as before.
+that is not 2xx an `HTTPError` (Slack's Web API does not redirect, so a redirect is not followed
+either). Through a proxy, calls go through urllib as before.
 """
 
 from __future__ import annotations
