@@ -745,6 +745,10 @@ def seed_cards(load: Load, count: int) -> None:
             if view is None:
                 raise RuntimeError("the app opened no modal for /request within 10 s")
             values = submission_values(rng, load.company, view)
+            # A hard deadline before the team's realistic date is answered with a warning to
+            # confirm, and nothing is filed; each of these must file its card.
+            if "deadline" in values:
+                values["deadline"] = "soft"
             sim.view_submission(view, user, values).raise_for_status()
     finally:
         sim.close()

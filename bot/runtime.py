@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
 from bot.config.store import ConfiguredWorkspace, SettingsStore
-from bot.domain.models import Workspace
+from bot.domain.realistic import Realistic
+from bot.domain.requests import TeamIds
 from bot.settings import Settings
+from bot.slack.cache import ExpiringCache
 from bot.slack.permissions import Permissions
 
 if TYPE_CHECKING:
@@ -33,6 +35,12 @@ log = logging.getLogger(__name__)
 
 # The longest the work after an answer waits for this process to have nobody left to answer.
 ANSWERS_FIRST_SECONDS = 0.5
+# How long a department's realistic date is reused (see `Runtime.realistic`): reading its open
+# queue costs a submission more than everything else before its answer, and a forecast counted
+# in working days does not move in seconds.
+REALISTIC_SECONDS = 10.0
+# Keyed by workspace, fulfilling department and settings version.
+RealisticCache = ExpiringCache[tuple[str, str, int], Realistic]
 
 
 def system_clock() -> datetime:
@@ -129,6 +137,15 @@ class Runtime:
     # of the threads that send Slack messages.
     tracker_background: Executor
     answering: Answering = field(default_factory=Answering)
+    # Per thread: the work after an answer this background thread still has to do (`_soon`).
+    _background_work: threading.local = field(default_factory=threading.local, repr=False)
+    # The Slack team of each workspace row, remembered (shared with the outbox).
+    teams: TeamIds = field(default_factory=TeamIds)
+    # Each department's realistic date, reused for REALISTIC_SECONDS (bot/slack/listeners/
+    # promise.py `realistic_of`); a change of the workspace's settings gives it a new key.
+    realistic: RealisticCache = field(
+        default_factory=lambda: ExpiringCache(ttl=REALISTIC_SECONDS, max_entries=1000)
+    )
     # Multi-workspace mode (OAuth): the installations, each workspace's bot token (see
     # bot/slack/installations.py); None with one bot token (SLACK_BOT_TOKEN).
     installations: Installations | None = None
@@ -142,7 +159,7 @@ class Runtime:
 
     def config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
         """The settings of the workspace whose row is `workspace_id` (a request's, say)."""
-        return self.config_for(session.get_one(Workspace, workspace_id).team_id)
+        return self.config_for(self.teams.of(session, workspace_id))
 
     def installer_of(self, team_id: str) -> str | None:
         """Who installed Liaison in the workspace `team_id` (a user id), for deciding who may
@@ -216,12 +233,29 @@ class Runtime:
         if not self.works_inline:
             return
 
+        follow_ups: list[tuple[Callable[[], object], str]] | None = getattr(
+            self._background_work, "queued", None
+        )
+        if follow_ups is not None:
+            # This thread is doing the work after an answer already (handling an event that
+            # queued messages, say): the new work follows it here, without another wake-up
+            # and another wait for the answers in flight.
+            follow_ups.append((work, what))
+            return
+
         def run() -> None:
             self.answering.wait_until_idle(ANSWERS_FIRST_SECONDS)
+            queued = [(work, what)]
+            self._background_work.queued = queued
             try:
-                work()
-            except Exception:  # the scheduler's next pass takes up whatever is left
-                log.exception("%s failed; the scheduler will retry", what)
+                while queued:
+                    next_work, next_what = queued.pop(0)
+                    try:
+                        next_work()
+                    except Exception:  # the scheduler's next pass takes up whatever is left
+                        log.exception("%s failed; the scheduler will retry", next_what)
+            finally:
+                self._background_work.queued = None
 
         try:
             (on or self.background).submit(run)

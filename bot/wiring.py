@@ -23,9 +23,12 @@ from sqlalchemy import Engine
 from bot.config.store import SettingsStore, read_settings_file
 from bot.db.session import make_engine, make_session_factory
 from bot.domain.outbox import HOME, TRACKER
-from bot.runtime import Clock, Runtime, system_clock
+from bot.domain.requests import TeamIds
+from bot.runtime import REALISTIC_SECONDS, Clock, Runtime, system_clock
 from bot.settings import Settings
 from bot.slack.app import event_listeners, source_listeners
+from bot.slack.cache import ExpiringCache
+from bot.slack.connections import KeepAliveWebClient
 from bot.slack.inbox import EventInbox
 from bot.slack.installations import Installations, TeamClients
 from bot.slack.people import TimeZones
@@ -38,8 +41,9 @@ from bot.trackers.sender import TrackerSender
 def make_client(
     settings: Settings, *, retry_handlers: list[RetryHandler], token: str | None = None
 ) -> WebClient:
-    """A client of the Web API at SLACK_API_URL, with `token` (SLACK_BOT_TOKEN by default)."""
-    return WebClient(
+    """A client of the Web API at SLACK_API_URL, with `token` (SLACK_BOT_TOKEN by default),
+    keeping its connections open between calls (bot/slack/connections.py)."""
+    return KeepAliveWebClient(
         token=token or settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=settings.slack_timeout_seconds,
@@ -142,6 +146,7 @@ def build_runtime(
             return sender
 
     inbox = EventInbox(sessions=sessions, clock=clock)
+    teams = TeamIds()
     permissions = Permissions(
         client_for, installer_of=installations.installer_of if installations else lambda _: None
     )
@@ -162,7 +167,9 @@ def build_runtime(
                 HOME: HomeSender(settings=settings_for_home(store, permissions)),
                 TRACKER: TrackerSender(settings=settings, sessions=sessions, clock=clock),
             },
+            teams=teams,
         ),
+        teams=teams,
         inbox=inbox,
         time_zones=TimeZones(client_for),
         permissions=permissions,
@@ -171,6 +178,7 @@ def build_runtime(
         or ThreadPoolExecutor(max_workers=2, thread_name_prefix="trackers"),
         installations=installations,
         bare_client=listener_client(settings) if installations is not None else None,
+        realistic=ExpiringCache(ttl=REALISTIC_SECONDS, max_entries=1000, monotonic=monotonic),
     )
     # The listeners are handed the runtime, and the inbox hands them the events it stored.
     inbox.route(event_listeners(runtime), source_listeners(runtime))

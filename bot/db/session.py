@@ -22,6 +22,10 @@ POOL_SIZE = 24  # connections kept open per process (see make_engine)
 # A pooled PostgreSQL connection unused for longer than this is pinged before it is handed out.
 IDLE_PING_SECONDS = 10.0
 _IDLE_SINCE = "liaison_idle_since"  # in a pooled connection's info: when it was last returned
+# Execution options for an UPDATE or DELETE run by code that holds no ORM object it changes (the
+# outbox's and the inbox's bookkeeping): SQLAlchemy then does not look for such objects in the
+# session to change them too, which cost a quarter of such a one-statement transaction's CPU.
+UNSYNCHRONIZED: dict[str, Any] = {"synchronize_session": False}
 
 
 def make_engine(url: str, **kwargs: object) -> Engine:

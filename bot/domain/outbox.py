@@ -204,11 +204,16 @@ def refresh_homes(
     wanted = sorted(set(people))
     if not wanted:
         return
-    visitors = session.scalars(
-        select(HomeVisit.user_id).where(
-            HomeVisit.workspace_id == workspace_id, HomeVisit.user_id.in_(wanted)
+    # Nothing this transaction changes decides who visited: the changes queued so far are
+    # written together later (one flush, and the outbox rows in one INSERT) rather than here.
+    with session.no_autoflush:
+        visitors = list(
+            session.scalars(
+                select(HomeVisit.user_id).where(
+                    HomeVisit.workspace_id == workspace_id, HomeVisit.user_id.in_(wanted)
+                )
+            )
         )
-    )
     for user_id in visitors:
         publish_home(session, workspace_id=workspace_id, user_id=user_id, now=now)
 

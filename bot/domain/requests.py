@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
@@ -129,6 +130,22 @@ def parse_reference(text: str) -> int | None:
     return whole_number(match.group(1)) if match else None
 
 
+class TeamIds:
+    """The Slack team of each workspace row, remembered once read: a row's team never changes,
+    so the settings of a request's workspace cost no query after the first. Safe to share
+    between threads."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, str] = {}
+
+    def of(self, session: Session, workspace_id: int) -> str:
+        team_id = self._known.get(workspace_id)
+        if team_id is None:
+            team_id = session.get_one(Workspace, workspace_id).team_id
+            self._known[workspace_id] = team_id
+        return team_id
+
+
 def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> Workspace:
     """The workspace row for `team_id`, created on first contact. Its departments follow its
     settings (bot/domain/workspace_settings.py)."""
@@ -162,10 +179,37 @@ def sync_departments(session: Session, *, workspace: Workspace, config: LiaisonC
     session.flush()
 
 
-def department_row(session: Session, *, workspace: Workspace, key: str) -> Department:
-    return session.execute(
-        select(Department).where(Department.workspace_id == workspace.id, Department.key == key)
-    ).scalar_one()
+def department_rows(
+    session: Session, *, workspace: Workspace, keys: Collection[str]
+) -> dict[str, Department]:
+    """The workspace's department rows named by `keys`, in one query; NoResultFound when one is
+    missing."""
+    rows = {
+        row.key: row
+        for row in session.scalars(
+            select(Department).where(
+                Department.workspace_id == workspace.id, Department.key.in_(set(keys))
+            )
+        )
+    }
+    if not set(keys) <= rows.keys():
+        raise NoResultFound(f"no department {sorted(set(keys) - rows.keys())}")
+    return rows
+
+
+def take_request_number(session: Session, *, team_id: str, now: datetime) -> tuple[Workspace, int]:
+    """The workspace of `team_id` (created on first contact) and the next number it hands out:
+    one statement once the workspace exists (see `next_request_number`)."""
+    workspace = session.scalars(
+        update(Workspace)
+        .where(Workspace.team_id == team_id)
+        .values(last_request_number=Workspace.last_request_number + 1)
+        .returning(Workspace)
+    ).one_or_none()
+    if workspace is None:
+        workspace = ensure_workspace(session, team_id=team_id, now=now)
+        return workspace, next_request_number(session, workspace=workspace)
+    return workspace, workspace.last_request_number
 
 
 def next_request_number(session: Session, *, workspace: Workspace) -> int:
@@ -199,12 +243,13 @@ def file_request(
     then leaves a gap in the numbers, never a duplicate); without it, it is taken here.
     `filed_despite_warning`: the desired date was before the realistic one when it was filed."""
     assert draft.fulfilling_department is not None
-    fulfilling = department_row(session, workspace=workspace, key=draft.fulfilling_department)
-    requesting = (
-        department_row(session, workspace=workspace, key=requesting_department)
-        if requesting_department
-        else None
-    )
+    keys = [
+        draft.fulfilling_department,
+        *([requesting_department] if requesting_department else []),
+    ]
+    rows = department_rows(session, workspace=workspace, keys=keys)
+    fulfilling = rows[draft.fulfilling_department]
+    requesting = rows[requesting_department] if requesting_department else None
     request = Request(
         workspace_id=workspace.id,
         number=number or next_request_number(session, workspace=workspace),

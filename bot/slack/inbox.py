@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.db.session import reading, transaction
+from bot.db.session import UNSYNCHRONIZED, reading, transaction
 from bot.domain.models import InboxEvent
 from bot.slack.installations import NotInstalled
 from bot.slack.sending import backoff
@@ -143,7 +143,11 @@ class EventInbox:
         error = self._dispatch(body) if source == SLACK else self._dispatch_source(source, body)
         with transaction(self._sessions) as session:
             if error is None:
-                session.execute(delete(InboxEvent).where(InboxEvent.id == row_id))
+                session.execute(
+                    delete(InboxEvent)
+                    .where(InboxEvent.id == row_id)
+                    .execution_options(**UNSYNCHRONIZED)
+                )
                 return
             now = self._clock()
             gave_up = attempts >= MAX_ATTEMPTS
@@ -214,6 +218,7 @@ class EventInbox:
                 .where(InboxEvent.id == row_id, *_due(now))
                 .values(lease_until=now + LEASE, attempts=InboxEvent.attempts + 1)
                 .returning(InboxEvent.source, InboxEvent.body, InboxEvent.attempts)
+                .execution_options(**UNSYNCHRONIZED)
             ).first()
         if row is None:
             return None

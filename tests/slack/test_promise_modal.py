@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain.metrics import compute_stats
 from bot.domain.models import Request
-from tests.conftest import DEFAULT_CONFIG, SALES_REP, Liaison
+from bot.runtime import REALISTIC_SECONDS
+from tests.conftest import DEFAULT_CONFIG, ENGINEER, SALES_REP, Liaison
 from tests.domain.test_calibration import history
 from tests.fakes.signer import build_state_values
+from tests.slack.helpers import file_request, react
 
 # No history: a working week of Engineering's (Berlin) time from Tuesday 1 Dec 16:00.
 HINT = "Realistic: Tue 8 Dec · 0 requests ahead · not enough history yet"
@@ -167,3 +169,13 @@ timezone = "America/New_York"
         assert note(chosen, "realistic") == HINT
         select_block = block(chosen, "fulfilling_department")
         assert select_block["element"]["initial_option"]["value"] == "data"
+
+
+def test_the_realistic_date_is_reused_for_a_few_seconds(liaison: Liaison, db, clock) -> None:
+    """Reading the team's queue costs more than anything else before a submission's answer, so
+    each process reuses a department's figure for REALISTIC_SECONDS."""
+    assert "0 requests ahead" in (note(open_intake(liaison), "realistic") or "")
+    react(liaison, file_request(liaison, db), ENGINEER, "raising_hand")  # one taken on
+    assert "0 requests ahead" in (note(open_intake(liaison), "realistic") or "")
+    clock.advance(seconds=REALISTIC_SECONDS)
+    assert "1 request ahead" in (note(open_intake(liaison), "realistic") or "")

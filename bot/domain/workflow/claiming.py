@@ -4,6 +4,7 @@ overrides.py)."""
 from __future__ import annotations
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
@@ -38,8 +39,11 @@ class Claiming(Estimating, Closing):
             .returning(Request.id)
             .execution_options(synchronize_session=False)
         ).first()
-        self.session.refresh(request)
-        if not won:
+        if won:
+            # What the database now holds, without reading the row (and its estimates) again.
+            set_committed_value(request, "claimer_id", user)
+        else:
+            self.session.refresh(request)
             raise Refusal(
                 RefusalCode.ALREADY_CLAIMED, reference=request.reference, claimer=request.claimer_id
             )

@@ -18,7 +18,7 @@ from bot.config import Department, LiaisonConfig
 from bot.db.session import reading, transaction
 from bot.domain import requests
 from bot.domain.lifecycle import Surface
-from bot.domain.models import Request, Workspace
+from bot.domain.models import Request
 from bot.domain.people import MembershipUnknown
 from bot.domain.realistic import Realistic
 from bot.domain.requests import RequestDraft
@@ -252,8 +252,9 @@ def register(app: App, runtime: Runtime) -> None:
         surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
         try:
             with transaction(runtime.sessions) as session:
-                workspace = _workspace(session, runtime, context)
-                number = requests.next_request_number(session, workspace=workspace)
+                workspace, number = requests.take_request_number(
+                    session, team_id=_team(context), now=now
+                )
             with transaction(runtime.sessions) as session:
                 # A form sent twice (Slack's retry after a slow answer, or a second click on
                 # Submit after an error) files one request.
@@ -342,10 +343,6 @@ def _refusal(config: LiaisonConfig) -> str:
 def _surface(view: dict[str, Any]) -> str | None:
     surface = view_metadata(view).get("surface")
     return surface if isinstance(surface, str) else None
-
-
-def _workspace(session: Session, runtime: Runtime, context: BoltContext) -> Workspace:
-    return requests.ensure_workspace(session, team_id=_team(context), now=runtime.clock())
 
 
 def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[str, Any]:

@@ -85,10 +85,18 @@ def find_fulfiller(config: LiaisonConfig, named: str) -> Department | None:
 
 
 def realistic_of(runtime: Runtime, config: LiaisonConfig, team_id: str, key: str) -> Realistic:
+    """The department's realistic date, computed at most every REALISTIC_SECONDS per process
+    (and again at once when the workspace's settings change)."""
+    cache_key = (team_id, key, runtime.workspace_settings.current(team_id).version)
+    fresh, figure = runtime.realistic.fresh(cache_key)
+    if fresh and figure is not None:
+        return figure
     with reading(runtime.sessions) as session:
-        return realistic_for(
+        figure = realistic_for(
             session=session, config=config, team_id=team_id, department_key=key, now=runtime.clock()
         )
+    runtime.realistic.put(cache_key, figure)
+    return figure
 
 
 def realistic_of_draft(

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
-from bot.db.session import transaction
+from bot.db.session import UNSYNCHRONIZED, transaction
 from bot.domain import outbox
 from bot.domain.models import OutboxMessage, Request
 from bot.slack import membership
@@ -118,6 +118,7 @@ class Attempts:
                     last_error=outcome.held,
                     next_attempt_at=self._clock() + HOLD,
                 )
+                .execution_options(**UNSYNCHRONIZED)
             )
             report.held += 1
             return
@@ -131,6 +132,7 @@ class Attempts:
                     sent_ts=outcome.result.ts,
                     attempts=OutboxMessage.attempts + 1,
                 )
+                .execution_options(**UNSYNCHRONIZED)
             )
             report.sent += 1
             return

@@ -31,9 +31,10 @@ from sqlalchemy import Update, case, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
-from bot.db.session import reading, transaction
+from bot.db.session import UNSYNCHRONIZED, reading, transaction
 from bot.domain import outbox
-from bot.domain.models import OutboxMessage, Request, Workspace
+from bot.domain.models import OutboxMessage, Request
+from bot.domain.requests import TeamIds
 from bot.slack.sending.attempts import Attempts, SendReport, Step
 from bot.slack.sending.effects import Effect, Sender
 from bot.slack.sending.leases import HeldLeases
@@ -59,6 +60,7 @@ class Outbox:
         config_for: Callable[[str], LiaisonConfig],
         clock: Callable[[], datetime],
         senders: Mapping[str, Sender] = SENDERS,
+        teams: TeamIds | None = None,
     ) -> None:
         missing = outbox.EFFECT_KINDS - senders.keys()
         if missing:
@@ -67,7 +69,7 @@ class Outbox:
         self._config_for = config_for
         self._clock = clock
         self._senders = senders
-        self._teams: dict[int, str] = {}
+        self._teams = teams or TeamIds()
         # Keys ("request", request id) for a request's lease, ("effect", id) for an effect's.
         self._leases = HeldLeases()
         self._attempts = Attempts(
@@ -239,7 +241,10 @@ class Outbox:
                         continue  # the next one is built already, from the same state
                     if updates:
                         session.execute(
-                            update(Request).where(Request.id == request_id).values(**updates)
+                            update(Request)
+                            .where(Request.id == request_id)
+                            .values(**updates)
+                            .execution_options(**UNSYNCHRONIZED)
                         )
                 # Slack's answer changed the request (the card's ts), or more was queued: what is
                 # due is built again from the request as it is now.
@@ -264,6 +269,7 @@ class Outbox:
             .values(
                 outbox_lease_until=case((ours, None), else_=Request.outbox_lease_until), **updates
             )
+            .execution_options(**UNSYNCHRONIZED)
         )
         # Looked for once the row is locked by the UPDATE above: a handler queueing an effect
         # from now on waits for this commit, then finds the lease free.
@@ -282,6 +288,7 @@ class Outbox:
             )
             .values(outbox_lease_until=until)
             .returning(Request.id)
+            .execution_options(**UNSYNCHRONIZED)
         ).first()
         return until if taken is not None else None
 
@@ -339,9 +346,7 @@ class Outbox:
 
     def _team_id(self, session: Session, workspace_id: int) -> str:
         """The Slack team of a workspace row (which never changes, so it is remembered)."""
-        if workspace_id not in self._teams:
-            self._teams[workspace_id] = session.get_one(Workspace, workspace_id).team_id
-        return self._teams[workspace_id]
+        return self._teams.of(session, workspace_id)
 
     def _config_of(self, session: Session, workspace_id: int) -> LiaisonConfig:
         return self._config_for(self._team_id(session, workspace_id))
@@ -373,6 +378,7 @@ class Outbox:
                 )
                 .values(status="sending", next_attempt_at=now + LEASE)
                 .returning(OutboxMessage.id)
+                .execution_options(**UNSYNCHRONIZED)
             ).first()
             if not claimed:
                 return

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -36,6 +37,7 @@ class Serving:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+            self._server.close_connections()  # a kept connection would still be served
             self._server.server_close()
             self._server = None
 
@@ -50,6 +52,18 @@ class Serving:
         if self._server is None:
             raise RuntimeError("FakeSlack is not started")
         return int(self._server.server_address[1])
+
+    @property
+    def connections_accepted(self) -> int:
+        """How many HTTP connections clients have opened to the fake so far."""
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return self._server.accepted
+
+    def close_connections(self) -> None:
+        """Close the connections clients keep open, as Slack does with idle ones."""
+        if self._server is not None:
+            self._server.close_connections()
 
     @property
     def base_url(self) -> str:
@@ -86,6 +100,28 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, fake: FakeSlack) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.fake = fake
+        self.accepted = 0  # connections accepted so far
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self.accepted += 1
+            self._open.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """Close every open connection, as a server does with those left idle too long."""
+        with self._open_lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that gave up (a timeout test) closes the socket before we answer.
@@ -95,6 +131,12 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeSlack/1.0"
+    # As Slack's edge: a connection stays open for the client's next call (every answer has a
+    # Content-Length), so a client that keeps its connections is served as it would be.
+    protocol_version = "HTTP/1.1"
+    # An answer's head and body go out as two writes; without this the body of an answer on a
+    # kept connection waits for the client's delayed ACK (40 ms).
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         assert isinstance(self.server, _Server)
