@@ -45,7 +45,8 @@ class ConfigError(Exception):
 # --- turning findings into "[[departments]] #2 (key "eng") → timezone: ..." -------------------
 
 Loc = tuple[str | int, ...]
-_SECTIONS = (
+# The file's sections in their order, and those that are lists of tables ([[departments]]).
+SECTIONS = (
     "organization",
     "departments",
     "digests",
@@ -54,7 +55,7 @@ _SECTIONS = (
     "trackers",
     "request_types",
 )
-_LISTS = ("departments", "digests", "trackers", "request_types")
+LIST_SECTIONS = ("departments", "digests", "trackers", "request_types")
 
 
 def _items(data: dict[str, Any], name: str) -> list[tuple[int, dict[str, Any]]]:
@@ -70,7 +71,7 @@ def _index(loc: Loc) -> int:
 
 def _place(loc: Loc, data: dict[str, Any]) -> str:
     head, rest = loc[0], list(loc[1:])
-    if head in _LISTS:
+    if head in LIST_SECTIONS:
         place = f"[[{head}]]"
         if rest and isinstance(rest[0], int):
             index = rest.pop(0)
@@ -78,7 +79,7 @@ def _place(loc: Loc, data: dict[str, Any]) -> str:
             key = dict(_items(data, head)).get(index, {}).get("key")
             if head in ("departments", "request_types") and isinstance(key, str) and key:
                 place += f' (key "{key}")'
-    elif head in _SECTIONS:
+    elif head in SECTIONS:
         place = f"[{head}]"
     else:
         place, rest = "", list(loc)
@@ -243,7 +244,7 @@ def check_config(
         found = _pydantic_problems(error)
     found += _relation_problems(data, complete=complete)
     if found or config is None:
-        order = {name: rank for rank, name in enumerate(_SECTIONS)}
+        order = {name: rank for rank, name in enumerate(SECTIONS)}
         found.sort(key=lambda p: (order.get(str(p[0][0]), -1), _index(p[0])))
         return None, [Problem(loc, _place(loc, data), message) for loc, message in found]
     # Departments and digests without a time zone of their own take the organization's.
@@ -281,7 +282,7 @@ def read_config_data(path: str | Path) -> dict[str, Any]:
 def dump_config_data(data: dict[str, Any]) -> str:
     """Settings data (a stored document) as a config file: `read_config_data` of it gives the
     same data back."""
-    ordered = {key: data[key] for key in (*_SECTIONS, *data) if key in data}
+    ordered = {key: data[key] for key in (*SECTIONS, *data) if key in data}
     return tomli_w.dumps(ordered)
 
 

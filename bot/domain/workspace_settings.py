@@ -29,25 +29,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig, Problem, check_config
+from bot.config.loader import LIST_SECTIONS
+from bot.config.loader import SECTIONS as FILE_SECTIONS
 from bot.domain.models import SettingsChange, Workspace, WorkspaceSettings
 from bot.domain.requests import sync_departments
 
-SECTIONS = (
-    "organization",
-    "holidays",
-    "departments",
-    "digests",
-    "reactions",
-    "nudges",
-    "trackers",
-    "request_types",
-)
+# The file's sections, with the organization's holidays apart (they are edited on their own).
+SECTIONS = (FILE_SECTIONS[0], "holidays", *FILE_SECTIONS[1:])
 # Where settings come from, and who changed them when it was not a person.
 FILE = "file"
 SLACK = "slack"
 CLI = "cli"
 
-_LISTS = ("departments", "digests", "holidays", "trackers", "request_types")
+_LISTS = ("holidays", *LIST_SECTIONS)
 # Sections that name departments: they belong to one workspace, never a default for others.
 PER_WORKSPACE = ("departments", "digests", "trackers", "request_types")
 
