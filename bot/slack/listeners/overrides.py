@@ -13,9 +13,10 @@ from slack_sdk import WebClient
 
 from bot.domain.lifecycle import Status, Surface
 from bot.domain.models import Request
-from bot.domain.workflow import Workflow
+from bot.domain.workflow import Done, Workflow
 from bot.runtime import Runtime
-from bot.slack.blocks.intake import picked_date, typed_value, view_metadata
+from bot.slack.blocks.fields import ViewValues
+from bot.slack.blocks.intake import picked_date, view_metadata
 from bot.slack.blocks.overrides import (
     CLOSE_CHOICES,
     close_modal,
@@ -106,88 +107,80 @@ def register(app: App, runtime: Runtime) -> None:
         elif views:
             open_modal(client, body["trigger_id"], views[0])
 
-    @app.view(LeadActions.reassign_callback)
-    def on_reassign(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        lead, to_user = body["user"]["id"], _chosen(view, LeadActions.assignee, "selected_user")
-        if to_user is None:
-            ack(response_action="errors", errors={LeadActions.assignee: MISSING_PERSON})
+    def submit(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        errors: dict[str, str],
+        act: Callable[[Workflow, Request, Surface], Done],
+        error_block: str,
+    ) -> None:
+        """One override's submission: the missing fields' errors, or the override run as the
+        lead's, from where the modal was opened, its refusal shown on `error_block`."""
+        if errors:
+            ack(response_action="errors", errors=errors)
             return
         surface = surface_of(view)
-        submit_form(
-            runtime,
+        submit_form(runtime, ack, body, view, lambda wf, r: act(wf, r, surface), error_block)
+
+    @app.view(LeadActions.reassign_callback)
+    def on_reassign(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        lead, to_user = body["user"]["id"], ViewValues(view).user(LeadActions.assignee)
+        submit(
             ack,
             body,
             view,
-            lambda wf, r: wf.reassign(r, lead, to_user, surface),
+            {} if to_user else {LeadActions.assignee: MISSING_PERSON},
+            lambda wf, r, surface: wf.reassign(r, lead, str(to_user), surface),
             LeadActions.assignee,
         )
 
     @app.view(LeadActions.commit_date_callback)
     def on_commit_date(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        lead, reason = body["user"]["id"], typed_value(view, LeadActions.reason)
-        day = picked_date(_chosen(view, LeadActions.date, "selected_date"))
+        values = ViewValues(view)
+        lead, reason = body["user"]["id"], values.text(LeadActions.reason)
+        day = picked_date(values.date(LeadActions.date))
         errors = {}
         if day is None:
             errors[LeadActions.date] = MISSING_DATE
         if not reason:
             errors[LeadActions.reason] = MISSING_REASON
-        if day is None or errors:
-            ack(response_action="errors", errors=errors)
-            return
-        surface = surface_of(view)
-        submit_form(
-            runtime,
+        submit(
             ack,
             body,
             view,
-            lambda wf, r: wf.set_committed_date(r, lead, day, reason, surface),
+            errors,
+            lambda wf, r, surface: wf.set_committed_date(r, lead, day, reason, surface),
             LeadActions.date,
         )
 
     @app.view(LeadActions.reopen_callback)
     def on_reopen(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        lead, reason = body["user"]["id"], typed_value(view, LeadActions.reason)
-        if not reason:
-            ack(response_action="errors", errors={LeadActions.reason: MISSING_REASON})
-            return
-        surface = surface_of(view)
-        submit_form(
-            runtime,
+        lead, reason = body["user"]["id"], ViewValues(view).text(LeadActions.reason)
+        submit(
             ack,
             body,
             view,
-            lambda wf, r: wf.reopen(r, lead, reason, surface),
+            {} if reason else {LeadActions.reason: MISSING_REASON},
+            lambda wf, r, surface: wf.reopen(r, lead, reason, surface),
             LeadActions.reason,
         )
 
     @app.view(LeadActions.close_callback)
     def on_close(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        lead, reason = body["user"]["id"], typed_value(view, LeadActions.reason)
-        picked = _chosen(view, LeadActions.outcome, "selected_option")
-        outcome = OUTCOMES.get(picked.get("value") if isinstance(picked, dict) else None)
+        values = ViewValues(view)
+        lead, reason = body["user"]["id"], values.text(LeadActions.reason)
+        outcome = OUTCOMES.get(values.chosen(LeadActions.outcome) or "")
         errors = {}
         if outcome is None:
             errors[LeadActions.outcome] = MISSING_OUTCOME
         if not reason:
             errors[LeadActions.reason] = MISSING_REASON
-        if outcome is None or errors:
-            ack(response_action="errors", errors=errors)
-            return
-        surface = surface_of(view)
-        submit_form(
-            runtime,
+        submit(
             ack,
             body,
             view,
-            lambda wf, r: wf.close_stale(r, lead, outcome, reason, surface),
+            errors,
+            lambda wf, r, surface: wf.close_stale(r, lead, outcome, reason, surface),
             LeadActions.reason,
         )
-
-
-def _chosen(view: dict[str, Any], block_id: str, key: str) -> Any:
-    """What the input `block_id` of a submitted view holds under `key`; None when absent."""
-    values = (view.get("state") or {}).get("values") or {}
-    block = values.get(block_id) if isinstance(values, dict) else None
-    element = block.get(LeadActions.value) if isinstance(block, dict) else None
-    found = element.get(key) if isinstance(element, dict) else None
-    return found if isinstance(found, (str, dict)) and found else None
