@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from bot.slack.manifest import bot_scopes
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -162,3 +164,10 @@ def test_a_checkout_has_no_config_file_so_make_run_is_a_first_run() -> None:
     assert listed.stdout.split() == ["config/liaison.example.toml"]
     readme = (ROOT / "README.md").read_text()
     assert "copy [`config/liaison.example.toml`](config/liaison.example.toml) to" in readme
+
+
+def test_the_manifest_names_each_scope_once_and_ships_inside_the_package() -> None:
+    shipped = (ROOT / "bot" / "manifest.yml").read_text(encoding="utf-8")
+    assert (ROOT / "manifest.yml").read_text(encoding="utf-8") == shipped
+    scopes = bot_scopes(shipped)
+    assert scopes and len(scopes) == len(set(scopes))
