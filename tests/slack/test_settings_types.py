@@ -78,11 +78,14 @@ def add_type(liaison: Liaison, page: dict[str, Any], count: int, **values: objec
     return submit(liaison, pushed(liaison, "settings_type", count), ADMIN, **values)
 
 
-def type_menu(liaison: Liaison, page: dict[str, Any], choice: str, key: str) -> None:
+def type_menu(
+    liaison: Liaison, page: dict[str, Any], choice: str, key: str, user: str = ADMIN
+) -> None:
     on_page(
         liaison,
         page,
         "settings_type_menu",
+        user=user,
         block_id=f"settings_type_menu:{key}",
         selected_option_value=f"{choice}:{key}",
     )
