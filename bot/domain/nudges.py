@@ -41,6 +41,7 @@ from bot.domain.definitions import is_open_sql, is_overdue
 from bot.domain.durations import BusinessDuration
 from bot.domain.lifecycle import Status
 from bot.domain.models import NudgeLog, NudgeMark, Request
+from bot.domain.requests import fields_awaited
 
 # "Once per request" is a cool-down that never ends.
 FOREVER = timedelta(days=365 * 100)
@@ -229,7 +230,12 @@ class NudgePlanner:
             )
             / 60
         )
-        facts = {"waiting_hours": round(hours, 1)}
+        facts: dict[str, Any] = {"waiting_hours": round(hours, 1)}
+        if kind is NudgeKind.NEEDS_INFO:
+            # Sent back as not ready: what waits is the fields named, not an answer.
+            awaited = fields_awaited(self.session, self.config, request)
+            if awaited is not None:
+                facts["completing"] = awaited
         return self._nudge(kind, request, self.recipients(kind, request), **facts)
 
     def recipients(self, kind: NudgeKind, request: Request) -> tuple[str, ...]:

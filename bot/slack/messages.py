@@ -24,7 +24,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.digest import digest_figures, digest_message
 from bot.slack.blocks.dm import FEEDBACK, answer_actions, decision_actions, decision_buttons
-from bot.slack.blocks.not_ready import missing_list
+from bot.slack.blocks.not_ready import LABEL_SHOWN, missing_list
 from bot.slack.blocks.nudges import snooze_menu
 from bot.slack.blocks.trends import (
     VIEWS,
@@ -402,19 +402,33 @@ def _mentions(ids: list[str]) -> str:
     return " ".join(f"<!subteam^{i[8:]}>" if i.startswith("subteam:") else user(i) for i in ids)
 
 
+# A request sent back as not ready waits for its fields to be completed, not for an answer.
+_NOT_READY_NUDGE = (
+    "{request} was sent back as not ready and waits for you to complete {fields} "
+    "({hours} business hours so far)."
+)
+
+
+def _completing(labels: list[Any]) -> str:
+    """The labels of the fields awaited (each escaped and cut), or "it" when none were named."""
+    shown = [text.mrkdwn(str(label), LABEL_SHOWN) for label in labels]
+    return text.cut_mrkdwn(", ".join(shown), 1000) if shown else "it"
+
+
 def nudge_line(item: dict[str, Any], *, with_mentions: bool) -> str:
     reference = link(item.get("permalink"), item["reference"])
     request = f"{reference} “{text.mrkdwn(item.get('title'), 200)}”"
-    return (
-        _NUDGE_TEXT[item["kind"]]
-        .format(
-            mentions=_mentions(item.get("mentions") or []) if with_mentions else "",
-            request=request,
-            hours=f"{item.get('waiting_hours', 0):g}",
-            due=_date(item.get("due")),
-        )
-        .strip()
-    )
+    awaited = item.get("completing")
+    template = _NUDGE_TEXT[item["kind"]]
+    if item["kind"] == "needs_info" and isinstance(awaited, list):
+        template = _NOT_READY_NUDGE
+    return template.format(
+        fields=_completing(awaited) if isinstance(awaited, list) else "",
+        mentions=_mentions(item.get("mentions") or []) if with_mentions else "",
+        request=request,
+        hours=f"{item.get('waiting_hours', 0):g}",
+        due=_date(item.get("due")),
+    ).strip()
 
 
 @renderer(outbox.NUDGE)

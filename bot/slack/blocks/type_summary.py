@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from bot.config import FieldKind, LiaisonConfig, RequestType
+from bot.config import FieldKind, RequestType
 from bot.domain.models import Request
 from bot.domain.request_types import is_user_id
 from bot.slack import text
@@ -30,14 +30,6 @@ FIELDS_PER_SECTION = 10
 _LONG = (FieldKind.TEXT,)
 # A longer address is shown as text: with its label it would not fit in a field.
 URL_LINK = 1500
-
-
-def request_type_of(config: LiaisonConfig, request: Request) -> RequestType | None:
-    """The type the request was filed as, retired or not; None without one (or when the
-    settings no longer have it)."""
-    if request.request_type is None:
-        return None
-    return config.request_type(request.fulfilling_department.key, request.request_type)
 
 
 def type_name(request: Request, request_type: RequestType | None) -> str | None:

@@ -21,6 +21,7 @@ from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.people import MembershipUnknown
 from bot.domain.realistic import Realistic
+from bot.domain.request_types import request_type_of
 from bot.domain.requests import RequestDraft
 from bot.domain.usergroups import directory_for_team
 from bot.runtime import Runtime
@@ -36,7 +37,6 @@ from bot.slack.blocks.intake import (
 )
 from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.setup import NOT_SET_UP
-from bot.slack.blocks.type_summary import request_type_of
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners import promise
