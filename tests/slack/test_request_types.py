@@ -285,6 +285,16 @@ def test_status_and_the_home_show_the_type(liaison: Liaison, db: Inspector) -> N
     assert "Bug report" in home
 
 
+def test_the_list_and_the_search_name_the_type(liaison: Liaison, db: Inspector) -> None:
+    from tests.slack.test_home_search import found, search
+
+    file_bug(liaison, db, title="Export <!channel> broken")
+    listed = liaison.slack.command(SALES_REP, "list").json()["blocks"][1]["text"]["text"]
+    assert "Export &lt;!channel&gt; broken: Bug report · New" in listed
+    [line] = found(search(liaison, SALES_REP, words="Export"))
+    assert line.splitlines()[1].startswith("Bug report · New · filed by")
+
+
 def test_a_retired_type_still_shows_its_name_and_labels(liaison: Liaison, db: Inspector) -> None:
     card = file_bug(liaison, db)
     with liaison.runtime.sessions() as session, session.begin():

@@ -24,7 +24,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
-from bot.slack.blocks.type_summary import type_field_summary, type_name
+from bot.slack.blocks.type_summary import Kind, no_type, type_field_summary, type_name
 from bot.slack.dates import slack_date
 from bot.slack.ids import COMMAND
 
@@ -59,18 +59,21 @@ def help_reply(prefix: str | None = None) -> dict[str, Any]:
     return reply(message)
 
 
-def _line(request: Request) -> str:
+def _line(request: Request, kind: Kind) -> str:
     title = text.mrkdwn(request.title, 200)
+    name = type_name(request, kind(request))
     return (
         f"• {link(request.card_permalink, request.reference)} {title}: "
+        f"{f'{name} · ' if name else ''}"
         f"{request.status.label} · desired {day(request.desired_date)}"
     )
 
 
-def list_reply(page: Page[Request]) -> dict[str, Any]:
+def list_reply(page: Page[Request], kind: Kind = no_type) -> dict[str, Any]:
+    """The requester's open requests, each with the name of its type (`kind`)."""
     if not page.total:
         return reply(f"You have no open requests. File one with `{COMMAND}`.")
-    lines = [_line(r) for r in page.items]
+    lines = [_line(r, kind) for r in page.items]
     blocks: list[Block] = [section(f"*Your open requests ({page.total})*")]
     # Several sections, each under the section text limit.
     chunk: list[str] = []

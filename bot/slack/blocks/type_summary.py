@@ -4,7 +4,7 @@ shows its name and labels; a field or type no longer in the settings shows under
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -30,6 +30,14 @@ FIELDS_PER_SECTION = 10
 _LONG = (FieldKind.TEXT,)
 # A longer address is shown as text: with its label it would not fit in a field.
 URL_LINK = 1500
+
+
+# The request type of a request, if it has one (from the workspace's settings).
+Kind = Callable[[Request], RequestType | None]
+
+
+def no_type(request: Request) -> RequestType | None:
+    return None
 
 
 def type_name(request: Request, request_type: RequestType | None) -> str | None:

@@ -353,7 +353,8 @@ def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[st
         mine = requests.open_requests_of(
             session, workspace_id=workspace.id, requester_id=user_id, limit=replies.LISTED
         )
-        return replies.list_reply(mine)
+        config = runtime.config_for(_team(context))
+        return replies.list_reply(mine, kind=lambda r: request_type_of(config, r))
 
 
 def departments_of(

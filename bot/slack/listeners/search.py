@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.db.session import reading
+from bot.domain.request_types import request_type_of
 from bot.domain.requests import Page, find_workspace
 from bot.domain.search import search
 from bot.runtime import Runtime
@@ -50,7 +51,13 @@ def register(app: App, runtime: Runtime) -> None:
                     words=words,
                     person=person,
                 )
-            modal = search_modal(words=words, person=person, found=found)
+            config = runtime.config_for(team_of(body))
+            modal = search_modal(
+                words=words,
+                person=person,
+                found=found,
+                kind=lambda r: request_type_of(config, r),
+            )
         ack(response_action="update", view=modal)
 
 
