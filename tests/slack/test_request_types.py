@@ -368,6 +368,38 @@ def test_editing_changes_the_fields_and_clears_the_estimates(
     }
 
 
+def test_the_edit_modal_says_the_team_instead_of_offering_it(
+    liaison: Liaison, db: Inspector
+) -> None:
+    card = file_bug(liaison, db)
+    click(liaison, card, SALES_REP, "card_edit")
+    view = opened_view(liaison, "request_edit")
+    blocks = blocks_of(view)
+    # A request stays with its team: no menu that would change nothing.
+    assert "fulfilling_department" not in blocks
+    kept = json.dumps(blocks["fulfilling_department_kept"])
+    assert "For *Engineering*" in kept and "file a new request" in kept
+    assert all(b.get("dispatch_action") for b in view["blocks"] if b.get("block_id") == TYPE_MENU)
+    # A forged team in the state is not read: the request keeps its team and its type.
+    sent = copy.deepcopy(view)
+    state = build_state_values(view["blocks"], {SEVERITY: "Low"})
+    state["fulfilling_department"] = {
+        "value": {"type": "static_select", "selected_option": {"value": "data"}}
+    }
+    sent["state"] = {"values": state}
+    payload = {
+        **liaison.slack._interaction_base("view_submission", SALES_REP, None),
+        "view": sent,
+        "response_urls": [],
+    }
+    response = liaison.slack.interaction(payload)
+    assert response.text == "", response.text
+    liaison.settle()
+    request = current(db, card)
+    assert request.request_type == "bug" and request.type_fields["severity"] == "Low"
+    assert request.fulfilling_department.key == "eng"
+
+
 def test_words_and_the_message_shortcut_still_prefill(liaison: Liaison, db: Inspector) -> None:
     view = open_intake(liaison, "SSO for Acme")
     view = change(liaison, view, "fulfilling_department", "eng", title="SSO for Acme")

@@ -106,6 +106,8 @@ def intake_modal(
     department = department_of(config, draft)
     chosen_type = config.request_type(department, draft.request_type)
     metadata = {**(metadata or {}), SHOWN_TYPE: chosen_type.key if chosen_type else None}
+    if editing:
+        metadata[EDITED_TEAM] = department
     early = bool(
         realistic and draft.desired_date and not realistic.is_realistic(draft.desired_date)
     )
@@ -137,7 +139,7 @@ def intake_modal(
             multiline=True,
             hint="Revenue at stake, a renewal, a churn risk… it helps the team prioritise.",
         ),
-        *_department_select(config, draft, dispatch),
+        *(_kept_department(config, department) if editing else _department_select(config, draft)),
         *type_select(config, department, chosen_type, keep=draft.request_type if editing else None),
         *([_note(Intake.realistic, realistic_hint(realistic))] if realistic else []),
         _date_input(draft.desired_date, dispatch=dispatch),
@@ -175,6 +177,8 @@ def intake_modal(
 # Which type's fields the modal shows (private_metadata), so they are read back as that type's
 # even when the menu changed before Slack told us.
 SHOWN_TYPE = "type"
+# The team of the request an edit modal is for (private_metadata): it is not edited.
+EDITED_TEAM = "department"
 
 
 def redrawn(
@@ -203,7 +207,23 @@ def _dispatching(dispatch: bool) -> dict[str, Any]:
     return {"dispatch_action": True} if dispatch else {}
 
 
-def _department_select(config: LiaisonConfig, draft: RequestDraft, dispatch: bool) -> list[Block]:
+def _kept_department(config: LiaisonConfig, key: str | None) -> list[Block]:
+    """In the edit modal, the team said, not offered: a request stays with the team it was filed
+    for (its card, claim and estimates are that team's)."""
+    department = config.find_department(key) if key else None
+    if len(config.fulfilling_departments()) <= 1 or department is None:
+        return []
+    name = text.mrkdwn(department.name, 100)
+    return [
+        _note(
+            Intake.department_kept,
+            f"For *{name}*. A request stays with the team it was filed for: to ask another "
+            "team, cancel this one and file a new request.",
+        )
+    ]
+
+
+def _department_select(config: LiaisonConfig, draft: RequestDraft) -> list[Block]:
     fulfillers = config.fulfilling_departments()
     if len(fulfillers) <= 1:
         return []
@@ -222,7 +242,7 @@ def _department_select(config: LiaisonConfig, draft: RequestDraft, dispatch: boo
             "type": "input",
             "block_id": Intake.department,
             "label": plain("Which team should do it?"),
-            **_dispatching(dispatch),
+            **_dispatching(True),
             "element": element,
         }
     ]
@@ -291,7 +311,8 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
 
     metadata = view_metadata(view)
     fulfillers = config.fulfilling_departments()
-    department = chosen(Intake.department) if len(fulfillers) > 1 else fulfillers[0].key
+    kept = _string(metadata.get(EDITED_TEAM)) if metadata.get("editing") else None
+    department = kept or (chosen(Intake.department) if len(fulfillers) > 1 else fulfillers[0].key)
     # The fields shown are those of the type the modal was drawn with.
     shown = config.request_type(department, _string(metadata.get(SHOWN_TYPE)))
     return RequestDraft(
