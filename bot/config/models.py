@@ -4,7 +4,7 @@ request types, each validated field by field."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -367,6 +367,11 @@ class RequestType(BaseModel):
 
     def field(self, key: str) -> TypeField | None:
         return next((f for f in self.fields if f.key == key), None)
+
+    def only(self, keys: Collection[object]) -> RequestType:
+        """This type with only the fields `keys` names (in the type's order): what a request
+        sent back as not ready asks to complete."""
+        return self.model_copy(update={"fields": tuple(f for f in self.fields if f.key in keys)})
 
 
 class LiaisonConfig(BaseModel):

@@ -41,7 +41,7 @@ def request_type_of(config: LiaisonConfig, request: Request) -> RequestType | No
 def field_labels(config: LiaisonConfig, request: Request, keys: Collection[object]) -> list[str]:
     """The labels of the fields `keys` of the request's type (retired or not), in its order."""
     kind = request_type_of(config, request)
-    return [f.label for f in (kind.fields if kind else ()) if f.key in keys]
+    return [f.label for f in kind.only(keys).fields] if kind is not None else []
 
 
 def check_type_fields(

@@ -51,7 +51,7 @@ class Readiness(Questions):
         ignored), `note` says what else is wanted."""
         self.require_may_send_back(request, user)
         kind = self.request_type_of(request)
-        fields = [f for f in (kind.fields if kind else ()) if f.key in set(missing)]
+        fields = kind.only(missing).fields if kind is not None else ()
         keys = [f.key for f in fields]
         if request.status is not Status.NEEDS_INFO:
             request.resume_status = request.status

@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.config import RequestType, TypeField
+from bot.config import RequestType
 from bot.slack import text
 from bot.slack.blocks.common import (
     MODAL_TITLE,
@@ -32,6 +32,10 @@ from bot.slack.ids import NotReady
 MAX_CHECKBOXES = 10
 LABEL_SHOWN = 150
 LABELS_LISTED = 40
+# What the list of fields and the note may take of a message's section (the rest: who sent it
+# back, the request's reference and title); the note is quoted to at most NOTE_SHOWN.
+MISSING_TEXT = SECTION_TEXT - 700
+NOTE_SHOWN = 1000
 
 
 def offer(message: str, request_id: int) -> dict[str, Any]:
@@ -105,11 +109,18 @@ def read_not_ready(view: dict[str, Any]) -> tuple[list[str], str]:
 
 
 def missing_list(labels: Sequence[str], note: str | None) -> str:
-    """The fields named, one per line, then the note quoted (mrkdwn)."""
-    lines = [f"• {text.mrkdwn(label, LABEL_SHOWN)}" for label in labels[:LABELS_LISTED]]
-    if len(labels) > LABELS_LISTED:
-        lines.append(f"• … and {len(labels) - LABELS_LISTED} more")
-    quoted = text.quote(note, SECTION_TEXT // 2) if note else ""
+    """The fields named, one per line, then the note quoted (mrkdwn), within MISSING_TEXT so
+    that the message around it stays one section: the labels that fit, then how many more."""
+    quoted = text.quote(note, NOTE_SHOWN) if note else ""
+    room = MISSING_TEXT - len(quoted) - len(f"• … and {len(labels)} more") - 2
+    lines: list[str] = []
+    for label in labels[:LABELS_LISTED]:
+        line = f"• {text.mrkdwn(label, LABEL_SHOWN)}"
+        if sum(len(x) + 1 for x in lines) + len(line) > room:
+            break
+        lines.append(line)
+    if len(labels) > len(lines):
+        lines.append(f"• … and {len(labels) - len(lines)} more")
     return "\n".join([*lines, *([quoted] if quoted else [])])
 
 
@@ -117,22 +128,20 @@ def complete_modal(
     *,
     reference: str,
     asker: str | None,
-    fields: Sequence[TypeField],
     request_type: RequestType | None,
     values: dict[str, Any],
     note: str | None,
     metadata: dict[str, Any],
 ) -> dict[str, Any]:
-    """The named `fields` showing what the request holds now, and an answer to the note
-    (required when there are no fields to fill)."""
+    """The fields named (`request_type` with only those: `RequestType.only`) showing what the
+    request holds now, and an answer to the note (required when there are no fields to fill)."""
+    fields = request_type.fields if request_type is not None else ()
     who = user(asker) if asker else "The team"
     blocks: list[Block] = [section(f"{who} needs more before judging {reference}.")]
     if note:
         blocks.append(section(f"{who} wrote:\n{text.quote(note, SECTION_TEXT - 40)}"))
-    if fields and request_type is not None:
-        blocks += type_field_blocks(
-            request_type.model_copy(update={"fields": tuple(fields)}), values
-        )
+    if request_type is not None and fields:
+        blocks += type_field_blocks(request_type, values)
     answer = {
         "type": "plain_text_input",
         "action_id": NotReady.value,
