@@ -429,3 +429,10 @@ def fields_awaited(session: Session, config: LiaisonConfig, request: Request) ->
     if episode is None:
         return None
     return field_labels(config, request, episode.get("missing") or [])
+
+
+def awaited_facts(session: Session, config: LiaisonConfig, request: Request) -> dict[str, Any]:
+    """{"completing": the labels of the fields awaited} for a reminder about a request sent back
+    as not ready (see fields_awaited); {} for one waiting for an answer."""
+    awaited = fields_awaited(session, config, request)
+    return {} if awaited is None else {"completing": awaited}

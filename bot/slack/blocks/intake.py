@@ -18,6 +18,7 @@ from bot.domain.requests import (
 )
 from bot.slack import text
 from bot.slack.blocks.common import Block, context, input_block, link, option, plain
+from bot.slack.blocks.forms import ViewValues
 from bot.slack.blocks.intake_types import department_of, type_block_id, type_select
 from bot.slack.blocks.promise import at_risk_warning, realistic_hint
 from bot.slack.blocks.type_fields import raw_type_fields, type_field_blocks, type_field_errors
@@ -265,10 +266,7 @@ def _confirm(checked: bool) -> Block:
 
 def confirmed_anyway(view: dict[str, Any]) -> bool:
     """Whether the "file it anyway" box of a view's state is ticked."""
-    values = _object(_object(view.get("state")).get("values"))
-    chosen = _object(_object(values.get(Intake.file_anyway)).get(Intake.value))
-    options = chosen.get("selected_options")
-    return isinstance(options, list) and any(_object(o).get("value") == YES for o in options)
+    return YES in ViewValues(view).checked(Intake.file_anyway)
 
 
 def has_block(view: dict[str, Any], block_id: str) -> bool:
@@ -298,16 +296,8 @@ def _date_input(initial: date | None, *, dispatch: bool = False) -> Block:
 def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
     """The draft a submitted intake modal holds. Missing or malformed values read as empty, so
     validation (not a crash) deals with them."""
-    values = _object(_object(view.get("state")).get("values"))
-
-    def element(block_id: str) -> dict[str, Any]:
-        return _object(_object(values.get(block_id)).get(Intake.value))
-
-    def typed(block_id: str) -> str:
-        return _string(element(block_id).get("value")) or ""
-
-    def chosen(block_id: str) -> str | None:
-        return _string(_object(element(block_id).get("selected_option")).get("value"))
+    values = ViewValues(view)
+    typed, chosen = values.text, values.chosen
 
     metadata = view_metadata(view)
     fulfillers = config.fulfilling_departments()
@@ -320,7 +310,7 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
         details=typed(Intake.details),
         client=typed(Intake.client),
         impact=typed(Intake.impact),
-        desired_date=picked_date(element(Intake.desired_date).get("selected_date")),
+        desired_date=picked_date(values.date(Intake.desired_date)),
         hard_deadline=chosen(Intake.deadline) == HARD,
         promised_to_client=chosen(Intake.promised) == YES,
         fulfilling_department=department,
@@ -367,9 +357,7 @@ def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
 
 def typed_value(view: dict[str, Any], block_id: str) -> str:
     """The text typed in a plain-text input of a submitted view, stripped; "" when absent."""
-    values = _object(_object(view.get("state")).get("values"))
-    value = _object(_object(values.get(block_id)).get(Intake.value)).get("value")
-    return value.strip() if isinstance(value, str) else ""
+    return ViewValues(view).text(block_id)
 
 
 def _object(value: object) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from bot.domain.request_types import request_type_of
 from bot.domain.requests import Page, find_workspace
 from bot.domain.search import search
 from bot.runtime import Runtime
+from bot.slack.blocks.forms import ViewValues
 from bot.slack.blocks.intake import typed_value
 from bot.slack.blocks.search import search_modal
 from bot.slack.ids import HomeSearch
@@ -35,7 +36,7 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         user = body["user"]["id"]
         words = typed_value(view, HomeSearch.words)
-        person = _picked_user(view)
+        person = ViewValues(view).user(HomeSearch.person)
         if not words and not person:
             ack(response_action="errors", errors={HomeSearch.words: EMPTY})
             return
@@ -59,11 +60,3 @@ def register(app: App, runtime: Runtime) -> None:
                 kind=lambda r: request_type_of(config, r),
             )
         ack(response_action="update", view=modal)
-
-
-def _picked_user(view: dict[str, Any]) -> str | None:
-    values = (view.get("state") or {}).get("values") or {}
-    picked = ((values.get(HomeSearch.person) or {}).get(HomeSearch.value) or {}).get(
-        "selected_user"
-    )
-    return picked if isinstance(picked, str) and picked else None
