@@ -24,7 +24,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.digest import digest_figures, digest_message
 from bot.slack.blocks.dm import FEEDBACK, answer_actions, decision_actions, decision_buttons
-from bot.slack.blocks.not_ready import LABEL_SHOWN, missing_list
+from bot.slack.blocks.not_ready import LABEL_SHOWN, not_ready_message
 from bot.slack.blocks.nudges import snooze_menu
 from bot.slack.blocks.trends import (
     VIEWS,
@@ -33,7 +33,7 @@ from bot.slack.blocks.trends import (
     trends_message,
     week_labels,
 )
-from bot.slack.ids import Negotiation, NotReady, Requester, TrackerFailure
+from bot.slack.ids import Negotiation, Requester, TrackerFailure
 
 
 @dataclass(frozen=True)
@@ -335,24 +335,14 @@ def _info_request(r: Rendering) -> dict[str, Any]:
 def _not_ready(r: Rendering) -> dict[str, Any]:
     request = r.request
     assert request is not None
-    asker = user(r.facts["actor"])
     labels = [label for label in r.facts.get("missing") or [] if isinstance(label, str)]
-    named = missing_list(labels, r.facts.get("note"))
-    what = "Missing or unclear:" if labels else "What is needed:"
-    if r.message.in_thread:
-        message = (
-            f"{asker} sent it back as not ready. {what}\n{named}\n"
-            f"{user(request.requester_id)} can complete it from the DM I sent."
-        )
-        return _simple(message)
-    message = f"{asker} says your request {_titled(request)} is not ready yet. {what}\n{named}"
-    value = str(request.id)
-    return _simple(
-        message,
-        actions(
-            NotReady.block,
-            button("Complete the request", NotReady.complete, value, style="primary"),
-        ),
+    return not_ready_message(
+        asker=r.facts["actor"],
+        request=request,
+        titled=_titled(request),
+        labels=labels,
+        note=r.facts.get("note"),
+        in_thread=r.message.in_thread,
     )
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.config import RequestType
+from bot.domain.models import Request
 from bot.slack import text
 from bot.slack.blocks.common import (
     MODAL_TITLE,
@@ -122,6 +123,30 @@ def missing_list(labels: Sequence[str], note: str | None) -> str:
     if len(labels) > len(lines):
         lines.append(f"• … and {len(labels) - len(lines)} more")
     return "\n".join([*lines, *([quoted] if quoted else [])])
+
+
+def not_ready_message(
+    *,
+    asker: str,
+    request: Request,
+    titled: str,
+    labels: Sequence[str],
+    note: str | None,
+    in_thread: bool,
+) -> dict[str, Any]:
+    """What `asker` sent back as not ready, in the card's thread or (with the button that opens
+    the completion modal) in the requester's DM; `titled` is the request's linked title."""
+    named = missing_list(labels, note)
+    what = "Missing or unclear:" if labels else "What is needed:"
+    if in_thread:
+        message = (
+            f"{user(asker)} sent it back as not ready. {what}\n{named}\n"
+            f"{user(request.requester_id)} can complete it from the DM I sent."
+        )
+        return {"text": message, "blocks": [section(message)]}
+    message = f"{user(asker)} says your request {titled} is not ready yet. {what}\n{named}"
+    complete = button("Complete the request", NotReady.complete, str(request.id), style="primary")
+    return {"text": message, "blocks": [section(message), actions(NotReady.block, complete)]}
 
 
 def complete_modal(
