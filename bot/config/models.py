@@ -321,6 +321,7 @@ class FieldKind(StrEnum):
 _WITH_OPTIONS = (FieldKind.SELECT, FieldKind.MULTI_SELECT)
 # Block Kit's limits on a static select's and a checkbox group's options.
 MAX_OPTIONS = 100
+MAX_CHECKBOXES = 10
 MAX_OPTION_TEXT = 75
 MAX_TYPE_FIELDS = 40
 
@@ -349,6 +350,10 @@ class TypeField(BaseModel):
             raise ValueError(f"a {self.kind} field needs options")
         if self.kind not in _WITH_OPTIONS and self.kind != FieldKind.CHECKBOX and self.options:
             raise ValueError(f"a {self.kind} field takes no options")
+        if self.kind == FieldKind.CHECKBOX and len(self.options) > MAX_CHECKBOXES:
+            raise ValueError(
+                f"a checkbox field takes at most {MAX_CHECKBOXES} options (multi_select takes more)"
+            )
         return self
 
 

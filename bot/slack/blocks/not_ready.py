@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.config import RequestType
+from bot.config.models import MAX_CHECKBOXES
 from bot.domain.models import Request
 from bot.slack import text
 from bot.slack.blocks.common import (
@@ -29,8 +30,6 @@ from bot.slack.blocks.notes import MAX_NOTE
 from bot.slack.blocks.type_fields import type_field_blocks
 from bot.slack.ids import NotReady
 
-# A checkbox group holds at most 10 options; a type with more fields is offered a multi-select.
-MAX_CHECKBOXES = 10
 LABEL_SHOWN = 150
 LABELS_LISTED = 40
 # What the list of fields and the note may take of a message's section (the rest: who sent it
