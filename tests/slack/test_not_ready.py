@@ -316,6 +316,8 @@ def test_the_card_and_the_reminder_say_which_fields_it_waits_for(
     )
     assert "sent it back as not ready" in shown and "Needs information" not in shown
     assert "asked" not in shown
+    status = json.dumps(liaison.slack.command(SALES_REP, "status REQ-1").json()["blocks"])
+    assert "Waiting for the requester to complete: Steps to reproduce, Severity" in status
 
     send_nudges(liaison.runtime, at=datetime(2026, 12, 2, 15, 0, tzinfo=UTC))
     liaison.settle()

@@ -397,7 +397,8 @@ def _status_reply(
         department = config.find_department(request.fulfilling_department.key)
         zone = department.zone if department else ZoneInfo(config.organization.timezone)
         kind = request_type_of(config, request)
-        return replies.status_reply(request, history, zone, request_type=kind)
+        awaited = requests.fields_awaited(session, config, request)
+        return replies.status_reply(request, history, zone, request_type=kind, awaited=awaited)
 
 
 def _find_visible(
