@@ -4,7 +4,7 @@ request types, each validated field by field."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
@@ -321,6 +321,7 @@ class FieldKind(StrEnum):
 _WITH_OPTIONS = (FieldKind.SELECT, FieldKind.MULTI_SELECT)
 # Block Kit's limits on a static select's and a checkbox group's options.
 MAX_OPTIONS = 100
+MAX_CHECKBOXES = 10
 MAX_OPTION_TEXT = 75
 MAX_TYPE_FIELDS = 40
 
@@ -349,6 +350,10 @@ class TypeField(BaseModel):
             raise ValueError(f"a {self.kind} field needs options")
         if self.kind not in _WITH_OPTIONS and self.kind != FieldKind.CHECKBOX and self.options:
             raise ValueError(f"a {self.kind} field takes no options")
+        if self.kind == FieldKind.CHECKBOX and len(self.options) > MAX_CHECKBOXES:
+            raise ValueError(
+                f"a checkbox field takes at most {MAX_CHECKBOXES} options (multi_select takes more)"
+            )
         return self
 
 
@@ -367,6 +372,11 @@ class RequestType(BaseModel):
 
     def field(self, key: str) -> TypeField | None:
         return next((f for f in self.fields if f.key == key), None)
+
+    def only(self, keys: Collection[object]) -> RequestType:
+        """This type with only the fields `keys` names (in the type's order): what a request
+        sent back as not ready asks to complete."""
+        return self.model_copy(update={"fields": tuple(f for f in self.fields if f.key in keys)})
 
 
 class LiaisonConfig(BaseModel):

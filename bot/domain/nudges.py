@@ -41,6 +41,7 @@ from bot.domain.definitions import is_open_sql, is_overdue
 from bot.domain.durations import BusinessDuration
 from bot.domain.lifecycle import Status
 from bot.domain.models import NudgeLog, NudgeMark, Request
+from bot.domain.requests import awaited_facts
 
 # "Once per request" is a cool-down that never ends.
 FOREVER = timedelta(days=365 * 100)
@@ -223,13 +224,11 @@ class NudgePlanner:
         return nudges
 
     def _waiting_nudge(self, kind: NudgeKind, request: Request, since: datetime) -> Nudge:
-        hours = (
-            self.calendar(request.fulfilling_department.key).business_minutes_between(
-                since, self.now
-            )
-            / 60
-        )
-        facts = {"waiting_hours": round(hours, 1)}
+        calendar = self.calendar(request.fulfilling_department.key)
+        waited = calendar.business_minutes_between(since, self.now) / 60
+        facts: dict[str, Any] = {"waiting_hours": round(waited, 1)}
+        if kind is NudgeKind.NEEDS_INFO:  # sent back as not ready: the fields it waits for
+            facts |= awaited_facts(self.session, self.config, request)
         return self._nudge(kind, request, self.recipients(kind, request), **facts)
 
     def recipients(self, kind: NudgeKind, request: Request) -> tuple[str, ...]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date
 from typing import Any
 
-from bot.config import FieldKind, RequestType, TypeField
+from bot.config import FieldKind, LiaisonConfig, RequestType, TypeField
+from bot.domain.models import Request
 
 # What a person may type; the database keeps whatever passed.
 MAX_TEXT = 3000
@@ -27,6 +28,20 @@ _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 _LENGTHS = {FieldKind.TEXT: MAX_TEXT, FieldKind.LINE: MAX_LINE, FieldKind.URL: MAX_URL}
 
 Values = dict[str, Any]
+
+
+def request_type_of(config: LiaisonConfig, request: Request) -> RequestType | None:
+    """The type the request was filed as, retired or not; None without one (or when the
+    settings no longer have it)."""
+    if request.request_type is None:
+        return None
+    return config.request_type(request.fulfilling_department.key, request.request_type)
+
+
+def field_labels(config: LiaisonConfig, request: Request, keys: Collection[object]) -> list[str]:
+    """The labels of the fields `keys` of the request's type (retired or not), in its order."""
+    kind = request_type_of(config, request)
+    return [f.label for f in kind.only(keys).fields] if kind is not None else []
 
 
 def check_type_fields(

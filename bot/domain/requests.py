@@ -21,7 +21,7 @@ from bot.domain.definitions import is_open_sql
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Department, Request, RequestEvent, Workspace
 from bot.domain.numbers import whole_number
-from bot.domain.request_types import check_type_fields
+from bot.domain.request_types import check_type_fields, field_labels
 
 # What the database keeps is never cut; these bound what a person may type in the modal.
 MAX_TITLE = 150
@@ -420,3 +420,19 @@ def not_ready_episode(session: Session, request: Request) -> dict[str, Any] | No
     if latest is None or latest.kind != EventKind.NOT_READY.value:
         return None
     return dict(latest.data or {})
+
+
+def fields_awaited(session: Session, config: LiaisonConfig, request: Request) -> list[str] | None:
+    """While `request` waits to be completed after it was sent back as not ready: the labels of
+    the fields named, in its type's order ([] when only a note was written); None otherwise."""
+    episode = not_ready_episode(session, request)
+    if episode is None:
+        return None
+    return field_labels(config, request, episode.get("missing") or [])
+
+
+def awaited_facts(session: Session, config: LiaisonConfig, request: Request) -> dict[str, Any]:
+    """{"completing": the labels of the fields awaited} for a reminder about a request sent back
+    as not ready (see fields_awaited); {} for one waiting for an answer."""
+    awaited = fields_awaited(session, config, request)
+    return {} if awaited is None else {"completing": awaited}

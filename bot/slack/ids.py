@@ -20,6 +20,8 @@ class Intake:
     deadline = "deadline"
     promised = "promised"
     department = "fulfilling_department"
+    # In the edit modal, the team the request stays with (a line, not a menu).
+    department_kept = "fulfilling_department_kept"
     # The earliest realistic date, the warning on an earlier one, and the confirmation that a
     # hard deadline before it is filed anyway.
     realistic = "realistic"

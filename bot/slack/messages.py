@@ -24,7 +24,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.digest import digest_figures, digest_message
 from bot.slack.blocks.dm import FEEDBACK, answer_actions, decision_actions, decision_buttons
-from bot.slack.blocks.not_ready import missing_list
+from bot.slack.blocks.not_ready import LABEL_SHOWN, not_ready_message
 from bot.slack.blocks.nudges import snooze_menu
 from bot.slack.blocks.trends import (
     VIEWS,
@@ -33,7 +33,7 @@ from bot.slack.blocks.trends import (
     trends_message,
     week_labels,
 )
-from bot.slack.ids import Negotiation, NotReady, Requester, TrackerFailure
+from bot.slack.ids import Negotiation, Requester, TrackerFailure
 
 
 @dataclass(frozen=True)
@@ -335,24 +335,14 @@ def _info_request(r: Rendering) -> dict[str, Any]:
 def _not_ready(r: Rendering) -> dict[str, Any]:
     request = r.request
     assert request is not None
-    asker = user(r.facts["actor"])
     labels = [label for label in r.facts.get("missing") or [] if isinstance(label, str)]
-    named = missing_list(labels, r.facts.get("note"))
-    what = "Missing or unclear:" if labels else "What is needed:"
-    if r.message.in_thread:
-        message = (
-            f"{asker} sent it back as not ready. {what}\n{named}\n"
-            f"{user(request.requester_id)} can complete it from the DM I sent."
-        )
-        return _simple(message)
-    message = f"{asker} says your request {_titled(request)} is not ready yet. {what}\n{named}"
-    value = str(request.id)
-    return _simple(
-        message,
-        actions(
-            NotReady.block,
-            button("Complete the request", NotReady.complete, value, style="primary"),
-        ),
+    return not_ready_message(
+        asker=r.facts["actor"],
+        request=request,
+        titled=_titled(request),
+        labels=labels,
+        note=r.facts.get("note"),
+        in_thread=r.message.in_thread,
     )
 
 
@@ -402,19 +392,33 @@ def _mentions(ids: list[str]) -> str:
     return " ".join(f"<!subteam^{i[8:]}>" if i.startswith("subteam:") else user(i) for i in ids)
 
 
+# A request sent back as not ready waits for its fields to be completed, not for an answer.
+_NOT_READY_NUDGE = (
+    "{request} was sent back as not ready and waits for you to complete {fields} "
+    "({hours} business hours so far)."
+)
+
+
+def _completing(labels: list[Any]) -> str:
+    """The labels of the fields awaited (each escaped and cut), or "it" when none were named."""
+    shown = [text.mrkdwn(str(label), LABEL_SHOWN) for label in labels]
+    return text.cut_mrkdwn(", ".join(shown), 1000) if shown else "it"
+
+
 def nudge_line(item: dict[str, Any], *, with_mentions: bool) -> str:
     reference = link(item.get("permalink"), item["reference"])
     request = f"{reference} “{text.mrkdwn(item.get('title'), 200)}”"
-    return (
-        _NUDGE_TEXT[item["kind"]]
-        .format(
-            mentions=_mentions(item.get("mentions") or []) if with_mentions else "",
-            request=request,
-            hours=f"{item.get('waiting_hours', 0):g}",
-            due=_date(item.get("due")),
-        )
-        .strip()
-    )
+    awaited = item.get("completing")
+    template = _NUDGE_TEXT[item["kind"]]
+    if item["kind"] == "needs_info" and isinstance(awaited, list):
+        template = _NOT_READY_NUDGE
+    return template.format(
+        fields=_completing(awaited) if isinstance(awaited, list) else "",
+        mentions=_mentions(item.get("mentions") or []) if with_mentions else "",
+        request=request,
+        hours=f"{item.get('waiting_hours', 0):g}",
+        due=_date(item.get("due")),
+    ).strip()
 
 
 @renderer(outbox.NUDGE)

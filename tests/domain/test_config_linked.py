@@ -95,6 +95,25 @@ def test_trackers_and_types_load_with_their_defaults() -> None:
             '[[request_types]] #1 (key "bug") → fields #1: a url field takes no options',
         ),
         (
+            {
+                "request_types": [
+                    {
+                        **BUG,
+                        "fields": [
+                            {
+                                "key": "c",
+                                "label": "C",
+                                "kind": "checkbox",
+                                "options": list("abcdefghijk"),
+                            }
+                        ],
+                    }
+                ]
+            },
+            '[[request_types]] #1 (key "bug") → fields #1: a checkbox field takes at most 10'
+            " options (multi_select takes more)",
+        ),
+        (
             {"request_types": [{**BUG, "fields": [BUG["fields"][0], BUG["fields"][0]]}]},
             '[[request_types]] #1 (key "bug") → fields #2.key: "steps" is used by another field'
             " of this type",

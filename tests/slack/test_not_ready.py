@@ -5,6 +5,7 @@ resumes where it was."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
+from bot.jobs.nudges import send_nudges
 from tests.conftest import (
     DEFAULT_CONFIG,
     ENGINEER,
@@ -25,6 +27,7 @@ from tests.conftest import (
 )
 from tests.slack.helpers import (
     Card,
+    card_blocks,
     click,
     click_answers,
     click_in_dm,
@@ -296,3 +299,56 @@ def test_reconciling_the_thread_does_not_take_a_reply_for_the_fields(
 
     assert report.changes == []
     assert current(db, card).status is Status.NEEDS_INFO
+
+
+def test_the_card_and_the_reminder_say_which_fields_it_waits_for(
+    liaison: Liaison, db: Inspector
+) -> None:
+    card = claimed_bug(liaison, db)
+    click(liaison, card, ENGINEER, "card_not_ready", value=str(card.request_id))
+    view = latest_view(liaison, NOT_READY, 1)
+    liaison.slack.view_submission(view, ENGINEER, {"missing": ["severity", "steps"]})
+    liaison.settle()
+
+    shown = json.dumps(card_blocks(liaison, card))
+    assert "*Status*\\nWaiting for the requester to complete: Steps to reproduce, Severity" in (
+        shown
+    )
+    assert "sent it back as not ready" in shown and "Needs information" not in shown
+    assert "asked" not in shown
+    status = json.dumps(liaison.slack.command(SALES_REP, "status REQ-1").json()["blocks"])
+    assert "Waiting for the requester to complete: Steps to reproduce, Severity" in status
+
+    send_nudges(liaison.runtime, at=datetime(2026, 12, 2, 15, 0, tzinfo=UTC))
+    liaison.settle()
+    reminder = liaison.fake.calls_to("chat.postMessage", channel=SALES_REP)[-1].params
+    assert "need you" in str(reminder["blocks"][0])
+    assert "waiting for your answer" not in reminder["text"]
+    assert (
+        "sent back as not ready and waits for you to complete Steps to reproduce, Severity"
+        in (reminder["text"])
+    )
+
+    # Completed, the card says where the request is again.
+    click_in_dm(liaison, SALES_REP, COMPLETE)
+    form = latest_view(liaison, COMPLETE, 1)
+    liaison.slack.view_submission(form, SALES_REP, {STEPS: "Click Export", SEVERITY: "Low"})
+    liaison.settle()
+    shown = json.dumps(card_blocks(liaison, card))
+    assert "*Status*\\nClaimed" in shown and "Waiting for the requester" not in shown
+
+
+def test_a_note_alone_is_what_the_card_and_reminder_wait_for(
+    liaison: Liaison, db: Inspector
+) -> None:
+    card = file_bug(liaison, db)
+    click(liaison, card, ENGINEER, "card_not_ready", value=str(card.request_id))
+    liaison.slack.view_submission(latest_view(liaison, NOT_READY, 1), ENGINEER, {"note": "Who?"})
+    liaison.settle()
+    shown = json.dumps(card_blocks(liaison, card))
+    assert "*Status*\\nWaiting for the requester to complete the request" in shown
+
+    send_nudges(liaison.runtime, at=datetime(2026, 12, 2, 15, 0, tzinfo=UTC))
+    liaison.settle()
+    reminder = liaison.fake.calls_to("chat.postMessage", channel=SALES_REP)[-1].params
+    assert "sent back as not ready and waits for you to complete it (" in reminder["text"]

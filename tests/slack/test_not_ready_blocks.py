@@ -57,7 +57,6 @@ def test_the_completion_form_and_the_list_stay_within_limits() -> None:
     view = complete_modal(
         reference="REQ-12345",
         asker="U1",
-        fields=kind.fields,
         request_type=kind,
         values={f"f{n}": LONG + LONG for n in range(40)},
         note="<!channel> " + LONG,
@@ -65,7 +64,36 @@ def test_the_completion_form_and_the_list_stay_within_limits() -> None:
     )
     assert view_errors(view) == []
     assert "<!channel>" not in json.dumps(view)
-    listed = missing_list([f.label for f in kind.fields], LONG)
-    assert "… and" not in listed and len(listed.splitlines()) == 41
+    # Forty long labels and a long note: the labels that fit, how many more, and the note.
+    listed = missing_list([f.label for f in kind.fields], "<!channel> " + LONG)
+    assert len(listed) <= 3000 - 700 and "<!channel>" not in listed
+    lines = listed.splitlines()
+    shown = [line for line in lines if line.startswith("• ") and "… and" not in line]
+    assert 5 < len(shown) < 40 and lines[len(shown)] == f"• … and {40 - len(shown)} more"
+    assert lines[-1].startswith(">") and "&lt;!channel&gt;" in listed
+    short = missing_list(["Steps", "Severity"], None)
+    assert short == "• Steps\n• Severity"
     offered = offer("Is REQ-1 not ready yet?", 1)
     assert block_errors(offered["blocks"], "", 50) == []
+
+
+def test_the_not_ready_message_stays_one_section_with_its_note() -> None:
+    from bot.domain.models import Request
+    from bot.slack.blocks.not_ready import not_ready_message
+
+    request = Request(id=7, requester_id="U2", title="t")
+    labels = [f.label for f in a_type(40).fields]
+    titled = "<https://x.example/p1|REQ-7> “" + "&lt;" * 75 + "”"  # a title as long as shown
+    for in_thread in (True, False):
+        message = not_ready_message(
+            asker="U1",
+            request=request,
+            titled=titled,
+            labels=labels,
+            note="@channel <!here> the last words",
+            in_thread=in_thread,
+        )
+        assert block_errors(message["blocks"], "", 50) == []
+        shown = message["blocks"][0]["text"]["text"]
+        assert len(shown) <= 3000 and "the last words" in shown  # the note is not cut off
+        assert "<!here>" not in json.dumps(message)

@@ -285,6 +285,16 @@ def test_status_and_the_home_show_the_type(liaison: Liaison, db: Inspector) -> N
     assert "Bug report" in home
 
 
+def test_the_list_and_the_search_name_the_type(liaison: Liaison, db: Inspector) -> None:
+    from tests.slack.test_home_search import found, search
+
+    file_bug(liaison, db, title="Export <!channel> broken")
+    listed = liaison.slack.command(SALES_REP, "list").json()["blocks"][1]["text"]["text"]
+    assert "Export &lt;!channel&gt; broken: Bug report · New" in listed
+    [line] = found(search(liaison, SALES_REP, words="Export"))
+    assert line.splitlines()[1].startswith("Bug report · New · filed by")
+
+
 def test_a_retired_type_still_shows_its_name_and_labels(liaison: Liaison, db: Inspector) -> None:
     card = file_bug(liaison, db)
     with liaison.runtime.sessions() as session, session.begin():
@@ -356,6 +366,38 @@ def test_editing_changes_the_fields_and_clears_the_estimates(
         "summary": "Export is empty",
         "where": BUG[WHERE],  # the same key, text for a line too
     }
+
+
+def test_the_edit_modal_says_the_team_instead_of_offering_it(
+    liaison: Liaison, db: Inspector
+) -> None:
+    card = file_bug(liaison, db)
+    click(liaison, card, SALES_REP, "card_edit")
+    view = opened_view(liaison, "request_edit")
+    blocks = blocks_of(view)
+    # A request stays with its team: no menu that would change nothing.
+    assert "fulfilling_department" not in blocks
+    kept = json.dumps(blocks["fulfilling_department_kept"])
+    assert "For *Engineering*" in kept and "file a new request" in kept
+    assert all(b.get("dispatch_action") for b in view["blocks"] if b.get("block_id") == TYPE_MENU)
+    # A forged team in the state is not read: the request keeps its team and its type.
+    sent = copy.deepcopy(view)
+    state = build_state_values(view["blocks"], {SEVERITY: "Low"})
+    state["fulfilling_department"] = {
+        "value": {"type": "static_select", "selected_option": {"value": "data"}}
+    }
+    sent["state"] = {"values": state}
+    payload = {
+        **liaison.slack._interaction_base("view_submission", SALES_REP, None),
+        "view": sent,
+        "response_urls": [],
+    }
+    response = liaison.slack.interaction(payload)
+    assert response.text == "", response.text
+    liaison.settle()
+    request = current(db, card)
+    assert request.request_type == "bug" and request.type_fields["severity"] == "Low"
+    assert request.fulfilling_department.key == "eng"
 
 
 def test_words_and_the_message_shortcut_still_prefill(liaison: Liaison, db: Inspector) -> None:

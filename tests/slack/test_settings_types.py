@@ -4,6 +4,7 @@ read-only page when a config file manages the settings."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -78,11 +79,14 @@ def add_type(liaison: Liaison, page: dict[str, Any], count: int, **values: objec
     return submit(liaison, pushed(liaison, "settings_type", count), ADMIN, **values)
 
 
-def type_menu(liaison: Liaison, page: dict[str, Any], choice: str, key: str) -> None:
+def type_menu(
+    liaison: Liaison, page: dict[str, Any], choice: str, key: str, user: str = ADMIN
+) -> None:
     on_page(
         liaison,
         page,
         "settings_type_menu",
+        user=user,
         block_id=f"settings_type_menu:{key}",
         selected_option_value=f"{choice}:{key}",
     )
@@ -281,3 +285,33 @@ class TestFileManaged:
         notice = liaison.fake.calls_to("views.push")[-1].params["view"]
         assert "config file" in str(notice)
         assert liaison.fake.calls_to("views.push", view=lambda v: "settings_type" in str(v)) == []
+
+
+def test_options_too_long_for_the_form_are_kept_not_cut(set_up: Liaison) -> None:
+    options = [f"{n:03d} " + "o" * 70 for n in range(100)]  # 7,600 characters in all
+    table = {
+        "department": "eng",
+        "key": "bug",
+        "name": "Bug",
+        "fields": [{"key": "area", "label": "Area", "kind": "select", "options": options}],
+    }
+    store = set_up.runtime.workspace_settings
+    assert store.change(TEAM_ID, "request_types", [table], by="cli") == []
+    page = open_page(set_up)
+    on_page(
+        set_up,
+        page,
+        "settings_field_menu",
+        block_id="settings_field_menu:bug",
+        selected_option_value="bug:area",
+    )
+    form = pushed(set_up, "settings_type_field")
+    blocks = {b.get("block_id"): b for b in form["blocks"]}
+    assert "field_options" not in blocks
+    assert "100 options are too long to edit here" in json.dumps(form["blocks"])
+    answer = submit(
+        set_up, form, ADMIN, field_key="area", field_label="Product area", field_kind="select"
+    )
+    assert answer == {}
+    [field] = types_of(set_up)[0]["fields"]
+    assert field["label"] == "Product area" and field["options"] == options

@@ -94,12 +94,15 @@ def test_by_type_counts_the_requests_opened_in_the_period(
     file_typed(liaison, db, "bug", title="Old crash")
     clock.advance(days=2)
     bugs = [file_typed(liaison, db, "bug", title=f"Crash {n}") for n in (1, 2)]
-    file_typed(liaison, db, "feature", title="Dark mode")
+    feature = file_typed(liaison, db, "feature", title="Dark mode")
     untyped(engine, file_typed(liaison, db, "feature", title="Something"))
     react(liaison, bugs[0], ENGINEER, "raising_hand")
     react(liaison, bugs[0], ENGINEER, "two")
+    react(liaison, feature, ENGINEER, "raising_hand")
+    react(liaison, feature, ENGINEER, "five")
     clock.advance(days=1)
     react(liaison, bugs[0], ENGINEER, "white_check_mark")
+    react(liaison, feature, ENGINEER, "white_check_mark")
     end = (clock() + timedelta(days=6)).isoformat()
 
     [figures] = run_stats(capsys, "--at", end)
@@ -111,10 +114,14 @@ def test_by_type_counts_the_requests_opened_in_the_period(
     rows = run_stats(capsys, "--at", end, "--by-type")
     assert [(r["type"], r["opened"], r["claimed"], r["open"]) for r in rows] == [
         ("bug", 2, 1, 2),  # the old bug is still open at the end, one new one delivered
-        ("feature", 1, 0, 1),
+        ("feature", 1, 1, 0),
         ("data", 0, 0, 0),  # a type of the department with nothing yet
         (None, 1, 0, 1),
     ]
+    # Calibration by type, by hand: each delivered one working day after its claim, the bug
+    # estimated at 2 days (1 ÷ 2) and the feature at 5 (1 ÷ 5); the pair's is their median.
+    assert [r["estimate_accuracy"] for r in rows] == [0.5, 0.2, None, None]
+    assert figures["estimate_accuracy"] == 0.35
     assert list(rows[0])[:3] == ["requesting", "fulfilling", "type"]
     assert "by_type" not in rows[0]
     assert sum(r["opened"] for r in rows) == figures["opened"]
@@ -126,7 +133,8 @@ def test_by_type_counts_the_requests_opened_in_the_period(
     # Calibration by type: the one bug delivered, estimated 2 days, done in 1 working day.
     [calibration] = [line for line in printed if line.startswith("Calibration by type")]
     assert calibration == (
-        "Calibration by type (actual ÷ estimated, deliveries): Engineering: Bug report ×0.5 (1)"
+        "Calibration by type (actual ÷ estimated, deliveries): "
+        "Engineering: Bug report ×0.5 (1) · Feature ×0.2 (1)"
     )
 
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.config import FieldKind, LiaisonConfig, Reactions, RequestType
-from bot.config.models import MAX_TYPE_FIELDS
+from bot.config.models import MAX_CHECKBOXES, MAX_OPTIONS, MAX_TYPE_FIELDS
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
 from bot.domain.requests import Page, RequestDraft
@@ -47,8 +47,9 @@ def request_types(draw: st.DrawFn) -> RequestType:
         with_options = kind in (FieldKind.SELECT, FieldKind.MULTI_SELECT) or (
             kind == FieldKind.CHECKBOX and draw(st.booleans())
         )
+        most = MAX_CHECKBOXES if kind == FieldKind.CHECKBOX else MAX_OPTIONS
         options = (
-            [f"{i}.{n} {draw(hostile)}"[:75] for n in range(draw(st.integers(1, 100)))]
+            [f"{i}.{n} {draw(hostile)}"[:75] for n in range(draw(st.integers(1, most)))]
             if with_options
             else []
         )

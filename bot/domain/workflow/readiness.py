@@ -15,6 +15,7 @@ from bot.config import RequestType
 from bot.domain import outbox
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Request
+from bot.domain.request_types import field_labels, request_type_of
 from bot.domain.requests import not_ready_episode
 from bot.domain.workflow.done import Done, DoneCode
 from bot.domain.workflow.questions import Questions
@@ -26,9 +27,7 @@ class Readiness(Questions):
 
     def request_type_of(self, request: Request) -> RequestType | None:
         """The type the request was filed as, retired or not; None without one."""
-        if request.request_type is None:
-            return None
-        return self.config.request_type(request.fulfilling_department.key, request.request_type)
+        return request_type_of(self.config, request)
 
     def require_may_send_back(self, request: Request, user: str) -> None:
         self.require_open(request)
@@ -52,7 +51,7 @@ class Readiness(Questions):
         ignored), `note` says what else is wanted."""
         self.require_may_send_back(request, user)
         kind = self.request_type_of(request)
-        fields = [f for f in (kind.fields if kind else ()) if f.key in set(missing)]
+        fields = kind.only(missing).fields if kind is not None else ()
         keys = [f.key for f in fields]
         if request.status is not Status.NEEDS_INFO:
             request.resume_status = request.status
@@ -94,8 +93,7 @@ class Readiness(Questions):
         request.info_asked_by = None
         resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
         request.resume_status = None
-        kind = self.request_type_of(request)
-        labels = [f.label for f in (kind.fields if kind else ()) if f.key in named]
+        labels = field_labels(self.config, request, named)
         self._move(
             request,
             resume,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +10,7 @@ from bot.config import LiaisonConfig, Reactions, RequestType
 from bot.domain.feasibility import estimates_disagree
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
+from bot.domain.request_types import request_type_of
 from bot.slack import text
 from bot.slack.blocks.common import (
     MAX_MESSAGE_BLOCKS,
@@ -26,27 +28,43 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
+from bot.slack.blocks.not_ready import LABEL_SHOWN
 from bot.slack.blocks.overrides import lead_menu
-from bot.slack.blocks.type_summary import request_type_of, type_field_summary, type_name
+from bot.slack.blocks.type_summary import type_field_summary, type_name
 from bot.slack.ids import Card
 
 # The card's menu: the usual sizes; "Other…" opens a modal for any other (bot/domain/estimates.py).
 ESTIMATE_CHOICES = (0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9, 10, 15, 20, 30, 40, 60)
 # Each choice as the menu's option value names it; a value not here is not from the menu.
 ESTIMATE_OPTIONS = {f"{n:g}": n for n in ESTIMATE_CHOICES}
+# The fields awaited as the status shows them: well within a section field with its label.
+AWAITED_TEXT = 1200
 
 
 def card_title(request: Request) -> str:
     return f"{request.reference} · {request.title}"
 
 
-def card_text(request: Request) -> str:
+def status_line(request: Request, awaited: Sequence[str] | None = None) -> str:
+    """The request's status in words (mrkdwn); `awaited`, for a request sent back as not ready,
+    names the fields the requester is to complete ([] when only a note was written)."""
+    if awaited is None or request.status is not Status.NEEDS_INFO:
+        return request.status.label
+    if not awaited:
+        return "Waiting for the requester to complete the request"
+    return "Waiting for the requester to complete: " + text.cut_mrkdwn(
+        ", ".join(text.mrkdwn(label, LABEL_SHOWN) for label in awaited), AWAITED_TEXT
+    )
+
+
+def card_text(request: Request, awaited: Sequence[str] | None = None) -> str:
     """The plain-text fallback (notifications, screen readers, clients without blocks)."""
     desired = day(request.desired_date)
     return (
         f"{request.reference}: {text.mrkdwn(request.title, 500)} — requested by "
         f"{user(request.requester_id)}, desired {desired}"
-        f"{' (hard deadline)' if request.hard_deadline else ''}. Status: {request.status.label}."
+        f"{' (hard deadline)' if request.hard_deadline else ''}. "
+        f"Status: {status_line(request, awaited)}."
     )
 
 
@@ -106,10 +124,12 @@ def request_card(
     reactions: Reactions,
     issue: IssueOnCard | None = None,
     request_type: RequestType | None = None,
+    awaited: Sequence[str] | None = None,
 ) -> list[Block]:
     """Blocks for the card; the thread under it is the request's conversation. `issue`: its
     issue in the department's tracker; `request_type`: the type it was filed as (from the
-    settings), whose name and field labels it shows."""
+    settings), whose name and field labels it shows; `awaited`: the labels of the fields the
+    requester is to complete when it was sent back as not ready (see `status_line`)."""
     dates = (
         ("Committed for", day(request.committed_date))
         if request.committed_date
@@ -128,14 +148,14 @@ def request_card(
                 "Promised to the client",
                 "Yes, already promised" if request.promised_to_client else "No",
             ),
-            ("Status", request.status.label),
+            ("Status", status_line(request, awaited)),
             ("Claimed by", user(request.claimer_id) if request.claimer_id else "Nobody yet"),
             ("Estimate", estimate_line(request)),
             dates,
             *_type_line(request, request_type),
         ),
     ]
-    blocks.extend(_situation(request))
+    blocks.extend(_situation(request, awaited))
     if request.impact:
         blocks.append(quote_section("Business impact", request.impact))
     if request.details:
@@ -166,7 +186,7 @@ def _type_line(request: Request, request_type: RequestType | None) -> list[tuple
     return [("Type", name)] if name else []
 
 
-def _situation(request: Request) -> list[Block]:
+def _situation(request: Request, awaited: Sequence[str] | None) -> list[Block]:
     """What needs attention right now, in a sentence or two."""
     blocks: list[Block] = []
     estimates = {e.estimator_id: e.days for e in request.estimates}
@@ -190,7 +210,14 @@ def _situation(request: Request) -> list[Block]:
                 f"{user(request.requester_id)} to accept the new date, cut scope or escalate."
             )
         )
-    if request.status is Status.NEEDS_INFO and request.info_asked_by:
+    if request.status is Status.NEEDS_INFO and request.info_asked_by and awaited is not None:
+        blocks.append(
+            section(
+                f":memo: {user(request.info_asked_by)} sent it back as not ready; work waits for "
+                f"{user(request.requester_id)} to complete it from the DM."
+            )
+        )
+    elif request.status is Status.NEEDS_INFO and request.info_asked_by:
         blocks.append(
             section(
                 f":question: {user(request.info_asked_by)} asked {user(request.requester_id)} "
@@ -258,15 +285,25 @@ def card_message(
     reactions: Reactions,
     issue: IssueOnCard | None = None,
     request_type: RequestType | None = None,
+    awaited: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    blocks = request_card(request, reactions=reactions, issue=issue, request_type=request_type)
-    return {"text": card_text(request), "blocks": blocks}
+    blocks = request_card(
+        request, reactions=reactions, issue=issue, request_type=request_type, awaited=awaited
+    )
+    return {"text": card_text(request, awaited), "blocks": blocks}
 
 
 def card_for(
-    request: Request, config: LiaisonConfig, *, issue: IssueOnCard | None = None
+    request: Request,
+    config: LiaisonConfig,
+    *,
+    issue: IssueOnCard | None = None,
+    awaited: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The card of `request` under the workspace's settings (its reactions, its type's name and
-    field labels), with its issue in the department's tracker when there is one."""
+    field labels), with its issue in the department's tracker when there is one, and the fields
+    `awaited` from the requester when it was sent back as not ready."""
     kind = request_type_of(config, request)
-    return card_message(request, reactions=config.reactions, issue=issue, request_type=kind)
+    return card_message(
+        request, reactions=config.reactions, issue=issue, request_type=kind, awaited=awaited
+    )

@@ -1,15 +1,17 @@
 """Input blocks and their elements shared by the modals that edit settings (channel, people,
-user group, time, weekday pickers), and reading what a submitted modal's inputs hold. Every
-element's action id is `value`; the block id says which field it is."""
+user group, time, weekday pickers); what a submitted modal's inputs hold is read with
+`ViewValues` (bot/slack/blocks/forms.py). Every element's action id is `value`; the block id
+says which field it is."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.slack.blocks.common import option, plain
-from bot.slack.blocks.forms import weekday_options
+from bot.slack.blocks.forms import ViewValues, weekday_options
 
 VALUE = "value"
+__all__ = ["VALUE", "ViewValues"]
 TEXT_LENGTH = 100
 
 
@@ -82,60 +84,3 @@ def weekday_checkboxes(initial: tuple[str, ...]) -> dict[str, Any]:
         "options": options,
         "initial_options": [o for o in options if o["value"] in initial],
     }
-
-
-class ViewValues:
-    """Values of a submitted view's inputs; a missing or malformed one reads as empty, so
-    validation (not a crash) deals with it."""
-
-    def __init__(self, view: dict[str, Any]) -> None:
-        state = view.get("state") if isinstance(view.get("state"), dict) else {}
-        values = state.get("values") if isinstance(state, dict) else None
-        self._values = values if isinstance(values, dict) else {}
-
-    def _element(self, block_id: str) -> dict[str, Any]:
-        block = self._values.get(block_id)
-        element = block.get(VALUE) if isinstance(block, dict) else None
-        return element if isinstance(element, dict) else {}
-
-    def text(self, block_id: str) -> str:
-        value = self._element(block_id).get("value")
-        return value.strip() if isinstance(value, str) else ""
-
-    def conversation(self, block_id: str) -> str | None:
-        value = self._element(block_id).get("selected_conversation")
-        return value if isinstance(value, str) and value else None
-
-    def users(self, block_id: str) -> list[str]:
-        value = self._element(block_id).get("selected_users")
-        return [u for u in value if isinstance(u, str)] if isinstance(value, list) else []
-
-    def chosen(self, block_id: str) -> str | None:
-        picked = self._element(block_id).get("selected_option")
-        value = picked.get("value") if isinstance(picked, dict) else None
-        return value if isinstance(value, str) and value else None
-
-    def checked(self, block_id: str) -> set[str]:
-        picked = self._element(block_id).get("selected_options")
-        if not isinstance(picked, list):
-            return set()
-        return {v for o in picked if isinstance(o, dict) and isinstance(v := o.get("value"), str)}
-
-    def time(self, block_id: str) -> str:
-        value = self._element(block_id).get("selected_time")
-        return value if isinstance(value, str) else ""
-
-    def user(self, block_id: str) -> str | None:
-        value = self._element(block_id).get("selected_user")
-        return value if isinstance(value, str) and value else None
-
-    def date(self, block_id: str) -> str | None:
-        value = self._element(block_id).get("selected_date")
-        return value if isinstance(value, str) and value else None
-
-    def options(self, block_id: str) -> list[str]:
-        """The values of a multi-select's or checkbox group's chosen options, in their order."""
-        picked = self._element(block_id).get("selected_options")
-        if not isinstance(picked, list):
-            return []
-        return [v for o in picked if isinstance(o, dict) and isinstance(v := o.get("value"), str)]

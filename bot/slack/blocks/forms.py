@@ -95,38 +95,82 @@ def weekday_options() -> list[dict[str, Any]]:
     return [option(DAY_NAMES[day], day) for day in WEEKDAYS]
 
 
-def _state(view: Mapping[str, Any], block_id: str) -> dict[str, Any]:
-    values = (view.get("state") or {}).get("values") or {}
-    found = (values.get(block_id) or {}).get(SettingsIds.value)
-    return found if isinstance(found, dict) else {}
+class ViewValues:
+    """Values of a submitted view's inputs; a missing or malformed one reads as empty, so
+    validation (not a crash) deals with it."""
+
+    def __init__(self, view: dict[str, Any]) -> None:
+        state = view.get("state") if isinstance(view.get("state"), dict) else {}
+        values = state.get("values") if isinstance(state, dict) else None
+        self._values = values if isinstance(values, dict) else {}
+
+    def _element(self, block_id: str) -> dict[str, Any]:
+        block = self._values.get(block_id)
+        element = block.get(SettingsIds.value) if isinstance(block, dict) else None
+        return element if isinstance(element, dict) else {}
+
+    def text(self, block_id: str) -> str:
+        value = self._element(block_id).get("value")
+        return value.strip() if isinstance(value, str) else ""
+
+    def conversation(self, block_id: str) -> str | None:
+        element = self._element(block_id)
+        value = element.get("selected_conversation") or element.get("selected_channel")
+        return value if isinstance(value, str) and value else None
+
+    def users(self, block_id: str) -> list[str]:
+        value = self._element(block_id).get("selected_users")
+        return [u for u in value if isinstance(u, str) and u] if isinstance(value, list) else []
+
+    def chosen(self, block_id: str) -> str | None:
+        picked = self._element(block_id).get("selected_option")
+        value = picked.get("value") if isinstance(picked, dict) else None
+        return value if isinstance(value, str) and value else None
+
+    def checked(self, block_id: str) -> set[str]:
+        return set(self.options(block_id))
+
+    def time(self, block_id: str) -> str:
+        value = self._element(block_id).get("selected_time")
+        return value if isinstance(value, str) else ""
+
+    def user(self, block_id: str) -> str | None:
+        value = self._element(block_id).get("selected_user")
+        return value if isinstance(value, str) and value else None
+
+    def date(self, block_id: str) -> str | None:
+        value = self._element(block_id).get("selected_date")
+        return value if isinstance(value, str) and value else None
+
+    def options(self, block_id: str) -> list[str]:
+        """The values of a multi-select's or checkbox group's chosen options, in their order."""
+        picked = self._element(block_id).get("selected_options")
+        if not isinstance(picked, list):
+            return []
+        return [
+            v for o in picked if isinstance(o, dict) and isinstance(v := o.get("value"), str) and v
+        ]
 
 
+# The readers the Settings forms use: each the one way above, by block id.
 def read_text(view: Mapping[str, Any], block_id: str) -> str:
-    value = _state(view, block_id).get("value")
-    return value.strip() if isinstance(value, str) else ""
+    return ViewValues(dict(view)).text(block_id)
 
 
 def read_option(view: Mapping[str, Any], block_id: str) -> str | None:
-    picked = _state(view, block_id).get("selected_option")
-    value = picked.get("value") if isinstance(picked, dict) else None
-    return value if isinstance(value, str) and value else None
+    return ViewValues(dict(view)).chosen(block_id)
 
 
 def read_options(view: Mapping[str, Any], block_id: str) -> list[str]:
-    picked = _state(view, block_id).get("selected_options")
-    values = [o.get("value") for o in picked or [] if isinstance(o, dict)]
-    return [v for v in values if isinstance(v, str) and v]
+    return ViewValues(dict(view)).options(block_id)
 
 
 def read_users(view: Mapping[str, Any], block_id: str) -> list[str]:
-    picked = _state(view, block_id).get("selected_users")
-    return [u for u in picked or [] if isinstance(u, str) and u]
+    return ViewValues(dict(view)).users(block_id)
 
 
 def read_conversation(view: Mapping[str, Any], block_id: str) -> str | None:
-    state = _state(view, block_id)
-    picked = state.get("selected_conversation") or state.get("selected_channel")
-    return picked if isinstance(picked, str) and picked else None
+    return ViewValues(dict(view)).conversation(block_id)
 
 
 def errors_on_fields(

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import RequestType
 from bot.domain.home import SECTION_LIMIT, Attention, Home, Section
 from bot.domain.lifecycle import Status
 from bot.domain.models import Request
@@ -33,7 +32,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.dm import FEEDBACK, NEEDS_INFO, NEGOTIATION, decision_buttons
 from bot.slack.blocks.overrides import lead_menu
-from bot.slack.blocks.type_summary import type_name
+from bot.slack.blocks.type_summary import Kind, no_type, type_name
 from bot.slack.dates import slack_date
 from bot.slack.ids import Card, HomeItem, HomeMore, HomeSearch, HomeTrends, LeadActions
 from bot.slack.permalinks import link_url
@@ -43,12 +42,6 @@ TITLE_TEXT = 200
 
 # The blocks of one listed request.
 Item = list[Block]
-# The request type of a request, if it has one.
-Kind = Callable[[Request], RequestType | None]
-
-
-def _no_type(request: Request) -> RequestType | None:
-    return None
 
 
 def _typed(item: Item, request: Request, kind: Kind) -> Item:
@@ -84,7 +77,7 @@ def home_view(
     The Settings section is shown to exactly the leads and admins, who also get *Trends*.
     `kind`: each request's type (from the settings), whose name its line shows."""
     tail = tail or []
-    kind = kind or _no_type
+    kind = kind or no_type
     search = button("Search requests", HomeSearch.button, "search")
     trends = [button("Trends", HomeTrends.button, "trends")] if tail else []
     head: list[Block] = [

@@ -18,6 +18,7 @@ from bot.domain.requests import (
 )
 from bot.slack import text
 from bot.slack.blocks.common import Block, context, input_block, link, option, plain
+from bot.slack.blocks.forms import ViewValues
 from bot.slack.blocks.intake_types import department_of, type_block_id, type_select
 from bot.slack.blocks.promise import at_risk_warning, realistic_hint
 from bot.slack.blocks.type_fields import raw_type_fields, type_field_blocks, type_field_errors
@@ -106,6 +107,8 @@ def intake_modal(
     department = department_of(config, draft)
     chosen_type = config.request_type(department, draft.request_type)
     metadata = {**(metadata or {}), SHOWN_TYPE: chosen_type.key if chosen_type else None}
+    if editing:
+        metadata[EDITED_TEAM] = department
     early = bool(
         realistic and draft.desired_date and not realistic.is_realistic(draft.desired_date)
     )
@@ -137,7 +140,7 @@ def intake_modal(
             multiline=True,
             hint="Revenue at stake, a renewal, a churn risk… it helps the team prioritise.",
         ),
-        *_department_select(config, draft, dispatch),
+        *(_kept_department(config, department) if editing else _department_select(config, draft)),
         *type_select(config, department, chosen_type, keep=draft.request_type if editing else None),
         *([_note(Intake.realistic, realistic_hint(realistic))] if realistic else []),
         _date_input(draft.desired_date, dispatch=dispatch),
@@ -175,6 +178,8 @@ def intake_modal(
 # Which type's fields the modal shows (private_metadata), so they are read back as that type's
 # even when the menu changed before Slack told us.
 SHOWN_TYPE = "type"
+# The team of the request an edit modal is for (private_metadata): it is not edited.
+EDITED_TEAM = "department"
 
 
 def redrawn(
@@ -203,7 +208,23 @@ def _dispatching(dispatch: bool) -> dict[str, Any]:
     return {"dispatch_action": True} if dispatch else {}
 
 
-def _department_select(config: LiaisonConfig, draft: RequestDraft, dispatch: bool) -> list[Block]:
+def _kept_department(config: LiaisonConfig, key: str | None) -> list[Block]:
+    """In the edit modal, the team said, not offered: a request stays with the team it was filed
+    for (its card, claim and estimates are that team's)."""
+    department = config.find_department(key) if key else None
+    if len(config.fulfilling_departments()) <= 1 or department is None:
+        return []
+    name = text.mrkdwn(department.name, 100)
+    return [
+        _note(
+            Intake.department_kept,
+            f"For *{name}*. A request stays with the team it was filed for: to ask another "
+            "team, cancel this one and file a new request.",
+        )
+    ]
+
+
+def _department_select(config: LiaisonConfig, draft: RequestDraft) -> list[Block]:
     fulfillers = config.fulfilling_departments()
     if len(fulfillers) <= 1:
         return []
@@ -222,7 +243,7 @@ def _department_select(config: LiaisonConfig, draft: RequestDraft, dispatch: boo
             "type": "input",
             "block_id": Intake.department,
             "label": plain("Which team should do it?"),
-            **_dispatching(dispatch),
+            **_dispatching(True),
             "element": element,
         }
     ]
@@ -245,10 +266,7 @@ def _confirm(checked: bool) -> Block:
 
 def confirmed_anyway(view: dict[str, Any]) -> bool:
     """Whether the "file it anyway" box of a view's state is ticked."""
-    values = _object(_object(view.get("state")).get("values"))
-    chosen = _object(_object(values.get(Intake.file_anyway)).get(Intake.value))
-    options = chosen.get("selected_options")
-    return isinstance(options, list) and any(_object(o).get("value") == YES for o in options)
+    return YES in ViewValues(view).checked(Intake.file_anyway)
 
 
 def has_block(view: dict[str, Any], block_id: str) -> bool:
@@ -278,20 +296,13 @@ def _date_input(initial: date | None, *, dispatch: bool = False) -> Block:
 def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
     """The draft a submitted intake modal holds. Missing or malformed values read as empty, so
     validation (not a crash) deals with them."""
-    values = _object(_object(view.get("state")).get("values"))
-
-    def element(block_id: str) -> dict[str, Any]:
-        return _object(_object(values.get(block_id)).get(Intake.value))
-
-    def typed(block_id: str) -> str:
-        return _string(element(block_id).get("value")) or ""
-
-    def chosen(block_id: str) -> str | None:
-        return _string(_object(element(block_id).get("selected_option")).get("value"))
+    values = ViewValues(view)
+    typed, chosen = values.text, values.chosen
 
     metadata = view_metadata(view)
     fulfillers = config.fulfilling_departments()
-    department = chosen(Intake.department) if len(fulfillers) > 1 else fulfillers[0].key
+    kept = _string(metadata.get(EDITED_TEAM)) if metadata.get("editing") else None
+    department = kept or (chosen(Intake.department) if len(fulfillers) > 1 else fulfillers[0].key)
     # The fields shown are those of the type the modal was drawn with.
     shown = config.request_type(department, _string(metadata.get(SHOWN_TYPE)))
     return RequestDraft(
@@ -299,7 +310,7 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
         details=typed(Intake.details),
         client=typed(Intake.client),
         impact=typed(Intake.impact),
-        desired_date=picked_date(element(Intake.desired_date).get("selected_date")),
+        desired_date=picked_date(values.date(Intake.desired_date)),
         hard_deadline=chosen(Intake.deadline) == HARD,
         promised_to_client=chosen(Intake.promised) == YES,
         fulfilling_department=department,
@@ -346,9 +357,7 @@ def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
 
 def typed_value(view: dict[str, Any], block_id: str) -> str:
     """The text typed in a plain-text input of a submitted view, stripped; "" when absent."""
-    values = _object(_object(view.get("state")).get("values"))
-    value = _object(_object(values.get(block_id)).get(Intake.value)).get("value")
-    return value.strip() if isinstance(value, str) else ""
+    return ViewValues(view).text(block_id)
 
 
 def _object(value: object) -> dict[str, Any]:

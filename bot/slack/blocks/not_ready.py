@@ -8,7 +8,9 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.config import RequestType, TypeField
+from bot.config import RequestType
+from bot.config.models import MAX_CHECKBOXES
+from bot.domain.models import Request
 from bot.slack import text
 from bot.slack.blocks.common import (
     MODAL_TITLE,
@@ -28,10 +30,12 @@ from bot.slack.blocks.notes import MAX_NOTE
 from bot.slack.blocks.type_fields import type_field_blocks
 from bot.slack.ids import NotReady
 
-# A checkbox group holds at most 10 options; a type with more fields is offered a multi-select.
-MAX_CHECKBOXES = 10
 LABEL_SHOWN = 150
 LABELS_LISTED = 40
+# What the list of fields and the note may take of a message's section (the rest: who sent it
+# back, the request's reference and title); the note is quoted to at most NOTE_SHOWN.
+MISSING_TEXT = SECTION_TEXT - 700
+NOTE_SHOWN = 1000
 
 
 def offer(message: str, request_id: int) -> dict[str, Any]:
@@ -105,34 +109,63 @@ def read_not_ready(view: dict[str, Any]) -> tuple[list[str], str]:
 
 
 def missing_list(labels: Sequence[str], note: str | None) -> str:
-    """The fields named, one per line, then the note quoted (mrkdwn)."""
-    lines = [f"• {text.mrkdwn(label, LABEL_SHOWN)}" for label in labels[:LABELS_LISTED]]
-    if len(labels) > LABELS_LISTED:
-        lines.append(f"• … and {len(labels) - LABELS_LISTED} more")
-    quoted = text.quote(note, SECTION_TEXT // 2) if note else ""
+    """The fields named, one per line, then the note quoted (mrkdwn), within MISSING_TEXT so
+    that the message around it stays one section: the labels that fit, then how many more."""
+    quoted = text.quote(note, NOTE_SHOWN) if note else ""
+    room = MISSING_TEXT - len(quoted) - len(f"• … and {len(labels)} more") - 2
+    lines: list[str] = []
+    for label in labels[:LABELS_LISTED]:
+        line = f"• {text.mrkdwn(label, LABEL_SHOWN)}"
+        if sum(len(x) + 1 for x in lines) + len(line) > room:
+            break
+        lines.append(line)
+    if len(labels) > len(lines):
+        lines.append(f"• … and {len(labels) - len(lines)} more")
     return "\n".join([*lines, *([quoted] if quoted else [])])
+
+
+def not_ready_message(
+    *,
+    asker: str,
+    request: Request,
+    titled: str,
+    labels: Sequence[str],
+    note: str | None,
+    in_thread: bool,
+) -> dict[str, Any]:
+    """What `asker` sent back as not ready, in the card's thread or (with the button that opens
+    the completion modal) in the requester's DM; `titled` is the request's linked title."""
+    named = missing_list(labels, note)
+    what = "Missing or unclear:" if labels else "What is needed:"
+    if in_thread:
+        message = (
+            f"{user(asker)} sent it back as not ready. {what}\n{named}\n"
+            f"{user(request.requester_id)} can complete it from the DM I sent."
+        )
+        return {"text": message, "blocks": [section(message)]}
+    message = f"{user(asker)} says your request {titled} is not ready yet. {what}\n{named}"
+    complete = button("Complete the request", NotReady.complete, str(request.id), style="primary")
+    return {"text": message, "blocks": [section(message), actions(NotReady.block, complete)]}
 
 
 def complete_modal(
     *,
     reference: str,
     asker: str | None,
-    fields: Sequence[TypeField],
     request_type: RequestType | None,
     values: dict[str, Any],
     note: str | None,
     metadata: dict[str, Any],
 ) -> dict[str, Any]:
-    """The named `fields` showing what the request holds now, and an answer to the note
-    (required when there are no fields to fill)."""
+    """The fields named (`request_type` with only those: `RequestType.only`) showing what the
+    request holds now, and an answer to the note (required when there are no fields to fill)."""
+    fields = request_type.fields if request_type is not None else ()
     who = user(asker) if asker else "The team"
     blocks: list[Block] = [section(f"{who} needs more before judging {reference}.")]
     if note:
         blocks.append(section(f"{who} wrote:\n{text.quote(note, SECTION_TEXT - 40)}"))
-    if fields and request_type is not None:
-        blocks += type_field_blocks(
-            request_type.model_copy(update={"fields": tuple(fields)}), values
-        )
+    if request_type is not None and fields:
+        blocks += type_field_blocks(request_type, values)
     answer = {
         "type": "plain_text_input",
         "action_id": NotReady.value,

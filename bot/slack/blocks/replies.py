@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ from bot.domain.lifecycle import EventKind
 from bot.domain.models import Request, RequestEvent
 from bot.domain.requests import Page
 from bot.slack import text
-from bot.slack.blocks.card import card_title, desired_date_line
+from bot.slack.blocks.card import card_title, desired_date_line, status_line
 from bot.slack.blocks.common import (
     MAX_MESSAGE_BLOCKS,
     SECTION_TEXT,
@@ -24,7 +25,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
-from bot.slack.blocks.type_summary import type_field_summary, type_name
+from bot.slack.blocks.type_summary import Kind, no_type, type_field_summary, type_name
 from bot.slack.dates import slack_date
 from bot.slack.ids import COMMAND
 
@@ -59,18 +60,21 @@ def help_reply(prefix: str | None = None) -> dict[str, Any]:
     return reply(message)
 
 
-def _line(request: Request) -> str:
+def _line(request: Request, kind: Kind) -> str:
     title = text.mrkdwn(request.title, 200)
+    name = type_name(request, kind(request))
     return (
         f"• {link(request.card_permalink, request.reference)} {title}: "
+        f"{f'{name} · ' if name else ''}"
         f"{request.status.label} · desired {day(request.desired_date)}"
     )
 
 
-def list_reply(page: Page[Request]) -> dict[str, Any]:
+def list_reply(page: Page[Request], kind: Kind = no_type) -> dict[str, Any]:
+    """The requester's open requests, each with the name of its type (`kind`)."""
     if not page.total:
         return reply(f"You have no open requests. File one with `{COMMAND}`.")
-    lines = [_line(r) for r in page.items]
+    lines = [_line(r, kind) for r in page.items]
     blocks: list[Block] = [section(f"*Your open requests ({page.total})*")]
     # Several sections, each under the section text limit.
     chunk: list[str] = []
@@ -179,14 +183,16 @@ def status_reply(
     history: Page[RequestEvent],
     zone: ZoneInfo = UTC_ZONE,
     request_type: RequestType | None = None,
+    awaited: Sequence[str] | None = None,
 ) -> dict[str, Any]:
     """The request (with its type's fields) and its latest events, newest first; times read in
-    each reader's zone (fallback in `zone`)."""
+    each reader's zone (fallback in `zone`); `awaited` as the card has it (`status_line`)."""
     name = type_name(request, request_type)
+    status = status_line(request, awaited)
     blocks: list[Block] = [
         header(card_title(request)),
         fields(
-            ("Status", request.status.label),
+            ("Status", status),
             ("Requested by", user(request.requester_id)),
             ("Desired date", desired_date_line(request)),
             ("Claimed by", user(request.claimer_id) if request.claimer_id else "Nobody yet"),
@@ -202,4 +208,4 @@ def status_reply(
     room = MAX_MESSAGE_BLOCKS - len(blocks) - 1
     blocks += type_field_summary(request_type, request.type_fields, max_blocks=room)
     blocks.append(section(f"*History* ({shown})\n" + "\n".join(lines)))
-    return reply(f"{request.reference}: {request.status.label}", blocks)
+    return reply(f"{request.reference}: {status}", blocks)

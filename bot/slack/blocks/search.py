@@ -8,6 +8,7 @@ from bot.domain.models import Request
 from bot.domain.requests import Page
 from bot.slack import text
 from bot.slack.blocks.common import Block, context, divider, link, plain, section, user
+from bot.slack.blocks.type_summary import Kind, no_type, type_name
 from bot.slack.ids import HomeSearch
 
 TITLE_TEXT = 200
@@ -15,9 +16,14 @@ WORDS_LENGTH = 200
 
 
 def search_modal(
-    *, words: str = "", person: str | None = None, found: Page[Request] | None = None
+    *,
+    words: str = "",
+    person: str | None = None,
+    found: Page[Request] | None = None,
+    kind: Kind = no_type,
 ) -> dict[str, Any]:
-    """The modal, with what was typed kept, and `found` listed when a search was made."""
+    """The modal, with what was typed kept, and `found` listed when a search was made (each
+    with the name of its type: `kind`)."""
     words_element: dict[str, Any] = {
         "type": "plain_text_input",
         "action_id": HomeSearch.value,
@@ -46,7 +52,7 @@ def search_modal(
         },
     ]
     if found is not None:
-        blocks += [divider(), *_results(found)]
+        blocks += [divider(), *_results(found, kind)]
     return {
         "type": "modal",
         "callback_id": HomeSearch.callback,
@@ -57,19 +63,24 @@ def search_modal(
     }
 
 
-def _results(found: Page[Request]) -> list[Block]:
+def _results(found: Page[Request], kind: Kind) -> list[Block]:
     if not found.items:
         return [context("No request you can see matches.")]
-    blocks = [section(_line(request)) for request in found.items]
+    blocks = [section(_line(request, kind)) for request in found.items]
     more = found.total - len(found.items)
     if more > 0:
         blocks.append(context(f"and {more} more: add words to narrow the search"))
     return blocks
 
 
-def _line(request: Request) -> str:
+def _line(request: Request, kind: Kind) -> str:
     reference = link(request.card_permalink, f"*{request.reference}*")
-    parts = [request.status.label.split(":")[0], f"filed by {user(request.requester_id)}"]
+    name = type_name(request, kind(request))
+    parts = [
+        *([name] if name else []),
+        request.status.label.split(":")[0],
+        f"filed by {user(request.requester_id)}",
+    ]
     if request.claimer_id:
         parts.append(f"claimed by {user(request.claimer_id)}")
     if request.client:

@@ -61,6 +61,10 @@ KIND_NAMES = {
 # Each type takes two blocks of the page: fifty types fit Slack's hundred.
 TYPES_SHOWN = 45
 FIELD_NAMES_SHOWN = 10
+# The options input's limit (Slack's for a text input), and the metadata flag of a field whose
+# options do not fit it, which its form keeps unchanged.
+OPTIONS_TEXT = 3000
+KEEP_OPTIONS = "keep_options"
 
 
 def types_summary(types: Sequence[RequestType]) -> str:
@@ -202,6 +206,10 @@ def field_modal(
     if current is not None and current.required:
         required["initial_options"] = required["options"]
     options = "\n".join(current.options) if current is not None else None
+    # A text input holds 3,000 characters: longer options are kept as they are, not cut.
+    kept = options is not None and len(options) > OPTIONS_TEXT
+    if kept:
+        metadata = {**metadata, KEEP_OPTIONS: True}
     blocks: list[Block] = [
         context(f"A field of *{text.mrkdwn(kind.name, 75)}*."),
         field(
@@ -213,10 +221,15 @@ def field_modal(
         field(FIELD_LABEL, "Label", text_input(current.label if current else None)),
         field(FIELD_KIND, "Kind", kind_select),
         field(FIELD_REQUIRED, "Required", required, optional=True),
-        field(
+        context(
+            f"Its {len(current.options)} options are too long to edit here together and are kept"
+            " as they are: change them in the config file's `[[request_types]]`."
+        )
+        if kept and current is not None
+        else field(
             FIELD_OPTIONS,
             "Options",
-            text_input(options, multiline=True),
+            text_input(options, multiline=True, max_length=OPTIONS_TEXT),
             optional=True,
             hint="One per line: the choices of a list, or of a checkbox group.",
         ),

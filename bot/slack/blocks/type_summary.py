@@ -4,11 +4,11 @@ shows its name and labels; a field or type no longer in the settings shows under
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from bot.config import FieldKind, LiaisonConfig, RequestType
+from bot.config import FieldKind, RequestType
 from bot.domain.models import Request
 from bot.domain.request_types import is_user_id
 from bot.slack import text
@@ -32,12 +32,12 @@ _LONG = (FieldKind.TEXT,)
 URL_LINK = 1500
 
 
-def request_type_of(config: LiaisonConfig, request: Request) -> RequestType | None:
-    """The type the request was filed as, retired or not; None without one (or when the
-    settings no longer have it)."""
-    if request.request_type is None:
-        return None
-    return config.request_type(request.fulfilling_department.key, request.request_type)
+# The request type of a request, if it has one (from the workspace's settings).
+Kind = Callable[[Request], RequestType | None]
+
+
+def no_type(request: Request) -> RequestType | None:
+    return None
 
 
 def type_name(request: Request, request_type: RequestType | None) -> str | None:

@@ -21,6 +21,7 @@ from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.people import MembershipUnknown
 from bot.domain.realistic import Realistic
+from bot.domain.request_types import request_type_of
 from bot.domain.requests import RequestDraft
 from bot.domain.usergroups import directory_for_team
 from bot.runtime import Runtime
@@ -36,7 +37,6 @@ from bot.slack.blocks.intake import (
 )
 from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.setup import NOT_SET_UP
-from bot.slack.blocks.type_summary import request_type_of
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.listeners import promise
@@ -353,7 +353,8 @@ def _list_reply(runtime: Runtime, context: BoltContext, user_id: str) -> dict[st
         mine = requests.open_requests_of(
             session, workspace_id=workspace.id, requester_id=user_id, limit=replies.LISTED
         )
-        return replies.list_reply(mine)
+        config = runtime.config_for(_team(context))
+        return replies.list_reply(mine, kind=lambda r: request_type_of(config, r))
 
 
 def departments_of(
@@ -396,7 +397,8 @@ def _status_reply(
         department = config.find_department(request.fulfilling_department.key)
         zone = department.zone if department else ZoneInfo(config.organization.timezone)
         kind = request_type_of(config, request)
-        return replies.status_reply(request, history, zone, request_type=kind)
+        awaited = requests.fields_awaited(session, config, request)
+        return replies.status_reply(request, history, zone, request_type=kind, awaited=awaited)
 
 
 def _find_visible(

@@ -87,12 +87,12 @@ def register(app: App, runtime: Runtime) -> None:
         metadata = view_metadata(view)
         config = runtime.config_for(team_of(body))
         kind = config.request_type(metadata.get("department"), metadata.get("type"))
-        named = {k for k in metadata.get("missing") or [] if isinstance(k, str)}
-        fields = tuple(f for f in kind.fields if f.key in named) if kind is not None else ()
+        named = kind.only(metadata.get("missing") or []) if kind is not None else None
+        fields = named.fields if named is not None else ()
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
-        if kind is not None and fields:
-            values, errors = read_type_fields(view, kind.model_copy(update={"fields": fields}))
+        if named is not None and fields:
+            values, errors = read_type_fields(view, named)
         answer = typed_value(view, NotReady.answer)
         if not fields and not answer:
             errors[NotReady.answer] = "Write your answer."

@@ -140,8 +140,8 @@ def completion_modal(
     the DM's prompt, that prompt shows the outcome once it is submitted (when the metadata has
     room for it)."""
     kind = workflow.request_type_of(request)
-    named = {k for k in episode.get("missing") or [] if isinstance(k, str)}
-    fields = [f for f in kind.fields if f.key in named] if kind is not None else []
+    named = kind.only(episode.get("missing") or []) if kind is not None else None
+    fields = named.fields if named is not None else ()
     note = episode.get("note")
     metadata: dict[str, Any] = {
         "request_id": request.id,
@@ -155,8 +155,7 @@ def completion_modal(
     return complete_modal(
         reference=request.reference,
         asker=request.info_asked_by,
-        fields=fields,
-        request_type=kind,
+        request_type=named,
         values=dict(request.type_fields or {}),
         note=note if isinstance(note, str) else None,
         metadata=metadata,

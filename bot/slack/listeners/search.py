@@ -9,9 +9,11 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.db.session import reading
+from bot.domain.request_types import request_type_of
 from bot.domain.requests import Page, find_workspace
 from bot.domain.search import search
 from bot.runtime import Runtime
+from bot.slack.blocks.forms import ViewValues
 from bot.slack.blocks.intake import typed_value
 from bot.slack.blocks.search import search_modal
 from bot.slack.ids import HomeSearch
@@ -34,7 +36,7 @@ def register(app: App, runtime: Runtime) -> None:
     ) -> None:
         user = body["user"]["id"]
         words = typed_value(view, HomeSearch.words)
-        person = _picked_user(view)
+        person = ViewValues(view).user(HomeSearch.person)
         if not words and not person:
             ack(response_action="errors", errors={HomeSearch.words: EMPTY})
             return
@@ -50,13 +52,11 @@ def register(app: App, runtime: Runtime) -> None:
                     words=words,
                     person=person,
                 )
-            modal = search_modal(words=words, person=person, found=found)
+            config = runtime.config_for(team_of(body))
+            modal = search_modal(
+                words=words,
+                person=person,
+                found=found,
+                kind=lambda r: request_type_of(config, r),
+            )
         ack(response_action="update", view=modal)
-
-
-def _picked_user(view: dict[str, Any]) -> str | None:
-    values = (view.get("state") or {}).get("values") or {}
-    picked = ((values.get(HomeSearch.person) or {}).get(HomeSearch.value) or {}).get(
-        "selected_user"
-    )
-    return picked if isinstance(picked, str) and picked else None

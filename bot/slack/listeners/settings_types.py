@@ -157,17 +157,32 @@ def register(app: App, runtime: Runtime) -> None:
     def refuse(client: WebClient, body: dict[str, Any], message: str) -> None:
         push(client, body, notice_modal("Settings", message))
 
-    @app.action(SettingsIds.add_type)
-    def on_add_type(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
+    def writable(
+        body: dict[str, Any], client: WebClient
+    ) -> tuple[str, str, CurrentSettings, str] | None:
+        """`on_page` for a click that changes something: None (the person told why) when they
+        may not, or when a config file manages the settings."""
         found = on_page(body)
         if found is None:
             refuse(client, body, REFUSED)
+            return None
+        if found[2].read_only:
+            refuse(client, body, FILE_MANAGED.format(path=f"`{found[2].path}`"))
+            return None
+        return found
+
+    def picked(body: dict[str, Any]) -> str:
+        """The value of the option picked in a page's menu."""
+        action = (body.get("actions") or [{}])[0]
+        return str((action.get("selected_option") or {}).get("value") or "")
+
+    @app.action(SettingsIds.add_type)
+    def on_add_type(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        found = writable(body, client)
+        if found is None:
             return
-        _, _, current, department = found
-        if current.read_only:
-            refuse(client, body, FILE_MANAGED.format(path=f"`{current.path}`"))
-            return
+        department = found[3]
         page = body.get("view") or {}
         metadata = {"department": department, "page": page.get("id")}
         push(client, body, forms.type_modal(None, metadata))
@@ -175,18 +190,11 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(SettingsIds.type_menu)
     def on_type_menu(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        found = on_page(body)
+        found = writable(body, client)
         if found is None:
-            refuse(client, body, REFUSED)
             return
         team, user, current, department = found
-        if current.read_only:
-            refuse(client, body, FILE_MANAGED.format(path=f"`{current.path}`"))
-            return
-        action = (body.get("actions") or [{}])[0]
-        choice, _, key = str((action.get("selected_option") or {}).get("value") or "").partition(
-            ":"
-        )
+        choice, _, key = picked(body).partition(":")
         kind = current.config.request_type(department, key)
         page = body.get("view") or {}
         metadata = {"department": department, "type": key, "page": page.get("id")}
@@ -213,17 +221,11 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(SettingsIds.field_menu)
     def on_field_menu(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        found = on_page(body)
+        found = writable(body, client)
         if found is None:
-            refuse(client, body, REFUSED)
             return
         _, _, current, department = found
-        if current.read_only:
-            refuse(client, body, FILE_MANAGED.format(path=f"`{current.path}`"))
-            return
-        action = (body.get("actions") or [{}])[0]
-        value = str((action.get("selected_option") or {}).get("value") or "")
-        key, _, field_key = value.partition(":")
+        key, _, field_key = picked(body).partition(":")
         kind = current.config.request_type(department, key)
         type_field = kind.field(field_key) if kind is not None else None
         if kind is None or type_field is None:
@@ -273,10 +275,15 @@ def register(app: App, runtime: Runtime) -> None:
     def on_field(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         department, key, field_key, page = metadata_of(view)
         table = forms.read_field(view)
+        keep_options = bool(view_metadata(view).get(forms.KEEP_OPTIONS))
 
         def value(current: CurrentSettings) -> Any:
             if key is None:
                 return Gone
+            kind = current.config.request_type(department, key)
+            before = kind.field(field_key) if kind is not None and field_key else None
+            if keep_options and table is not None and before is not None:
+                table["options"] = list(before.options)
             tables = section_of(current.document, SECTION)
             return with_field(tables, department, key, field_key, table)
 

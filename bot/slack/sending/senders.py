@@ -18,12 +18,13 @@ from bot.config.store import SettingsStore
 from bot.domain import outbox, trackers
 from bot.domain.home import expanded_sections, home_for
 from bot.domain.models import HomeVisit, OutboxMessage, Request, Workspace
+from bot.domain.request_types import request_type_of
+from bot.domain.requests import fields_awaited
 from bot.domain.usergroups import directory_for_workspace
 from bot.slack.blocks.card import IssueOnCard, card_for
 from bot.slack.blocks.home import home_view
 from bot.slack.blocks.settings import settings_section
 from bot.slack.blocks.setup import not_set_up_home, setup_home
-from bot.slack.blocks.type_summary import request_type_of
 from bot.slack.messages import Rendering, render
 from bot.slack.permissions import Permissions
 from bot.slack.sending import recovery
@@ -43,7 +44,12 @@ class CardSender:
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
         assert effect.request is not None
         request = effect.request
-        return card_for(request, config, issue=issue_on_card(session, config, request))
+        return card_for(
+            request,
+            config,
+            issue=issue_on_card(session, config, request),
+            awaited=fields_awaited(session, config, request),
+        )
 
     def conversation(self, effect: Effect) -> str | None:
         assert effect.request is not None and effect.request.card_channel

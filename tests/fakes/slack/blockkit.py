@@ -32,6 +32,8 @@ def _element_errors(element: object, at: str) -> list[str]:
     options = element.get("options") or []
     if len(options) > 100:
         errors.append(f"no more than 100 items allowed [json-pointer:{at}/options]")
+    if element.get("type") in ("checkboxes", "radio_buttons") and len(options) > 10:
+        errors.append(f"no more than 10 items allowed [json-pointer:{at}/options]")
     if element.get("type") == "overflow":
         # An overflow menu holds two to five options.
         if len(options) > 5:
