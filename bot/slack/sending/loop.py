@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import Update, case, literal, or_, select, update
+from sqlalchemy import Update, bindparam, case, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
@@ -47,6 +47,42 @@ MAX_PREPARED = 10  # effects of one request built together, from one read of its
 # An effect about no request is "sending" while a process has it; once `next_attempt_at` (its
 # lease) has passed, another process takes it up as if it were pending.
 SENDABLE = ("pending", "sending")
+
+# The bookkeeping statements run for every effect sent, built once: building a statement for
+# each call cost more CPU in SQLAlchemy (the statement, its cache key, the ORM's handling of a
+# mapped class) than running it. Core statements on the tables, with named parameters; they
+# change no object held in a session.
+_REQUESTS = Request.__table__
+_OUTBOX = OutboxMessage.__table__
+_TAKE_LEASE = (
+    update(_REQUESTS)
+    .where(
+        _REQUESTS.c.id == bindparam("request"),
+        or_(
+            _REQUESTS.c.outbox_lease_until.is_(None),
+            _REQUESTS.c.outbox_lease_until < bindparam("now"),
+        ),
+    )
+    .values(outbox_lease_until=bindparam("until"))
+    .returning(_REQUESTS.c.id)
+)
+# The lease given back, unless it ran out and another process has it now.
+_GIVE_BACK = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("request"))
+    .values(
+        outbox_lease_until=case(
+            (_REQUESTS.c.outbox_lease_until == bindparam("until"), None),
+            else_=_REQUESTS.c.outbox_lease_until,
+        )
+    )
+)
+_OLDEST_PENDING = (
+    select(_OUTBOX.c.next_attempt_at)
+    .where(_OUTBOX.c.request_id == bindparam("request"), _OUTBOX.c.status == "pending")
+    .order_by(_OUTBOX.c.id)
+    .limit(1)
+)
 
 
 class Outbox:
@@ -262,15 +298,8 @@ class Outbox:
         """Release the lease (unless it ran out and another process has it now) and record
         Slack's `updates` to the request; whether an effect is due after all, and the due Home
         publishes."""
-        ours = Request.outbox_lease_until == until
-        session.execute(
-            update(Request)
-            .where(Request.id == request_id)
-            .values(
-                outbox_lease_until=case((ours, None), else_=Request.outbox_lease_until), **updates
-            )
-            .execution_options(**UNSYNCHRONIZED)
-        )
+        statement = _GIVE_BACK.values(**updates) if updates else _GIVE_BACK
+        session.execute(statement, {"request": request_id, "until": until})
         # Looked for once the row is locked by the UPDATE above: a handler queueing an effect
         # from now on waits for this commit, then finds the lease free.
         more_due = self._is_due(session, request_id)
@@ -281,26 +310,14 @@ class Outbox:
         now = self._clock()
         until = now + LEASE
         taken = session.execute(
-            update(Request)
-            .where(
-                Request.id == request_id,
-                or_(Request.outbox_lease_until.is_(None), Request.outbox_lease_until < now),
-            )
-            .values(outbox_lease_until=until)
-            .returning(Request.id)
-            .execution_options(**UNSYNCHRONIZED)
+            _TAKE_LEASE, {"request": request_id, "now": now, "until": until}
         ).first()
         return until if taken is not None else None
 
     def _is_due(self, session: Session, request_id: int) -> bool:
         """Whether the request's oldest pending effect is due (if it waits for a retry, the
         effects queued after it wait too)."""
-        oldest = session.execute(
-            select(OutboxMessage.next_attempt_at)
-            .where(OutboxMessage.request_id == request_id, OutboxMessage.status == "pending")
-            .order_by(OutboxMessage.id)
-            .limit(1)
-        ).first()
+        oldest = session.execute(_OLDEST_PENDING, {"request": request_id}).first()
         return oldest is not None and oldest.next_attempt_at <= self._clock()
 
     def _next_steps(self, session: Session, request_id: int) -> list[Step]:
