@@ -77,6 +77,22 @@ _GIVE_BACK = (
         )
     )
 )
+_DUE_HOMES = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.kind == outbox.HOME,
+        _OUTBOX.c.status.in_(SENDABLE),
+        _OUTBOX.c.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
+# A request's pending effects, as objects (the effects are built from them).
+_PENDING = (
+    select(OutboxMessage)
+    .where(OutboxMessage.request_id == bindparam("request"), OutboxMessage.status == "pending")
+    .order_by(OutboxMessage.id)
+)
 _OLDEST_PENDING = (
     select(_OUTBOX.c.next_attempt_at)
     .where(_OUTBOX.c.request_id == bindparam("request"), _OUTBOX.c.status == "pending")
@@ -176,18 +192,7 @@ class Outbox:
         return report
 
     def _due_homes(self, session: Session, *, limit: int = 500) -> list[int]:
-        return list(
-            session.scalars(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.kind == outbox.HOME,
-                    OutboxMessage.status.in_(SENDABLE),
-                    OutboxMessage.next_attempt_at <= self._clock(),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-            )
-        )
+        return list(session.scalars(_DUE_HOMES, {"now": self._clock(), "limit": limit}))
 
     # -- stopping ---------------------------------------------------------------------------
 
@@ -324,13 +329,7 @@ class Outbox:
         """The request's due effects in the order they were queued (at most MAX_PREPARED), each
         built from the request's current state; none when the oldest pending one is waiting for
         a retry (see `_is_due`)."""
-        pending = list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.request_id == request_id, OutboxMessage.status == "pending")
-                .order_by(OutboxMessage.id)
-            )
-        )
+        pending = list(session.scalars(_PENDING, {"request": request_id}))
         now = self._clock()
         if not pending or pending[0].next_attempt_at > now:
             return []
