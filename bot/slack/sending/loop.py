@@ -87,6 +87,17 @@ _DUE_HOMES = (
     .order_by(_OUTBOX.c.id)
     .limit(bindparam("limit"))
 )
+# Looked for after every change: the tracker issues to create (their payload names the request).
+_DUE_ISSUES = (
+    select(_OUTBOX.c.id, _OUTBOX.c.payload)
+    .where(
+        _OUTBOX.c.kind == outbox.TRACKER,
+        _OUTBOX.c.request_id.is_(None),
+        _OUTBOX.c.status.in_(SENDABLE),
+        _OUTBOX.c.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(_OUTBOX.c.id)
+)
 # A request's pending effects, as objects (the effects are built from them).
 _PENDING = (
     select(OutboxMessage)
@@ -165,16 +176,7 @@ class Outbox:
         request's Slack messages; this runs beside them, not before."""
         report = SendReport()
         with reading(self._sessions) as session:
-            due = session.execute(
-                select(OutboxMessage.id, OutboxMessage.payload)
-                .where(
-                    OutboxMessage.kind == outbox.TRACKER,
-                    OutboxMessage.request_id.is_(None),
-                    OutboxMessage.status.in_(SENDABLE),
-                    OutboxMessage.next_attempt_at <= self._clock(),
-                )
-                .order_by(OutboxMessage.id)
-            ).all()
+            due = session.execute(_DUE_ISSUES, {"now": self._clock()}).all()
         mine = [row.id for row in due if (row.payload or {}).get("request_id") == request_id]
         for effect_id in mine:
             self._send_standalone(effect_id, report)
@@ -275,20 +277,21 @@ class Outbox:
                     if (
                         outcome.waits  # later effects wait for this one
                         or self._leases.stopping  # the rest is another process's
-                        or (last and not self._is_due(session, request_id))
+                        # Given back, it says whether more is due (queued meanwhile): then the
+                        # lease is taken again, which is rarer than looking twice.
+                        or last
                     ):
                         return self._give_back(session, request_id, until, updates, homes=homes)
-                    if not last and not updates:
+                    if not updates:
                         continue  # the next one is built already, from the same state
-                    if updates:
-                        session.execute(
-                            update(Request)
-                            .where(Request.id == request_id)
-                            .values(**updates)
-                            .execution_options(**UNSYNCHRONIZED)
-                        )
-                # Slack's answer changed the request (the card's ts), or more was queued: what is
-                # due is built again from the request as it is now.
+                    session.execute(
+                        update(Request)
+                        .where(Request.id == request_id)
+                        .values(**updates)
+                        .execution_options(**UNSYNCHRONIZED)
+                    )
+                # Slack's answer changed the request (the card's ts): what is due is built again
+                # from the request as it is now.
                 break
 
     def _give_back(
