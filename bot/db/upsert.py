@@ -13,16 +13,24 @@ def insert_ignoring_conflicts(
 ) -> bool:
     """Insert a row unless one with the same `conflict_columns` exists (decided by the database,
     so concurrent callers never fail). True when this call inserted it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = model.__table__
-    statement = (
-        dialect.insert(table)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=conflict_columns)
-        # RETURNING says reliably whether a row went in; rowcount does not on every driver.
-        .returning(table.c[conflict_columns[0]])
-    )
-    return session.execute(statement).first() is not None
+    name = session.get_bind().dialect.name
+    key = (name, model, tuple(conflict_columns))
+    statement = _built.get(key)
+    if statement is None:
+        # Built once per table and backend (its columns come from the values at each call):
+        # building it for each call cost more CPU than running it (see bench/README.md).
+        table = model.__table__
+        statement = _built[key] = (
+            (postgresql if name == "postgresql" else sqlite)
+            .insert(table)
+            .on_conflict_do_nothing(index_elements=conflict_columns)
+            # RETURNING says reliably whether a row went in; rowcount does not on every driver.
+            .returning(table.c[conflict_columns[0]])
+        )
+    return session.execute(statement, values).first() is not None
+
+
+_built: dict[tuple[str, type[Any], tuple[str, ...]], Any] = {}
 
 
 def insert_many_ignoring_conflicts(

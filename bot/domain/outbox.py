@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.domain.models import HomeVisit, OutboxMessage, Request
@@ -197,6 +197,14 @@ def refresh_card(
     refresh_homes(session, workspace_id=request.workspace_id, people=concerned, now=now)
 
 
+# Run by every change (built once: see bot/slack/sending/loop.py).
+_VISITS = HomeVisit.__table__
+_VISITORS = select(_VISITS.c.user_id).where(
+    _VISITS.c.workspace_id == bindparam("workspace"),
+    _VISITS.c.user_id.in_(bindparam("people", expanding=True)),
+)
+
+
 def refresh_homes(
     session: Session, *, workspace_id: int, people: Iterable[str], now: datetime
 ) -> None:
@@ -207,13 +215,7 @@ def refresh_homes(
     # Nothing this transaction changes decides who visited: the changes queued so far are
     # written together later (one flush, and the outbox rows in one INSERT) rather than here.
     with session.no_autoflush:
-        visitors = list(
-            session.scalars(
-                select(HomeVisit.user_id).where(
-                    HomeVisit.workspace_id == workspace_id, HomeVisit.user_id.in_(wanted)
-                )
-            )
-        )
+        visitors = list(session.scalars(_VISITORS, {"workspace": workspace_id, "people": wanted}))
     for user_id in visitors:
         publish_home(session, workspace_id=workspace_id, user_id=user_id, now=now)
 

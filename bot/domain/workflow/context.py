@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, NoReturn
 
-from sqlalchemy import ScalarSelect, func, select
+from sqlalchemy import BindParameter, ScalarSelect, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig, Role
@@ -23,29 +23,38 @@ from bot.domain.workflow.refusals import Attempt, Refusal, RefusalCode
 def lock_request(session: Session, request_id: int, *, team_id: str) -> Request | None:
     """The request, if it belongs to `team_id`'s workspace, locked for the rest of the
     transaction so concurrent changes queue up."""
-    return session.scalars(
-        select(Request)
-        .where(Request.id == request_id, Request.workspace_id == _workspace_of(team_id))
-        .with_for_update(of=Request)
-    ).first()
+    return session.scalars(_LOCK_REQUEST, {"request": request_id, "team": team_id}).first()
 
 
 def find_by_card(session: Session, *, team_id: str, channel: str, ts: str) -> Request | None:
     """The request of `team_id`'s workspace whose card is the message (`channel`, `ts`), locked;
     None for other messages."""
-    return session.scalars(
-        select(Request)
-        .where(
-            Request.workspace_id == _workspace_of(team_id),
-            Request.card_channel == channel,
-            Request.card_ts == ts,
-        )
-        .with_for_update(of=Request)
-    ).first()
+    return session.scalars(_LOCK_BY_CARD, {"team": team_id, "channel": channel, "ts": ts}).first()
 
 
-def _workspace_of(team_id: str) -> ScalarSelect[int]:
+def _workspace_of(team_id: str | BindParameter[str]) -> ScalarSelect[int]:
     return select(Workspace.id).where(Workspace.team_id == team_id).scalar_subquery()
+
+
+# Every change by id locks its request first: the statement is built once (building it for
+# each change cost more CPU than running it), with named parameters.
+_LOCK_REQUEST = (
+    select(Request)
+    .where(
+        Request.id == bindparam("request"),
+        Request.workspace_id == _workspace_of(bindparam("team")),
+    )
+    .with_for_update(of=Request)
+)
+_LOCK_BY_CARD = (
+    select(Request)
+    .where(
+        Request.workspace_id == _workspace_of(bindparam("team")),
+        Request.card_channel == bindparam("channel"),
+        Request.card_ts == bindparam("ts"),
+    )
+    .with_for_update(of=Request)
+)
 
 
 class ChangeContext:

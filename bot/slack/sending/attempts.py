@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
@@ -30,6 +30,19 @@ log = logging.getLogger(__name__)
 HOLD = timedelta(hours=1)
 # How an effect waiting for Liaison to be invited into its channel says so in `last_error`.
 AWAITING_INVITE = "waiting for an invitation into"
+
+_OUTBOX = OutboxMessage.__table__
+# An effect sent, on its rows (every effect sent runs it: built once, see loop.py).
+_SENT = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status="sent",
+        sent_at=bindparam("at"),
+        sent_ts=bindparam("ts"),
+        attempts=_OUTBOX.c.attempts + 1,
+    )
+)
 
 
 @dataclass
@@ -124,15 +137,7 @@ class Attempts:
             return
         if outcome.result is not None:
             session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id.in_(step.ids))
-                .values(
-                    status="sent",
-                    sent_at=self._clock(),
-                    sent_ts=outcome.result.ts,
-                    attempts=OutboxMessage.attempts + 1,
-                )
-                .execution_options(**UNSYNCHRONIZED)
+                _SENT, {"ids": list(step.ids), "at": self._clock(), "ts": outcome.result.ts}
             )
             report.sent += 1
             return

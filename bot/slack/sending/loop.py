@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import Update, case, literal, or_, select, update
+from sqlalchemy import Update, bindparam, case, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
@@ -47,6 +47,69 @@ MAX_PREPARED = 10  # effects of one request built together, from one read of its
 # An effect about no request is "sending" while a process has it; once `next_attempt_at` (its
 # lease) has passed, another process takes it up as if it were pending.
 SENDABLE = ("pending", "sending")
+
+# The bookkeeping statements run for every effect sent, built once: building a statement for
+# each call cost more CPU in SQLAlchemy (the statement, its cache key, the ORM's handling of a
+# mapped class) than running it. Core statements on the tables, with named parameters; they
+# change no object held in a session.
+_REQUESTS = Request.__table__
+_OUTBOX = OutboxMessage.__table__
+_TAKE_LEASE = (
+    update(_REQUESTS)
+    .where(
+        _REQUESTS.c.id == bindparam("request"),
+        or_(
+            _REQUESTS.c.outbox_lease_until.is_(None),
+            _REQUESTS.c.outbox_lease_until < bindparam("now"),
+        ),
+    )
+    .values(outbox_lease_until=bindparam("until"))
+    .returning(_REQUESTS.c.id)
+)
+# The lease given back, unless it ran out and another process has it now.
+_GIVE_BACK = (
+    update(_REQUESTS)
+    .where(_REQUESTS.c.id == bindparam("request"))
+    .values(
+        outbox_lease_until=case(
+            (_REQUESTS.c.outbox_lease_until == bindparam("until"), None),
+            else_=_REQUESTS.c.outbox_lease_until,
+        )
+    )
+)
+_DUE_HOMES = (
+    select(_OUTBOX.c.id)
+    .where(
+        _OUTBOX.c.kind == outbox.HOME,
+        _OUTBOX.c.status.in_(SENDABLE),
+        _OUTBOX.c.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
+# Looked for after every change: the tracker issues to create (their payload names the request).
+_DUE_ISSUES = (
+    select(_OUTBOX.c.id, _OUTBOX.c.payload)
+    .where(
+        _OUTBOX.c.kind == outbox.TRACKER,
+        _OUTBOX.c.request_id.is_(None),
+        _OUTBOX.c.status.in_(SENDABLE),
+        _OUTBOX.c.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(_OUTBOX.c.id)
+)
+# A request's pending effects, as objects (the effects are built from them).
+_PENDING = (
+    select(OutboxMessage)
+    .where(OutboxMessage.request_id == bindparam("request"), OutboxMessage.status == "pending")
+    .order_by(OutboxMessage.id)
+)
+_OLDEST_PENDING = (
+    select(_OUTBOX.c.next_attempt_at)
+    .where(_OUTBOX.c.request_id == bindparam("request"), _OUTBOX.c.status == "pending")
+    .order_by(_OUTBOX.c.id)
+    .limit(1)
+)
 
 
 class Outbox:
@@ -113,16 +176,7 @@ class Outbox:
         request's Slack messages; this runs beside them, not before."""
         report = SendReport()
         with reading(self._sessions) as session:
-            due = session.execute(
-                select(OutboxMessage.id, OutboxMessage.payload)
-                .where(
-                    OutboxMessage.kind == outbox.TRACKER,
-                    OutboxMessage.request_id.is_(None),
-                    OutboxMessage.status.in_(SENDABLE),
-                    OutboxMessage.next_attempt_at <= self._clock(),
-                )
-                .order_by(OutboxMessage.id)
-            ).all()
+            due = session.execute(_DUE_ISSUES, {"now": self._clock()}).all()
         mine = [row.id for row in due if (row.payload or {}).get("request_id") == request_id]
         for effect_id in mine:
             self._send_standalone(effect_id, report)
@@ -140,18 +194,7 @@ class Outbox:
         return report
 
     def _due_homes(self, session: Session, *, limit: int = 500) -> list[int]:
-        return list(
-            session.scalars(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.kind == outbox.HOME,
-                    OutboxMessage.status.in_(SENDABLE),
-                    OutboxMessage.next_attempt_at <= self._clock(),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-            )
-        )
+        return list(session.scalars(_DUE_HOMES, {"now": self._clock(), "limit": limit}))
 
     # -- stopping ---------------------------------------------------------------------------
 
@@ -234,20 +277,21 @@ class Outbox:
                     if (
                         outcome.waits  # later effects wait for this one
                         or self._leases.stopping  # the rest is another process's
-                        or (last and not self._is_due(session, request_id))
+                        # Given back, it says whether more is due (queued meanwhile): then the
+                        # lease is taken again, which is rarer than looking twice.
+                        or last
                     ):
                         return self._give_back(session, request_id, until, updates, homes=homes)
-                    if not last and not updates:
+                    if not updates:
                         continue  # the next one is built already, from the same state
-                    if updates:
-                        session.execute(
-                            update(Request)
-                            .where(Request.id == request_id)
-                            .values(**updates)
-                            .execution_options(**UNSYNCHRONIZED)
-                        )
-                # Slack's answer changed the request (the card's ts), or more was queued: what is
-                # due is built again from the request as it is now.
+                    session.execute(
+                        update(Request)
+                        .where(Request.id == request_id)
+                        .values(**updates)
+                        .execution_options(**UNSYNCHRONIZED)
+                    )
+                # Slack's answer changed the request (the card's ts): what is due is built again
+                # from the request as it is now.
                 break
 
     def _give_back(
@@ -262,15 +306,8 @@ class Outbox:
         """Release the lease (unless it ran out and another process has it now) and record
         Slack's `updates` to the request; whether an effect is due after all, and the due Home
         publishes."""
-        ours = Request.outbox_lease_until == until
-        session.execute(
-            update(Request)
-            .where(Request.id == request_id)
-            .values(
-                outbox_lease_until=case((ours, None), else_=Request.outbox_lease_until), **updates
-            )
-            .execution_options(**UNSYNCHRONIZED)
-        )
+        statement = _GIVE_BACK.values(**updates) if updates else _GIVE_BACK
+        session.execute(statement, {"request": request_id, "until": until})
         # Looked for once the row is locked by the UPDATE above: a handler queueing an effect
         # from now on waits for this commit, then finds the lease free.
         more_due = self._is_due(session, request_id)
@@ -281,39 +318,21 @@ class Outbox:
         now = self._clock()
         until = now + LEASE
         taken = session.execute(
-            update(Request)
-            .where(
-                Request.id == request_id,
-                or_(Request.outbox_lease_until.is_(None), Request.outbox_lease_until < now),
-            )
-            .values(outbox_lease_until=until)
-            .returning(Request.id)
-            .execution_options(**UNSYNCHRONIZED)
+            _TAKE_LEASE, {"request": request_id, "now": now, "until": until}
         ).first()
         return until if taken is not None else None
 
     def _is_due(self, session: Session, request_id: int) -> bool:
         """Whether the request's oldest pending effect is due (if it waits for a retry, the
         effects queued after it wait too)."""
-        oldest = session.execute(
-            select(OutboxMessage.next_attempt_at)
-            .where(OutboxMessage.request_id == request_id, OutboxMessage.status == "pending")
-            .order_by(OutboxMessage.id)
-            .limit(1)
-        ).first()
+        oldest = session.execute(_OLDEST_PENDING, {"request": request_id}).first()
         return oldest is not None and oldest.next_attempt_at <= self._clock()
 
     def _next_steps(self, session: Session, request_id: int) -> list[Step]:
         """The request's due effects in the order they were queued (at most MAX_PREPARED), each
         built from the request's current state; none when the oldest pending one is waiting for
         a retry (see `_is_due`)."""
-        pending = list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.request_id == request_id, OutboxMessage.status == "pending")
-                .order_by(OutboxMessage.id)
-            )
-        )
+        pending = list(session.scalars(_PENDING, {"request": request_id}))
         now = self._clock()
         if not pending or pending[0].next_attempt_at > now:
             return []
