@@ -243,7 +243,7 @@ def _department_select(config: LiaisonConfig, draft: RequestDraft) -> list[Block
             "type": "input",
             "block_id": Intake.department,
             "label": plain("Which team should do it?"),
-            **_dispatching(True),
+            "dispatch_action": True,
             "element": element,
         }
     ]
