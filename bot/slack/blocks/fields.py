@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.blocks.common import option, plain
-from bot.slack.blocks.forms import ViewValues, weekday_options
+from bot.slack.blocks.forms import weekday_options
 
 VALUE = "value"
-__all__ = ["VALUE", "ViewValues"]
 TEXT_LENGTH = 100
 
 

@@ -4,6 +4,7 @@ weekday choices, and placing the problems `SettingsStore.change` finds on the mo
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from bot.config import Problem
@@ -141,6 +142,14 @@ class ViewValues:
     def date(self, block_id: str) -> str | None:
         value = self._element(block_id).get("selected_date")
         return value if isinstance(value, str) and value else None
+
+    def day(self, block_id: str) -> date | None:
+        """The day a date picker holds; None when it holds none, or not a date."""
+        value = self.date(block_id)
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            return None
 
     def options(self, block_id: str) -> list[str]:
         """The values of a multi-select's or checkbox group's chosen options, in their order."""

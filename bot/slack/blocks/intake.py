@@ -310,7 +310,7 @@ def read_intake(view: dict[str, Any], *, config: LiaisonConfig) -> RequestDraft:
         details=typed(Intake.details),
         client=typed(Intake.client),
         impact=typed(Intake.impact),
-        desired_date=picked_date(values.date(Intake.desired_date)),
+        desired_date=values.day(Intake.desired_date),
         hard_deadline=chosen(Intake.deadline) == HARD,
         promised_to_client=chosen(Intake.promised) == YES,
         fulfilling_department=department,
@@ -355,11 +355,6 @@ def view_metadata(view: dict[str, Any]) -> dict[str, Any]:
     return _object(data)
 
 
-def typed_value(view: dict[str, Any], block_id: str) -> str:
-    """The text typed in a plain-text input of a submitted view, stripped; "" when absent."""
-    return ViewValues(view).text(block_id)
-
-
 def _object(value: object) -> dict[str, Any]:
     """`value` when it is a JSON object, else an empty one: payload fields are read, not trusted."""
     return value if isinstance(value, dict) else {}
@@ -367,13 +362,3 @@ def _object(value: object) -> dict[str, Any]:
 
 def _string(value: object) -> str | None:
     return value if isinstance(value, str) else None
-
-
-def picked_date(value: object) -> date | None:
-    """The day a date picker of a submitted view holds ("YYYY-MM-DD"); None when not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        return None

@@ -25,7 +25,7 @@ from bot.slack.blocks.common import (
     section,
     user,
 )
-from bot.slack.blocks.fields import ViewValues
+from bot.slack.blocks.forms import ViewValues
 from bot.slack.blocks.notes import MAX_NOTE
 from bot.slack.blocks.type_fields import type_field_blocks
 from bot.slack.ids import NotReady

@@ -10,7 +10,6 @@ from bot.config import WEEKDAYS, Department, Digest, Problem
 from bot.slack import text
 from bot.slack.blocks.common import Block, input_block, option, plain
 from bot.slack.blocks.fields import (
-    ViewValues,
     channel_element,
     text_element,
     time_element,
@@ -18,7 +17,7 @@ from bot.slack.blocks.fields import (
     users_element,
     weekday_checkboxes,
 )
-from bot.slack.blocks.forms import DAY_NAMES, ERROR_TEXT, weekday_options
+from bot.slack.blocks.forms import DAY_NAMES, ERROR_TEXT, ViewValues, weekday_options
 from bot.slack.ids import Setup
 
 DEFAULT_HOURS = ("09:00", "17:00")

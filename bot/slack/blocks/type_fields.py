@@ -26,7 +26,8 @@ from bot.domain.request_types import (
 )
 from bot.slack import text
 from bot.slack.blocks.common import Block, input_block, option, plain
-from bot.slack.blocks.fields import VALUE, ViewValues
+from bot.slack.blocks.fields import VALUE
+from bot.slack.blocks.forms import ViewValues
 
 # What Slack shows under a field is short.
 ERROR_TEXT = 150

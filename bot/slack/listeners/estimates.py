@@ -15,7 +15,7 @@ from bot.domain.workflow import Attempt, Workflow
 from bot.runtime import Runtime
 from bot.slack.blocks.card import ESTIMATE_OPTIONS
 from bot.slack.blocks.estimate import estimate_modal
-from bot.slack.blocks.intake import typed_value
+from bot.slack.blocks.forms import ViewValues
 from bot.slack.ids import Card, EstimateModal
 from bot.slack.intents import intent_key
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
@@ -87,7 +87,7 @@ def register(app: App, runtime: Runtime) -> None:
     def on_estimate_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         user = body["user"]["id"]
         try:
-            days = parse_estimate_days(typed_value(view, EstimateModal.days))
+            days = parse_estimate_days(ViewValues(view).text(EstimateModal.days))
         except InvalidEstimate as problem:
             ack(response_action="errors", errors={EstimateModal.days: str(problem)})
             return

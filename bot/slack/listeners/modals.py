@@ -16,13 +16,13 @@ from bot.domain.models import Request
 from bot.domain.requests import RequestDraft
 from bot.domain.workflow import Attempt, Workflow
 from bot.runtime import Runtime
+from bot.slack.blocks.forms import ViewValues
 from bot.slack.blocks.intake import (
     field_errors,
     intake_modal,
     read_intake,
     redrawn,
     shows_its_type,
-    typed_value,
     view_metadata,
 )
 from bot.slack.blocks.notes import note_modal
@@ -144,7 +144,7 @@ def register(app: App, runtime: Runtime) -> None:
         """The submission of a modal from `note_opener`: the note is required."""
 
         def on_submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-            user, note = body["user"]["id"], typed_value(view, block_id)
+            user, note = body["user"]["id"], ViewValues(view).text(block_id)
             if not note:
                 ack(response_action="errors", errors={block_id: missing})
                 return

@@ -14,7 +14,8 @@ from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
-from bot.slack.blocks.intake import typed_value, view_metadata
+from bot.slack.blocks.forms import ViewValues
+from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.not_ready import not_ready_modal, read_not_ready
 from bot.slack.blocks.type_fields import read_type_fields
 from bot.slack.ids import Card, NotReady
@@ -93,7 +94,7 @@ def register(app: App, runtime: Runtime) -> None:
         errors: dict[str, str] = {}
         if named is not None and fields:
             values, errors = read_type_fields(view, named)
-        answer = typed_value(view, NotReady.answer)
+        answer = ViewValues(view).text(NotReady.answer)
         if not fields and not answer:
             errors[NotReady.answer] = "Write your answer."
         if errors:

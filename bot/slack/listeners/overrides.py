@@ -15,8 +15,8 @@ from bot.domain.lifecycle import Status, Surface
 from bot.domain.models import Request
 from bot.domain.workflow import Done, Workflow
 from bot.runtime import Runtime
-from bot.slack.blocks.fields import ViewValues
-from bot.slack.blocks.intake import picked_date, view_metadata
+from bot.slack.blocks.forms import ViewValues
+from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.overrides import (
     CLOSE_CHOICES,
     close_modal,
@@ -139,7 +139,7 @@ def register(app: App, runtime: Runtime) -> None:
     def on_commit_date(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = ViewValues(view)
         lead, reason = body["user"]["id"], values.text(LeadActions.reason)
-        day = picked_date(values.date(LeadActions.date))
+        day = values.day(LeadActions.date)
         errors = {}
         if day is None:
             errors[LeadActions.date] = MISSING_DATE

@@ -22,7 +22,8 @@ from bot.domain.requests import not_ready_episode, open_question
 from bot.domain.workflow import Workflow
 from bot.runtime import Runtime
 from bot.slack.blocks.dm import answer_modal, origin, settled, settled_prompt
-from bot.slack.blocks.intake import typed_value, view_metadata
+from bot.slack.blocks.forms import ViewValues
+from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.not_ready import complete_modal
 from bot.slack.ids import Answer, Negotiation, NotReady, Requester
 from bot.slack.listeners.operations import (
@@ -203,7 +204,7 @@ def register(app: App, runtime: Runtime) -> None:
     def on_answer_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
-        user, answer = body["user"]["id"], typed_value(view, Answer.answer)
+        user, answer = body["user"]["id"], ViewValues(view).text(Answer.answer)
         if not answer:
             ack(response_action="errors", errors={Answer.answer: "Write your answer."})
             return

@@ -14,7 +14,6 @@ from bot.domain.requests import Page, find_workspace
 from bot.domain.search import search
 from bot.runtime import Runtime
 from bot.slack.blocks.forms import ViewValues
-from bot.slack.blocks.intake import typed_value
 from bot.slack.blocks.search import search_modal
 from bot.slack.ids import HomeSearch
 from bot.slack.listeners.intake import departments_of
@@ -35,7 +34,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:
         user = body["user"]["id"]
-        words = typed_value(view, HomeSearch.words)
+        words = ViewValues(view).text(HomeSearch.words)
         person = ViewValues(view).user(HomeSearch.person)
         if not words and not person:
             ack(response_action="errors", errors={HomeSearch.words: EMPTY})
