@@ -163,7 +163,7 @@ def test_stats_nudge_and_digest_commands(
 
     assert main(["nudge", "--dry-run", "--at", "2026-12-07T14:00:00Z"]) == 0
     assert "0 nudges; would send 0 messages." in capsys.readouterr().out
-    assert main(["digest", "--dry-run"]) == 0
+    assert main(["digest", "--dry-run", "--at", "2026-12-03T14:00:00Z"]) == 0  # a Thursday
     assert "No digest is due" in capsys.readouterr().out
     # Monday 09:00 in New York: the headline, one line per pair, then the full figures.
     assert main(["digest", "--dry-run", "--at", "2026-12-07T14:00:00Z"]) == 0
