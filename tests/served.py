@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import BOT_TOKEN, DEFAULT_CONFIG, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, DEFAULT_CONFIG, DIGEST_CHANNEL, INTAKE_CHANNEL, SIGNING_SECRET
 from tests.fakes.slack_api import FakeSlack
 
 
@@ -59,6 +59,9 @@ def migrated(
     """The environment of a command on `port`, against `fake`, with the test config (None: no
     config file) and a fresh SQLite database (`served.db`, migrated); `env` adds to it
     (WEB_CONCURRENCY=2 unless given)."""
+    # The test config's channels exist, as they would in the workspace: a command joins them at
+    # start, and one running on a Monday from 9:00 in New York posts the weekly digest there.
+    fake.channels |= {INTAKE_CHANNEL, DIGEST_CHANNEL}
     config = tmp_path / "liaison.toml"
     if config_text is not None:
         config.write_text(config_text)
