@@ -50,6 +50,7 @@ from bench.load import (
     submission_values,
 )
 from bot.db.migrate import upgrade
+from bot.runtime import Answering
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
 from bot.slack.membership import join_channels_at_start
@@ -229,6 +230,7 @@ def run(
         )
         background = Deferred()
         runtime = build_runtime(settings, background=background)
+        runtime.answering = Answering(quiet=0)  # the work after the answer is run right after it
         join_channels_at_start(runtime)
         counter = Counter()
         counter.attach(runtime.engine)

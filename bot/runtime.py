@@ -33,8 +33,13 @@ if TYPE_CHECKING:
 Clock = Callable[[], datetime]
 log = logging.getLogger(__name__)
 
-# The longest the work after an answer waits for this process to have nobody left to answer.
-ANSWERS_FIRST_SECONDS = 0.5
+# The work after an answer waits until this process has had nobody to answer for QUIET_SECONDS
+# (between two requests of a burst there is no time to spare), and at most ANSWERS_FIRST_SECONDS
+# after it was queued: under a load the process cannot keep up with, answers keep their 3-second
+# promise and the work queued during the burst (stored, so nothing is lost) runs once it passes,
+# or this late (less than the minute a stored event stays leased to the process that stored it).
+QUIET_SECONDS = 0.05
+ANSWERS_FIRST_SECONDS = 30.0
 # How long a department's realistic date is reused (see `Runtime.realistic`): reading its open
 # queue costs a submission more than everything else before its answer, and a forecast counted
 # in working days does not move in seconds.
@@ -93,8 +98,11 @@ class Answering:
     is as good. Threads of one process share one interpreter lock, so work running beside an
     answer slows it down as much as another answer would."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, quiet: float = QUIET_SECONDS) -> None:
+        self._quiet = quiet
         self._count = 0
+        self._stopped = False
+        self._idle_since = time.monotonic() - quiet
         self._changed = threading.Condition()
 
     @contextmanager
@@ -107,13 +115,35 @@ class Answering:
             with self._changed:
                 self._count -= 1
                 if self._count == 0:
+                    self._idle_since = time.monotonic()
                     self._changed.notify_all()
 
-    def wait_until_idle(self, timeout: float) -> bool:
-        """Return once no request is being answered (True), or after `timeout` seconds anyway
-        (False), so the work goes on, if more slowly, while requests keep coming."""
+    def stop_waiting(self) -> None:
+        """Let every wait end now and none begin (a stopping process has no answers to wait for,
+        and the work waiting ends quickly once it sees the process stopping)."""
         with self._changed:
-            return self._changed.wait_for(lambda: self._count == 0, timeout)
+            self._stopped = True
+            self._changed.notify_all()
+
+    def wait_until_quiet(self, timeout: float) -> bool:
+        """Return once no request has been answered for the quiet period (True), or after
+        `timeout` seconds anyway (False), so the work goes on, if more slowly, while requests
+        keep coming."""
+        with self._changed:
+            end = time.monotonic() + timeout
+            while True:
+                now = time.monotonic()
+                if self._stopped:
+                    return True
+                wake = end
+                if self._count == 0:
+                    quiet_from = self._idle_since + self._quiet
+                    if now >= quiet_from:
+                        return True
+                    wake = min(wake, quiet_from)
+                if now >= end:
+                    return False
+                self._changed.wait(wake - now)
 
 
 @dataclass
@@ -213,6 +243,7 @@ class Runtime:
         process takes that work up at once; how many were given back."""
         self.outbox.stop()
         self.inbox.stop()
+        self.answering.stop_waiting()
         for pool in (self.background, self.tracker_background):
             pool.shutdown(wait=False, cancel_futures=True)  # the scheduler re-finds the work
         deadline = time.monotonic() + grace
@@ -229,7 +260,8 @@ class Runtime:
 
     def _soon(self, work: Callable[[], object], what: str, *, on: Executor | None = None) -> None:
         """Run `work` on the background pool (or `on`) when this process does the work after the
-        answer (LIAISON_BACKGROUND=inline); the worker process does it otherwise."""
+        answer (LIAISON_BACKGROUND=inline), once the answers in flight are out (see
+        `Answering`); the worker process does it otherwise."""
         if not self.works_inline:
             return
 
@@ -238,17 +270,19 @@ class Runtime:
         )
         if follow_ups is not None:
             # This thread is doing the work after an answer already (handling an event that
-            # queued messages, say): the new work follows it here, without another wake-up
-            # and another wait for the answers in flight.
+            # queued messages, say): the new work follows it here, without another wake-up.
             follow_ups.append((work, what))
             return
+        latest = time.monotonic() + ANSWERS_FIRST_SECONDS
 
         def run() -> None:
-            self.answering.wait_until_idle(ANSWERS_FIRST_SECONDS)
             queued = [(work, what)]
             self._background_work.queued = queued
             try:
                 while queued:
+                    # Before each piece, not only the first: an answer that came in meanwhile
+                    # goes first.
+                    self.answering.wait_until_quiet(latest - time.monotonic())
                     next_work, next_what = queued.pop(0)
                     try:
                         next_work()

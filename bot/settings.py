@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     # A digest missed while no scheduler ran is still posted within this many hours.
     digest_grace_hours: float = 24
     # The work that follows an answer to Slack: handling the events it stored and sending the
-    # messages changes left in the outbox. "inline": the process that answered does it at once.
+    # messages changes left in the outbox. "inline": the process that answered does it as soon
+    # as it has nobody left to answer (bot/runtime.py `Answering`).
     # "worker": web processes only answer and commit, and `liaison worker` does it (every
     # `background_poll_seconds`), which keeps web workers' answers fast under load.
     # LIAISON_DELIVERY and WORKER_DELIVERY_SECONDS are the deprecated names of the two.

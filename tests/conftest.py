@@ -25,7 +25,7 @@ from bot.db.session import make_engine
 from bot.domain.models import Workspace
 from bot.domain.requests import ensure_workspace, sync_departments
 from bot.jobs.usergroups import refresh_usergroups
-from bot.runtime import Runtime
+from bot.runtime import Answering, Runtime
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
 from bot.slack.membership import join_channels_at_start
@@ -334,6 +334,9 @@ def liaison(
         background=executor,
         tracker_background=executor,
     )
+    # The work after an answer starts as soon as the answer is out: tests settle on it, and
+    # a quiet period in real time would only slow them down (tests/test_answers_first.py).
+    runtime.answering = Answering(quiet=0)
     join_channels_at_start(runtime)  # as `liaison run` does before it serves
     if read_usergroups_at_start:
         refresh_usergroups(runtime)

@@ -15,7 +15,7 @@ from bot.jobs.reconcile import reconcile_cards
 from bot.jobs.trackers import create_missing_issues, poll_trackers
 from bot.jobs.trends import post_trends
 from bot.jobs.usergroups import refresh_usergroups
-from bot.runtime import Runtime
+from bot.runtime import ANSWERS_FIRST_SECONDS, Runtime
 from bot.slack.membership import recheck_unusable_channels
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,8 @@ HEARTBEAT = "heartbeat"
 def handle_events(runtime: Runtime) -> None:
     """Handle the stored Slack events that are due: retries after failures, anything a crash
     left behind, and everything when web processes leave it to the worker
-    (LIAISON_BACKGROUND=worker)."""
+    (LIAISON_BACKGROUND=worker). In a web process it lets the answers in flight go first."""
+    _answers_first(runtime)
     handled = runtime.inbox.handle_due()
     if handled:
         log.info("inbox: %s events handled", handled)
@@ -45,7 +46,9 @@ def handle_events(runtime: Runtime) -> None:
 
 def send_outbox(runtime: Runtime) -> None:
     """Send what is due in the outbox: retries after failures, anything a crash left behind,
-    and everything when web processes leave it to the worker (LIAISON_BACKGROUND=worker)."""
+    and everything when web processes leave it to the worker (LIAISON_BACKGROUND=worker). In a
+    web process it lets the answers in flight go first."""
+    _answers_first(runtime)
     report = runtime.outbox.send_due()
     if report.sent or report.retrying or report.failed:
         log.info(
@@ -54,6 +57,13 @@ def send_outbox(runtime: Runtime) -> None:
             report.retrying,
             len(report.failed),
         )
+
+
+def _answers_first(runtime: Runtime) -> None:
+    """Wait for a moment without answers in flight (at once in `liaison worker`, which answers
+    nobody), as the work after an answer does, but never into the pass after this one."""
+    interval = runtime.settings.background_poll_seconds
+    runtime.answering.wait_until_quiet(min(ANSWERS_FIRST_SECONDS, 0.9 * interval))
 
 
 def build_scheduler(runtime: Runtime) -> BackgroundScheduler:
