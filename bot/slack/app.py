@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import quiet_slack_libraries
 from bot.runtime import Runtime
+from bot.slack.connections import KeptClients
 from bot.slack.inbox import EventListener, SourceListener
 from bot.slack.listeners import (
     actions,
@@ -100,6 +101,16 @@ def create_bolt_app(
 
     # Before anything reads or stores a payload: only the workspace this token serves gets in.
     app.middleware(refuse_other_teams(runtime))
+    kept_clients = KeptClients()
+
+    @app.middleware
+    def keep_connections_to_slack(
+        req: BoltRequest, next: Callable[[], BoltResponse]
+    ) -> BoltResponse | None:
+        # Once authorized (the client has the workspace's token): the listeners' calls (opening
+        # a modal, say) go over a connection kept open, not a new one each time.
+        req.context["client"] = kept_clients.like(req.context.client)
+        return next()
 
     @app.middleware
     def store_events_before_answering(

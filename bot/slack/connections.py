@@ -20,6 +20,7 @@ import http.client
 import io
 import select
 import threading
+from collections import OrderedDict
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
@@ -107,3 +108,40 @@ def _closed_by_server(connection: Connection) -> bool:
     except (OSError, ValueError):
         return True
     return bool(readable)
+
+
+class KeptClients:
+    """Bolt hands each listener a new plain `WebClient` (one per request, so that nothing a
+    listener does to it is shared with another), and each of its calls opens a connection of its
+    own. Listeners get a `KeepAliveWebClient` instead, one per token and team, made like the one
+    Bolt made (base URL, timeout, retry handlers); the most recently used `size` are kept.
+    Liaison's listeners never change the client they are handed."""
+
+    def __init__(self, *, size: int = 256) -> None:
+        self._size = size
+        self._clients: OrderedDict[tuple[str, str | None], WebClient] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def like(self, client: WebClient) -> WebClient:
+        if client.token is None:
+            return client
+        team_id = client.default_params.get("team_id")  # where WebClient keeps it
+        key = (client.token, team_id)
+        with self._lock:
+            kept = self._clients.get(key)
+            if kept is None:
+                kept = self._clients[key] = KeepAliveWebClient(
+                    token=client.token,
+                    base_url=client.base_url,
+                    timeout=client.timeout,
+                    ssl=client.ssl,
+                    proxy=client.proxy,
+                    headers=client.headers,
+                    team_id=team_id,
+                    logger=client.logger,
+                    retry_handlers=client.retry_handlers,
+                )
+            self._clients.move_to_end(key)
+            while len(self._clients) > self._size:
+                self._clients.popitem(last=False)
+            return kept

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.connections import KeepAliveWebClient
-from tests.conftest import BOT_TOKEN, TEAM_ID, Liaison
+from tests.conftest import BOT_TOKEN, SALES_REP, TEAM_ID, Liaison
 from tests.fakes.slack_api import FakeSlack
 
 
@@ -85,3 +85,15 @@ def test_a_stopped_slack_is_a_connection_error(fake: FakeSlack) -> None:
 
 def test_the_app_calls_slack_through_kept_connections(liaison: Liaison) -> None:
     assert isinstance(liaison.runtime.client_for(TEAM_ID), KeepAliveWebClient)
+
+
+def test_the_listeners_calls_keep_their_connection_too(liaison: Liaison) -> None:
+    """Bolt makes a new client for each request; the modals the listeners open still go over the
+    connections kept open, not one new connection per call."""
+    opened_before = liaison.fake.connections_accepted
+    for _ in range(12):
+        assert liaison.slack.command(SALES_REP).status_code == 200
+        liaison.settle()
+    assert len(liaison.fake.calls_to("views.open")) == 12
+    # At most one per thread of the listeners' pool (8), where each call used to open its own.
+    assert liaison.fake.connections_accepted - opened_before <= 8
