@@ -220,17 +220,19 @@ class Runtime:
         row_id = self.inbox.store(body, source=source, handle_here=self.works_inline)
         self._soon(lambda: self.inbox.handle(row_id), f"handling stored event {row_id}")
 
-    def send_soon(self, request_id: int) -> None:
+    def send_soon(self, request_id: int, *, issue: bool = False) -> None:
         """Send what a change queued for this request, in the background (or leave it to the
-        worker process); its issue in a tracker, when the change queued one, beside it."""
+        worker process); with `issue` (the change queued the creation of its issue in a
+        tracker: bot/domain/trackers.py `issue_queued`), that creation beside it."""
         self._soon(
             lambda: self.outbox.send_request(request_id), f"sending for request {request_id}"
         )
-        self._soon(
-            lambda: self.outbox.send_issue_of(request_id),
-            f"creating the issue of request {request_id}",
-            on=self.tracker_background,
-        )
+        if issue:
+            self._soon(
+                lambda: self.outbox.send_issue_of(request_id),
+                f"creating the issue of request {request_id}",
+                on=self.tracker_background,
+            )
 
     def work_soon(self, work: Callable[[], object], what: str) -> None:
         """Run `work` after the answer, in the background (or leave it to the worker process's

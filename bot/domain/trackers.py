@@ -22,6 +22,10 @@ OPEN = "open"
 CLOSED = "closed"
 FAILED = "failed"
 
+# In a session's `info`: the requests whose issue creation it queued, so that whoever commits it
+# asks for that creation right away, and every other change schedules none.
+_ISSUES_QUEUED = "liaison_issues_queued"
+
 
 def tracker_of(config: LiaisonConfig, request: Request) -> Tracker | None:
     """The tracker the request's fulfilling department links, if any."""
@@ -129,7 +133,13 @@ def retry_issue(session: Session, request: Request, *, now: datetime) -> bool:
     return True
 
 
+def issue_queued(session: Session, request_id: int) -> bool:
+    """Whether the changes in `session` queued the creation of the request's issue."""
+    return request_id in session.info.get(_ISSUES_QUEUED, ())
+
+
 def _enqueue(session: Session, request: Request, *, now: datetime) -> None:
+    session.info.setdefault(_ISSUES_QUEUED, set()).add(request.id)
     outbox.enqueue(
         session,
         workspace_id=request.workspace_id,

@@ -75,7 +75,7 @@ def create_missing_issues(runtime: Runtime, *, team_id: str | None = None) -> li
                 ):
                     queued.append(request_id)
     for request_id in queued:
-        runtime.send_soon(request_id)
+        runtime.send_soon(request_id, issue=True)
     return queued
 
 

@@ -184,6 +184,32 @@ def test_a_committed_request_becomes_one_issue_with_its_facts(
     assert made is not None
 
 
+def test_only_the_change_that_queues_the_issue_asks_for_its_creation(
+    liaison: Liaison,
+    db: Inspector,
+    trackers: FakeTrackers,
+    kind: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outbox = liaison.runtime.outbox
+    asked: list[int] = []
+    send_issue_of = outbox.send_issue_of
+
+    def asking(request_id: int) -> Any:
+        asked.append(request_id)
+        return send_issue_of(request_id)
+
+    monkeypatch.setattr(outbox, "send_issue_of", asking)
+    card = file_request(liaison, db, desired_date="2026-12-18")
+    react(liaison, card, ENGINEER, "raising_hand")  # claimed: the tracker waits for commitment
+    assert asked == []
+    react(liaison, card, ENGINEER, "three")  # committed: the issue is queued and created at once
+    assert asked == [card.request_id]
+    assert issue_row(db, card).state == "open"
+    react(liaison, card, ENGINEER, "two")
+    assert asked == [card.request_id]
+
+
 def test_the_slack_side_is_not_held_back_by_the_tracker(
     liaison: Liaison, db: Inspector, trackers: FakeTrackers, kind: str
 ) -> None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig
 from bot.db.session import reading, transaction
-from bot.domain import requests
+from bot.domain import requests, trackers
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.people import MembershipUnknown
@@ -43,6 +43,7 @@ from bot.slack.listeners import promise
 from bot.slack.listeners.operations import (
     GONE,
     MEMBERSHIP_LOADING,
+    Outcome,
     apply,
     by_id,
     first_delivery,
@@ -102,8 +103,8 @@ def register(app: App, runtime: Runtime) -> None:
                 log.exception("the database failed while answering /request %s", verb)
                 answer, changed = replies.reply(replies.UNAVAILABLE), None
             ack(**answer)
-            if changed is not None:
-                runtime.send_soon(changed)
+            if changed is not None and changed.request_id is not None:
+                runtime.send_soon(changed.request_id, issue=changed.issue_queued)
         else:
             ack()
             try:
@@ -272,12 +273,13 @@ def register(app: App, runtime: Runtime) -> None:
                     number=number,
                     filed_despite_warning=despite_warning,
                 )
+                issue = trackers.issue_queued(session, request.id)
         except SQLAlchemyError:
             log.exception("could not store a request from %s", user_id)
             ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
             return
         ack()
-        runtime.send_soon(request.id)
+        runtime.send_soon(request.id, issue=issue)
 
 
 def prefill_title(words: str, user_name: Lookup) -> str:
@@ -420,8 +422,8 @@ def _find_visible(
 
 def _cancel(
     runtime: Runtime, context: BoltContext, user_id: str, argument: str
-) -> tuple[dict[str, Any], int | None]:
-    """The answer to `/request cancel REQ-n`, and the request to deliver messages for."""
+) -> tuple[dict[str, Any], Outcome | None]:
+    """The answer to `/request cancel REQ-n`, and the change to deliver messages for."""
     number = requests.parse_reference(argument)
     if number is None:
         return replies.help_reply(f"Which request? Try `{COMMAND} cancel REQ-12`."), None
@@ -439,7 +441,7 @@ def _cancel(
     )
     if outcome is None:
         return replies.reply(GONE), None
-    return replies.reply(outcome.message or ""), None if outcome.refused else request_id
+    return replies.reply(outcome.message or ""), None if outcome.refused else outcome
 
 
 def _permalink(client: WebClient, channel_id: str | None, ts: str | None) -> str | None:

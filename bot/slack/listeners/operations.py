@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.db.session import transaction
 from bot.db.upsert import insert_ignoring_conflicts
-from bot.domain import outbox
+from bot.domain import outbox, trackers
 from bot.domain.models import ProcessedEvent, Request
 from bot.domain.numbers import whole_number
 from bot.domain.people import MembershipUnknown
@@ -52,6 +52,8 @@ class Outcome:
     request_id: int | None = None
     # The same click or submission was handled before (a replay): nothing was done or said.
     repeated: bool = False
+    # The change queued the creation of the request's issue in its tracker.
+    issue_queued: bool = False
 
 
 REPEATED = Outcome(None, repeated=True)
@@ -96,6 +98,7 @@ def apply(
             workflow = Workflow(session, config=config, directory=directory, now=now)
             done = operate(workflow, request)
             request_id = request.id
+            issue = trackers.issue_queued(session, request_id)
     except SQLAlchemyError:
         log.exception("the database failed; nothing was changed")
         return Outcome(UNAVAILABLE, refused=True)
@@ -110,8 +113,8 @@ def apply(
             raise  # the inbox handles the event again after a backoff, once the group is read
         return Outcome(MEMBERSHIP_LOADING, refused=True)
     if deliver:
-        runtime.send_soon(request_id)
-    return Outcome(confirmation_text(done), request_id=request_id)
+        runtime.send_soon(request_id, issue=issue)
+    return Outcome(confirmation_text(done), request_id=request_id, issue_queued=issue)
 
 
 GONE = "That request no longer exists."
@@ -150,7 +153,7 @@ def submit_form(
         ack(response_action="errors", errors={error_block: problem})
     else:
         ack()
-        runtime.send_soon(request_id)
+        runtime.send_soon(request_id, issue=outcome.issue_queued)
         if on_success is not None:
             on_success(outcome)
 

@@ -59,7 +59,8 @@ class Sender(Protocol):
     coalesces: bool
 
     def build(self, effect: Effect, session: Session, config: LiaisonConfig) -> dict[str, Any]:
-        """What to send, from the row and the current state (in a read-only transaction)."""
+        """What to send, from the row and the current state (it only reads, in the transaction
+        that leases the effect, or that records the answer of the one sent before it)."""
         ...
 
     def conversation(self, effect: Effect) -> str | None:

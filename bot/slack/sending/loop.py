@@ -2,9 +2,11 @@
 
 Effects about one request are sent in the order they were queued, by one process at a time: it
 takes a short lease on the request row (a conditional UPDATE, so the database decides who wins
-when several processes try). Effects about no request are claimed one by one. Each effect is
-built (from the request's current state, in a read-only transaction) and sent by its kind's
-sender (bot/slack/sending/senders.py) with no transaction open.
+when several processes try). Effects about no request are claimed one by one. A request's due
+effects are built together, from its current state, in the transaction that takes the lease
+(holding the row, so no change to the request commits in between), and each is sent by its
+kind's sender (bot/slack/sending/senders.py) with no transaction open, then recorded in a
+transaction of its own: a crash resends at most the one effect whose record was lost.
 
 Failures: rate limits, 5xx answers and network errors leave the effect pending with a backoff
 (the periodic job retries it); errors that retrying cannot fix mark it failed, are logged and
@@ -27,7 +29,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from sqlalchemy import Update, bindparam, case, literal, or_, select, update
+from sqlalchemy import (
+    Update,
+    bindparam,
+    case,
+    false,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
@@ -44,6 +58,7 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 MAX_PREPARED = 10  # effects of one request built together, from one read of its state
+HOMES_LIMIT = 500  # Home publishes read at once
 # An effect about no request is "sending" while a process has it; once `next_attempt_at` (its
 # lease) has passed, another process takes it up as if it were pending.
 SENDABLE = ("pending", "sending")
@@ -87,7 +102,27 @@ _DUE_HOMES = (
     .order_by(_OUTBOX.c.id)
     .limit(bindparam("limit"))
 )
-# Looked for after every change: the tracker issues to create (their payload names the request).
+_DUE = (
+    select(_OUTBOX.c.id, _OUTBOX.c.request_id)
+    .where(_OUTBOX.c.status.in_(SENDABLE), _OUTBOX.c.next_attempt_at <= bindparam("now"))
+    .order_by(_OUTBOX.c.id)
+    .limit(bindparam("limit"))
+)
+# An effect about no request claimed (its status is its lease) and read, as the object it is
+# built from.
+_CLAIM = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.id == bindparam("effect"),
+        OutboxMessage.status.in_(SENDABLE),
+        OutboxMessage.next_attempt_at <= bindparam("now"),
+    )
+    .values(status="sending", next_attempt_at=bindparam("until"))
+    .returning(OutboxMessage)
+    .execution_options(**UNSYNCHRONIZED)
+)
+# Looked for after a change that queued one: the tracker issues to create (their payload names
+# the request).
 _DUE_ISSUES = (
     select(_OUTBOX.c.id, _OUTBOX.c.payload)
     .where(
@@ -105,11 +140,20 @@ _PENDING = (
     .order_by(OutboxMessage.id)
 )
 _OLDEST_PENDING = (
-    select(_OUTBOX.c.next_attempt_at)
+    select(_OUTBOX.c.id, _OUTBOX.c.next_attempt_at)
     .where(_OUTBOX.c.request_id == bindparam("request"), _OUTBOX.c.status == "pending")
     .order_by(_OUTBOX.c.id)
     .limit(1)
 )
+# Both at once, where the lease is given back: the request's oldest pending effect (`own`) and
+# the due Home publishes.
+_OLDEST_AND_HOMES = union_all(
+    select(_OLDEST_PENDING.subquery(), true().label("own")),
+    select(_DUE_HOMES.subquery(), null(), false()),
+)
+# What Slack's answer changes on the request (the card's channel, ts and link): the columns set
+# are the parameters named after them.
+_ANSWERED = update(_REQUESTS).where(_REQUESTS.c.id == bindparam("request"))
 
 
 class Outbox:
@@ -143,15 +187,7 @@ class Outbox:
         """Send every due effect (up to `limit`), oldest first."""
         report = SendReport()
         with reading(self._sessions) as session:
-            due = session.execute(
-                select(OutboxMessage.id, OutboxMessage.request_id)
-                .where(
-                    OutboxMessage.status.in_(SENDABLE),
-                    OutboxMessage.next_attempt_at <= self._clock(),
-                )
-                .order_by(OutboxMessage.id)
-                .limit(limit)
-            ).all()
+            due = session.execute(_DUE, {"now": self._clock(), "limit": limit}).all()
         request_ids = list(dict.fromkeys(r.request_id for r in due if r.request_id is not None))
         for request_id in request_ids:
             self._send_for_request(request_id, report)
@@ -193,8 +229,8 @@ class Outbox:
             self._send_standalone(effect_id, report)
         return report
 
-    def _due_homes(self, session: Session, *, limit: int = 500) -> list[int]:
-        return list(session.scalars(_DUE_HOMES, {"now": self._clock(), "limit": limit}))
+    def _due_homes(self, session: Session) -> list[int]:
+        return list(session.scalars(_DUE_HOMES, {"now": self._clock(), "limit": HOMES_LIMIT}))
 
     # -- stopping ---------------------------------------------------------------------------
 
@@ -240,9 +276,15 @@ class Outbox:
                 until = None if self._leases.stopping else self._take_lease(session, request_id)
                 if until is None:
                     return self._due_homes(session) if homes else []
+                # Read and built under the lease, in its transaction: one fewer, and no change
+                # to the request commits between the lease and the read (it waits for the row).
+                steps = self._next_steps(session, request_id)
+                if not steps:  # nothing due; a handler queueing one now finds the lease free
+                    session.execute(_GIVE_BACK, {"request": request_id, "until": until})
+                    return self._due_homes(session) if homes else []
             self._leases.hold(key, until)  # once committed: a failed commit holds nothing
             try:
-                more_due, due_homes = self._drain(request_id, until, report, homes=homes)
+                more_due, due_homes = self._drain(request_id, until, steps, report, homes=homes)
             except Exception:
                 with transaction(self._sessions) as session:  # give the lease back all the same
                     self._give_back(session, request_id, until, {}, homes=False)
@@ -253,25 +295,23 @@ class Outbox:
                 return due_homes
 
     def _drain(
-        self, request_id: int, until: datetime, report: SendReport, *, homes: bool
+        self,
+        request_id: int,
+        until: datetime,
+        steps: list[Step],
+        report: SendReport,
+        *,
+        homes: bool,
     ) -> tuple[bool, list[int]]:
-        """Send due effects in order: the due ones are built together in a read-only
-        transaction, each is sent with none open and recorded in a transaction of its own; the
-        record that finds nothing more due (or that this process is stopping) gives the lease
-        back. Returns whether an effect is due after all (a handler may have queued one while we
-        held the lease, and left it to us) and, with `homes`, the due Home publishes."""
+        """Send the steps in order, each with no transaction open and recorded in a transaction
+        of its own; the record that ends them (the last step's, one whose effect waits for a
+        retry, any once this process is stopping) gives the lease back. Returns whether an
+        effect is due after all (a handler may have queued one while we held the lease, and left
+        it to us) and, with `homes`, the due Home publishes."""
         while True:
-            steps = []
-            if not self._leases.stopping:
-                with reading(self._sessions) as session:
-                    steps = self._next_steps(session, request_id)
-            if not steps:
-                with transaction(self._sessions) as session:
-                    return self._give_back(session, request_id, until, {}, homes=homes)
             for index, step in enumerate(steps):
                 outcome = self._attempts.attempt(step)
                 updates = dict(outcome.result.request_updates) if outcome.result else {}
-                last = index + 1 == len(steps)
                 with transaction(self._sessions) as session:
                     self._attempts.record(session, step, outcome, report)
                     if (
@@ -279,20 +319,31 @@ class Outbox:
                         or self._leases.stopping  # the rest is another process's
                         # Given back, it says whether more is due (queued meanwhile): then the
                         # lease is taken again, which is rarer than looking twice.
-                        or last
+                        or index + 1 == len(steps)
                     ):
                         return self._give_back(session, request_id, until, updates, homes=homes)
                     if not updates:
                         continue  # the next one is built already, from the same state
-                    session.execute(
-                        update(Request)
-                        .where(Request.id == request_id)
-                        .values(**updates)
-                        .execution_options(**UNSYNCHRONIZED)
-                    )
-                # Slack's answer changed the request (the card's ts): what is due is built again
-                # from the request as it is now.
+                    session.execute(_ANSWERED, {"request": request_id, **updates})
+                    # Slack's answer changed the request (the card's ts): the steps left are
+                    # built again with it, here.
+                    steps = self._rebuilt(session, steps[index + 1 :], updates)
                 break
+
+    def _rebuilt(self, session: Session, steps: list[Step], updates: dict[str, Any]) -> list[Step]:
+        """`steps` built again from the request as it was read, with `updates` (Slack's answer,
+        recorded in `session`). Not read again: what was queued meanwhile, and any state newer
+        than the effects held, waits for the lease to be taken again (see `_give_back`)."""
+        request = steps[0].effect.request
+        assert request is not None
+        for column, value in updates.items():
+            setattr(request, column, value)  # detached from its session: nothing is written
+        return [
+            dataclasses.replace(
+                step, effect=self._build(session, step.sender, step.effect.row, request)
+            )
+            for step in steps
+        ]
 
     def _give_back(
         self,
@@ -304,14 +355,20 @@ class Outbox:
         homes: bool,
     ) -> tuple[bool, list[int]]:
         """Release the lease (unless it ran out and another process has it now) and record
-        Slack's `updates` to the request; whether an effect is due after all, and the due Home
-        publishes."""
-        statement = _GIVE_BACK.values(**updates) if updates else _GIVE_BACK
-        session.execute(statement, {"request": request_id, "until": until})
+        Slack's `updates` to the request (the columns named by the parameters); whether an
+        effect is due after all, and the due Home publishes."""
+        session.execute(_GIVE_BACK, {"request": request_id, "until": until, **updates})
         # Looked for once the row is locked by the UPDATE above: a handler queueing an effect
         # from now on waits for this commit, then finds the lease free.
-        more_due = self._is_due(session, request_id)
-        return more_due, (self._due_homes(session) if homes else [])
+        now = self._clock()
+        if not homes:
+            oldest = session.execute(_OLDEST_PENDING, {"request": request_id}).first()
+            return oldest is not None and oldest.next_attempt_at <= now, []
+        rows = session.execute(
+            _OLDEST_AND_HOMES, {"request": request_id, "now": now, "limit": HOMES_LIMIT}
+        ).all()
+        more_due = any(row.own and row.next_attempt_at <= now for row in rows)
+        return more_due, sorted(row.id for row in rows if not row.own)
 
     def _take_lease(self, session: Session, request_id: int) -> datetime | None:
         """Lease the request's effects to this process; when the lease runs out, or None."""
@@ -322,16 +379,10 @@ class Outbox:
         ).first()
         return until if taken is not None else None
 
-    def _is_due(self, session: Session, request_id: int) -> bool:
-        """Whether the request's oldest pending effect is due (if it waits for a retry, the
-        effects queued after it wait too)."""
-        oldest = session.execute(_OLDEST_PENDING, {"request": request_id}).first()
-        return oldest is not None and oldest.next_attempt_at <= self._clock()
-
     def _next_steps(self, session: Session, request_id: int) -> list[Step]:
         """The request's due effects in the order they were queued (at most MAX_PREPARED), each
         built from the request's current state; none when the oldest pending one is waiting for
-        a retry (see `_is_due`)."""
+        a retry (and the effects queued after it wait too)."""
         pending = list(session.scalars(_PENDING, {"request": request_id}))
         now = self._clock()
         if not pending or pending[0].next_attempt_at > now:
@@ -388,20 +439,11 @@ class Outbox:
             return
         now = self._clock()
         with transaction(self._sessions) as session:
-            claimed = session.execute(
-                update(OutboxMessage)
-                .where(
-                    OutboxMessage.id == effect_id,
-                    OutboxMessage.status.in_(SENDABLE),
-                    OutboxMessage.next_attempt_at <= now,
-                )
-                .values(status="sending", next_attempt_at=now + LEASE)
-                .returning(OutboxMessage.id)
-                .execution_options(**UNSYNCHRONIZED)
+            row = session.scalars(
+                _CLAIM, {"effect": effect_id, "now": now, "until": now + LEASE}
             ).first()
-            if not claimed:
+            if row is None:
                 return
-            row = session.get_one(OutboxMessage, effect_id)
             team_id = self._team_id(session, row.workspace_id)
             sender = self._senders.get(row.kind)
             step = Step(team_id, sender, self._build(session, sender, row, None), [effect_id])

@@ -83,7 +83,10 @@ class CardSender:
 
 
 def issue_on_card(session: Session, config: LiaisonConfig, request: Request) -> IssueOnCard | None:
-    """What the card shows of the request's issue, if its department links a tracker."""
+    """What the card shows of the request's issue, if its department links a tracker; nothing,
+    and no read, in a workspace that links none (as after unlinking the last one)."""
+    if not config.trackers:
+        return None
     tracker = trackers.tracker_of(config, request)
     row = trackers.issue_of(session, request.id)
     if row is None:
