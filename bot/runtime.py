@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
 from bot.config.store import ConfiguredWorkspace, SettingsStore
+from bot.domain.filing import DepartmentRows
 from bot.domain.realistic import Realistic
 from bot.domain.requests import TeamIds
 from bot.settings import Settings
@@ -171,6 +172,8 @@ class Runtime:
     _background_work: threading.local = field(default_factory=threading.local, repr=False)
     # The Slack team of each workspace row, remembered (shared with the outbox).
     teams: TeamIds = field(default_factory=TeamIds)
+    # Each workspace's department rows as of its settings version, for filing (remembered).
+    departments: DepartmentRows = field(default_factory=DepartmentRows)
     # Each department's realistic date, reused for REALISTIC_SECONDS (bot/slack/listeners/
     # promise.py `realistic_of`); a change of the workspace's settings gives it a new key.
     realistic: RealisticCache = field(

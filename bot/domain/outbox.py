@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from bot.db import queued
+from bot.db.queued import QueuedRow
 from bot.domain.models import HomeVisit, OutboxMessage, Request
 
 
@@ -76,6 +78,9 @@ TEMPLATES: dict[str, str] = {
 }
 
 
+_OUTBOX = OutboxMessage.__table__
+
+
 def enqueue(
     session: Session,
     *,
@@ -88,29 +93,32 @@ def enqueue(
     in_thread: bool = False,
     payload: dict[str, Any] | None = None,
     due: datetime | None = None,
-) -> OutboxMessage:
+) -> QueuedRow:
     """Queue one effect of `kind`. Effects about one request are sent in the order they were
     queued. It is sent from `due` on (default `now`; a job run "as if" at another instant still
-    sends at once). Raises UnknownEffect for a kind or template nothing can send."""
+    sends at once). Raises UnknownEffect for a kind or template nothing can send. The row is
+    written with the transaction (bot/db/queued.py)."""
     if kind not in EFFECT_KINDS:
         raise UnknownEffect(f"no effect kind {kind!r}")
     if template is not None and TEMPLATES.get(template) != kind:
         raise UnknownEffect(f"no {kind} template {template!r}")
-    effect = OutboxMessage(
-        workspace_id=workspace_id,
-        request_id=request.id if request is not None else None,
-        kind=kind,
-        template=template,
-        channel=channel,
-        in_thread=in_thread,
-        payload=payload or {},
-        status="pending",
-        attempts=0,
-        next_attempt_at=due or now,
-        created_at=now,
+    return queued.queue(
+        session,
+        _OUTBOX,
+        {
+            "workspace_id": workspace_id,
+            "request_id": request.id if request is not None else None,
+            "kind": kind,
+            "template": template,
+            "channel": channel,
+            "in_thread": in_thread,
+            "payload": payload or {},
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": due or now,
+            "created_at": now,
+        },
     )
-    session.add(effect)
-    return effect
 
 
 def enqueue_message(
@@ -124,7 +132,7 @@ def enqueue_message(
     in_thread: bool = False,
     payload: dict[str, Any] | None = None,
     due: datetime | None = None,
-) -> OutboxMessage:
+) -> QueuedRow:
     """Queue a message (or, for the chart, a file) rendered from `template` and `payload`.
     `channel` is a user id (a DM) or a channel id; with `in_thread` the message is a reply in the
     request card's thread."""
@@ -151,23 +159,24 @@ REPLY_TO = "reply_to"
 
 def enqueue_reply(
     session: Session,
-    parent: OutboxMessage,
+    parent: QueuedRow,
     *,
     template: str,
     now: datetime,
     payload: dict[str, Any] | None = None,
     due: datetime | None = None,
-) -> OutboxMessage:
+) -> QueuedRow:
     """Queue a message rendered from `template` as a reply in the thread of `parent` (a message
     about no request, queued in the same transaction): it is sent once `parent` is, under it."""
-    if parent.request_id is not None or TEMPLATES.get(parent.template or "") != MESSAGE:
+    about = parent.values
+    if about["request_id"] is not None or TEMPLATES.get(about["template"] or "") != MESSAGE:
         raise UnknownEffect("only a message about no request takes a queued reply")
-    session.flush()  # the parent's id
+    queued.write(session)  # the parent's id
     return enqueue_message(
         session,
-        workspace_id=parent.workspace_id,
+        workspace_id=about["workspace_id"],
         template=template,
-        channel=parent.channel,
+        channel=about["channel"],
         in_thread=True,
         payload={**(payload or {}), REPLY_TO: parent.id},
         now=now,
@@ -227,17 +236,18 @@ def publish_home(
     the state when it is sent (the requests, and the sections the person expanded), so one
     waiting publish shows every change queued meanwhile. `setup` names the setup Home they get
     while Liaison is being set up (bot/slack/listeners/setup.py)."""
-    waiting = session.scalar(
-        select(OutboxMessage.id)
-        .where(
-            OutboxMessage.workspace_id == workspace_id,
-            OutboxMessage.kind == HOME,
-            OutboxMessage.channel == user_id,
-            OutboxMessage.status == "pending",
-        )
-        .limit(1)
-    )
     payload = {"setup": setup} if setup else {}
+    for row in queued.queued(session, _OUTBOX):
+        values = row.values
+        if values["kind"] == HOME and (values["channel"], values["workspace_id"]) == (
+            user_id,
+            workspace_id,
+        ):
+            values["payload"] = {**values["payload"], **payload}
+            return
+    # What this transaction queued was looked at above; what was written before is in the table.
+    with session.no_autoflush:
+        waiting = session.scalar(_WAITING_HOME, {"workspace": workspace_id, "user": user_id})
     if waiting is None:
         enqueue(
             session,
@@ -250,3 +260,15 @@ def publish_home(
     elif payload:
         row = session.get_one(OutboxMessage, waiting)
         row.payload = {**(row.payload or {}), **payload}
+
+
+_WAITING_HOME = (
+    select(OutboxMessage.id)
+    .where(
+        OutboxMessage.workspace_id == bindparam("workspace"),
+        OutboxMessage.kind == HOME,
+        OutboxMessage.channel == bindparam("user"),
+        OutboxMessage.status == "pending",
+    )
+    .limit(1)
+)

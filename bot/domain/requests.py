@@ -1,4 +1,5 @@
-"""Filing and reading requests. Functions take the session and never commit: the caller owns the
+"""Requests' drafts, workspaces and history, and reading requests (filing one is
+bot/domain/filing.py). Functions take the session and never commit: the caller owns the
 transaction."""
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import NoResultFound
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
+from bot.db import queued
+from bot.db.queued import QueuedRow
 from bot.db.upsert import insert_ignoring_conflicts
-from bot.domain import outbox
 from bot.domain.definitions import is_open_sql
 from bot.domain.lifecycle import EventKind, Status, Surface
 from bot.domain.models import Department, Request, RequestEvent, Workspace
@@ -179,127 +180,7 @@ def sync_departments(session: Session, *, workspace: Workspace, config: LiaisonC
     session.flush()
 
 
-# Run by every submission (built once: building it cost more CPU than running it).
-_DEPARTMENTS = select(Department).where(
-    Department.workspace_id == bindparam("workspace"),
-    Department.key.in_(bindparam("keys", expanding=True)),
-)
-
-
-def department_rows(
-    session: Session, *, workspace: Workspace, keys: Collection[str]
-) -> dict[str, Department]:
-    """The workspace's department rows named by `keys`, in one query; NoResultFound when one is
-    missing."""
-    wanted = {"workspace": workspace.id, "keys": sorted(set(keys))}
-    rows = {row.key: row for row in session.scalars(_DEPARTMENTS, wanted)}
-    if not set(keys) <= rows.keys():
-        raise NoResultFound(f"no department {sorted(set(keys) - rows.keys())}")
-    return rows
-
-
-def take_request_number(session: Session, *, team_id: str, now: datetime) -> tuple[Workspace, int]:
-    """The workspace of `team_id` (created on first contact) and the next number it hands out:
-    one statement once the workspace exists (see `next_request_number`)."""
-    workspace = session.scalars(
-        update(Workspace)
-        .where(Workspace.team_id == team_id)
-        .values(last_request_number=Workspace.last_request_number + 1)
-        .returning(Workspace)
-    ).one_or_none()
-    if workspace is None:
-        workspace = ensure_workspace(session, team_id=team_id, now=now)
-        return workspace, next_request_number(session, workspace=workspace)
-    return workspace, workspace.last_request_number
-
-
-def next_request_number(session: Session, *, workspace: Workspace) -> int:
-    """Hand out the next number. The UPDATE … RETURNING takes the row lock, so two people filing at
-    the same instant get different numbers; the unique constraint backs it up."""
-    number = session.execute(
-        update(Workspace)
-        .where(Workspace.id == workspace.id)
-        .values(last_request_number=Workspace.last_request_number + 1)
-        .returning(Workspace.last_request_number)
-    ).scalar_one()
-    session.expire(workspace, ["last_request_number"])
-    return number
-
-
-def file_request(
-    session: Session,
-    *,
-    workspace: Workspace,
-    requester_id: str,
-    requesting_department: str | None,
-    draft: RequestDraft,
-    surface: Surface,
-    now: datetime,
-    number: int | None = None,
-    filed_despite_warning: bool = False,
-) -> Request:
-    """Store a new request with its first event, and queue its card and the requester's receipt.
-    `number` is one taken beforehand with `next_request_number` in a transaction of its own, so
-    that concurrent filings hold the workspace's row lock only for that instant (a failed filing
-    then leaves a gap in the numbers, never a duplicate); without it, it is taken here.
-    `filed_despite_warning`: the desired date was before the realistic one when it was filed."""
-    assert draft.fulfilling_department is not None
-    keys = [
-        draft.fulfilling_department,
-        *([requesting_department] if requesting_department else []),
-    ]
-    rows = department_rows(session, workspace=workspace, keys=keys)
-    fulfilling = rows[draft.fulfilling_department]
-    requesting = rows[requesting_department] if requesting_department else None
-    request = Request(
-        workspace_id=workspace.id,
-        number=number or next_request_number(session, workspace=workspace),
-        title=draft.title.strip(),
-        details=draft.details,
-        client=draft.client,
-        impact=draft.impact,
-        desired_date=draft.desired_date,
-        hard_deadline=draft.hard_deadline,
-        promised_to_client=draft.promised_to_client,
-        filed_despite_warning=filed_despite_warning,
-        requester_id=requester_id,
-        requesting_department=requesting,
-        fulfilling_department=fulfilling,
-        status=Status.NEW,
-        source_permalink=draft.source_permalink,
-        request_type=draft.request_type,
-        type_fields=dict(draft.type_fields),
-        card_channel=fulfilling.intake_channel,
-        created_at=now,
-        updated_at=now,
-        status_changed_at=now,
-        estimates=[],  # a new request has none: no query to find out
-    )
-    session.add(request)
-    session.flush()
-    record_event(
-        session,
-        request=request,
-        actor=requester_id,
-        kind=EventKind.CREATED,
-        surface=surface,
-        now=now,
-        to_status=Status.NEW,
-        data={
-            "desired_date": draft.desired_date.isoformat() if draft.desired_date else None,
-            **({"filed_despite_warning": True} if filed_despite_warning else {}),
-        },
-    )
-    outbox.refresh_card(session, request, now=now)
-    outbox.enqueue_message(
-        session,
-        workspace_id=workspace.id,
-        template=outbox.FILED_CONFIRMATION,
-        request=request,
-        channel=requester_id,
-        now=now,
-    )
-    return request
+_EVENTS = RequestEvent.__table__
 
 
 def record_event(
@@ -313,21 +194,24 @@ def record_event(
     from_status: Status | None = None,
     to_status: Status | None = None,
     data: dict[str, Any] | None = None,
-) -> RequestEvent:
-    """Append one entry to the request's history. A kind that is not an EventKind raises
-    ValueError: nothing is recorded that the timeline and the figures cannot read."""
-    event = RequestEvent(
-        request_id=request.id,
-        at=now,
-        actor=actor,
-        kind=EventKind(kind).value,
-        from_status=from_status.value if from_status else None,
-        to_status=to_status.value if to_status else None,
-        surface=surface.value,
-        data=data or {},
+) -> QueuedRow:
+    """Append one entry to the request's history, written with the transaction
+    (bot/db/queued.py). A kind that is not an EventKind raises ValueError: nothing is recorded
+    that the timeline and the figures cannot read."""
+    return queued.queue(
+        session,
+        _EVENTS,
+        {
+            "request_id": request.id,
+            "at": now,
+            "actor": actor,
+            "kind": EventKind(kind).value,
+            "from_status": from_status.value if from_status else None,
+            "to_status": to_status.value if to_status else None,
+            "surface": surface.value,
+            "data": data or {},
+        },
     )
-    session.add(event)
-    return event
 
 
 def find_workspace(session: Session, *, team_id: str) -> Workspace | None:

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 
 from bot.config import LiaisonConfig
 from bot.db.session import make_session_factory, transaction
-from bot.domain import requests
+from bot.domain import filing
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.people import Directory
@@ -29,7 +29,7 @@ def workflow_at(session, config: LiaisonConfig, now: datetime) -> Workflow:
 
 def file(session, config: LiaisonConfig, now: datetime, desired: date | None = None) -> Request:
     workspace = workspace_with(session, team_id="T0001", config=config, now=now)
-    return requests.file_request(
+    return filing.file_request(
         session,
         workspace=workspace,
         requester_id=SALES_REP,

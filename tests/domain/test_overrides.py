@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import LiaisonConfig
 from bot.db.session import make_session_factory, transaction
-from bot.domain import outbox, requests
+from bot.domain import filing, outbox
 from bot.domain.definitions import closing_stands
 from bot.domain.digest import build_digest
 from bot.domain.lifecycle import EventKind, Status, Surface
@@ -44,7 +44,7 @@ def flow(session: Session, config: LiaisonConfig, now: datetime = MONDAY) -> Wor
 
 def filed(session: Session, config: LiaisonConfig, desired: date | None = None) -> Request:
     workspace = workspace_with(session, team_id="T0001", config=config, now=MONDAY)
-    return requests.file_request(
+    return filing.file_request(
         session,
         workspace=workspace,
         requester_id=SALES_REP,

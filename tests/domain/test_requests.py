@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 
 from bot.config import LiaisonConfig
 from bot.db.session import make_session_factory, transaction
-from bot.domain import requests
+from bot.domain import filing, requests
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.requests import RequestDraft, validate_draft
@@ -56,7 +56,7 @@ def test_simultaneous_filings_get_distinct_consecutive_numbers(
             start.wait()
             with transaction(sessions) as session:
                 workspace = workspace_with(session, team_id="T0001", config=config, now=NOW)
-                requests.file_request(
+                filing.file_request(
                     session,
                     workspace=workspace,
                     requester_id="USALES1",
@@ -83,7 +83,7 @@ def test_numbers_are_per_workspace(engine: Engine, config: LiaisonConfig, db) ->
     with transaction(sessions) as session:
         for team in ("T0001", "T0002", "T0001"):
             workspace = workspace_with(session, team_id=team, config=config, now=NOW)
-            requests.file_request(
+            filing.file_request(
                 session,
                 workspace=workspace,
                 requester_id="USALES1",

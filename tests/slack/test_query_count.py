@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, event
 
 from bot.db.session import make_session_factory, transaction
-from bot.domain import requests
+from bot.domain import filing, requests
 from bot.domain.lifecycle import Surface
 from bot.domain.requests import RequestDraft
 from bot.slack.sending.senders import home_publish
@@ -37,7 +37,7 @@ def more_requests(liaison: Liaison, count: int) -> None:
     with transaction(make_session_factory(liaison.runtime.engine)) as session:
         workspace = requests.ensure_workspace(session, team_id="T0001", now=liaison.clock())
         for i in range(count):
-            requests.file_request(
+            filing.file_request(
                 session,
                 workspace=workspace,
                 requester_id=SALES_REP,

@@ -80,8 +80,7 @@ def queue_notes(liaison: Liaison, card: Card, count: int) -> list[int]:
             )
             for _ in range(count)
         ]
-        session.flush()
-        return [row.id for row in rows]
+    return [row.id for row in rows]  # written at commit
 
 
 def statuses(db: Inspector, ids: list[int]) -> list[str]:
@@ -164,10 +163,11 @@ def test_an_effect_about_no_request_is_given_back_and_one_a_crash_left_is_taken_
             outbox.enqueue(session, workspace_id=workspace_id, kind=outbox.HOME, channel=u, now=now)
             for u in (SALES_REP, ENGINEER)
         )
+    home_id, crashed_id = home.id, crashed.id
+    with transaction(liaison.runtime.sessions) as session:
         # A process that crashed while publishing the second one left it "sending" (its lease).
-        crashed.status, crashed.next_attempt_at = "sending", now + timedelta(seconds=60)
-        session.flush()
-        home_id, crashed_id = home.id, crashed.id
+        row = session.get_one(OutboxMessage, crashed_id)
+        row.status, row.next_attempt_at = "sending", now + timedelta(seconds=60)
     stuck = GatedSender(open_=False)
     stopping = an_outbox(liaison, stuck)
     sending = in_thread(stopping.send_homes)

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.db.base import Base
-from bot.domain import requests
+from bot.domain import filing
 from bot.domain.lifecycle import Status, Surface
 from bot.domain.models import Request
 from bot.domain.requests import RequestDraft
@@ -152,7 +152,7 @@ def test_a_form_from_another_workspace_files_nothing(
 
 def _file(session: Session, team_id: str, config, now) -> Request:
     workspace = workspace_with(session, team_id=team_id, config=config, now=now)
-    request = requests.file_request(
+    request = filing.file_request(
         session,
         workspace=workspace,
         requester_id=SALES_REP,

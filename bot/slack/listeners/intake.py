@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig
 from bot.db.session import reading, transaction
-from bot.domain import requests, trackers
+from bot.domain import filing, requests, trackers
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.people import MembershipUnknown
@@ -253,18 +253,26 @@ def register(app: App, runtime: Runtime) -> None:
         surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
         try:
             with transaction(runtime.sessions) as session:
-                workspace, number = requests.take_request_number(
+                workspace_id, number = filing.take_request_number(
                     session, team_id=_team(context), now=now
                 )
+            version = runtime.workspace_settings.current(_team(context)).version
             with transaction(runtime.sessions) as session:
                 # A form sent twice (Slack's retry after a slow answer, or a second click on
                 # Submit after an error) files one request.
                 if view.get("id") and not first_delivery(session, f"view:{view['id']}", now):
                     ack()
                     return
-                request = requests.file_request(
+                departments = runtime.departments.of(
                     session,
-                    workspace=workspace,
+                    workspace_id=workspace_id,
+                    version=version,
+                    keys=filing.filing_keys(draft, department.key),
+                )
+                request = filing.file_numbered(
+                    session,
+                    workspace_id=workspace_id,
+                    departments=departments,
                     requester_id=user_id,
                     requesting_department=department.key,
                     draft=draft,
