@@ -1,7 +1,8 @@
 """Rows a change appends (its outbox rows, its request events), queued in the session and written
-by one INSERT per table: before the session's next query (as autoflush would; not inside
-`session.no_autoflush`) and at commit. Through the ORM's unit of work, one object each cost a
-change more CPU than the rest of its writes. `session.flush()` alone does not write them."""
+by one INSERT per table when the session next flushes ORM changes (the request a change moved,
+before its next query) or commits. Through the ORM's unit of work, one object each cost a change
+more CPU than the rest of its writes. A session with no ORM change to flush writes them only at
+commit (or with `write`): code that must read back what it queued looks at `queued` first."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Insert, Table, event, insert
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
+from sqlalchemy.orm import Session, SessionTransaction
 
 _QUEUE = "liaison_queued_rows"  # in session.info: the rows not written yet, in queue order
 
@@ -61,11 +62,12 @@ def write(session: Session) -> None:
 
 
 # Every session gets these (the tests', the CLI's and the app's alike): registering them is all
-# importing this module does.
-@event.listens_for(Session, "do_orm_execute")
-def _before_query(state: ORMExecuteState) -> None:
-    if state.session.autoflush and state.session.info.get(_QUEUE):
-        write(state.session)
+# importing this module does. (A hook before every query, "do_orm_execute", would make
+# SQLAlchemy prepare each ORM statement twice, in every session: it cost more than it saved.)
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(_QUEUE):
+        write(session)
 
 
 @event.listens_for(Session, "before_commit")

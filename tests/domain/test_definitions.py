@@ -195,8 +195,10 @@ def test_an_unknown_event_kind_cannot_be_recorded(engine: Engine, config: Liaiso
             now=berlin(12, 1, 10),
         )
         assert type(event.values["kind"]) is str and event.values["kind"] == "claimed"
+        request_id = request.id
+    with Session(engine) as session:  # written when the change commits
         kinds = session.scalars(
-            select(RequestEvent.kind).where(RequestEvent.request_id == request.id)
+            select(RequestEvent.kind).where(RequestEvent.request_id == request_id)
         ).all()
     assert kinds == ["created", "claimed"]
 
