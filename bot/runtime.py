@@ -117,7 +117,8 @@ class Answering:
                 self._count -= 1
                 if self._count == 0:
                     self._idle_since = time.monotonic()
-                    self._changed.notify_all()
+                    if not self._quiet:
+                        self._changed.notify_all()
 
     def stop_waiting(self) -> None:
         """Let every wait end now and none begin (a stopping process has no answers to wait for,
@@ -136,15 +137,16 @@ class Answering:
                 now = time.monotonic()
                 if self._stopped:
                     return True
-                wake = end
-                if self._count == 0:
-                    quiet_from = self._idle_since + self._quiet
-                    if now >= quiet_from:
-                        return True
-                    wake = min(wake, quiet_from)
+                if self._count == 0 and now >= self._idle_since + self._quiet:
+                    return True
                 if now >= end:
                     return False
-                self._changed.wait(wake - now)
+                # With a quiet period, the waiting threads look again once it could be over
+                # rather than being woken each time the count drops to zero (under a load,
+                # hundreds of times a second, each waking every waiting thread); without one,
+                # they are woken then.
+                wake = self._idle_since + self._quiet if self._count == 0 else now + self._quiet
+                self._changed.wait(min(wake, end) - now if self._quiet else end - now)
 
 
 @dataclass
