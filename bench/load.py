@@ -46,6 +46,7 @@ from bot.db.migrate import upgrade
 from bot.db.session import make_engine
 from bot.domain.models import InboxEvent, OutboxMessage
 from bot.jobs.usergroups import refresh_usergroups
+from bot.serve import REQUEST_THREADS
 from bot.settings import Settings
 from bot.slack.membership import join_channels_at_start
 from bot.wiring import build_runtime
@@ -919,7 +920,8 @@ def run_liaison(
             worker.terminate()
             worker.wait(timeout=30)
     figures = Figures.of_run(
-        f"Liaison on {label} ({workers} workers × 8 threads), {_load_label(concurrency, rate)}",
+        f"Liaison on {label} ({workers} workers × {REQUEST_THREADS} threads), "
+        f"{_load_label(concurrency, rate)}",
         measured,
         server.memory,
     )
@@ -995,7 +997,8 @@ def run_bare(
     finally:
         server.stop()
     figures = Figures.of_run(
-        f"bare Bolt app ({workers} workers × 8 threads), {_load_label(concurrency, rate)}",
+        f"bare Bolt app ({workers} workers × {REQUEST_THREADS} threads), "
+        f"{_load_label(concurrency, rate)}",
         measured,
         server.memory,
     )
