@@ -18,15 +18,17 @@ from __future__ import annotations
 
 import http.client
 import io
+import math
 import select
 import threading
-from collections import OrderedDict
 from typing import Any
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlsplit
 from urllib.request import Request
 
 from slack_sdk import WebClient
+
+from bot.slack.cache import ExpiringCache
 
 Connection = http.client.HTTPConnection
 
@@ -118,30 +120,28 @@ class KeptClients:
     Liaison's listeners never change the client they are handed."""
 
     def __init__(self, *, size: int = 256) -> None:
-        self._size = size
-        self._clients: OrderedDict[tuple[str, str | None], WebClient] = OrderedDict()
-        self._lock = threading.Lock()
+        self._clients: ExpiringCache[tuple[str, str | None], WebClient] = ExpiringCache(
+            ttl=math.inf, max_entries=size
+        )
 
     def like(self, client: WebClient) -> WebClient:
         if client.token is None:
             return client
         team_id = client.default_params.get("team_id")  # where WebClient keeps it
         key = (client.token, team_id)
-        with self._lock:
-            kept = self._clients.get(key)
-            if kept is None:
-                kept = self._clients[key] = KeepAliveWebClient(
-                    token=client.token,
-                    base_url=client.base_url,
-                    timeout=client.timeout,
-                    ssl=client.ssl,
-                    proxy=client.proxy,
-                    headers=client.headers,
-                    team_id=team_id,
-                    logger=client.logger,
-                    retry_handlers=client.retry_handlers,
-                )
-            self._clients.move_to_end(key)
-            while len(self._clients) > self._size:
-                self._clients.popitem(last=False)
+        known, kept = self._clients.fresh(key)
+        if known and kept is not None:
             return kept
+        kept = KeepAliveWebClient(
+            token=client.token,
+            base_url=client.base_url,
+            timeout=client.timeout,
+            ssl=client.ssl,
+            proxy=client.proxy,
+            headers=client.headers,
+            team_id=team_id,
+            logger=client.logger,
+            retry_handlers=client.retry_handlers,
+        )
+        self._clients.put(key, kept)
+        return kept
