@@ -50,14 +50,12 @@ class DepartmentRows:
     def of(
         self, session: Session, *, workspace_id: int, version: int, keys: Collection[str]
     ) -> dict[str, DepartmentRow]:
-        """The rows (at least those named by `keys`, else NoResultFound)."""
+        """The rows, read again when those named by `keys` are not all known (`file_numbered`
+        refuses a filing whose departments are still missing)."""
         known = self._known.get(workspace_id)
         if known is not None and known[0] == version and set(keys) <= known[1].keys():
             return known[1]
         rows = department_rows(session, workspace_id=workspace_id)
-        missing = set(keys) - rows.keys()
-        if missing:
-            raise NoResultFound(f"no department {sorted(missing)}")
         self._known[workspace_id] = (version, rows)
         return rows
 
