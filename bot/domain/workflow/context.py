@@ -177,6 +177,29 @@ class ChangeContext:
         outbox.refresh_card(self.session, request, self._home_viewers(request, actor), now=self.now)
         trackers.queue_on_change(self.session, request, config=self.config, now=self.now)
 
+    def _wait_on_requester(
+        self,
+        request: Request,
+        user: str,
+        surface: Surface,
+        kind: EventKind,
+        data: dict[str, Any],
+    ) -> None:
+        """The request waits on its requester (a question, or fields sent back as not ready)
+        asked by `user`, and will resume where it is now."""
+        if request.status is not Status.NEEDS_INFO:
+            request.resume_status = request.status
+        request.info_asked_by = user
+        self._move(request, Status.NEEDS_INFO, user, surface, kind, data=data, always=True)
+
+    def _stop_waiting_on_requester(self, request: Request) -> tuple[str | None, Status]:
+        """The request no longer waits on its requester: who had asked, and where it resumes."""
+        asked_by = request.info_asked_by
+        request.info_asked_by = None
+        resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
+        request.resume_status = None
+        return asked_by, resume
+
     def _home_viewers(self, request: Request, actor: str) -> list[str]:
         """Besides the requester, claimer and estimators, whose Home tab may show the change:
         the leads of both departments (their attention list) and the person who acted (a

@@ -22,17 +22,8 @@ class Questions(Estimating, Closing):
     ) -> Done:
         self.require_open(request)
         self.require_member(request, user, Attempt.ASK)
-        if request.status is not Status.NEEDS_INFO:
-            request.resume_status = request.status
-        request.info_asked_by = user
-        self._move(
-            request,
-            Status.NEEDS_INFO,
-            user,
-            surface,
-            EventKind.NEEDS_INFO,
-            data={"question": question},
-            always=True,
+        self._wait_on_requester(
+            request, user, surface, EventKind.NEEDS_INFO, {"question": question}
         )
         self._enqueue(outbox.INFO_REQUEST, request, in_thread=True, actor=user, question=question)
         self._enqueue(
@@ -94,10 +85,7 @@ class Questions(Estimating, Closing):
         """The requester answers: the request resumes where it was and the asker is told. An
         answer given anywhere but the card's thread is copied into the thread."""
         self.require_open_question(request, user)
-        asked_by = request.info_asked_by
-        request.info_asked_by = None
-        resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
-        request.resume_status = None
+        asked_by, resume = self._stop_waiting_on_requester(request)
         self._move(request, resume, user, surface, EventKind.INFO_PROVIDED, data={"answer": text})
         # One found in the thread by reconciliation is there already.
         if surface not in (Surface.THREAD, Surface.RECONCILE):
@@ -112,9 +100,7 @@ class Questions(Estimating, Closing):
         no longer waits on the requester, and their next reply is conversation."""
         if request.status is not Status.NEEDS_INFO or request.info_asked_by != user:
             return
-        request.info_asked_by = None
-        resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
-        request.resume_status = None
+        _, resume = self._stop_waiting_on_requester(request)
         self._move(request, resume, user, surface, EventKind.INFO_WITHDRAWN)
         self._note(request, "info_withdrawn", actor=user)
         self._tell_requester(request, "info_withdrawn", actor=user)

@@ -13,7 +13,7 @@ from typing import Any
 
 from bot.config import RequestType
 from bot.domain import outbox
-from bot.domain.lifecycle import EventKind, Status, Surface
+from bot.domain.lifecycle import EventKind, Surface
 from bot.domain.models import Request
 from bot.domain.request_types import field_labels, request_type_of
 from bot.domain.requests import not_ready_episode
@@ -53,17 +53,8 @@ class Readiness(Questions):
         kind = self.request_type_of(request)
         fields = kind.only(missing).fields if kind is not None else ()
         keys = [f.key for f in fields]
-        if request.status is not Status.NEEDS_INFO:
-            request.resume_status = request.status
-        request.info_asked_by = user
-        self._move(
-            request,
-            Status.NEEDS_INFO,
-            user,
-            surface,
-            EventKind.NOT_READY,
-            data={"missing": keys, "note": note},
-            always=True,
+        self._wait_on_requester(
+            request, user, surface, EventKind.NOT_READY, {"missing": keys, "note": note}
         )
         facts = {"actor": user, "missing": [f.label for f in fields], "note": note}
         self._enqueue(outbox.NOT_READY, request, in_thread=True, **facts)
@@ -89,10 +80,7 @@ class Readiness(Questions):
             stored.pop(key, None)
         stored.update({k: v for k, v in values.items() if k in named})
         request.type_fields = stored
-        asked_by = request.info_asked_by
-        request.info_asked_by = None
-        resume = request.resume_status or (Status.CLAIMED if request.claimer_id else Status.NEW)
-        request.resume_status = None
+        asked_by, resume = self._stop_waiting_on_requester(request)
         labels = field_labels(self.config, request, named)
         self._move(
             request,
