@@ -24,7 +24,7 @@ from bot.slack.listeners.operations import (
     answer_privately,
     apply,
     by_id,
-    open_modal,
+    open_checked_modal,
     submit_form,
 )
 from bot.slack.teams import team_of
@@ -67,21 +67,14 @@ def register(app: App, runtime: Runtime) -> None:
     def open_estimate_modal(body: dict[str, Any], client: WebClient, request_id: int) -> None:
         """Open the modal only for someone who may estimate; tell anyone else why not."""
         user = body["user"]["id"]
-        found: list[dict[str, Any]] = []
 
-        def check(workflow: Workflow, request: Request) -> None:
+        def modal_for(workflow: Workflow, request: Request) -> dict[str, Any]:
             workflow.require_open(request)
             workflow.require_member(request, user, Attempt.ESTIMATE)
             mine = next((e.days for e in request.estimates if e.estimator_id == user), None)
-            found.append(
-                estimate_modal(request_id=request.id, reference=request.reference, current=mine)
-            )
+            return estimate_modal(request_id=request.id, reference=request.reference, current=mine)
 
-        outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
-        if outcome is None or outcome.refused:
-            answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
-        elif found:
-            open_modal(client, body["trigger_id"], found[0])
+        open_checked_modal(runtime, client, body, request_id, modal_for)
 
     @app.view(EstimateModal.callback)
     def on_estimate_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

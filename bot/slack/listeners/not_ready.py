@@ -21,11 +21,8 @@ from bot.slack.blocks.type_fields import read_type_fields
 from bot.slack.ids import Card, NotReady
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
 from bot.slack.listeners.operations import (
-    GONE,
     answer_privately,
-    apply,
-    by_id,
-    open_modal,
+    open_checked_modal,
     submit_form,
 )
 from bot.slack.listeners.requester_dm import settle_origin
@@ -42,24 +39,17 @@ def register(app: App, runtime: Runtime) -> None:
         if request_id is None:
             answer_privately(runtime, client, body, NOT_UNDERSTOOD)
             return
-        shown: list[dict[str, Any]] = []
 
-        def check(workflow: Workflow, request: Request) -> None:
+        def modal_for(workflow: Workflow, request: Request) -> dict[str, Any]:
             workflow.require_may_send_back(request, user)
-            shown.append(
-                not_ready_modal(
-                    reference=request.reference,
-                    requester=request.requester_id,
-                    request_type=workflow.request_type_of(request),
-                    metadata={"request_id": request.id},
-                )
+            return not_ready_modal(
+                reference=request.reference,
+                requester=request.requester_id,
+                request_type=workflow.request_type_of(request),
+                metadata={"request_id": request.id},
             )
 
-        outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
-        if outcome is None or outcome.refused:
-            answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
-        elif shown:
-            open_modal(client, body["trigger_id"], shown[0])
+        open_checked_modal(runtime, client, body, request_id, modal_for)
 
     app.action(Card.not_ready)(on_open)
     app.action(NotReady.open)(on_open)

@@ -210,6 +210,28 @@ def answer_privately(
     answer_click(respond, client, channel, user, message)
 
 
+# Builds the modal a click opens on a request, raising a Refusal for whoever may not open it.
+ModalFor = Callable[[Workflow, Request], dict[str, Any]]
+
+
+def open_checked_modal(
+    runtime: Runtime, client: WebClient, body: dict[str, Any], request_id: int, modal_for: ModalFor
+) -> None:
+    """Open the modal `modal_for` builds from the request as it is now (checked and built in one
+    transaction, which changes nothing); whoever it refuses, and a click on a request that is
+    gone, is told why privately."""
+    shown: list[dict[str, Any]] = []
+
+    def check(workflow: Workflow, request: Request) -> None:
+        shown.append(modal_for(workflow, request))
+
+    outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
+    if outcome is None or outcome.refused:
+        answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
+    elif shown:
+        open_modal(client, body["trigger_id"], shown[0])
+
+
 def open_modal(client: WebClient, trigger_id: str, view: dict[str, Any]) -> dict[str, Any] | None:
     """Open `view`; the view as Slack opened it (its id and hash), or None when it could not."""
     try:

@@ -27,15 +27,11 @@ from bot.slack.blocks.overrides import (
 from bot.slack.ids import LeadActions
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
 from bot.slack.listeners.operations import (
-    GONE,
     answer_privately,
-    apply,
-    by_id,
     from_home,
-    open_modal,
+    open_checked_modal,
     submit_form,
 )
-from bot.slack.teams import team_of
 
 # Where the modal was opened from, as its metadata says and the event records it.
 HOME = "home"
@@ -92,20 +88,13 @@ def register(app: App, runtime: Runtime) -> None:
         if choice is None or request_id is None:
             answer(NOT_UNDERSTOOD)
             return
-        views: list[dict[str, Any]] = []
 
-        def check(wf: Workflow, request: Request) -> None:
+        def modal_for(wf: Workflow, request: Request) -> dict[str, Any]:
             choice.check(wf, request, user)
             metadata = {"request_id": request.id, "from": HOME if home else "card"}
-            views.append(choice.modal(wf, request, metadata))
+            return choice.modal(wf, request, metadata)
 
-        outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
-        if outcome is None:
-            answer(GONE)
-        elif outcome.refused:
-            answer(outcome.message or "")
-        elif views:
-            open_modal(client, body["trigger_id"], views[0])
+        open_checked_modal(runtime, client, body, request_id, modal_for)
 
     def submit(
         ack: Ack,

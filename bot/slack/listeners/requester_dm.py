@@ -30,12 +30,9 @@ from bot.slack.listeners.operations import (
     GONE,
     Outcome,
     answer_privately,
-    apply,
-    by_id,
-    open_modal,
+    open_checked_modal,
     submit_form,
 )
-from bot.slack.teams import team_of
 
 log = logging.getLogger(__name__)
 
@@ -177,28 +174,20 @@ def register(app: App, runtime: Runtime) -> None:
         if request_id is None:
             answer_privately(runtime, client, body, GONE)
             return
-        shown: list[dict[str, Any]] = []
 
-        def check(workflow: Workflow, request: Request) -> None:
+        def modal_for(workflow: Workflow, request: Request) -> dict[str, Any]:
             workflow.require_open_question(request, user)
             episode = not_ready_episode(workflow.session, request)
             if episode is not None:  # sent back as not ready: the fields named, to complete
-                shown.append(completion_modal(workflow, request, episode, body))
-                return
-            shown.append(
-                answer_modal(
-                    reference=request.reference,
-                    asker=request.info_asked_by,
-                    question=open_question(workflow.session, request=request),
-                    metadata={"request_id": request.id, **origin_of(body)},
-                )
+                return completion_modal(workflow, request, episode, body)
+            return answer_modal(
+                reference=request.reference,
+                asker=request.info_asked_by,
+                question=open_question(workflow.session, request=request),
+                metadata={"request_id": request.id, **origin_of(body)},
             )
 
-        outcome = apply(runtime, by_id(request_id, team_of(body)), check, deliver=False)
-        if outcome is None or outcome.refused:
-            answer_privately(runtime, client, body, (outcome.message or "") if outcome else GONE)
-        elif shown:
-            open_modal(client, body["trigger_id"], shown[0])
+        open_checked_modal(runtime, client, body, request_id, modal_for)
 
     @app.view(Answer.callback)
     def on_answer_submitted(
