@@ -5,7 +5,8 @@ the transaction."""
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import datetime
+from dataclasses import dataclass, fields
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
@@ -24,6 +25,55 @@ class DepartmentRow(NamedTuple):
     id: int
     key: str
     intake_channel: str | None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A checked intake form on its way to being filed: stored before the requester gets an
+    answer, and filed after it (`as_stored`, `from_stored`), so the answer costs one INSERT."""
+
+    # Names the form: the same form sent twice (Slack's retry, a second click) files one request.
+    form_id: str
+    team_id: str
+    requester_id: str
+    requesting_department: str
+    draft: RequestDraft
+    surface: Surface
+    filed_despite_warning: bool
+    submitted_at: datetime
+
+    def as_stored(self) -> dict[str, Any]:
+        """As JSON keeps it; `event_id` names it, as the inbox names what it stores."""
+        draft = {field.name: getattr(self.draft, field.name) for field in fields(RequestDraft)}
+        when = self.draft.desired_date
+        draft["desired_date"] = when.isoformat() if when else None
+        draft["type_fields"] = dict(self.draft.type_fields)
+        return {
+            "event_id": self.form_id,
+            "team_id": self.team_id,
+            "requester_id": self.requester_id,
+            "requesting_department": self.requesting_department,
+            "draft": draft,
+            "surface": self.surface.value,
+            "filed_despite_warning": self.filed_despite_warning,
+            "submitted_at": self.submitted_at.isoformat(),
+        }
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> Submission:
+        draft = dict(stored["draft"])
+        when = draft["desired_date"]
+        draft["desired_date"] = date.fromisoformat(when) if when else None
+        return cls(
+            form_id=stored["event_id"],
+            team_id=stored["team_id"],
+            requester_id=stored["requester_id"],
+            requesting_department=stored["requesting_department"],
+            draft=RequestDraft(**draft),
+            surface=Surface(stored["surface"]),
+            filed_despite_warning=stored["filed_despite_warning"],
+            submitted_at=datetime.fromisoformat(stored["submitted_at"]),
+        )
 
 
 # Run by a submission whose workspace's departments are not remembered yet (built once: building

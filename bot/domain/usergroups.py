@@ -10,14 +10,16 @@ row in `usergroup_reads`: its membership is unknown, not empty.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import LiaisonConfig
+from bot.db.session import reading
 from bot.db.upsert import insert_many_ignoring_conflicts
 from bot.domain.models import UsergroupMember, UsergroupRead, Workspace
 from bot.domain.people import Directory
@@ -90,7 +92,24 @@ def apply_change(
 
 def directory_for_team(session: Session, *, config: LiaisonConfig, team_id: str) -> Directory:
     """A directory for one workspace that reads user groups from `session` (never from Slack)."""
-    return directory_for(session, config=config, team_id=lambda: team_id)
+    return directory_for(lambda: session, config=config, team_id=lambda: team_id)
+
+
+@contextmanager
+def directory_reading(
+    sessions: sessionmaker[Session], *, config: LiaisonConfig, team_id: str
+) -> Iterator[Directory]:
+    """The same in a reading transaction of its own, begun only once a user group is consulted:
+    with departments that list their members, deciding who someone is costs no transaction."""
+    with ExitStack() as stack:
+        opened: list[Session] = []
+
+        def session() -> Session:
+            if not opened:
+                opened.append(stack.enter_context(reading(sessions)))
+            return opened[0]
+
+        yield directory_for(session, config=config, team_id=lambda: team_id)
 
 
 def directory_for_workspace(
@@ -101,17 +120,17 @@ def directory_for_workspace(
     def team_id() -> str:
         return session.get_one(Workspace, workspace_id).team_id
 
-    return directory_for(session, config=config, team_id=team_id)
+    return directory_for(lambda: session, config=config, team_id=team_id)
 
 
 def directory_for(
-    session: Session, *, config: LiaisonConfig, team_id: Callable[[], str]
+    session: Callable[[], Session], *, config: LiaisonConfig, team_id: Callable[[], str]
 ) -> Directory:
     known: dict[str, frozenset[str] | None] = {}
 
     def usergroup_members(usergroup: str) -> frozenset[str] | None:
         if usergroup not in known:
-            known[usergroup] = members_of(session, team_id=team_id(), usergroup=usergroup)
+            known[usergroup] = members_of(session(), team_id=team_id(), usergroup=usergroup)
         return known[usergroup]
 
     return Directory(config, usergroup_members)

@@ -93,6 +93,7 @@ def test_a_soft_early_date_is_filed_and_remembered(liaison: Liaison, db) -> None
         view, SALES_REP, {"title": "Export", "desired_date": "2026-12-04"}
     )
     assert submitted.text == ""
+    liaison.settle()  # filed after the answer
     assert db.scalars(select(Request)).one().filed_despite_warning is True
 
 
@@ -102,6 +103,7 @@ def test_a_late_date_is_not_counted_as_despite_a_warning(liaison: Liaison, db) -
         view, SALES_REP, {"title": "Export", "desired_date": "2026-12-15", "deadline": "hard"}
     )
     assert submitted.text == ""
+    liaison.settle()
     assert db.scalars(select(Request)).one().filed_despite_warning is False
 
 
@@ -123,6 +125,7 @@ def test_a_hard_deadline_before_the_realistic_date_asks_to_confirm(
 
     filed = liaison.slack.view_submission(view, SALES_REP, {**values, "file_anyway": ["yes"]})
     assert filed.text == ""
+    liaison.settle()
     request = db.scalars(select(Request)).one()
     assert (request.hard_deadline, request.filed_despite_warning) == (True, True)
 

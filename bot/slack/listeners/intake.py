@@ -6,12 +6,13 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from typing import Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import NoResultFound, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig
@@ -23,7 +24,7 @@ from bot.domain.people import MembershipUnknown
 from bot.domain.realistic import Realistic
 from bot.domain.request_types import request_type_of
 from bot.domain.requests import RequestDraft
-from bot.domain.usergroups import directory_for_team
+from bot.domain.usergroups import directory_for_team, directory_reading
 from bot.runtime import Runtime
 from bot.slack import text
 from bot.slack.blocks import replies
@@ -39,6 +40,7 @@ from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.setup import NOT_SET_UP
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
+from bot.slack.inbox import SourceListener
 from bot.slack.listeners import promise
 from bot.slack.listeners.operations import (
     GONE,
@@ -62,6 +64,12 @@ NOT_A_REQUESTER = (
 )
 # Names a prefill may ask Slack for; any more mentions read from their labels.
 MAX_LOOKUPS = 10
+# Where the checked intake forms are stored (an inbox source, as a tracker's webhooks are).
+FORMS = "intake"
+NOT_FILED = (
+    "Your request \u201c{title}\u201d was not filed: a department it names was removed from "
+    "Liaison's settings just after you sent it. Please file it again with `/request`."
+)
 SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try again in a minute."
 
 
@@ -251,43 +259,74 @@ def register(app: App, runtime: Runtime) -> None:
             ack(**instead)
             return
         surface = Surface.SHORTCUT if _surface(view) == Surface.SHORTCUT else Surface.MODAL
+        submission = filing.Submission(
+            form_id=f"view:{view.get('id') or uuid4().hex}",
+            team_id=_team(context),
+            requester_id=user_id,
+            requesting_department=department.key,
+            draft=draft,
+            surface=surface,
+            filed_despite_warning=despite_warning,
+            submitted_at=now,
+        )
         try:
-            with transaction(runtime.sessions) as session:
-                workspace_id, number = filing.take_request_number(
-                    session, team_id=_team(context), now=now
-                )
-            version = runtime.workspace_settings.current(_team(context)).version
-            with transaction(runtime.sessions) as session:
-                # A form sent twice (Slack's retry after a slow answer, or a second click on
-                # Submit after an error) files one request.
-                if view.get("id") and not first_delivery(session, f"view:{view['id']}", now):
-                    ack()
-                    return
-                departments = runtime.departments.of(
-                    session,
-                    workspace_id=workspace_id,
-                    version=version,
-                    keys=filing.filing_keys(draft, department.key),
-                )
-                request = filing.file_numbered(
-                    session,
-                    workspace_id=workspace_id,
-                    departments=departments,
-                    requester_id=user_id,
-                    requesting_department=department.key,
-                    draft=draft,
-                    surface=surface,
-                    now=now,
-                    number=number,
-                    filed_despite_warning=despite_warning,
-                )
-                issue = trackers.issue_queued(session, request.id)
+            # Stored before the answer, filed after it (`file_submission`): the modal closes
+            # once nothing can lose the request.
+            runtime.store_event(submission.as_stored(), source=FORMS)
         except SQLAlchemyError:
             log.exception("could not store a request from %s", user_id)
             ack(response_action="errors", errors={Intake.title: SAVE_FAILED})
             return
         ack()
-        runtime.send_soon(request.id, issue=issue)
+
+
+def form_listeners(runtime: Runtime) -> dict[str, SourceListener]:
+    """Files the intake forms stored at their submission, once they are answered."""
+
+    def on_form_stored(stored: dict[str, Any]) -> None:
+        file_submission(runtime, filing.Submission.from_stored(stored))
+
+    return {FORMS: on_form_stored}
+
+
+def file_submission(runtime: Runtime, submission: filing.Submission) -> None:
+    """File a checked form as of its submission, once: the same form stored twice (Slack's retry
+    after a slow answer, or a second click on Submit after an error) files one request."""
+    team, now = submission.team_id, submission.submitted_at
+    with transaction(runtime.sessions) as session:
+        workspace_id, number = filing.take_request_number(session, team_id=team, now=now)
+    version = runtime.workspace_settings.current(team).version
+    try:
+        with transaction(runtime.sessions) as session:
+            if not first_delivery(session, submission.form_id, now):
+                return
+            departments = runtime.departments.of(
+                session,
+                workspace_id=workspace_id,
+                version=version,
+                keys=filing.filing_keys(submission.draft, submission.requesting_department),
+            )
+            request = filing.file_numbered(
+                session,
+                workspace_id=workspace_id,
+                departments=departments,
+                requester_id=submission.requester_id,
+                requesting_department=submission.requesting_department,
+                draft=submission.draft,
+                surface=submission.surface,
+                now=now,
+                number=number,
+                filed_despite_warning=submission.filed_despite_warning,
+            )
+            issue = trackers.issue_queued(session, request.id)
+    except NoResultFound:
+        # A department of the form left the settings between its submission and now.
+        runtime.client_for(team).chat_postMessage(
+            channel=submission.requester_id,
+            text=NOT_FILED.format(title=text.mrkdwn(submission.draft.title, 200)),
+        )
+        return
+    runtime.send_soon(request.id, issue=issue)
 
 
 def prefill_title(words: str, user_name: Lookup) -> str:
@@ -331,8 +370,7 @@ def _requesting_department(
     while the workspace is not set up (nobody can file yet)."""
     if not config.is_set_up:
         return None
-    with reading(runtime.sessions) as session:
-        directory = directory_for_team(session, config=config, team_id=team_id)
+    with directory_reading(runtime.sessions, config=config, team_id=team_id) as directory:
         return directory.requesting_department_for(user_id)
 
 
