@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import logging
 import signal
+from typing import Any
 
 from hypercorn.config import Config
+from hypercorn.logging import Logger
 from hypercorn.run import run
 
 from bot.config import load_config
@@ -32,9 +34,40 @@ def hypercorn_config(settings: Settings, *, workers: int, application_path: str)
     config.graceful_timeout = GRACEFUL_TIMEOUT
     config.backlog = 2048  # connections the kernel holds until they are accepted (hypercorn: 100)
     config.accesslog = logging.getLogger("hypercorn.access")
+    config.logger_class = AccessLog
     config.errorlog = logging.getLogger("hypercorn.error")
     config.loglevel = settings.log_level.upper()
     return config
+
+
+class AccessLog(Logger):
+    """hypercorn's logging, with an access line that holds what an operator reads in one: who
+    asked, the request line without its query (an OAuth code travels there), the status, the
+    size and how long the answer took. hypercorn's own builds, for every request, a dictionary of
+    every header and every environment variable (the tokens included) to pick its few fields
+    from, which cost a few percent of what a request costs."""
+
+    async def access(self, request: Any, response: Any, request_time: float) -> None:
+        logger = self.access_logger
+        if logger is None or not logger.isEnabledFor(logging.INFO):
+            return
+        client = request.get("client")
+        status, size = "-", "-"
+        if response is not None:
+            status = str(response["status"])
+            for name, value in response.get("headers", ()):
+                if name.lower() == b"content-length":
+                    size = value.decode("latin-1")
+        logger.info(
+            '%s "%s %s HTTP/%s" %s %s %.1f ms',
+            f"{client[0]}:{client[1]}" if client and len(client) == 2 else "-",
+            request.get("method", "GET"),
+            request.get("path", ""),
+            request.get("http_version", "1.1"),
+            status,
+            size,
+            request_time * 1000,
+        )
 
 
 def prepare(settings: Settings) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.middleware import Middleware
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import quiet_slack_libraries
@@ -76,7 +77,7 @@ def create_bolt_app(
             ),
             "installation_store_bot_only": True,
             "user_facing_authorize_error_message": NOT_SERVED,
-            "before_authorize": refuse_uninstalled_teams(runtime),
+            "before_authorize": Direct(refuse_uninstalled_teams(runtime)),
         }
     app = App(
         **extra,
@@ -86,7 +87,6 @@ def create_bolt_app(
         raise_error_for_unhandled_request=False,
     )
 
-    @app.middleware
     def refuse_malformed_socket_mode_payloads(
         req: BoltRequest, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
@@ -99,11 +99,8 @@ def create_bolt_app(
                 return BoltResponse(status=problem.status, body=problem.reason)
         return next()
 
-    # Before anything reads or stores a payload: only the workspace this token serves gets in.
-    app.middleware(refuse_other_teams(runtime))
     kept_clients = KeptClients()
 
-    @app.middleware
     def keep_connections_to_slack(
         req: BoltRequest, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
@@ -112,7 +109,6 @@ def create_bolt_app(
         req.context["client"] = kept_clients.like(req.context.client)
         return next()
 
-    @app.middleware
     def store_events_before_answering(
         req: BoltRequest, next: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
@@ -130,6 +126,16 @@ def create_bolt_app(
             log.warning("database unavailable: asking Slack to retry event %s", event_id)
             return BoltResponse(status=503, body="database unavailable, please retry")
         return BoltResponse(status=200, body="")
+
+    for middleware in (
+        refuse_malformed_socket_mode_payloads,
+        # Before anything reads or stores a payload: only the workspace this token serves gets
+        # in.
+        refuse_other_teams(runtime),
+        keep_connections_to_slack,
+        store_events_before_answering,
+    ):
+        app.use(Direct(middleware))
 
     listening = (
         intake,
@@ -156,6 +162,28 @@ def create_bolt_app(
     return app
 
 
+class Direct(Middleware):
+    """A middleware function of the request and `next`, which Bolt calls as it is. (Bolt wraps a
+    plain function in a middleware that works out the arguments it takes by their names on every
+    request, from a couple of dozen it builds each time.)"""
+
+    def __init__(self, step: Callable[[BoltRequest, Callable[[], BoltResponse]], Any]) -> None:
+        self._step = step
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],  # Bolt passes it by this name
+    ) -> BoltResponse | None:
+        return self._step(req, next)
+
+    @property
+    def name(self) -> str:
+        return f"Direct({getattr(self._step, '__qualname__', self._step)})"
+
+
 def event_listeners(runtime: Runtime) -> Mapping[str, EventListener]:
     """The listener for each type of event Liaison reads, called by the inbox once the event is
     stored and answered. Bolt has already checked the request (signature, workspace, shape, and
@@ -169,5 +197,6 @@ def event_listeners(runtime: Runtime) -> Mapping[str, EventListener]:
 
 
 def source_listeners(runtime: Runtime) -> Mapping[str, SourceListener]:
-    """The listener for each source of stored events other than Slack: the trackers' webhooks."""
-    return trackers.listeners(runtime)
+    """The listener for each source of stored events other than Slack: the trackers' webhooks,
+    and the intake forms to file."""
+    return {**trackers.listeners(runtime), **intake.form_listeners(runtime)}

@@ -26,7 +26,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, bindparam, delete, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.db.session import UNSYNCHRONIZED, reading, transaction
@@ -66,6 +66,7 @@ class EventInbox:
 
     def __init__(self, *, sessions: sessionmaker[Session], clock: Callable[[], datetime]) -> None:
         self._sessions = sessions
+        self._engine: Engine = sessions.kw["bind"]
         self._clock = clock
         self._listeners: Mapping[str, EventListener] = {}
         self._sources: Mapping[str, SourceListener] = {}
@@ -104,8 +105,10 @@ class EventInbox:
         handles it; a process already stopping stores it unleased."""
         now = self._clock()
         lease_until = now + LEASE if handle_here and not self._leases.stopping else None
-        with transaction(self._sessions) as session:
-            row_id = session.execute(
+        # A connection, not a session: the one INSERT needs nothing of the ORM, whose
+        # session costs a fifth of what answering an event costs.
+        with self._engine.begin() as connection:
+            row_id = connection.execute(
                 _STORE,
                 {
                     "source": source,

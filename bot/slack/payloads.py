@@ -4,10 +4,12 @@ shape Bolt's matchers and our listeners rely on. Pure functions, no I/O."""
 from __future__ import annotations
 
 import json
+import re
+from binascii import a2b_qp
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -62,7 +64,7 @@ def parse_slack_body(text: str, content_type: str) -> tuple[dict[str, Any], Prob
     if media == JSON:
         encoded = text
     elif media == FORM:
-        form = dict(parse_qsl(text, keep_blank_values=True))
+        form = read_form(text)
         if "payload" not in form:
             return form, None
         encoded = form["payload"]
@@ -75,6 +77,40 @@ def parse_slack_body(text: str, content_type: str) -> tuple[dict[str, Any], Prob
     if not isinstance(data, dict):
         return {}, Problem(400, "Bad Request: the payload is not a JSON object")
     return data, None
+
+
+# A `%` that does not start an escape (two hex digits).
+_NOT_AN_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def read_form(text: str) -> dict[str, str]:
+    """A form's fields, read as `dict(parse_qsl(text, keep_blank_values=True))` reads them.
+    A submitted modal's payload holds a thousand escapes or more, which parse_qsl decodes one by
+    one in Python (a tenth of what answering a submission costs); binascii's quoted-printable
+    decoder, written in C, decodes `=XX` as parse_qsl decodes `%XX`, so each part with nothing
+    else it would read differently (a raw `=` or line break, a `%` that is no escape, a
+    character beyond ASCII) is decoded by it once its `%` are `=`; any other part by parse_qsl."""
+    fields: dict[str, str] = {}
+    for pair in text.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        if _decodable(name) and _decodable(value):
+            decoded = a2b_qp(value.replace("+", " ").replace("%", "="))
+            fields[unquote_plus(name)] = decoded.decode("utf-8", "replace")
+        else:
+            fields.update(parse_qsl(pair, keep_blank_values=True))
+    return fields
+
+
+def _decodable(part: str) -> bool:
+    return (
+        part.isascii()
+        and "=" not in part
+        and "\n" not in part
+        and "\r" not in part
+        and _NOT_AN_ESCAPE.search(part) is None
+    )
 
 
 def payload_problem(body: Mapping[str, Any]) -> Problem | None:
