@@ -35,6 +35,7 @@ from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
+from bot.slack.listener_pool import ListenerPool
 from bot.slack.membership import join_channels_at_start
 from bot.web import MAX_BODY, MAX_DISCARD, create_wsgi_app
 from bot.wiring import build_runtime
@@ -65,7 +66,7 @@ def build_wsgi(
     join_channels_at_start(runtime)
     # Listeners finish their (short, database-only) work here after acknowledging; Bolt's own
     # default pool is small enough to make acknowledgements queue under load.
-    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    listeners = ListenerPool(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
     application = create_wsgi_app(runtime, create_bolt_app(runtime, listener_executor=listeners))
     scheduler = None
     if with_scheduler:

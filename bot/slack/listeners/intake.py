@@ -41,6 +41,7 @@ from bot.slack.blocks.setup import NOT_SET_UP
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.inbox import SourceListener
+from bot.slack.listener_pool import ANSWER_HERE
 from bot.slack.listeners import promise
 from bot.slack.listeners.operations import (
     GONE,
@@ -210,7 +211,8 @@ def register(app: App, runtime: Runtime) -> None:
         )
         update_modal(client, opened, view)
 
-    @app.view(Intake.callback)
+    # Its answer is the last thing it does: it runs in the request's thread.
+    @app.view(Intake.callback, middleware=[ANSWER_HERE])
     def on_intake_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:

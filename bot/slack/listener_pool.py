@@ -1,0 +1,55 @@
+"""Bolt's listener threads, and the listeners that run in the request's own thread instead.
+
+Bolt hands each command, click and form to a listener thread and polls every 10 ms until the
+listener acknowledges, so that a listener can go on after its answer (opening a modal, say)
+without the answer waiting. A listener whose answer is the last thing it does gains nothing
+from that: given `ANSWER_HERE` as its listener middleware, it runs in the thread that answers,
+and its answer leaves as soon as it returns, without a thread switch or a poll.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
+
+_next_here = threading.local()
+
+
+class _AnswerHere(Middleware):
+    """Marks the listener Bolt is about to hand over (right after its middleware, in the same
+    thread) to run here instead."""
+
+    def process(
+        self,
+        *,
+        req: BoltRequest,
+        resp: BoltResponse,
+        next: Callable[[], BoltResponse],  # Bolt passes it by this name
+    ) -> BoltResponse | None:
+        _next_here.marked = True
+        return next()
+
+
+# For listeners that acknowledge last, and call nothing slow (no Web API) before.
+ANSWER_HERE = _AnswerHere()
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """The pool Bolt runs listeners on (`listener_executor`), except a listener given
+    `ANSWER_HERE`, which runs in the calling thread."""
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        if not getattr(_next_here, "marked", False):
+            return super().submit(fn, *args, **kwargs)
+        _next_here.marked = False
+        done: Future[Any] = Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except Exception as error:  # Bolt's own wrapper has handled it already
+            done.set_exception(error)
+        return done
