@@ -7,8 +7,8 @@ or in `liaison worker` (`worker`), and in either case on the scheduler's next pa
 crash or an error left behind. A stored event is handled by calling the listener routed to its
 type (`route`, filled by bot/slack/app.py's `event_listeners`) with the event and its envelope;
 the row is deleted when it returns and retried with a backoff when it raises. Trackers' webhooks
-(bot/web.py) are stored and handled the same way, each row naming its `source`, and handed to
-the listener of that source.
+(bot/web.py) and submitted intake forms (bot/slack/listeners/intake.py) are stored and handled
+the same way, each row naming its `source`, and handed to the listener of that source.
 
 Duplicates are kept out in one place: the listeners record each event id as handled in the same
 transaction as the change it made (`processed_events`, bot/slack/listeners/operations.py), so a
@@ -46,8 +46,8 @@ log = logging.getLogger(__name__)
 
 # A listener for one type of event: called with the event and the envelope Slack sent it in.
 EventListener = Callable[[dict[str, Any], dict[str, Any]], None]
-# A listener for everything another source sends (a tracker's webhooks): called with what was
-# stored.
+# A listener for everything another source sends (a tracker's webhooks, an intake form): called
+# with what was stored.
 SourceListener = Callable[[dict[str, Any]], None]
 
 
@@ -249,7 +249,8 @@ class EventInbox:
         return None
 
     def _dispatch_source(self, source: str, body: dict[str, Any]) -> str | None:
-        """Run the listener of `source` (a tracker) on what it sent; as `_dispatch`."""
+        """Run the listener of `source` (a tracker, the intake forms) on what it stored; as
+        `_dispatch`."""
         listener = self._sources.get(source)
         if listener is None:
             return None
