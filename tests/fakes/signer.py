@@ -19,6 +19,8 @@ from urllib.parse import urlencode
 
 import httpx
 
+from tests.fakes.slack.base import copied
+
 if TYPE_CHECKING:
     from tests.fakes.slack_api import FakeSlack
 
@@ -220,7 +222,7 @@ class SlackClientSim:
         payload = self._interaction_base("block_actions", user_id, trigger_id)
         if view is not None:
             payload["container"] = {"type": "view", "view_id": view.get("id")}
-            payload["view"] = copy.deepcopy(view)
+            payload["view"] = copied(view)
         else:
             ts = message_ts or (message or {}).get("ts") or self._ts()
             channel = channel_id or "C0GENERAL"
@@ -241,7 +243,7 @@ class SlackClientSim:
         self, view: Payload, user_id: str, values: dict[str, object]
     ) -> httpx.Response:
         """Submit ``view`` (as FakeSlack's views.open answered it) with ``values`` by block_id."""
-        submitted = copy.deepcopy(view)
+        submitted = copied(view)
         submitted["state"] = {"values": build_state_values(view.get("blocks") or [], values)}
         payload = {
             **self._interaction_base("view_submission", user_id, None),

@@ -17,7 +17,6 @@ methods/ (one module per method family), with blockkit.py and paging.py as helpe
 
 from __future__ import annotations
 
-import copy
 import itertools
 import threading
 import time
@@ -26,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.fakes.slack.base import Params, _Answer, _SlackError
+from tests.fakes.slack.base import Params, _Answer, _SlackError, copied
 from tests.fakes.slack.installs import CLIENT_ID, CLIENT_SECRET, Installs, Team, _counter
 from tests.fakes.slack.methods import (
     ChatMethods,
@@ -162,7 +161,7 @@ class FakeSlack(
         params = _parse_params(query, headers.get("content-type", ""), body)
         if method == "oauth.v2.access":  # the app's credentials, no token
             answer = self._oauth_v2_access(headers, params)
-            call = Call(method, params, headers, body, answer.status, copy.deepcopy(answer.body))
+            call = Call(method, params, headers, body, answer.status, copied(answer.body))
             with self._cond:
                 self._calls.append(call)
                 self._cond.notify_all()
@@ -180,7 +179,7 @@ class FakeSlack(
                 answer = self._answer(method, params, team_id)
         answer.headers.setdefault("x-oauth-scopes", self.scopes)
         call = Call(
-            method, params, headers, body, answer.status, copy.deepcopy(answer.body), team_id or ""
+            method, params, headers, body, answer.status, copied(answer.body), team_id or ""
         )
         with self._cond:
             self._calls.append(call)
