@@ -23,7 +23,6 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
-from slack_bolt.middleware import Middleware
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,6 +31,7 @@ from bot.db.session import database_answers, reading
 from bot.jobs import heartbeat
 from bot.runtime import Runtime
 from bot.slack.membership import unusable_channels
+from bot.slack.middleware import Direct
 from bot.slack.payloads import Problem, parse_slack_body, payload_kind, payload_problem
 from bot.trackers import webhooks
 from bot.trackers.access import webhook_secret
@@ -61,8 +61,8 @@ def create_wsgi_app(runtime: Runtime, bolt_app: App) -> WSGIApp:
     """`POST /slack/events` (and the OAuth pages when enabled) go to Bolt; `GET /healthz` answers
     200 when the database does and 503 when it does not. Oversized bodies get 413, malformed
     Slack requests 400 (once Bolt verified their signature), other paths 404 and other methods
-    405. Registers one middleware on `bolt_app` (see `RefuseMalformed`)."""
-    bolt_app.use(RefuseMalformed())
+    405. Registers one middleware on `bolt_app` (see `refuse_malformed`)."""
+    bolt_app.use(Direct(refuse_malformed))
     secret = runtime.settings.slack_signing_secret
     if not secret:
         raise ValueError("serving Slack over HTTP needs SLACK_SIGNING_SECRET")
@@ -97,22 +97,14 @@ def create_wsgi_app(runtime: Runtime, bolt_app: App) -> WSGIApp:
     return application
 
 
-class RefuseMalformed(Middleware):
+def refuse_malformed(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
     """Runs after Bolt's own middleware (signature check, authorization): a request the WSGI layer
     found malformed reaches Bolt as an empty body, so only its signature is looked at; this
     stops it there with its status and reason."""
-
-    def process(
-        self,
-        *,
-        req: BoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], BoltResponse],  # Bolt passes it by this name
-    ) -> BoltResponse:
-        problem = req.context.get(_PROBLEM)
-        if isinstance(problem, Problem):
-            return BoltResponse(status=problem.status, body=problem.reason)
-        return next()
+    problem = request.context.get(_PROBLEM)
+    if isinstance(problem, Problem):
+        return BoltResponse(status=problem.status, body=problem.reason)
+    return next()
 
 
 def _health(runtime: Runtime, method: str, start_response: StartResponse) -> Iterable[bytes]:
@@ -185,7 +177,7 @@ def _slack_events(
         request.context[_PROBLEM] = problem
     response = bolt_app.dispatch(request)
     if problem is not None and response.status != 401:
-        # Signed but malformed. RefuseMalformed normally answered already; this also covers an
+        # Signed but malformed. refuse_malformed normally answered already; this also covers an
         # authorization step (OAuth) answering first for the empty body.
         log.warning("refused a signed Slack request: %s", problem.reason)
         return _answer(start_response, problem.status, problem.reason)

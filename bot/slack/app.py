@@ -10,7 +10,6 @@ from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
-from slack_bolt.middleware import Middleware
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import quiet_slack_libraries
@@ -40,6 +39,7 @@ from bot.slack.listeners import (
 )
 from bot.slack.listeners import settings as settings_listeners
 from bot.slack.listeners.home import listeners as home_listeners
+from bot.slack.middleware import Direct
 from bot.slack.oauth import oauth_settings
 from bot.slack.payloads import payload_problem
 from bot.slack.teams import NOT_SERVED, refuse_other_teams, refuse_uninstalled_teams
@@ -160,28 +160,6 @@ def create_bolt_app(
     ):
         listeners.register(app, runtime)
     return app
-
-
-class Direct(Middleware):
-    """A middleware function of the request and `next`, which Bolt calls as it is. (Bolt wraps a
-    plain function in a middleware that works out the arguments it takes by their names on every
-    request, from a couple of dozen it builds each time.)"""
-
-    def __init__(self, step: Callable[[BoltRequest, Callable[[], BoltResponse]], Any]) -> None:
-        self._step = step
-
-    def process(
-        self,
-        *,
-        req: BoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], BoltResponse],  # Bolt passes it by this name
-    ) -> BoltResponse | None:
-        return self._step(req, next)
-
-    @property
-    def name(self) -> str:
-        return f"Direct({getattr(self._step, '__qualname__', self._step)})"
 
 
 def event_listeners(runtime: Runtime) -> Mapping[str, EventListener]:

@@ -257,10 +257,10 @@ class EventInbox:
         try:
             listener(body)
         except Postponed as later:
-            log.info("a %s webhook is kept for later: %s", source, later)
+            log.info("a stored %s event is kept for later: %s", source, later)
             return f"postponed: {later}"
         except Exception as error:  # kept for a retry
-            log.exception("handling a %s webhook failed", source)
+            log.exception("handling a stored %s event failed", source)
             return repr(error)
         return None
 

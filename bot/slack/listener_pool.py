@@ -15,28 +15,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import BoltRequest, BoltResponse
-from slack_bolt.middleware import Middleware
+
+from bot.slack.middleware import Direct
 
 _next_here = threading.local()
 
 
-class _AnswerHere(Middleware):
+def _mark_next_here(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
     """Marks the listener Bolt is about to hand over (right after its middleware, in the same
     thread) to run here instead."""
-
-    def process(
-        self,
-        *,
-        req: BoltRequest,
-        resp: BoltResponse,
-        next: Callable[[], BoltResponse],  # Bolt passes it by this name
-    ) -> BoltResponse | None:
-        _next_here.marked = True
-        return next()
+    _next_here.marked = True
+    return next()
 
 
 # For listeners that acknowledge last, and call nothing slow (no Web API) before.
-ANSWER_HERE = _AnswerHere()
+ANSWER_HERE = Direct(_mark_next_here)
 
 
 class ListenerPool(ThreadPoolExecutor):
