@@ -4,6 +4,7 @@ their answer never waits for what they do after it."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -49,3 +50,15 @@ def test_the_intake_form_is_answered_in_the_request_thread_and_a_command_is_not(
     command, form = threads
     assert command.startswith("listener")  # it opens the modal after its answer
     assert not form.startswith("listener")
+
+
+def test_the_answer_to_request_does_not_wait_for_the_modal_to_open(liaison: Liaison) -> None:
+    liaison.fake.slow_down("views.open", 1.5)
+    started = time.monotonic()
+    response = liaison.slack.command(SALES_REP, "")
+    answered_in = time.monotonic() - started
+    assert (response.status_code, response.text) == (200, "")
+    assert answered_in < 1.0, answered_in  # views.open takes 1.5 s
+    liaison.settle()
+    [opened] = liaison.fake.calls_to("views.open")
+    assert opened.response["ok"]

@@ -41,7 +41,7 @@ from bot.slack.blocks.setup import NOT_SET_UP
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.inbox import SourceListener
-from bot.slack.listener_pool import ANSWER_HERE
+from bot.slack.listener_pool import ANSWER_HERE, after_answer
 from bot.slack.listeners import promise
 from bot.slack.listeners.operations import (
     GONE,
@@ -84,7 +84,8 @@ def register(app: App, runtime: Runtime) -> None:
     def channels(team_id: str) -> Lookup:
         return at_most(names.channels_of(team_id), MAX_LOOKUPS)
 
-    @app.command(COMMAND)
+    # Answered in the request's thread; the modal opens after the answer (`after_answer`).
+    @app.command(COMMAND, middleware=[ANSWER_HERE])
     def on_request_command(
         ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
     ) -> None:
@@ -116,43 +117,52 @@ def register(app: App, runtime: Runtime) -> None:
                 runtime.send_soon(changed.request_id, issue=changed.issue_queued)
         else:
             ack()
-            try:
-                config = runtime.config_for(_team(context))
-                department = _requesting_department(runtime, config, _team(context), user_id)
-            except MembershipUnknown:
-                respond(**replies.reply(MEMBERSHIP_LOADING))
-                return
-            except SQLAlchemyError:
-                log.exception("the database failed while checking who may file")
-                respond(**replies.reply(replies.UNAVAILABLE))
-                return
-            if department is None:
-                respond(**replies.reply(_refusal(config)))
-                return
-            # As for the shortcut: the modal opens at once with the names already known, and
-            # those that need a look-up follow with views.update.
-            team, metadata = _team(context), {"surface": Surface.MODAL.value}
-            first = prefill_title(words, names.known_users_of(team))
-            realistic = _realistic(runtime, config, team)
-            opened = open_modal(
-                client,
-                command["trigger_id"],
-                intake_modal(
-                    config=config,
-                    draft=RequestDraft(title=first),
-                    metadata=metadata,
-                    realistic=realistic,
-                ),
-            )
-            if opened is None:
-                return
-            title = prefill_title(words, people(team))
-            if title != first:
-                draft = RequestDraft(title=title)
-                view = intake_modal(
-                    config=config, draft=draft, metadata=metadata, realistic=realistic
-                )
-                update_modal(client, opened, view)
+            # Opening the modal follows the answer, on the listener pool.
+            after_answer(lambda: open_intake(words, command, client, context, respond), "/request")
+
+    def open_intake(
+        words: str,
+        command: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+        respond: Respond,
+    ) -> None:
+        user_id = command["user_id"]
+        try:
+            config = runtime.config_for(_team(context))
+            department = _requesting_department(runtime, config, _team(context), user_id)
+        except MembershipUnknown:
+            respond(**replies.reply(MEMBERSHIP_LOADING))
+            return
+        except SQLAlchemyError:
+            log.exception("the database failed while checking who may file")
+            respond(**replies.reply(replies.UNAVAILABLE))
+            return
+        if department is None:
+            respond(**replies.reply(_refusal(config)))
+            return
+        # As for the shortcut: the modal opens at once with the names already known, and
+        # those that need a look-up follow with views.update.
+        team, metadata = _team(context), {"surface": Surface.MODAL.value}
+        first = prefill_title(words, names.known_users_of(team))
+        realistic = _realistic(runtime, config, team)
+        opened = open_modal(
+            client,
+            command["trigger_id"],
+            intake_modal(
+                config=config,
+                draft=RequestDraft(title=first),
+                metadata=metadata,
+                realistic=realistic,
+            ),
+        )
+        if opened is None:
+            return
+        title = prefill_title(words, people(team))
+        if title != first:
+            draft = RequestDraft(title=title)
+            view = intake_modal(config=config, draft=draft, metadata=metadata, realistic=realistic)
+            update_modal(client, opened, view)
 
     @app.shortcut(Intake.shortcut)
     def on_create_request_shortcut(
