@@ -48,8 +48,9 @@ log = logging.getLogger(__name__)
 # p99 and about 0.7 ms less CPU each (bench/README.md, 2026-11-30, night). The database pool is
 # sized for them, the listeners and the work after the answers (bot/db/session.py).
 REQUEST_THREADS = 4
-# Threads Bolt runs listeners on: a request's thread waits for its listener to acknowledge, and
-# some listeners go on after that (opening a modal, say).
+# Threads Bolt runs listeners on (a request's thread waits for such a listener to acknowledge,
+# and some go on after that), and where a listener answered in the request's own thread does
+# what follows its answer (`after_answer`: opening the modal of `/request`).
 LISTENER_THREADS = 8
 # Seconds the sends to Slack under way (each call times out after SLACK_TIMEOUT_SECONDS) then
 # get, before their leases are given back.
