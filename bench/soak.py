@@ -57,6 +57,7 @@ from bot.domain import outbox
 from bot.domain.models import InboxEvent, OutboxMessage, ProcessedEvent, Request, RequestEvent
 from bot.settings import Settings
 from bot.slack.blocks.card import card_for
+from bot.slack.listeners.operations import NOT_THERE
 from bot.wiring import build_runtime
 from tests.fakes.slack_api import FakeSlack
 
@@ -326,6 +327,16 @@ class Check:
     detail: str
 
 
+def _ephemerals_to_outsiders(fake: FakeSlack) -> Counter[tuple[str | None, str | None]]:
+    """The ephemerals Slack refused because the person is not in the conversation, by (person,
+    text)."""
+    return Counter(
+        (c.params.get("user"), c.params.get("text"))
+        for c in fake.calls_to("chat.postEphemeral")
+        if c.response.get("error") in NOT_THERE
+    )
+
+
 def _ok_posts(fake: FakeSlack) -> list[Any]:
     return [
         c for c in fake.calls_to("chat.postMessage") if c.status == 200 and c.response.get("ok")
@@ -382,10 +393,22 @@ def run_checks(
         )
     )
 
-    # No message sent twice: each successful post is the one recorded on its outbox row.
+    # No message sent twice: each successful post is the one recorded on its outbox row, or the
+    # private answer to a reaction by someone outside the channel, which Slack shows no
+    # ephemeral to (`tell_reactor` sends it by DM instead, directly: it is no outbox row).
     sent_ts = Counter(m.sent_ts for m in rows if m.status == "sent" and m.kind != outbox.CARD)
     other_posts = [p for p in posts if p not in card_posts]
-    unrecorded = [p for p in other_posts if p.response["ts"] not in sent_ts]
+    outsiders = _ephemerals_to_outsiders(fake)
+    unanswered = Counter(outsiders)
+    unrecorded = []
+    for post in other_posts:
+        if post.response["ts"] in sent_ts:
+            continue
+        key = (post.params.get("channel"), post.params.get("text"))
+        if unanswered[key] > 0:
+            unanswered[key] -= 1
+        else:
+            unrecorded.append(post)
     same = Counter(
         (p.params.get("channel"), p.params.get("thread_ts"), p.params.get("text"))
         for p in other_posts
@@ -396,8 +419,9 @@ def run_checks(
         Check(
             "no message sent twice",
             not unrecorded and not wrong,
-            f"{len(other_posts)} other messages posted, {len(unrecorded)} not matching an outbox "
-            f"row; {len(wrong)} once-only texts posted twice to the same place "
+            f"{len(other_posts)} other messages posted, {len(unrecorded)} matching neither an "
+            f"outbox row nor a private answer by DM; {len(wrong)} once-only texts posted twice "
+            "to the same place "
             f"({sum(n - 1 for n in same.values() if n > 1)} repeated texts in all"
             + "".join(f"; e.g. {k[2][:90]!r} ×{n}" for k, n in same.most_common(2) if n > 1)
             + ")",
@@ -480,12 +504,21 @@ def run_checks(
         )
     )
 
-    # Slack refused nothing but the failures the fake was told to inject.
+    # Slack refused nothing but the failures the fake was told to inject, and the ephemerals to
+    # people outside the channel, each of whom the app then tried by DM.
+    dm_tries = Counter(
+        (c.params.get("channel"), c.params.get("text")) for c in fake.calls_to("chat.postMessage")
+    )
+    untried = Counter({key: n - min(n, dm_tries[key]) for key, n in outsiders.items()})
     refused = Counter(
         c.response.get("error")
         for c in fake.calls
-        if not c.response.get("ok", True) and c.response.get("error") not in INJECTED_ERRORS
+        if not c.response.get("ok", True)
+        and c.response.get("error") not in INJECTED_ERRORS
+        and not (c.method == "chat.postEphemeral" and c.response.get("error") in NOT_THERE)
     )
+    refused["ephemeral to an outsider not tried by DM"] = untried.total()
+    refused = +refused  # counts of zero dropped
     injected = sum(
         1 for c in fake.calls if c.response.get("error") in INJECTED_ERRORS and c.status != 200
     )
@@ -500,7 +533,8 @@ def run_checks(
             f"{injected} injected failures and {fake.lost_answers} lost answers in {calls} "
             f"chat.postMessage/chat.update calls "
             f"({(injected + fake.lost_answers) / max(calls, 1):.1%}); {look_ups} look-ups for "
-            f"posts whose answer was lost; other errors: {dict(refused)}",
+            f"posts whose answer was lost; {outsiders.total()} ephemerals to people outside "
+            f"the channel, answered by DM instead; other errors: {dict(refused)}",
         )
     )
     return checks

@@ -4,6 +4,8 @@ when they are not; and what happens before the user groups were first read."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +15,9 @@ from tests.conftest import ENGINEER, INTAKE_CHANNEL, STRANGER, Liaison
 from tests.slack.helpers import click, click_answers, current, dms_to, file_request, react
 
 REFUSAL = "Only members of Engineering can claim REQ-1."
+# The app's client gives up after CLIENT_TIMEOUT; a late answer comes after LATE.
+CLIENT_TIMEOUT = 0.5
+LATE = 1.5
 
 
 def test_a_refused_click_is_answered_through_its_response_url(liaison: Liaison, db) -> None:
@@ -51,6 +56,39 @@ def test_a_refused_reaction_is_answered_by_dm_when_the_person_is_not_in_the_chan
 
     [dm] = dms_to(liaison, STRANGER)
     assert dm.startswith(REFUSAL)
+
+
+class TestSlackNotAnswering:
+    """A private answer is best effort: one whose answer Slack does not send in time is not
+    sent again, and the reaction it answers counts as handled (no retry, no error)."""
+
+    @pytest.fixture
+    def extra_settings(self) -> dict[str, Any]:
+        return {"slack_timeout_seconds": CLIENT_TIMEOUT}
+
+    def test_a_dm_whose_answer_is_lost_is_sent_once(self, liaison: Liaison, db) -> None:
+        liaison.fake.channel_members[INTAKE_CHANNEL] = {ENGINEER}
+        card = file_request(liaison, db)
+        liaison.fake.accept_then_time_out("chat.postMessage", LATE, channel=STRANGER)
+
+        react(liaison, card, STRANGER, "raising_hand")
+
+        [dm] = dms_to(liaison, STRANGER)
+        assert dm.startswith(REFUSAL)
+        assert db.scalars(select(InboxEvent)).all() == []
+
+    def test_an_ephemeral_whose_answer_is_lost_is_not_sent_again(
+        self, liaison: Liaison, db
+    ) -> None:
+        liaison.fake.channel_members[INTAKE_CHANNEL] = {ENGINEER, STRANGER}
+        card = file_request(liaison, db)
+        liaison.fake.accept_then_time_out("chat.postEphemeral", LATE, user=STRANGER)
+
+        react(liaison, card, STRANGER, "raising_hand")
+
+        assert len(liaison.fake.calls_to("chat.postEphemeral", user=STRANGER)) == 1
+        assert dms_to(liaison, STRANGER) == []
+        assert db.scalars(select(InboxEvent)).all() == []
 
 
 class TestBeforeTheGroupsAreRead:

@@ -171,8 +171,8 @@ def tell(client: WebClient, channel: str | None, user: str, message: str) -> Non
         return
     try:
         client.chat_postEphemeral(channel=channel, user=user, text=message)
-    except SlackApiError as error:
-        log.info("could not answer %s privately: %s", user, error.response.get("error"))
+    except (SlackApiError, OSError) as error:
+        log.info("could not answer %s privately: %s", user, _why(error))
 
 
 def from_home(body: dict[str, Any]) -> bool:
@@ -255,11 +255,11 @@ def answer_click(
     try:
         respond(text=message, response_type="ephemeral", replace_original=False)
     except (SlackApiError, OSError) as error:
-        log.info("could not answer a click by %s: %s", user, error)
+        log.info("could not answer a click by %s: %s", user, _why(error))
 
 
 # chat.postEphemeral's answers when the person (or the bot) is not in the conversation.
-_NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})
+NOT_THERE = frozenset({"user_not_in_channel", "channel_not_found", "not_in_channel"})
 
 
 def tell_reactor(
@@ -271,19 +271,30 @@ def tell_reactor(
 ) -> None:
     """The private answer to a reaction (`blocks`, when given, with `message` as their fallback
     text): an ephemeral message where the person reacted when they are in that channel, else a
-    DM (Slack shows no ephemeral to someone not in it)."""
+    DM (Slack shows no ephemeral to someone not in it). Best effort, like every private answer:
+    one Slack refuses, or does not answer in time (it may have shown it), is not sent again, and
+    the change it answers stands."""
     if channel:
         try:
             client.chat_postEphemeral(channel=channel, user=user, text=message, blocks=blocks)
             return
         except SlackApiError as error:
-            if error.response.get("error") not in _NOT_THERE:
-                log.info("could not answer %s privately: %s", user, error.response.get("error"))
+            if error.response.get("error") not in NOT_THERE:
+                log.info("could not answer %s privately: %s", user, _why(error))
                 return
+        except OSError as error:
+            log.info("could not answer %s privately: %s", user, _why(error))
+            return
     try:
         client.chat_postMessage(channel=user, text=message, blocks=blocks)
-    except SlackApiError as error:
-        log.info("could not answer %s by DM: %s", user, error.response.get("error"))
+    except (SlackApiError, OSError) as error:
+        log.info("could not answer %s by DM: %s", user, _why(error))
+
+
+def _why(error: SlackApiError | OSError) -> object:
+    """What a log line says of a failed call: Slack's error code, or the transport's error
+    (a timeout, a refused connection), never the request."""
+    return error.response.get("error") if isinstance(error, SlackApiError) else repr(error)
 
 
 def update_modal(client: WebClient, opened: dict[str, Any], view: dict[str, Any]) -> None:
