@@ -53,6 +53,7 @@ TRENDS_CHART = "trends_chart"  # one of its charts (`payload["series"]`), upload
 DELIVERY_FAILED = "delivery_failed"  # tells a lead that Slack refused an effect for good
 CHANNEL_UNUSABLE = "channel_unusable"  # tells a lead how to let Liaison into a channel
 TRACKER_FAILED = "tracker_failed"  # tells a lead the tracker refused an issue, with "Retry"
+NOT_FILED = "not_filed"  # tells whoever sent a form that it could not be filed after all
 
 # The effect kind each template is sent as.
 TEMPLATES: dict[str, str] = {
@@ -75,6 +76,7 @@ TEMPLATES: dict[str, str] = {
     DELIVERY_FAILED: MESSAGE,
     CHANNEL_UNUSABLE: MESSAGE,
     TRACKER_FAILED: MESSAGE,
+    NOT_FILED: MESSAGE,
 }
 
 

@@ -543,6 +543,15 @@ def _channel_unusable(r: Rendering) -> dict[str, Any]:
     return _simple(message)
 
 
+@renderer(outbox.NOT_FILED)
+def _not_filed(r: Rendering) -> dict[str, Any]:
+    title = text.mrkdwn(r.facts.get("title"), 200)
+    return _simple(
+        f"Your request \u201c{title}\u201d was not filed: a department it names was removed "
+        "from Liaison's settings just after you sent it. Please file it again with `/request`."
+    )
+
+
 @renderer(outbox.TRACKER_FAILED)
 def _tracker_failed(r: Rendering) -> dict[str, Any]:
     request = r.request

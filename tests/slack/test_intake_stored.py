@@ -13,7 +13,7 @@ from bot.domain import filing
 from bot.domain.lifecycle import Status
 from bot.domain.models import InboxEvent, Request
 from bot.jobs.scheduler import handle_events, send_outbox
-from bot.slack.listeners.intake import FORMS
+from bot.slack.listeners.intake import FORMS, file_submission
 from tests.conftest import SALES_REP, Liaison
 from tests.slack.helpers import dms_to
 
@@ -96,20 +96,55 @@ def test_a_filing_that_fails_is_tried_again_until_it_is_filed(
     assert stored(db) == []
 
 
-def test_a_form_whose_team_left_the_settings_is_not_filed_and_its_sender_is_told(
-    liaison: Liaison, db, engine
-) -> None:
+def store_orphan_form(liaison: Liaison, db, engine) -> dict[str, Any]:
+    """A form stored, whose department was removed from the settings since it was sent; its
+    stored body."""
     liaison.runtime.settings.liaison_background = "worker"
     submit(liaison, open_intake(liaison), title="Export <!channel> invoices")
     [kept] = stored(db)
-    # The department the form names was removed from the settings since it was sent.
     body = dict(kept.body)
     body["draft"] = {**body["draft"], "fulfilling_department": "gone"}
     with engine.begin() as connection:
         connection.execute(update(InboxEvent).where(InboxEvent.id == kept.id).values(body=body))
+    return body
+
+
+def not_filed_dms(liaison: Liaison) -> list[str]:
+    """The "not filed" DMs Slack took."""
+    return [
+        c.params["text"]
+        for c in liaison.fake.calls_to("chat.postMessage", channel=SALES_REP)
+        if c.response.get("ok") and "was not filed" in c.params.get("text", "")
+    ]
+
+
+def test_a_form_whose_team_left_the_settings_is_not_filed_and_its_sender_is_told(
+    liaison: Liaison, db, engine
+) -> None:
+    body = store_orphan_form(liaison, db, engine)
 
     worker_pass(liaison)
     assert db.scalars(select(Request)).all() == []
-    [told] = [text for text in dms_to(liaison, SALES_REP) if "was not filed" in text]
+    [told] = not_filed_dms(liaison)
     assert "Export" in told and "<!channel>" not in told
     assert stored(db) == []
+
+    # The same form handled again (stored twice, say) tells nobody twice.
+    file_submission(liaison.runtime, filing.Submission.from_stored(body))
+    worker_pass(liaison)
+    assert len(not_filed_dms(liaison)) == 1
+
+
+def test_telling_a_form_was_not_filed_is_retried_while_slack_fails(
+    liaison: Liaison, db, engine
+) -> None:
+    store_orphan_form(liaison, db, engine)
+    liaison.fake.fail("chat.postMessage", status=500, channel=SALES_REP)
+
+    worker_pass(liaison)
+    assert not_filed_dms(liaison) == []
+    assert stored(db) == []  # the form is done with; its message waits in the outbox
+
+    liaison.clock.advance(minutes=5)
+    worker_pass(liaison)
+    assert len(not_filed_dms(liaison)) == 1

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.config import Department, LiaisonConfig
 from bot.db.session import reading, transaction
-from bot.domain import filing, requests, trackers
+from bot.domain import filing, outbox, requests, trackers
 from bot.domain.lifecycle import Surface
 from bot.domain.models import Request
 from bot.domain.people import MembershipUnknown
@@ -67,10 +67,6 @@ NOT_A_REQUESTER = (
 MAX_LOOKUPS = 10
 # Where the checked intake forms are stored (an inbox source, as a tracker's webhooks are).
 FORMS = "intake"
-NOT_FILED = (
-    "Your request \u201c{title}\u201d was not filed: a department it names was removed from "
-    "Liaison's settings just after you sent it. Please file it again with `/request`."
-)
 SAVE_FAILED = "Couldn't save the request just now. Nothing was filed; please try again in a minute."
 
 
@@ -332,11 +328,20 @@ def file_submission(runtime: Runtime, submission: filing.Submission) -> None:
             )
             issue = trackers.issue_queued(session, request.id)
     except NoResultFound:
-        # A department of the form left the settings between its submission and now.
-        runtime.client_for(team).chat_postMessage(
-            channel=submission.requester_id,
-            text=NOT_FILED.format(title=text.mrkdwn(submission.draft.title, 200)),
-        )
+        # A department of the form left the settings between its submission and now: the form
+        # is done with, and its sender is told from the outbox (once, and retried like any
+        # message while Slack fails).
+        with transaction(runtime.sessions) as session:
+            if first_delivery(session, submission.form_id, now):
+                outbox.enqueue_message(
+                    session,
+                    workspace_id=workspace_id,
+                    template=outbox.NOT_FILED,
+                    channel=submission.requester_id,
+                    payload={"title": submission.draft.title},
+                    now=now,
+                )
+        runtime.work_soon(runtime.outbox.send_due, "telling a form's sender it was not filed")
         return
     runtime.send_soon(request.id, issue=issue)
 
