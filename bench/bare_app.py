@@ -36,7 +36,7 @@ def create_bare_app(*, token: str, signing_secret: str, api_url: str) -> App:
         name="bare",
         client=WebClient(token=token, base_url=api_url, timeout=10),
         signing_secret=signing_secret,
-        process_before_response=False,  # as Liaison: ack in a listener thread, work after
+        process_before_response=True,  # as Liaison: each listener runs in its request thread
         raise_error_for_unhandled_request=False,
     )
 

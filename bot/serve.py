@@ -36,7 +36,7 @@ from bot.logs import configure_logging
 from bot.runtime import Runtime
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
-from bot.slack.listener_pool import ListenerPool
+from bot.slack.listener_pool import LISTENER_THREADS
 from bot.slack.membership import join_channels_at_start
 from bot.web import MAX_BODY, MAX_DISCARD, create_wsgi_app
 from bot.wiring import build_runtime
@@ -49,10 +49,6 @@ log = logging.getLogger(__name__)
 # p99 and about 0.7 ms less CPU each (bench/README.md, 2026-11-30, night). The database pool is
 # sized for them, the listeners and the work after the answers (bot/db/session.py).
 REQUEST_THREADS = 4
-# Threads Bolt runs listeners on (a request's thread waits for such a listener to acknowledge,
-# and some go on after that), and where a listener answered in the request's own thread does
-# what follows its answer (`after_answer`: opening the modal of `/request`).
-LISTENER_THREADS = 8
 # Seconds the sends to Slack under way (each call times out after SLACK_TIMEOUT_SECONDS) then
 # get, before their leases are given back.
 STOP_GRACE = 10.0
@@ -66,9 +62,8 @@ def build_wsgi(
 
     runtime = build_runtime(settings)
     join_channels_at_start(runtime)
-    # Listeners finish their (short, database-only) work here after acknowledging; Bolt's own
-    # default pool is small enough to make acknowledgements queue under load.
-    listeners = ListenerPool(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    # What follows the listeners' answers (`after_answer`), stopped with the process.
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
     application = create_wsgi_app(runtime, create_bolt_app(runtime, listener_executor=listeners))
     scheduler = None
     if with_scheduler:
@@ -83,12 +78,12 @@ def stop_background(
     scheduler: BackgroundScheduler | None,
     listeners: ThreadPoolExecutor | None = None,
 ) -> None:
-    """Stop what a process does besides answering: the scheduler (jobs under way finish), the
-    listeners that acknowledged, then the sends and stored events (see `Runtime.stop`)."""
+    """Stop what a process does besides answering: the scheduler (jobs under way finish), what
+    follows the listeners' answers, then the sends and stored events (see `Runtime.stop`)."""
     if scheduler is not None and scheduler.running:
         scheduler.shutdown(wait=False)
     if listeners is not None:
-        listeners.shutdown(wait=True)  # short, database-only; they may queue sends
+        listeners.shutdown(wait=True)  # short; they may queue sends
     runtime.stop(grace=STOP_GRACE)
     runtime.engine.dispose()
     log.info("stopped")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Future, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +28,6 @@ from bot.jobs.usergroups import refresh_usergroups
 from bot.runtime import Answering, Runtime
 from bot.settings import Settings
 from bot.slack.app import create_bolt_app
-from bot.slack.listener_pool import ListenerPool
 from bot.slack.membership import join_channels_at_start
 from bot.web import create_wsgi_app
 from bot.wiring import build_runtime
@@ -204,9 +203,9 @@ def fake_slack(clock: Clock) -> Iterator[FakeSlack]:
         yield fake
 
 
-class TrackingExecutor(ListenerPool):
-    """The listeners' pool, which can wait for everything submitted so far (Bolt runs listeners
-    here; the work after the answers runs here too)."""
+class TrackingExecutor(ThreadPoolExecutor):
+    """The pool of what follows the listeners' answers, which can wait for everything submitted
+    so far (the work after the answers runs here too)."""
 
     def __init__(self) -> None:
         super().__init__(max_workers=8, thread_name_prefix="listener")

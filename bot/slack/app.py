@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -16,6 +16,7 @@ from bot.logs import quiet_slack_libraries
 from bot.runtime import Runtime
 from bot.slack.connections import KeptClients
 from bot.slack.inbox import EventListener, SourceListener
+from bot.slack.listener_pool import LISTENER_THREADS, AnsweringApp
 from bot.slack.listeners import (
     actions,
     estimates,
@@ -52,12 +53,16 @@ def create_bolt_app(
     *,
     listener_executor: Executor | None = None,
 ) -> App:
-    """A Bolt app whose listeners share `runtime`; nothing is global. Listeners finish their work
-    on `listener_executor` after acknowledging (Bolt makes a thread pool when none is given).
-    Events are stored in the inbox and acknowledged here; their listeners are called by the inbox
-    (`event_listeners`), never by Bolt."""
+    """A Bolt app whose listeners share `runtime`; nothing is global. Listeners answer in their
+    request's thread, and what follows an answer runs on `listener_executor` (`after_answer`,
+    bot/slack/listener_pool.py; a pool of its own when none is given). Events are stored in the
+    inbox and acknowledged here; their listeners are called by the inbox (`event_listeners`),
+    never by Bolt."""
     settings = runtime.settings
-    extra: dict[str, Any] = {"listener_executor": listener_executor} if listener_executor else {}
+    pool = listener_executor or ThreadPoolExecutor(
+        max_workers=LISTENER_THREADS, thread_name_prefix="listener"
+    )
+    extra: dict[str, Any] = {}
     installations = runtime.installations
     if installations is None:
         # One bot token: Bolt asks Slack once which workspace it belongs to (teams.py).
@@ -79,8 +84,9 @@ def create_bolt_app(
             "user_facing_authorize_error_message": NOT_SERVED,
             "before_authorize": Direct(refuse_uninstalled_teams(runtime)),
         }
-    app = App(
+    app = AnsweringApp(
         **extra,
+        after_answers=pool,
         name="liaison",
         logger=quiet_slack_libraries(),  # at DEBUG, Bolt would log whole bodies
         signing_secret=settings.slack_signing_secret,

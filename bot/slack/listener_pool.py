@@ -1,11 +1,12 @@
-"""Bolt's listener threads, and the listeners that run in the request's own thread instead.
+"""Listeners answer in their request's own thread; what follows an answer runs on a pool.
 
-Bolt hands each command, click and form to a listener thread and polls every 10 ms until the
-listener acknowledges, so that a listener can go on after its answer (opening a modal, say)
-without the answer waiting. A listener whose answer is the last thing it does gains nothing
-from that: given `ANSWER_HERE` as its listener middleware, it runs in the thread that answers,
-and its answer leaves as soon as it returns, without a thread switch or a poll. What such a
-listener does after its answer (opening a modal, say) it hands to the pool with `after_answer`.
+Bolt runs each listener in the thread that received its request (`AnsweringApp`, built with
+Bolt's `process_before_response`), and the listener's answer (its `ack`) leaves once it returns: no
+hand-off to a listener thread, no 10 ms polls for the acknowledgement. So a listener acknowledges
+last, and hands what follows its answer (opening a modal, a private answer, a click's change and
+whatever Slack calls it makes) to `after_answer`, which runs it on the pool the app was built
+with: the answer never waits for it. Work that can wait for a quiet moment goes to the runtime's
+background instead (`Runtime.send_soon`, `Runtime.work_soon`).
 """
 
 from __future__ import annotations
@@ -13,53 +14,40 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import BoltRequest, BoltResponse
-
-from bot.slack.middleware import Direct
+from slack_bolt import App, BoltRequest, BoltResponse
 
 log = logging.getLogger(__name__)
 
-_next_here = threading.local()
+# Threads running what follows the answers, in each process (opening modals, private answers,
+# the changes clicks ask for: short, and mostly waiting for Slack or the database).
+LISTENER_THREADS = 8
+
+_answering = threading.local()
 
 
-def _mark_next_here(request: BoltRequest, next: Callable[[], BoltResponse]) -> BoltResponse:
-    """Marks the listener Bolt is about to hand over (right after its middleware, in the same
-    thread) to run here instead."""
-    _next_here.marked = True
-    return next()
+class AnsweringApp(App):
+    """Bolt's app, running each listener in its request's thread (it answers when the listener
+    returns), and giving the listeners of each request `after_answers` for `after_answer`."""
 
+    def __init__(self, *, after_answers: Executor, **kwargs: Any) -> None:
+        super().__init__(**kwargs, listener_executor=after_answers, process_before_response=True)
+        self._after_answers = after_answers
 
-# For listeners that acknowledge last, and call nothing slow (no Web API) before.
-ANSWER_HERE = Direct(_mark_next_here)
-
-
-class ListenerPool(ThreadPoolExecutor):
-    """The pool Bolt runs listeners on (`listener_executor`), except a listener given
-    `ANSWER_HERE`, which runs in the calling thread."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        if not getattr(_next_here, "marked", False):
-            return super().submit(fn, *args, **kwargs)
-        _next_here.marked = False
-        _next_here.pool = self
-        done: Future[Any] = Future()
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        _answering.pool = self._after_answers
         try:
-            done.set_result(fn(*args, **kwargs))
-        except Exception as error:  # Bolt's own wrapper has handled it already
-            done.set_exception(error)
+            return super().dispatch(req)
         finally:
-            _next_here.pool = None
-        return done
+            _answering.pool = None
 
 
 def after_answer(work: Callable[[], object], what: str) -> None:
-    """From a listener given `ANSWER_HERE`, once it has acknowledged: run `work` on the listener
-    pool, so the answer leaves without waiting for it. (Where the listener already runs on a
-    pool of Bolt's own, as in Socket Mode, `work` runs here, after the answer, as it would have.)"""
-    pool: ListenerPool | None = getattr(_next_here, "pool", None)
+    """From a listener that has acknowledged: run `work` on the app's pool, so the answer leaves
+    without waiting for it. (Called outside a listener, `work` runs here.)"""
+    pool: Executor | None = getattr(_answering, "pool", None)
     if pool is None:
         work()
         return

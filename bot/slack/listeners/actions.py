@@ -16,6 +16,7 @@ from bot.domain.workflow import Done, Workflow
 from bot.runtime import Runtime
 from bot.slack.ids import Card, Negotiation, Nudges, Requester, TrackerFailure
 from bot.slack.intents import intent_key
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.operations import GONE, answer_privately, apply, by_id, from_home
 from bot.slack.listeners.requester_dm import answer_in_dm, in_dm
 from bot.slack.teams import team_of
@@ -90,7 +91,10 @@ def register(app: App, runtime: Runtime) -> None:
         # Bolt passes listener arguments by name, so the button is bound in a closure.
         def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
-            run(body, client, request_id_of(clicked(body).get("value")), button)
+            after_answer(
+                lambda: run(body, client, request_id_of(clicked(body).get("value")), button),
+                "a click",
+            )
 
         return on_click
 
@@ -100,6 +104,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(Nudges.snooze)
     def on_snooze(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: snooze(body, client), "a snooze")
+
+    def snooze(body: dict[str, Any], client: WebClient) -> None:
         parts = selected_parts(body)
         days = whole_number(parts[2], high=MAX_MENU_NUMBER) if len(parts) == 3 else None
         if days is None or parts[1] not in NUDGE_KINDS:
@@ -116,6 +123,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(Card.reassign)
     def on_reassign(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: reassign_picked(body, client), "a reassignment")
+
+    def reassign_picked(body: dict[str, Any], client: WebClient) -> None:
         action = clicked(body)
         to_user = action.get("selected_user")
         request_id = request_id_of(str(action.get("block_id", "")).rpartition(":")[2])

@@ -18,6 +18,7 @@ from bot.slack.blocks.estimate import estimate_modal
 from bot.slack.blocks.forms import ViewValues
 from bot.slack.ids import Card, EstimateModal
 from bot.slack.intents import intent_key
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
 from bot.slack.listeners.operations import (
     GONE,
@@ -41,6 +42,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(Card.estimate)
     def on_estimate(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: estimate(body, client), "an estimate")
+
+    def estimate(body: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         request_id, choice = _menu_choice(body)
         if request_id is None:

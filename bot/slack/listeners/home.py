@@ -19,6 +19,7 @@ from bot.domain.requests import ensure_workspace
 from bot.runtime import Runtime
 from bot.slack.ids import HomeItem, HomeMore
 from bot.slack.inbox import EventListener
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.operations import first_delivery
 from bot.slack.listeners.setup import home_setup
 from bot.slack.teams import team_of
@@ -54,6 +55,9 @@ def register(app: App, runtime: Runtime) -> None:
             """Publish the Home again with the clicked section listed at length (or not), and
             remember it for every later publish."""
             ack()
+            after_answer(lambda: show_section(body), "a Home section shown")
+
+        def show_section(body: dict[str, Any]) -> None:
             user, team = body.get("user", {}).get("id"), team_of(body)
             key = ((body.get("actions") or [{}])[0]).get("value")
             if not isinstance(user, str) or not team or key not in SECTIONS:

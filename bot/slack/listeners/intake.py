@@ -41,7 +41,7 @@ from bot.slack.blocks.setup import NOT_SET_UP
 from bot.slack.decode import Lookup, decode, message_files, message_text
 from bot.slack.ids import COMMAND, Intake
 from bot.slack.inbox import SourceListener
-from bot.slack.listener_pool import ANSWER_HERE, after_answer
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners import promise
 from bot.slack.listeners.operations import (
     GONE,
@@ -80,8 +80,7 @@ def register(app: App, runtime: Runtime) -> None:
     def channels(team_id: str) -> Lookup:
         return at_most(names.channels_of(team_id), MAX_LOOKUPS)
 
-    # Answered in the request's thread; the modal opens after the answer (`after_answer`).
-    @app.command(COMMAND, middleware=[ANSWER_HERE])
+    @app.command(COMMAND)
     def on_request_command(
         ack: Ack, command: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond
     ) -> None:
@@ -113,7 +112,6 @@ def register(app: App, runtime: Runtime) -> None:
                 runtime.send_soon(changed.request_id, issue=changed.issue_queued)
         else:
             ack()
-            # Opening the modal follows the answer, on the listener pool.
             after_answer(lambda: open_intake(words, command, client, context, respond), "/request")
 
     def open_intake(
@@ -165,6 +163,9 @@ def register(app: App, runtime: Runtime) -> None:
         ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         ack()
+        after_answer(lambda: open_from_message(body, client, context), "the message shortcut")
+
+    def open_from_message(body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         user_id = body["user"]["id"]
         try:
             config = runtime.config_for(_team(context))
@@ -217,8 +218,7 @@ def register(app: App, runtime: Runtime) -> None:
         )
         update_modal(client, opened, view)
 
-    # Its answer is the last thing it does: it runs in the request's thread.
-    @app.view(Intake.callback, middleware=[ANSWER_HERE])
+    @app.view(Intake.callback)
     def on_intake_submitted(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
     ) -> None:

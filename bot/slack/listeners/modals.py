@@ -27,6 +27,7 @@ from bot.slack.blocks.intake import (
 )
 from bot.slack.blocks.notes import note_modal
 from bot.slack.ids import AskModal, Card, DeclineModal, EditModal, Negotiation, Requester
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
 from bot.slack.listeners.operations import answer_privately, apply, by_id, open_modal, submit_form
 from bot.slack.listeners.requester_dm import origin_of, settle_origin
@@ -75,7 +76,9 @@ def register(app: App, runtime: Runtime) -> None:
 
         def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
+            after_answer(lambda: open_note(body, client), "opening a note modal")
 
+        def open_note(body: dict[str, Any], client: WebClient) -> None:
             def check(wf: Workflow, r: Request, user: str) -> None:
                 wf.require_open(r)
                 wf.require_member(r, user, attempt)
@@ -117,7 +120,9 @@ def register(app: App, runtime: Runtime) -> None:
 
     def on_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: open_edit(body, client), "opening the edit modal")
 
+    def open_edit(body: dict[str, Any], client: WebClient) -> None:
         def check(wf: Workflow, r: Request, user: str) -> None:
             wf.require_requester(r, user, Attempt.EDIT)
             wf.require_open(r)

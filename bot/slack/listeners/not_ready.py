@@ -19,6 +19,7 @@ from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.not_ready import not_ready_modal, read_not_ready
 from bot.slack.blocks.type_fields import read_type_fields
 from bot.slack.ids import Card, NotReady
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
 from bot.slack.listeners.operations import (
     answer_privately,
@@ -34,6 +35,9 @@ NOTHING_NAMED = "Tick what is missing or unclear, or say what is needed."
 def register(app: App, runtime: Runtime) -> None:
     def on_open(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: open_not_ready(body, client), "opening the not-ready modal")
+
+    def open_not_ready(body: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         request_id = request_id_of(clicked(body).get("value"))
         if request_id is None:

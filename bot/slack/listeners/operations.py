@@ -30,6 +30,7 @@ from bot.slack.blocks.notes import notice_modal
 from bot.slack.blocks.replies import UNAVAILABLE
 from bot.slack.confirmations import confirmation_text
 from bot.slack.intents import intent_key
+from bot.slack.listener_pool import after_answer
 from bot.slack.refusals import refusal_text
 from bot.slack.teams import team_of
 
@@ -155,7 +156,7 @@ def submit_form(
         ack()
         runtime.send_soon(request_id, issue=outcome.issue_queued)
         if on_success is not None:
-            on_success(outcome)
+            after_answer(lambda: on_success(outcome), "what follows a form")
 
 
 def first_delivery(session: Session, event_id: str, now: object) -> bool:

@@ -25,6 +25,7 @@ from bot.slack.blocks.overrides import (
     reopen_modal,
 )
 from bot.slack.ids import LeadActions
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.actions import NOT_UNDERSTOOD, clicked, request_id_of
 from bot.slack.listeners.operations import (
     answer_privately,
@@ -76,6 +77,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(LeadActions.menu)
     def on_lead_action(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: open_lead_action(body, client), "a lead action")
+
+    def open_lead_action(body: dict[str, Any], client: WebClient) -> None:
         user, home = body["user"]["id"], from_home(body)
 
         def answer(message: str) -> None:

@@ -33,6 +33,7 @@ from bot.slack.blocks.intake import (
 from bot.slack.blocks.intake_types import type_block_id
 from bot.slack.blocks.promise import CHECK_USAGE, check_answer
 from bot.slack.ids import EditModal, Intake
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.operations import update_modal
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,13 @@ def register(app: App, runtime: Runtime) -> None:
         that type's fields, keeping what was typed. In the edit modal only the type changes
         anything."""
         ack()
+        after_answer(
+            lambda: redraw_intake(body, action, client, context), "redrawing the intake modal"
+        )
+
+    def redraw_intake(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
         view = body.get("view") or {}
         editing = view.get("callback_id") == EditModal.callback
         if view.get("callback_id") != Intake.callback and not (

@@ -26,6 +26,7 @@ from bot.slack.blocks.forms import ViewValues
 from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.not_ready import complete_modal
 from bot.slack.ids import Answer, Negotiation, NotReady, Requester
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.operations import (
     GONE,
     Outcome,
@@ -169,6 +170,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(Answer.button)
     def on_answer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: open_answer(body, client), "opening the answer modal")
+
+    def open_answer(body: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
         request_id = whole_number(_clicked(body).get("value"))
         if request_id is None:

@@ -16,6 +16,7 @@ from bot.runtime import Runtime
 from bot.slack.blocks.forms import ViewValues
 from bot.slack.blocks.search import search_modal
 from bot.slack.ids import HomeSearch
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.intake import departments_of
 from bot.slack.listeners.operations import open_modal
 from bot.slack.teams import team_of
@@ -27,7 +28,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(HomeSearch.button)
     def on_search_clicked(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        open_modal(client, body["trigger_id"], search_modal())
+        after_answer(
+            lambda: open_modal(client, body["trigger_id"], search_modal()), "opening the search"
+        )
 
     @app.view(HomeSearch.callback)
     def on_search(

@@ -33,6 +33,7 @@ from bot.slack.blocks.forms import ERROR_TEXT, errors_on_fields, read_conversati
 from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.settings import notice_modal
 from bot.slack.ids import SettingsIds
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.intake import open_modal
 from bot.slack.listeners.operations import update_modal
 from bot.slack.permissions import SUBMIT_WAIT, SettingsAccess
@@ -85,7 +86,9 @@ class SettingsForms:
 
         def on_click(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
             ack()
-            self.open_for(body, client, build, edits=edits)
+            after_answer(
+                lambda: self.open_for(body, client, build, edits=edits), "opening a settings form"
+            )
 
         return on_click
 
@@ -170,9 +173,13 @@ class SettingsForms:
             ack(response_action="errors", errors=errors)
             return False
         ack()
-        self.publish_home(team, user)
-        if after is not None:
-            after()
+
+        def then() -> None:
+            self.publish_home(team, user)
+            if after is not None:
+                after()
+
+        after_answer(then, f"what follows a change of {section}")
         return True
 
     def channel_problem(self, team: str, channel: str | None, before: str | None) -> str | None:

@@ -16,6 +16,7 @@ from bot.slack.blocks import settings_forms as forms
 from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.settings import HISTORY_PAGE, history_modal, notice_modal
 from bot.slack.ids import SettingsIds
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.operations import update_modal
 from bot.slack.listeners.settings import GONE, Gone, SettingsForms, admin_only
 from bot.slack.teams import team_of
@@ -152,6 +153,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(SettingsIds.history)
     def on_history(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: open_history(body, client), "opening the history")
+
+    def open_history(body: dict[str, Any], client: WebClient) -> None:
         team = team_of(body)
         history = admin_only(lambda current, value: history_page(team, 0))
         settings.open_for(body, client, history, edits=False)
@@ -160,6 +164,9 @@ def register(app: App, runtime: Runtime) -> None:
     def on_history_page(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Show another page of the history in the same modal."""
         ack()
+        after_answer(lambda: show_history_page(body, client), "a page of the history")
+
+    def show_history_page(body: dict[str, Any], client: WebClient) -> None:
         team, user = team_of(body), body["user"]["id"]
         page = whole_number(((body.get("actions") or [{}])[0]).get("value"), low=0, high=1000)
         view = body.get("view") or {}

@@ -19,6 +19,7 @@ from bot.slack.blocks import settings_types as forms
 from bot.slack.blocks.intake import view_metadata
 from bot.slack.blocks.settings import notice_modal
 from bot.slack.ids import SettingsIds
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.operations import update_modal
 from bot.slack.listeners.settings import FILE_MANAGED, GONE, REFUSED, Gone, SettingsForms
 from bot.slack.permissions import SUBMIT_WAIT, SettingsAccess
@@ -179,6 +180,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(SettingsIds.add_type)
     def on_add_type(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: add_type(body, client), "adding a request type")
+
+    def add_type(body: dict[str, Any], client: WebClient) -> None:
         found = writable(body, client)
         if found is None:
             return
@@ -190,6 +194,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(SettingsIds.type_menu)
     def on_type_menu(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: type_menu(body, client), "a request type's menu")
+
+    def type_menu(body: dict[str, Any], client: WebClient) -> None:
         found = writable(body, client)
         if found is None:
             return
@@ -221,6 +228,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(SettingsIds.field_menu)
     def on_field_menu(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: field_menu(body, client), "a field's menu")
+
+    def field_menu(body: dict[str, Any], client: WebClient) -> None:
         found = writable(body, client)
         if found is None:
             return

@@ -31,6 +31,7 @@ from bot.slack.blocks.setup_modals import (
     step_errors,
 )
 from bot.slack.ids import Setup
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.intake import open_modal
 from bot.slack.teams import team_of
 
@@ -106,6 +107,9 @@ def register(app: App, runtime: Runtime) -> None:
     def on_open_step(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         """Open the clicked step's modal, showing what the step saved before."""
         ack()
+        after_answer(lambda: open_step(body, client), "opening a setup step")
+
+    def open_step(body: dict[str, Any], client: WebClient) -> None:
         who = admin(body)
         step = ((body.get("actions") or [{}])[0]).get("value")
         if who is None or step not in (Setup.asking, Setup.doing, Setup.digest):
@@ -127,6 +131,9 @@ def register(app: App, runtime: Runtime) -> None:
     def on_finish(ack: Ack, body: dict[str, Any]) -> None:
         """Finish the setup (with or without a digest): the admin's Home becomes the usual one."""
         ack()
+        after_answer(lambda: finish(body), "finishing the setup")
+
+    def finish(body: dict[str, Any]) -> None:
         who = admin(body)
         if who is None:
             return
@@ -174,6 +181,13 @@ def register(app: App, runtime: Runtime) -> None:
             ack(response_action="errors", errors=step_errors(step, problems, index))
             return
         ack()
+        after_answer(lambda: saved(current, team, user, table, channel), "a saved setup step")
+
+    def saved(
+        current: CurrentSettings, team: str, user: str, table: dict[str, Any], channel: Any
+    ) -> None:
+        """After a step's answer: the default time zone, the Homes to publish again, and the
+        user group named read now."""
         _default_organization_zone(runtime, current, team, user)
         became_set_up = not current.config.is_set_up and runtime.config_for(team).is_set_up
         now = runtime.clock()

@@ -17,6 +17,7 @@ from bot.runtime import Runtime
 from bot.slack.blocks.settings import notice_modal
 from bot.slack.blocks.trends import trends_modal
 from bot.slack.ids import HomeTrends
+from bot.slack.listener_pool import after_answer
 from bot.slack.listeners.intake import open_modal, update_modal
 from bot.slack.teams import team_of
 
@@ -28,6 +29,9 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(HomeTrends.button)
     def on_trends(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
+        after_answer(lambda: show_trends(body, client), "the trends")
+
+    def show_trends(body: dict[str, Any], client: WebClient) -> None:
         team, user = team_of(body), body["user"]["id"]
         trigger = body.get("trigger_id")
         if not team or not isinstance(trigger, str):
